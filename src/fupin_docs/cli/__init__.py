@@ -1,0 +1,1 @@
+"""The `fupin` command: thin click wrappers over the library, one module per command."""

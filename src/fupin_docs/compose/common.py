@@ -1,0 +1,137 @@
+"""Parts every kind shares: 版头, 署名, 附件, 版记, metadata."""
+
+from __future__ import annotations
+
+from ..inputs.fields import cn_date
+from ..inputs.models import KIND_LABELS, Gongwen, Section
+from ..workspace.config import Config
+from .numbering import level1, level2, numbered_level, numbered_prefix
+from .tree import (AttachmentHeading, AttachmentNote, Block, Colophon, Header, Heading, Note,
+                   PageBreak, Paragraph, Run, Signature)
+
+
+def issuer(doc: Gongwen, config: Config) -> str:
+    return doc.issuer or config.office.name
+
+
+def header(doc: Gongwen, config: Config, mark: str | None = None, doc_number: str | None = None,
+           with_signers: bool = False) -> Header:
+    secrecy = None
+    if doc.secrecy:
+        secrecy = doc.secrecy + (f"★{doc.secrecy_period}" if doc.secrecy_period else "")
+    default_mark = config.office.mark or f"{issuer(doc, config)}文件"
+    return Header(
+        mark=doc.issuer_mark or mark or default_mark,
+        copy_number=doc.copy_number,
+        secrecy=secrecy,
+        urgency=doc.urgency,
+        doc_number=doc_number if doc_number is not None else doc.doc_number,
+        signers=tuple(doc.signers) if with_signers else (),
+    )
+
+
+def addressees_text(doc: Gongwen, config: Config) -> str | None:
+    text = doc.addressees if doc.addressees is not None else config.office.addressees
+    if not text:
+        return None
+    return text.rstrip("：:") + "："
+
+
+def paragraph(text: str) -> Paragraph:
+    """Body text; a clerk's own 一、/（一） numbering keeps its heading font."""
+    level = numbered_level(text)
+    prefix = numbered_prefix(text)
+    if level in (1, 2) and prefix:
+        return Paragraph((Run(prefix, f"h{level}"), Run(text[len(prefix):])))
+    return Paragraph((Run(text),))
+
+
+def paragraphs(texts) -> list[Block]:
+    return [paragraph(text) for text in texts]
+
+
+def sections(items: list[Section]) -> list[Block]:
+    """Titled sections become “（一）标题。内容” with the number and title in 楷体."""
+    blocks: list[Block] = []
+    number = 0
+    for item in items:
+        if item.heading:
+            number += 1
+            heading = item.heading.rstrip("。") + "。"
+            first, rest = (item.content[0], item.content[1:]) if item.content else ("", [])
+            runs = [Run(f"{level2(number)}{heading}", "h2")]
+            if first:
+                runs.append(Run(first))
+            blocks.append(Paragraph(tuple(runs)))
+            blocks += paragraphs(rest)
+        else:
+            blocks += paragraphs(item.content)
+    return blocks
+
+
+class Outline:
+    """Collects level-1 parts, numbering only the ones that have content."""
+
+    def __init__(self) -> None:
+        self.blocks: list[Block] = []
+        self.count = 0
+
+    def part(self, heading: str, body: list[Block]) -> None:
+        if not body:
+            return
+        self.count += 1
+        self.blocks.append(Heading(1, f"{level1(self.count)}{heading}"))
+        self.blocks.extend(body)
+
+
+def closing(doc: Gongwen, config: Config, signed: bool = True) -> list[Block]:
+    """附件说明, 署名/日期, 附注 — in that order (§7.3.4–7.3.6)."""
+    blocks: list[Block] = []
+    if doc.attachments:
+        blocks.append(AttachmentNote(tuple(a.name for a in doc.attachments)))
+    if signed:
+        blocks.append(Signature(doc.signature or issuer(doc, config), cn_date(doc.date), doc.seal))
+    if doc.note:
+        blocks.append(Note(doc.note.strip("（）()")))
+    return blocks
+
+
+def attachment_pages(doc: Gongwen) -> list[Block]:
+    """附件 with text, each on a new page (§7.3.7)."""
+    blocks: list[Block] = []
+    with_text = [(i, a) for i, a in enumerate(doc.attachments, 1) if a.content]
+    for number, attachment in with_text:
+        label = "附件" if len(doc.attachments) == 1 else f"附件{number}"
+        blocks += [PageBreak(), AttachmentHeading(label, attachment.name)]
+        blocks += paragraphs(attachment.content)
+    return blocks
+
+
+def colophon(doc: Gongwen, config: Config) -> Colophon:
+    cc = doc.cc if doc.cc is not None else (config.office.cc or None)
+    if cc:
+        cc = cc.rstrip("。.") + "。"
+    return Colophon(
+        printer=doc.printer or config.office.printer,
+        print_date=cn_date(doc.print_date or doc.date),
+        cc=cc,
+    )
+
+
+def metadata(doc: Gongwen, config: Config, kind: str, title: str, **extra) -> dict:
+    """What the archive records about a generated document (DA/T 46 core)."""
+    return {
+        "kind": kind,
+        "kind_label": KIND_LABELS[kind],
+        "title": title,
+        "doc_number": doc.doc_number,
+        "issuer": issuer(doc, config),
+        "date": doc.date.isoformat(),
+        "secrecy": doc.secrecy,
+        "tags": list(doc.tags),
+        **extra,
+    }
+
+
+def page_break() -> PageBreak:
+    return PageBreak()

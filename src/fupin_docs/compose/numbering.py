@@ -1,0 +1,127 @@
+"""Heading numbers (一、（一）1.（1）) and 梯形 title lines."""
+
+from __future__ import annotations
+
+import re
+
+_DIGITS = "零一二三四五六七八九"
+
+
+def cn_number(n: int) -> str:
+    """1 → 一, 10 → 十, 12 → 十二, 20 → 二十 (enough for any heading list)."""
+    if n < 10:
+        return _DIGITS[n]
+    tens, ones = divmod(n, 10)
+    head = "" if tens == 1 else _DIGITS[tens]
+    return head + "十" + (_DIGITS[ones] if ones else "")
+
+
+def level1(n: int) -> str:
+    return f"{cn_number(n)}、"
+
+
+def level2(n: int) -> str:
+    return f"（{cn_number(n)}）"
+
+
+def level3(n: int) -> str:
+    return f"{n}."
+
+
+def level4(n: int) -> str:
+    return f"（{n}）"
+
+
+# A paragraph a clerk wrote with its own number keeps the matching font role.
+_LEVEL_PATTERNS = (
+    (1, re.compile(r"^[一二三四五六七八九十]+、")),
+    (2, re.compile(r"^[（(][一二三四五六七八九十]+[）)]")),
+    (3, re.compile(r"^\d+[.．、]")),
+    (4, re.compile(r"^[（(]\d+[）)]")),
+)
+
+
+def numbered_level(text: str) -> int | None:
+    for level, pattern in _LEVEL_PATTERNS:
+        if pattern.match(text):
+            return level
+    return None
+
+
+def numbered_prefix(text: str) -> str:
+    for _, pattern in _LEVEL_PATTERNS:
+        match = pattern.match(text)
+        if match:
+            return match.group(0)
+    return ""
+
+
+# GB/T 9704 §7.3.1: 二号 (22 pt) title on the 156 mm 版心 → 20 characters a line.
+TITLE_CHARS_PER_LINE = 20
+
+
+def _words(text: str) -> list[str]:
+    """Word pieces a title line may break between; 《…》 stays whole when it fits."""
+    import jieba  # imported here: segmentation is only needed for long titles
+
+    pieces: list[str] = []
+    for part in re.split(r"(《[^》]*》)", text):
+        if not part:
+            continue
+        if part.startswith("《") and len(part) <= TITLE_CHARS_PER_LINE:
+            pieces.append(part)
+        else:
+            pieces.extend(jieba.lcut(part, HMM=False))
+    return pieces
+
+
+def split_title(text: str, width: int = TITLE_CHARS_PER_LINE) -> tuple[str, ...]:
+    """Split a long title into lines of ≤ width characters without breaking a
+    word, as a 梯形 (upper lines no longer than lower ones where possible) with
+    lines as even as the words allow (§7.3.1)."""
+    text = text.strip()
+    if len(text) <= width:
+        return (text,)
+    words = _words(text)
+    n_lines = -(-len(text) // width)
+    best: tuple | None = None
+    # Dynamic programming over word boundaries: minimise squared deviation from
+    # an even split, with a small penalty when an upper line is longer.
+    from functools import lru_cache
+
+    ideal = len(text) / n_lines
+
+    @lru_cache(maxsize=None)
+    def solve(start: int, lines_left: int):
+        if start == len(words):
+            return (0.0, ()) if lines_left == 0 else None
+        if lines_left == 0:
+            return None
+        result = None
+        length = 0
+        for end in range(start + 1, len(words) + 1):
+            length += len(words[end - 1])
+            if length > width:
+                break
+            rest = solve(end, lines_left - 1)
+            if rest is None:
+                continue
+            cost = (length - ideal) ** 2 + rest[0]
+            if rest[1] and length > rest[1][0]:
+                cost += 0.5 * (length - rest[1][0])  # prefer 正梯形
+            candidate = (cost, (length,) + rest[1])
+            if result is None or candidate[0] < result[0]:
+                result = candidate
+        return result
+
+    for lines in (n_lines, n_lines + 1, n_lines + 2):
+        best = solve(0, lines)
+        if best:
+            break
+    if not best:  # a single "word" longer than a line: break by characters
+        return tuple(text[i:i + width] for i in range(0, len(text), width))
+    out, pos = [], 0
+    for length in best[1]:
+        out.append(text[pos:pos + length])
+        pos += length
+    return tuple(out)

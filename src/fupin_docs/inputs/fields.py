@@ -1,0 +1,146 @@
+"""Field types shared by every input kind: text, dates, 发文字号, 份号, 密级.
+
+Each validator raises ValueError with a Simplified Chinese message that says
+how to fix the value; inputs.validate turns it into FILE:LINE:COL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, PlainSerializer
+
+# --- text -------------------------------------------------------------------
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        raise ValueError("不能为空，请填写内容")
+    if isinstance(value, bool):
+        raise ValueError("应为文字，不是“是/否”；如需写 yes/no/true 等字样，请用引号括起来")
+    if isinstance(value, (int, float)):
+        return getattr(value, "source", str(value))
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            raise ValueError("不能为空，请填写内容")
+        return text
+    raise ValueError("应为一段文字，不是列表或键值对；请检查缩进")
+
+
+Text = Annotated[str, BeforeValidator(_text)]
+
+
+def _paragraphs(value: Any) -> list[str]:
+    """A string (one paragraph per non-empty line) or a list of strings."""
+    if isinstance(value, str):
+        items = [line.strip() for line in value.splitlines()]
+        return [item for item in items if item]
+    if isinstance(value, list):
+        out = []
+        for item in value:
+            if isinstance(item, (dict, list)):
+                raise ValueError("段落列表里的每一项应为一段文字")
+            out.append(_text(item))
+        return out
+    return [_text(value)]
+
+
+Paragraphs = Annotated[list[str], BeforeValidator(_paragraphs)]
+
+
+def _names(value: Any) -> list[str]:
+    """People or units: a list, or one string separated by 、，, or spaces."""
+    if isinstance(value, str):
+        return [part for part in re.split(r"[、，,；;\s]+", value.strip()) if part]
+    if isinstance(value, list):
+        return [_text(item) for item in value]
+    return [_text(value)]
+
+
+Names = Annotated[list[str], BeforeValidator(_names)]
+
+# --- dates ------------------------------------------------------------------
+
+_ISO = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$")
+_CN = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$")
+
+
+def parse_date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = _text(value).replace(" ", "")
+    match = _ISO.match(text) or _CN.match(text)
+    if not match:
+        raise ValueError(f"日期“{text}”格式不对，请写成 2020-06-08 或 2020年6月8日")
+    year, month, day = (int(g) for g in match.groups())
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        raise ValueError(f"日期“{text}”不存在（{year}年{month}月没有{day}日），请核对") from None
+
+
+def cn_date(day: dt.date) -> str:
+    """GB/T 9704 §7.3.5.3: Arabic numerals, full year, no zero padding."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+DocDate = Annotated[dt.date, BeforeValidator(parse_date), PlainSerializer(lambda d: d.isoformat())]
+
+# --- 发文字号 ----------------------------------------------------------------
+
+# GB/T 9704 §7.2.4: 机关代字〔年份〕序号号, hexagonal brackets U+3014/U+3015,
+# full year, no 第, no zero padding.
+DOC_NUMBER_PATTERN = re.compile(r"^(?P<code>[\u4e00-\u9fff]{1,20})〔(?P<year>\d{4})〕(?P<seq>[1-9]\d*)号$")
+_LOOSE_DOC_NUMBER = re.compile(
+    r"^(?P<code>[\u4e00-\u9fff]{1,20})\s*[\[\(（【〔［{]\s*(?P<year>\d{2,4})\s*[\]\)）】〕］}]\s*第?\s*(?P<seq>\d+)\s*号?$"
+)
+
+
+def parse_doc_number(value: Any) -> str:
+    text = _text(value)
+    if DOC_NUMBER_PATTERN.match(text):
+        return text
+    loose = _LOOSE_DOC_NUMBER.match(text)
+    if loose:
+        year = loose["year"]
+        if len(year) == 2:
+            year = "20" + year
+        fixed = f"{loose['code']}〔{year}〕{int(loose['seq'])}号"
+        raise ValueError(
+            f"发文字号“{text}”不符合 GB/T 9704：年份用六角括号〔〕、写全四位、序号不编虚位不加“第”，"
+            f"应写成“{fixed}”"
+        )
+    raise ValueError(f"发文字号“{text}”格式不对，应为“机关代字〔年份〕序号号”，例如“冀扶贫脱贫〔2019〕25号”")
+
+
+DocNumber = Annotated[str, BeforeValidator(parse_doc_number)]
+
+
+def parse_copy_number(value: Any) -> str:
+    """份号 (GB/T 9704 §7.2.1): six Arabic digits; shorter numbers are zero-filled."""
+    text = _text(value)
+    if not text.isdigit() or len(text) > 6 or not text.isascii():
+        raise ValueError(f"份号“{text}”应为不超过 6 位的阿拉伯数字，例如 000123")
+    return text.zfill(6)
+
+
+CopyNumber = Annotated[str, BeforeValidator(parse_copy_number)]
+
+
+def _flag(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(getattr(value, "source", value)).strip()
+    if text in {"是", "有", "盖", "加盖", "yes", "true", "1"}:
+        return True
+    if text in {"否", "无", "不盖", "no", "false", "0"}:
+        return False
+    raise ValueError(f"“{text}”应写“是”或“否”")
+
+
+Flag = Annotated[bool, BeforeValidator(_flag)]

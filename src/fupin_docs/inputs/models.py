@@ -1,0 +1,278 @@
+"""Typed models of the four input kinds.
+
+Keys are the Chinese terms clerks use (the alias); the English field name is
+accepted too. Every model forbids unknown keys so a typo is reported, not
+silently dropped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any, Literal, Optional, Union
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from .fields import CopyNumber, DocDate, DocNumber, Flag, Names, Paragraphs, Text, parse_date
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(populate_by_name=True, extra="forbid", frozen=True)
+
+
+# --- building blocks ----------------------------------------------------------
+
+_DATE_LIKE = re.compile(r"^\d{4}([-/.]\d{1,2}[-/.]\d{1,2}|年\d{1,2}月\d{1,2}日)$")
+
+
+def _deadline(value: Any) -> Union[dt.date, str]:
+    """完成时限: a real date, or a phrase such as “2020年6月底前” or “长期坚持”."""
+    if isinstance(value, dt.date):
+        return value
+    text = str(getattr(value, "source", value)).strip()
+    if _DATE_LIKE.match(text.replace(" ", "")):
+        return parse_date(text)
+    if not text:
+        raise ValueError("完成时限不能为空，请写日期（如 2020-06-30）或“6月底前”之类的说明")
+    return text
+
+
+Deadline = Annotated[Union[dt.date, str], BeforeValidator(_deadline)]
+
+
+class Section(Model):
+    """A titled part: rendered as “（一）标题。内容……”."""
+
+    heading: Optional[Text] = Field(None, alias="标题")
+    content: Paragraphs = Field(default_factory=list, alias="内容")
+
+
+def _sections(value: Any) -> Any:
+    """Accept one text, a list of texts, or a list of {标题, 内容}."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [{"内容": value}]
+    if isinstance(value, list):
+        return [item if isinstance(item, dict) else {"内容": item} for item in value]
+    return value
+
+
+Sections = Annotated[list[Section], BeforeValidator(_sections)]
+
+
+class Attachment(Model):
+    """附件: its name for 附件说明, and optionally its text (printed after the body)."""
+
+    name: Text = Field(alias="名称")
+    content: Paragraphs = Field(default_factory=list, alias="内容")
+
+
+def _attachments(value: Any) -> Any:
+    if isinstance(value, list):
+        return [item if isinstance(item, dict) else {"名称": item} for item in value]
+    if isinstance(value, str):
+        return [{"名称": value}]
+    return value
+
+
+Attachments = Annotated[list[Attachment], BeforeValidator(_attachments)]
+
+KIND_NAMES = {
+    "plan": "plan", "实施方案": "plan", "工作方案": "plan", "方案": "plan",
+    "notice": "notice", "督查通知": "notice", "督战通知": "notice", "通知": "notice",
+    "minutes": "minutes", "会议纪要": "minutes", "纪要": "minutes",
+    "rectification": "rectification", "整改报告": "rectification", "报告": "rectification",
+}
+KIND_LABELS = {"plan": "实施方案", "notice": "督查通知", "minutes": "会议纪要", "rectification": "整改报告"}
+
+
+class Gongwen(Model):
+    """The GB/T 9704 elements every kind shares."""
+
+    kind: Text = Field(alias="类型")
+    copy_number: Optional[CopyNumber] = Field(None, alias="份号")
+    secrecy: Optional[Literal["秘密", "机密", "绝密"]] = Field(None, alias="密级")
+    secrecy_period: Optional[Text] = Field(None, alias="保密期限")
+    urgency: Optional[Literal["特急", "加急"]] = Field(None, alias="紧急程度")
+    issuer: Optional[Text] = Field(None, alias="发文机关")
+    issuer_mark: Optional[Text] = Field(None, alias="发文机关标志")
+    doc_number: Optional[DocNumber] = Field(None, alias="发文字号")
+    signers: Names = Field(default_factory=list, alias="签发人")
+    title: Optional[Text] = Field(None, alias="标题")
+    addressees: Optional[Text] = Field(None, alias="主送机关")
+    attachments: Attachments = Field(default_factory=list, alias="附件")
+    signature: Optional[Text] = Field(None, alias="署名")
+    date: DocDate = Field(alias="成文日期")
+    seal: Flag = Field(False, alias="加盖印章")
+    note: Optional[Text] = Field(None, alias="附注")
+    cc: Optional[Text] = Field(None, alias="抄送")
+    printer: Optional[Text] = Field(None, alias="印发机关")
+    print_date: Optional[DocDate] = Field(None, alias="印发日期")
+    tags: Names = Field(default_factory=list, alias="标签")
+
+    @model_validator(mode="after")
+    def _period_needs_secrecy(self):
+        if self.secrecy_period and not self.secrecy:
+            raise ValueError("填写了“保密期限”但没有“密级”，请补上密级（秘密/机密/绝密）或删去保密期限")
+        return self
+
+
+# --- 实施方案 / 工作方案 --------------------------------------------------------
+
+
+class Task(Model):
+    name: Text = Field(alias="名称")
+    content: Paragraphs = Field(default_factory=list, alias="内容")
+    units: Optional[Text] = Field(None, alias="责任单位")
+    deadline: Optional[Deadline] = Field(None, alias="完成时限")
+
+
+class Milestone(Model):
+    """节点: a checkpoint inside a phase."""
+
+    when: Text = Field(alias="时间")
+    content: Text = Field(alias="内容")
+
+
+class Phase(Model):
+    name: Text = Field(alias="名称")
+    start: Optional[DocDate] = Field(None, alias="开始")
+    end: Optional[DocDate] = Field(None, alias="结束")
+    content: Paragraphs = Field(default_factory=list, alias="内容")
+    milestones: list[Milestone] = Field(default_factory=list, alias="节点")
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.start and self.end and self.end < self.start:
+            raise ValueError("阶段的“结束”早于“开始”，请核对起止日期")
+        return self
+
+
+class Plan(Gongwen):
+    """Issued through a 关于印发《…》的通知; the plan follows the notice."""
+
+    plan_title: Text = Field(alias="方案名称")
+    cover_text: Paragraphs = Field(default_factory=list, alias="印发说明")
+    guiding: Paragraphs = Field(default_factory=list, alias="指导思想")
+    general: Paragraphs = Field(default_factory=list, alias="总体要求")
+    goals: Paragraphs = Field(default_factory=list, alias="目标任务")
+    scope: Paragraphs = Field(default_factory=list, alias="重点对象及范围")
+    tasks: list[Task] = Field(default_factory=list, alias="主要任务")
+    phases: list[Phase] = Field(default_factory=list, alias="工作阶段")
+    safeguards: Sections = Field(default_factory=list, alias="组织保障")
+    requirements: Sections = Field(default_factory=list, alias="工作要求")
+
+
+# --- 督查通知 ------------------------------------------------------------------
+
+
+class Group(Model):
+    name: Text = Field(alias="组别")
+    leader: Optional[Text] = Field(None, alias="组长")
+    members: Names = Field(default_factory=list, alias="成员")
+    coverage: Optional[Text] = Field(None, alias="督查范围")
+
+
+class ScheduleItem(Model):
+    when: Text = Field(alias="时间")
+    content: Text = Field(alias="内容")
+
+
+class Contact(Model):
+    name: Text = Field(alias="姓名")
+    phone: Optional[Text] = Field(None, alias="电话")
+
+
+def _contacts(value: Any) -> Any:
+    return [value] if isinstance(value, dict) else value
+
+
+class Notice(Gongwen):
+    intro: Paragraphs = Field(default_factory=list, alias="导语")
+    scope: Paragraphs = Field(default_factory=list, alias="督查对象和范围")
+    contents: Sections = Field(default_factory=list, alias="督查内容")
+    methods: Sections = Field(default_factory=list, alias="督查方法")
+    schedule: list[ScheduleItem] = Field(default_factory=list, alias="时间安排")
+    groups: list[Group] = Field(default_factory=list, alias="督查组")
+    requirements: Sections = Field(default_factory=list, alias="有关要求")
+    contacts: Annotated[list[Contact], BeforeValidator(_contacts)] = Field(default_factory=list, alias="联系人")
+
+
+# --- 会议纪要 ------------------------------------------------------------------
+
+
+class Decision(Model):
+    content: Text = Field(alias="内容")
+    units: Optional[Text] = Field(None, alias="责任单位")
+    deadline: Optional[Deadline] = Field(None, alias="时限")
+
+
+class Minutes(Gongwen):
+    meeting_name: Text = Field(alias="会议名称")
+    session: Optional[int] = Field(None, alias="会议次数", ge=1)
+    issue_number: Optional[int] = Field(None, alias="期号", ge=1)
+    meeting_date: DocDate = Field(alias="会议时间")
+    place: Text = Field(alias="会议地点")
+    host: Text = Field(alias="主持人")
+    topics: Paragraphs = Field(default_factory=list, alias="议题")
+    intro: Paragraphs = Field(default_factory=list, alias="导语")
+    summary: Paragraphs = Field(default_factory=list, alias="会议内容")
+    decisions: list[Decision] = Field(default_factory=list, alias="议定事项")
+    attendees: Names = Field(default_factory=list, alias="出席")
+    absent: Names = Field(default_factory=list, alias="请假")
+    observers: Names = Field(default_factory=list, alias="列席")
+    recorder: Optional[Text] = Field(None, alias="记录人")
+
+    @model_validator(mode="after")
+    def _needs_attendees(self):
+        if not self.attendees:
+            raise ValueError("会议纪要须列出“出席”人员，请补上")
+        return self
+
+
+# --- 整改报告 ------------------------------------------------------------------
+
+PROBLEM_SOURCES = ("国考反馈", "省考反馈", "市考反馈", "第三方评估", "暗访督查", "巡视巡察", "审计", "自查")
+PROBLEM_STATUSES = ("未整改", "整改中", "已整改", "已销号")
+DONE_STATUSES = ("已整改", "已销号")
+
+
+class ProblemItem(Model):
+    number: Optional[Text] = Field(None, alias="问题编号")
+    description: Text = Field(alias="问题描述")
+    measures: Optional[Text] = Field(None, alias="整改措施")
+    unit: Optional[Text] = Field(None, alias="责任单位")
+    person: Optional[Text] = Field(None, alias="责任人")
+    deadline: Optional[Deadline] = Field(None, alias="完成时限")
+    status: Literal["未整改", "整改中", "已整改", "已销号"] = Field("整改中", alias="整改状态")
+
+
+class LedgerFilter(Model):
+    """Where a report takes its problems from the ledger (问题台账)."""
+
+    source: Optional[Text] = Field(None, alias="问题来源")
+    village: Optional[Text] = Field(None, alias="村")
+    unit: Optional[Text] = Field(None, alias="责任单位")
+    status: Optional[Text] = Field(None, alias="整改状态")
+
+
+class Rectification(Gongwen):
+    source: Literal[PROBLEM_SOURCES] = Field(alias="问题来源")  # type: ignore[valid-type]
+    intro: Paragraphs = Field(default_factory=list, alias="导语")
+    progress: Sections = Field(default_factory=list, alias="整改工作开展情况")
+    problems: list[ProblemItem] = Field(default_factory=list, alias="问题清单")
+    ledger: Optional[LedgerFilter] = Field(None, alias="台账")
+    next_steps: Sections = Field(default_factory=list, alias="下一步工作")
+
+    @model_validator(mode="after")
+    def _has_problems(self):
+        if not self.problems and self.ledger is None:
+            raise ValueError("整改报告须有“问题清单”，或用“台账”从问题台账中选取问题")
+        return self
+
+
+MODELS: dict[str, type[Gongwen]] = {
+    "plan": Plan, "notice": Notice, "minutes": Minutes, "rectification": Rectification,
+}
+Document = Union[Plan, Notice, Minutes, Rectification]

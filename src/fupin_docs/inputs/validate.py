@@ -1,0 +1,149 @@
+"""Turn a YAML file into a typed model, or every problem as FILE:LINE:COL."""
+
+from __future__ import annotations
+
+import difflib
+import typing
+from pathlib import Path
+
+from pydantic import BaseModel, ValidationError
+
+from .models import KIND_LABELS, KIND_NAMES, MODELS, Document
+from .problems import InputError, Problem
+from .yaml_source import YamlDocument, load_yaml_file, load_yaml_text
+
+
+def _submodel(annotation) -> type[BaseModel] | None:
+    """The model class inside list[X] / Optional[X] / Annotated[X, ...]."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _submodel(arg)
+        if found:
+            return found
+    return None
+
+
+def _model_at(model: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
+    """Follow a data path (keys and indexes) down the model classes."""
+    current = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = next(
+            (f for name, f in current.model_fields.items() if part in (name, f.alias)), None
+        )
+        if field is None:
+            return None
+        current = _submodel(field.annotation)
+        if current is None:
+            return None
+    return current
+
+
+def _keys(model: type[BaseModel]) -> list[str]:
+    return [f.alias or name for name, f in model.model_fields.items()]
+
+
+def _data_path(loc: tuple, data) -> tuple:
+    """Drop pydantic's internal loc parts (union branch names etc.)."""
+    path: list = []
+    node = data
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            path.append(part)
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            path.append(part)
+            node = node[part]
+        elif isinstance(part, str) and isinstance(node, dict):
+            path.append(part)  # a missing or unknown key: keep it for the message
+            node = None
+    return tuple(path)
+
+
+def _message(err: dict, model: type[BaseModel], path: tuple) -> str:
+    kind = err["type"]
+    key = path[-1] if path and isinstance(path[-1], str) else ""
+    if kind == "missing":
+        return f"缺少必填项“{key}”，请补上"
+    if kind == "extra_forbidden":
+        owner = _model_at(model, path[:-1])
+        candidates = _keys(owner) if owner else []
+        english = {name: (f.alias or name) for name, f in owner.model_fields.items()} if owner else {}
+        close = difflib.get_close_matches(key, candidates + list(english), n=1, cutoff=0.4)
+        if close:
+            suggestion = english.get(close[0], close[0])
+            return f"不认识的键“{key}”，是不是“{suggestion}”？"
+        return f"不认识的键“{key}”，此处可用的键有：{'、'.join(candidates)}"
+    if kind == "literal_error":
+        expected = err.get("ctx", {}).get("expected", "")
+        expected = expected.replace("'", "").replace(" or ", "、").replace(", ", "、")
+        return f"“{err.get('input')}”不是允许的值，请填写其中之一：{expected}"
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return "应为整数，例如 3"
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"应不小于 {err.get('ctx', {}).get('ge', 1)}"
+    if kind == "list_type":
+        return "应为列表：每一项另起一行，以“- ”开头"
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return "应为键值对（“键: 值”），请检查缩进"
+    if kind == "value_error":
+        return str(err.get("ctx", {}).get("error", err["msg"]))
+    if kind in ("date_type", "date_parsing", "date_from_datetime_parsing"):
+        return "日期格式不对，请写成 2020-06-08 或 2020年6月8日"
+    return f"取值不对（{err['msg']}），请核对"
+
+
+def _problems(doc: YamlDocument, model: type[BaseModel], error: ValidationError) -> list[Problem]:
+    problems = []
+    for err in error.errors():
+        path = _data_path(err["loc"], doc.data)
+        message = _message(err, model, path)
+        if err["type"] == "missing":
+            problems.append(doc.problem(path[:-1], message))
+        else:
+            problems.append(doc.problem(path, message, prefer_key=err["type"] == "extra_forbidden"))
+    return problems
+
+
+def kind_of(doc: YamlDocument) -> str:
+    if not isinstance(doc.data, dict):
+        raise InputError([doc.problem((), "文件最外层应为“键: 值”形式，请用 `fupin new 类型` 生成模板后填写")])
+    raw = doc.data.get("类型", doc.data.get("kind"))
+    if raw is None:
+        raise InputError([doc.problem((), "缺少“类型”，请在第一行写“类型: 实施方案”（或 督查通知、会议纪要、整改报告）")])
+    kind = KIND_NAMES.get(str(raw).strip())
+    if kind is None:
+        key = "类型" if "类型" in doc.data else "kind"
+        raise InputError([doc.problem((key,), f"不认识的类型“{raw}”，请写：{'、'.join(KIND_LABELS.values())}")])
+    return kind
+
+
+def validate_document(doc: YamlDocument) -> Document:
+    kind = kind_of(doc)
+    model = MODELS[kind]
+    try:
+        return model.model_validate(doc.data)
+    except ValidationError as error:
+        raise InputError(_problems(doc, model, error)) from None
+
+
+def load_document(path: str | Path) -> Document:
+    """Load and validate one input file; raises InputError listing every problem."""
+    return validate_document(load_yaml_file(path))
+
+
+def load_document_text(text: str, file: str = "<输入>") -> Document:
+    return validate_document(load_yaml_text(text, file))
+
+
+def validate_files(paths) -> list[Problem]:
+    """Every problem in every file (empty when all are valid)."""
+    problems: list[Problem] = []
+    for path in paths:
+        try:
+            load_document(path)
+        except InputError as err:
+            problems.extend(err.problems)
+    return problems

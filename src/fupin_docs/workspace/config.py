@@ -1,0 +1,111 @@
+"""The workspace: a user's working folder with fupin.toml and its stage folders."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..inputs.problems import InputError, Problem
+
+CONFIG_NAME = "fupin.toml"
+
+
+@dataclass(frozen=True)
+class OfficeConfig:
+    name: str = "某某镇人民政府"  # 发文机关全称
+    mark: str = ""  # 发文机关标志; empty means name + "文件"
+    code: str = "某政发"  # 机关代字
+    addressees: str = "各村（社区）党支部、村民委员会，镇直各单位"
+    cc: str = ""  # default 抄送机关
+    printer: str = "某某镇党政综合办公室"  # 印发机关
+    minutes_mark: str = ""  # 纪要标志; empty means name + "会议纪要"
+
+
+@dataclass(frozen=True)
+class FontConfig:
+    """Face names per role. DOCX declares these names; PDF uses the first
+    installed face of each list (see render/pdf/fonts.py)."""
+
+    docx_title: str = "方正小标宋简体"
+    docx_body: str = "仿宋_GB2312"
+    docx_heading1: str = "黑体"
+    docx_heading2: str = "楷体_GB2312"
+    docx_page_number: str = "宋体"
+    pdf_title: tuple = ()
+    pdf_body: tuple = ()
+    pdf_heading1: tuple = ()
+    pdf_heading2: tuple = ()
+
+
+@dataclass(frozen=True)
+class ArchiveConfig:
+    fonds: str = "Z001"  # 全宗号 (DA/T 22)
+    category: str = "WS"  # 门类代码: 文书
+    org_code: str = "ZFB"  # 机构（问题）代码
+    retention: str = "D30"  # 默认保管期限: Y 永久, D30 定期30年, D10 定期10年
+
+
+@dataclass(frozen=True)
+class Config:
+    office: OfficeConfig = field(default_factory=OfficeConfig)
+    fonts: FontConfig = field(default_factory=FontConfig)
+    archive: ArchiveConfig = field(default_factory=ArchiveConfig)
+
+
+def _section(data: dict, name: str, cls, file: str):
+    raw = data.get(name, {})
+    if not isinstance(raw, dict):
+        raise InputError([Problem(file, 1, 1, f"[{name}] 应为一个表（section），请参照 fupin init 生成的 fupin.toml")])
+    known = cls.__dataclass_fields__
+    unknown = [key for key in raw if key not in known]
+    if unknown:
+        raise InputError([Problem(file, 1, 1,
+                                  f"[{name}] 中有不认识的设置“{unknown[0]}”，可用的有：{'、'.join(known)}")])
+    values = {key: tuple(value) if isinstance(value, list) else value for key, value in raw.items()}
+    return cls(**values)
+
+
+def load_config(path: Path) -> Config:
+    if not path.exists():
+        return Config()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as err:
+        line = getattr(err, "lineno", 1) or 1
+        col = getattr(err, "colno", 1) or 1
+        raise InputError([Problem(str(path), line, col, f"fupin.toml 语法错误：{err.msg if hasattr(err, 'msg') else err}")]) from None
+    return Config(
+        office=_section(data, "office", OfficeConfig, str(path)),
+        fonts=_section(data, "fonts", FontConfig, str(path)),
+        archive=_section(data, "archive", ArchiveConfig, str(path)),
+    )
+
+
+@dataclass(frozen=True)
+class Workspace:
+    root: Path
+    config: Config
+
+    @property
+    def inputs_dir(self) -> Path:
+        return self.root / "inputs"
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.root / "templates"
+
+    @property
+    def archive_dir(self) -> Path:
+        return self.root / "archive"
+
+    @property
+    def indexes_dir(self) -> Path:
+        return self.root / "indexes"
+
+
+def open_workspace(root: str | Path | None = None) -> Workspace:
+    """The workspace at ROOT, $FUPIN_WORKSPACE, or the current directory."""
+    root = Path(root or os.environ.get("FUPIN_WORKSPACE") or ".").resolve()
+    return Workspace(root=root, config=load_config(root / CONFIG_NAME))
