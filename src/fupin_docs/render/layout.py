@@ -1,0 +1,81 @@
+"""GB/T 9704-2012 layout numbers: the one place both renderers read them from.
+
+Clause numbers refer to GB/T 9704-2012; "?" marks a choice the standard leaves
+open, made here once.
+"""
+
+from __future__ import annotations
+
+# --- 号 → pt (GB/T 9704 §3.x, customary type sizes) -------------------------
+SIZE_CHUHAO = 42.0
+SIZE_XIAOCHU = 36.0
+SIZE_YIHAO = 26.0
+SIZE_ERHAO = 22.0  # 二号: title (§7.3.1)
+SIZE_XIAOER = 18.0
+SIZE_SANHAO = 16.0  # 三号: default text (§5.2.2)
+SIZE_XIAOSAN = 15.0
+SIZE_SIHAO = 14.0  # 四号: 版记, page numbers (§7.4, §7.5)
+SIZE_XIAOSI = 12.0
+SIZE_WUHAO = 10.5
+
+MM_PER_PT = 25.4 / 72
+
+
+def mm_to_pt(mm: float) -> float:
+    return mm / MM_PER_PT
+
+
+# --- page (§5.2.1, §5.2.2) ---------------------------------------------------
+PAGE_WIDTH_MM = 210.0  # A4
+PAGE_HEIGHT_MM = 297.0
+MARGIN_TOP_MM = 37.0  # 天头
+MARGIN_LEFT_MM = 28.0  # 订口
+TEXT_WIDTH_MM = 156.0  # 版心宽
+TEXT_HEIGHT_MM = 225.0  # 版心高
+MARGIN_RIGHT_MM = PAGE_WIDTH_MM - MARGIN_LEFT_MM - TEXT_WIDTH_MM  # 26
+MARGIN_BOTTOM_MM = PAGE_HEIGHT_MM - MARGIN_TOP_MM - TEXT_HEIGHT_MM  # 35
+
+# --- grid (§5.2.3): 22 lines × 28 characters fill the 版心 --------------------
+LINES_PER_PAGE = 22
+CHARS_PER_LINE = 28
+BODY_SIZE_PT = SIZE_SANHAO
+# ? exact pitch: the standard gives lines per page, not a pitch; 225 mm / 22 is
+# the arithmetic one (≈ 28.95 pt).
+LINE_PITCH_PT = mm_to_pt(TEXT_HEIGHT_MM) / LINES_PER_PAGE
+CHAR_PITCH_PT = mm_to_pt(TEXT_WIDTH_MM) / CHARS_PER_LINE  # ≈ 15.79 pt
+LETTER_SPACING_PT = CHAR_PITCH_PT - BODY_SIZE_PT  # ≈ −0.21 pt
+FIRST_LINE_INDENT_CHARS = 2  # 正文 first-line indent 2 字 (§7.3.3)
+
+# --- 版头 (§7.2) ----------------------------------------------------------------
+MARK_TOP_FROM_TEXT_TOP_MM = 35.0  # 发文机关标志 top edge below 版心 top (§7.2.3)
+MARK_MAX_SIZE_PT = SIZE_XIAOCHU  # ? size not fixed; 36 pt, shrunk to fit 156 mm
+MARK_MIN_SIZE_PT = SIZE_ERHAO
+MARK_COLOR = "#E00000"  # ? "red": the standard names no value; pure-ish red prints as 大红
+BLANK_LINES_MARK_TO_DOC_NUMBER = 2  # §7.2.4
+SEPARATOR_BELOW_DOC_NUMBER_MM = 4.0  # red line 4 mm below 发文字号 (§7.2.6)
+SEPARATOR_THICKNESS_MM = 0.35  # ? thickness not fixed; 0.35 mm is common practice
+SIGNER_RIGHT_INDENT_CHARS = 1  # 签发人 1 字 from the right (§7.2.5)
+
+# --- 主体 (§7.3) ----------------------------------------------------------------
+TITLE_SIZE_PT = SIZE_ERHAO
+BLANK_LINES_SEPARATOR_TO_TITLE = 2  # §7.3.1
+BLANK_LINES_TITLE_TO_ADDRESSEES = 1  # §7.3.2
+SIGNATURE_RIGHT_CHARS = 2  # 署名 2 字 from the right, no seal (§7.3.5.2)
+DATE_RIGHT_OF_SIGNATURE_CHARS = 2  # date starts 2 字 right of 署名's first char
+SEALED_DATE_RIGHT_CHARS = 4  # with seal: date 4 字 from the right (§7.3.5.1)
+ATTACHMENT_TITLE_LINE = 3  # 附件 title on line 3 of its page (§7.3.7)
+TABLE_FONT_SIZE_PT = SIZE_XIAOSI  # ? tables: the standard sets no size; 小四 keeps 7 columns readable
+
+# --- 版记 and page numbers (§7.4, §7.5) ----------------------------------------
+COLOPHON_SIZE_PT = SIZE_SIHAO
+COLOPHON_OUTER_RULE_MM = 0.35  # first and last 版记 rule
+COLOPHON_INNER_RULE_MM = 0.25  # the rule between 抄送 and 印发
+COLOPHON_SIDE_INDENT_CHARS = 1  # 抄送 / 印发机关 / 印发日期 1 字 in
+PAGE_NUMBER_SIZE_PT = SIZE_SIHAO
+PAGE_NUMBER_BELOW_TEXT_MM = 7.0  # 7 mm below the 版心's bottom edge
+PAGE_NUMBER_SIDE_INDENT_CHARS = 1  # odd right, even left, 1 字 in
+PAGE_NUMBER_DASH = "—"  # 一字线 either side: "— 1 —"
+
+
+def page_number_text(n: int) -> str:
+    return f"{PAGE_NUMBER_DASH} {n} {PAGE_NUMBER_DASH}"
