@@ -62,7 +62,11 @@ TITLE_CHARS_PER_LINE = 20
 
 def _words(text: str) -> list[str]:
     """Word pieces a title line may break between; 《…》 stays whole when it fits."""
+    import logging
+
     import jieba  # imported here: segmentation is only needed for long titles
+
+    jieba.setLogLevel(logging.WARNING)  # its start-up chatter is not for clerks
 
     pieces: list[str] = []
     for part in re.split(r"(《[^》]*》)", text):

@@ -78,6 +78,8 @@ def parse_date(value: Any) -> dt.date:
     if not match:
         raise ValueError(f"日期“{text}”格式不对，请写成 2020-06-08 或 2020年6月8日")
     year, month, day = (int(g) for g in match.groups())
+    if not 1 <= month <= 12:
+        raise ValueError(f"日期“{text}”不存在（月份应为1到12），请核对")
     try:
         return dt.date(year, month, day)
     except ValueError:

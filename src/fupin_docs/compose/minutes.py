@@ -1,0 +1,58 @@
+"""会议纪要 in the GB/T 9704 §10.3 纪要 format."""
+
+from __future__ import annotations
+
+from ..inputs.fields import cn_date
+from ..inputs.models import Minutes
+from ..workspace.config import Config
+from . import common
+from .numbering import level1, split_title
+from .tree import Attendance, ComposedDocument, Paragraph, Run, Title
+
+
+def _deadline_text(deadline) -> str:
+    return cn_date(deadline) if hasattr(deadline, "year") else str(deadline)
+
+
+def compose_minutes(doc: Minutes, config: Config) -> ComposedDocument:
+    session = f"第{doc.session}次" if doc.session else ""
+    title = doc.title or f"{doc.meeting_name}{session}会议纪要".replace("会议会议", "会议")
+    blocks: list = [Title(split_title(title))]
+
+    intro = doc.intro
+    if not intro:
+        topics = "、".join(t.rstrip("。") for t in doc.topics)
+        studied = f"，专题研究{topics}等事项" if topics else ""
+        intro = [f"{cn_date(doc.meeting_date)}，{doc.host}在{doc.place}主持召开{doc.meeting_name}"
+                 f"{session}{studied}。现将会议议定事项纪要如下："]
+    blocks += common.paragraphs(intro)
+    blocks += common.paragraphs(doc.summary)
+    for n, decision in enumerate(doc.decisions, 1):
+        duty = []
+        if decision.units:
+            duty.append(f"责任单位：{decision.units}")
+        if decision.deadline:
+            duty.append(f"完成时限：{_deadline_text(decision.deadline)}")
+        suffix = f"（{'；'.join(duty)}）" if duty else ""
+        blocks.append(Paragraph((Run(level1(n), "h1"), Run(decision.content + suffix))))
+
+    # §10.3: after the body, 出席/请假/列席 each on a new line.
+    for label, names in (("出席", doc.attendees), ("请假", doc.absent), ("列席", doc.observers)):
+        if names:
+            blocks.append(Attendance(label, tuple(names)))
+    if doc.recorder:
+        blocks.append(Attendance("记录", (doc.recorder,)))
+    # 纪要 carry no 署名 (§10.3); 附件 and 附注 still follow.
+    blocks += common.closing(doc, config, signed=False)
+    blocks += common.attachment_pages(doc)
+
+    mark = config.office.minutes_mark or f"{common.issuer(doc, config)}会议纪要"
+    number = doc.doc_number or (f"第{doc.issue_number}期" if doc.issue_number else None)
+    return ComposedDocument(
+        kind="minutes", kind_label="会议纪要",
+        header=common.header(doc, config, mark=mark, doc_number=number),
+        blocks=tuple(blocks),
+        colophon=common.colophon(doc, config),
+        metadata=common.metadata(doc, config, "minutes", title, meeting_date=doc.meeting_date.isoformat(),
+                                 place=doc.place, host=doc.host, attendees=list(doc.attendees)),
+    )

@@ -1,0 +1,87 @@
+"""整改报告: progress computed from the problems, the problem table, next steps."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from ..inputs.fields import cn_date
+from ..inputs.models import DONE_STATUSES, PROBLEM_STATUSES, ProblemItem, Rectification
+from ..workspace.config import Config
+from . import common
+from .numbering import split_title
+from .tree import Addressees, Column, ComposedDocument, Paragraph, Run, Table, Title
+
+PROBLEM_COLUMNS = (
+    Column("序号", 0.6, "center"),
+    Column("问题描述", 3.0),
+    Column("整改措施", 3.0),
+    Column("责任单位", 1.4),
+    Column("责任人", 0.9, "center"),
+    Column("完成时限", 1.5, "center"),
+    Column("整改状态", 1.0, "center"),
+)
+
+
+def progress_summary(problems: list[ProblemItem]) -> dict:
+    """共N个问题, 已整改M个, 整改率 — the figures the report states."""
+    counts = Counter(p.status for p in problems)
+    total = len(problems)
+    done = sum(counts[s] for s in DONE_STATUSES)
+    rate = round(100 * done / total, 1) if total else 0.0
+    return {"total": total, "done": done, "rate": rate,
+            **{status: counts.get(status, 0) for status in PROBLEM_STATUSES}}
+
+
+def _rate_text(rate: float) -> str:
+    return f"{rate:g}%"
+
+
+def _deadline_text(deadline) -> str:
+    if deadline is None:
+        return ""
+    return cn_date(deadline) if hasattr(deadline, "year") else str(deadline)
+
+
+def problem_table(problems: list[ProblemItem]) -> Table:
+    rows = tuple(
+        (str(i), p.description, p.measures or "", p.unit or "", p.person or "",
+         _deadline_text(p.deadline), p.status)
+        for i, p in enumerate(problems, 1)
+    )
+    return Table(PROBLEM_COLUMNS, rows)
+
+
+def compose_rectification(doc: Rectification, config: Config,
+                          problems: list[ProblemItem] | None = None) -> ComposedDocument:
+    """PROBLEMS overrides the input's list (the ledger supplies them)."""
+    problems = list(problems if problems is not None else doc.problems)
+    title = doc.title or f"关于{doc.source}问题整改情况的报告"
+    blocks: list = [Title(split_title(title))]
+    addressees = common.addressees_text(doc, config)
+    if addressees:
+        blocks.append(Addressees(addressees))
+    blocks += common.paragraphs(doc.intro)
+
+    figures = progress_summary(problems)
+    summary = (f"{doc.source}共指出问题{figures['total']}个，已完成整改{figures['done']}个"
+               f"（其中已销号{figures['已销号']}个），正在整改{figures['整改中']}个，"
+               f"尚未整改{figures['未整改']}个，整改率{_rate_text(figures['rate'])}。具体情况见下表。")
+    outline = common.Outline()
+    outline.part("整改工作开展情况", common.sections(doc.progress))
+    outline.part("问题整改进展", [Paragraph((Run(summary),)), problem_table(problems)])
+    outline.part("下一步工作", common.sections(doc.next_steps))
+    blocks += outline.blocks
+    blocks.append(Paragraph((Run("特此报告。"),)))
+    blocks += common.closing(doc, config)
+    blocks += common.attachment_pages(doc)
+
+    return ComposedDocument(
+        kind="rectification", kind_label="整改报告",
+        # A report goes up (上行文): 签发人 is shown in the 版头 (§7.2.5).
+        header=common.header(doc, config, with_signers=True),
+        blocks=tuple(blocks),
+        colophon=common.colophon(doc, config),
+        metadata=common.metadata(doc, config, "rectification", title, source=doc.source,
+                                 summary=figures,
+                                 units=sorted({p.unit for p in problems if p.unit})),
+    )
