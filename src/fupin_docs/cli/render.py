@@ -1,0 +1,48 @@
+"""`fupin render FILE... [-f docx,pdf] [-o DIR] [--template NAME|PATH] [--archive]`."""
+
+from __future__ import annotations
+
+import click
+
+from ..pipeline import parse_formats, render_files
+from .common import handle_errors, print_json, workspace_from
+
+
+@click.command("render")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("-f", "--format", "formats", default="docx", show_default=True, help="输出格式：docx、pdf 或 docx,pdf")
+@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False), help="输出目录（默认为工作目录下的 output/）")
+@click.option("--template", help="Word 模板：工作目录 templates/ 中的名称，或 .docx 文件路径")
+@click.option("--archive", "archive", is_flag=True, help="生成后归档（元数据取自 YAML）")
+@click.option("--pdfa", is_flag=True, help="PDF 按 PDF/A-2b 长期保存格式输出")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出结果")
+@click.pass_context
+@handle_errors
+def command(ctx, files, formats, out_dir, template, archive, pdfa, as_json):
+    """把 YAML 输入生成为 GB/T 9704 格式的 Word / PDF 公文。
+
+    先检查全部输入，有任何错误都不生成文件；同时要求 docx 和 pdf 时，两者一起写出。
+
+    \b
+    --json 输出：[{"input", "title", "kind", "outputs": {"docx": 路径, "pdf": 路径},
+                  "archive_no", "fallback_chars": {角色: 字符}}]
+    """
+    workspace = workspace_from(ctx)
+    outcomes = render_files(files, workspace, formats=parse_formats(formats), out_dir=out_dir,
+                            template=template, archive=archive, pdfa=pdfa)
+    if as_json:
+        print_json([{
+            "input": str(o.source), "title": o.document.title, "kind": o.document.kind,
+            "outputs": {fmt: str(path) for fmt, path in o.outputs.items()},
+            "archive_no": o.archive_no, "fallback_chars": o.fallback_chars,
+        } for o in outcomes])
+        return
+    for o in outcomes:
+        for path in o.outputs.values():
+            click.echo(f"已生成 {path}")
+        for role, chars in o.fallback_chars.items():
+            if chars:
+                click.echo(f"提示：{o.source.name} 中的“{chars}”在{role}字体中缺字，已用其他已安装字体补字", err=True)
+        if o.archive_no:
+            state = "已归档" if o.archived_new else "已在档案中"
+            click.echo(f"{state}：{o.archive_no}  {o.document.title}")

@@ -1,0 +1,102 @@
+"""The render pipeline driver: inputs → compose → render → (archive).
+
+`fupin render` and other programs call `render_files`; it validates every
+input first, so one bad file means no output at all, and it writes each
+document's formats together: a DOCX never lands without its PDF when both
+were asked for.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .atomic import atomic_path
+from .compose import ComposedDocument, compose
+from .inputs import InputError, load_document
+from .workspace.config import Workspace
+
+FORMATS = ("docx", "pdf")
+
+
+@dataclass
+class RenderOutcome:
+    source: Path
+    document: ComposedDocument
+    outputs: dict = field(default_factory=dict)  # format -> Path
+    fallback_chars: dict = field(default_factory=dict)  # role -> characters the primary face lacked
+    archive_no: str | None = None
+    archived_new: bool = False
+
+
+def parse_formats(text: str) -> tuple[str, ...]:
+    formats = tuple(part.strip().lower() for part in text.split(",") if part.strip())
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        from .cli.common import UserError
+
+        raise UserError(f"不支持的输出格式“{','.join(unknown) or text}”，请写 docx、pdf 或 docx,pdf")
+    return formats
+
+
+def load_all(paths) -> list:
+    """Validate every input; raise one InputError with all problems of all files."""
+    models, problems = [], []
+    for path in paths:
+        try:
+            models.append((Path(path), load_document(path)))
+        except InputError as err:
+            problems.extend(err.problems)
+    if problems:
+        raise InputError(problems)
+    return models
+
+
+def render_files(paths, workspace: Workspace, *, formats=("docx",), out_dir: str | Path | None = None,
+                 template: str | None = None, archive: bool = False, pdfa: bool = False,
+                 progress=None) -> list[RenderOutcome]:
+    out_dir = Path(out_dir) if out_dir else workspace.root / "output"
+    models = load_all(paths)
+    outcomes = []
+    for source, model in models:
+        document = compose(model, workspace.config, workspace)
+        outcome = RenderOutcome(source=source, document=document)
+        targets = {fmt: out_dir / f"{source.stem}.{fmt}" for fmt in formats}
+        with contextlib.ExitStack() as stack:
+            temps = {fmt: stack.enter_context(atomic_path(target)) for fmt, target in targets.items()}
+            if "docx" in temps:
+                from .render.docx import render_docx
+
+                render_docx(document, temps["docx"], config=workspace.config, template=template,
+                            templates_dir=workspace.templates_dir)
+            if "pdf" in temps:
+                from .render.pdf import render_pdf
+
+                result = render_pdf(document, temps["pdf"], config=workspace.config, pdfa=pdfa)
+                outcome.fallback_chars = dict(result.fallback_chars or {})
+        # Leaving the stack renamed every temp file into place together.
+        outcome.outputs = targets
+        if archive:
+            _archive(outcome, workspace)
+        outcomes.append(outcome)
+        if progress:
+            progress(outcome)
+    return outcomes
+
+
+def _archive(outcome: RenderOutcome, workspace: Workspace) -> None:
+    from .archive import Archive
+
+    meta = outcome.document.metadata
+    primary = outcome.outputs.get("docx") or outcome.outputs.get("pdf")
+    renditions = [path for fmt, path in outcome.outputs.items() if path != primary]
+    result = Archive(workspace).add(
+        primary,
+        kind=meta["kind"], title=meta["title"], unit=meta["issuer"], date=meta["date"],
+        tags=tuple(meta.get("tags") or ()), doc_number=meta.get("doc_number"),
+        issuer=meta["issuer"], secrecy=meta.get("secrecy"), renditions=tuple(renditions),
+        how=f"fupin render {outcome.source.name}",
+    )
+    outcome.archive_no = result.item.archive_no
+    outcome.archived_new = result.created

@@ -1,0 +1,66 @@
+"""Create a workspace: fupin.toml, stage folders, example inputs."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from .config import CONFIG_NAME
+from .resources import examples_dir
+
+CONFIG_TEMPLATE = """\
+# fupin-docs 工作目录设置。修改后保存即可生效；以“#”开头的行是说明。
+
+[office]
+name = "{name}"                      # 发文机关全称，用于署名和发文机关标志
+mark = ""                            # 发文机关标志；留空则为“机关名称+文件”
+code = "{code}"                      # 机关代字，发文字号写作“代字〔年份〕序号号”
+addressees = "各村（社区）党支部、村民委员会，镇直各单位"   # 默认主送机关
+cc = "县扶贫开发领导小组办公室"       # 默认抄送机关
+printer = "{printer}"                # 印发机关
+minutes_mark = ""                    # 纪要标志；留空则为“机关名称+会议纪要”
+
+[fonts]
+# Word 文档中声明的字体名（本机装有这些字体时 Word/WPS 直接使用）
+docx_title = "方正小标宋简体"
+docx_body = "仿宋_GB2312"
+docx_heading1 = "黑体"
+docx_heading2 = "楷体_GB2312"
+# PDF 优先使用的字体（按顺序，找不到时用已安装的免费替代字体；运行 fupin fonts 查看）
+pdf_title = ["方正小标宋简体"]
+pdf_body = ["仿宋_GB2312"]
+pdf_heading1 = ["黑体"]
+pdf_heading2 = ["楷体_GB2312"]
+
+[archive]
+fonds = "Z001"        # 全宗号
+category = "WS"       # 门类代码（文书）
+org_code = "ZFB"      # 机构（问题）代码
+retention = "D30"     # 默认保管期限：Y 永久，D30 定期30年，D10 定期10年
+"""
+
+
+def init_workspace(root: str | Path, *, name: str = "三星镇人民政府", code: str = "三政发",
+                   printer: str = "三星镇党政综合办公室", with_examples: bool = True) -> list[Path]:
+    """Create the workspace at ROOT; never overwrites an existing file.
+
+    Returns the paths created.
+    """
+    root = Path(root)
+    created: list[Path] = []
+    for folder in ("inputs", "templates", "archive", "indexes"):
+        path = root / folder
+        if not path.exists():
+            path.mkdir(parents=True)
+            created.append(path)
+    config = root / CONFIG_NAME
+    if not config.exists():
+        config.write_text(CONFIG_TEMPLATE.format(name=name, code=code, printer=printer), encoding="utf-8")
+        created.append(config)
+    if with_examples:
+        for example in sorted(examples_dir().glob("*.yaml")):
+            target = root / "inputs" / example.name
+            if not target.exists():
+                shutil.copyfile(example, target)
+                created.append(target)
+    return created
