@@ -7,6 +7,9 @@ import importlib
 import click
 
 from .. import __version__
+from . import chinese
+
+chinese.install()  # before any command is built: help and usage errors in Chinese
 
 # Command modules, in the order `fupin --help` lists them. Each defines `command`.
 COMMAND_MODULES = ("init", "new", "validate", "render", "fonts", "archive", "index",
@@ -23,7 +26,7 @@ class OrderedGroup(click.Group):
 @click.group(cls=OrderedGroup, context_settings=CONTEXT_SETTINGS)
 @click.option("--workspace", "workspace", type=click.Path(file_okay=False),
               envvar="FUPIN_WORKSPACE", help="工作目录（默认为当前目录，也可用环境变量 FUPIN_WORKSPACE 指定）")
-@click.version_option(__version__, "-V", "--version", message="fupin %(version)s")
+@click.version_option(__version__, "-V", "--version", message="fupin %(version)s", help="显示版本号并退出。")
 @click.pass_context
 def cli(ctx: click.Context, workspace: str | None) -> None:
     """扶贫公文工具：起草 GB/T 9704 格式公文，归档、检索，生成佐证材料包。
