@@ -30,7 +30,7 @@ def test_plan_is_issued_through_a_cover_notice_then_the_plan():
     assert isinstance(doc.blocks[index - 1], PageBreak)
     assert isinstance(doc.blocks[index - 2], Signature)
     headings = [b.text for b in doc.blocks if isinstance(b, Heading)]
-    assert headings[:3] == ["一、指导思想", "二、目标任务", "三、重点对象及范围"]
+    assert headings[:4] == ["一、指导思想", "二、总体要求", "三、目标任务", "四、重点对象及范围"]
     assert doc.header.mark == "三星镇人民政府文件"
     assert doc.header.doc_number == "三政发〔2020〕12号"
     words = "".join(doc.words())
