@@ -1,0 +1,85 @@
+"""销号 with evidence: each archive number must name an archived, non-withdrawn item.
+
+The only place the ledger touches the archive, so the rule lives in one function.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Iterable, Optional
+
+from ..workspace.config import Workspace
+from .errors import LedgerError
+from .model import CLOSED_STATUS, LedgerProblem
+from .store import edit_ledger
+
+
+@dataclass(frozen=True)
+class Evidence:
+    archive_no: str
+    title: str
+
+
+def open_archive(workspace: Workspace):
+    from ..archive import Archive
+
+    return Archive(workspace)
+
+
+def check_evidence(workspace: Workspace, archive_nos: Iterable[str], archive=None) -> list[Evidence]:
+    """The archived items for ARCHIVE_NOS, or LedgerError naming every bad one."""
+    wanted: list[str] = []
+    for number in archive_nos:
+        number = number.strip()
+        if number and number not in wanted:
+            wanted.append(number)
+    if not wanted:
+        raise LedgerError("销号须至少附一件佐证材料：请先用 fupin archive add 归档，再用 --evidence 档号 指定")
+    archive = archive or open_archive(workspace)
+    found: list[Evidence] = []
+    missing: list[str] = []
+    withdrawn: list[str] = []
+    for number in wanted:
+        item = archive.get(number)
+        if item is None:
+            missing.append(number)
+        elif getattr(item, "withdrawn", False):
+            withdrawn.append(number)
+        else:
+            found.append(Evidence(item.archive_no, item.title or ""))
+    messages = []
+    if missing:
+        messages.append(f"档案中没有 {'、'.join(missing)}，请先用 fupin archive add 归档佐证材料，"
+                        f"或用 fupin archive list 核对档号")
+    if withdrawn:
+        messages.append(f"{'、'.join(withdrawn)} 已撤回（作废），不能作为佐证材料，请改附有效的档案")
+    if messages:
+        raise LedgerError("；".join(messages))
+    return found
+
+
+def close_problem(workspace: Workspace, pid: str, evidence: Iterable[str], *,
+                  date: Optional[dt.date] = None, who: Optional[str] = None) -> tuple[LedgerProblem, list[Evidence]]:
+    """`fupin ledger close`: 销号 PID with archived evidence on DATE (default today).
+
+    Refused (LedgerError, nothing written) when the problem is already 已销号,
+    when no evidence is given, or when any archive number is unknown or withdrawn.
+    """
+    date = date or dt.date.today()
+    archive = open_archive(workspace)
+    with edit_ledger(workspace, who) as session:
+        problem = session.ledger.get(pid)
+        if problem.status == CLOSED_STATUS:
+            raise LedgerError(f"问题 {problem.pid} 已于 {problem.closed_on} 销号，不能重复销号；"
+                              f"如需补充佐证材料或重新整改，请先用 fupin ledger set {problem.pid} --status 整改中 撤销销号")
+        items = check_evidence(workspace, evidence, archive)
+        if problem.found_on and date < problem.found_on:
+            raise LedgerError(f"销号日期 {date} 早于发现日期 {problem.found_on}，请核对 --date")
+        numbers = list(problem.evidence) + [e.archive_no for e in items if e.archive_no not in problem.evidence]
+        session.change(problem, "销号", status=CLOSED_STATUS, closed_on=date, evidence=numbers)
+        archive.log_event("ledger.close", {
+            "问题编号": problem.pid, "销号日期": date.isoformat(),
+            "佐证材料": [e.archive_no for e in items], "问题描述": problem.description,
+        }, who=session.who)
+    return problem, items

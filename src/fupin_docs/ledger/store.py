@@ -1,0 +1,260 @@
+"""The ledger file (ledger/问题台账.yaml) and every change made to it.
+
+Reading: `load_ledger(workspace)`. Changing: `with edit_ledger(workspace, who) as s:`
+— the ledger is locked (filelock), loaded, changed through the session (which
+records each change for the history), then written with atomic_path and the
+history appended. An exception inside the block leaves both files untouched,
+which is what makes every import all-or-nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator, Optional
+
+from filelock import FileLock
+from ruamel.yaml import YAML
+
+from ..atomic import atomic_path
+from ..inputs.problems import InputError, Problem
+from ..inputs.yaml_source import load_yaml_file
+from ..workspace.config import Workspace
+from . import history
+from .errors import LedgerError
+from .model import (CLOSED_STATUS, FIELDS, KEYS, PID_PATTERN, LedgerProblem, display_value,
+                    make_pid, parse_deadline, parse_status, problem_from_values)
+
+LEDGER_DIR = "ledger"
+LEDGER_FILE = "问题台账.yaml"
+HISTORY_FILE = "台账变更记录.jsonl"
+LOCK_FILE = ".问题台账.lock"
+FORMAT_VERSION = 1
+
+HEADER_COMMENT = """\
+# 问题台账（由 fupin ledger 维护）
+# 可以直接编辑本文件，但建议用 fupin ledger set / close 修改，以便留下变更记录。
+# 整改状态只能是：未整改、整改中、已整改、已销号；销号须用 fupin ledger close 并附佐证材料档号。
+"""
+
+
+def ledger_dir(workspace: Workspace) -> Path:
+    return workspace.root / LEDGER_DIR
+
+
+def ledger_path(workspace: Workspace) -> Path:
+    return ledger_dir(workspace) / LEDGER_FILE
+
+
+def history_path(workspace: Workspace) -> Path:
+    return ledger_dir(workspace) / HISTORY_FILE
+
+
+@dataclass
+class Ledger:
+    path: Path
+    problems: list[LedgerProblem] = field(default_factory=list)
+
+    def __post_init__(self):
+        self._by_id = {p.pid: p for p in self.problems}
+
+    def __len__(self) -> int:
+        return len(self.problems)
+
+    def __iter__(self):
+        return iter(self.problems)
+
+    def find(self, pid: str) -> Optional[LedgerProblem]:
+        return self._by_id.get(pid.strip())
+
+    def get(self, pid: str) -> LedgerProblem:
+        problem = self.find(pid)
+        if problem is None:
+            hint = "台账还是空的，请先用 fupin ledger import-check 或 fupin ledger import 导入问题" \
+                if not self.problems else "请用 fupin ledger list 查看已有的问题编号"
+            raise LedgerError(f"台账中没有问题编号“{pid}”，{hint}")
+        return problem
+
+    def next_pid(self, year: int) -> str:
+        seq = 0
+        for problem in self.problems:
+            match = PID_PATTERN.match(problem.pid)
+            if match and int(match[1]) == year:
+                seq = max(seq, int(match[2]))
+        return make_pid(year, seq + 1)
+
+    def _add(self, problem: LedgerProblem) -> None:
+        self.problems.append(problem)
+        self._by_id[problem.pid] = problem
+
+
+# --- reading -------------------------------------------------------------------------
+
+
+def load_ledger(workspace: Workspace) -> Ledger:
+    """The ledger as it is on disk (empty if none yet). Hand edits are validated:
+    a bad value raises InputError with the file's LINE:COL."""
+    path = ledger_path(workspace)
+    if not path.exists():
+        return Ledger(path)
+    doc = load_yaml_file(path)
+    data = doc.data if isinstance(doc.data, dict) else None
+    if data is None or not isinstance(data.get("问题", []), list):
+        raise InputError([doc.problem((), "台账文件格式不对：应有“问题:”列表，请从备份恢复或重新导入")])
+    problems: list[Problem] = []
+    out: list[LedgerProblem] = []
+    seen: dict[str, tuple] = {}
+    for index, raw in enumerate(data.get("问题") or []):
+        base = ("问题", index)
+        if not isinstance(raw, dict):
+            problems.append(doc.problem(base, "每个问题应为“键: 值”的一组内容"))
+            continue
+        values: dict[str, Any] = {}
+        for key, value in raw.items():
+            attr = KEYS.get(key)
+            if attr is None:
+                problems.append(doc.problem(base + (key,), f"不认识的键“{key}”，可用的有：{'、'.join(FIELDS.values())}",
+                                            prefer_key=True))
+                continue
+            values[attr] = value
+
+        def report(attr, message, base=base):
+            problems.append(doc.problem(base + (FIELDS[attr],), message))
+
+        problem = problem_from_values(values, report)
+        if problem is None:
+            continue
+        if problem.pid in seen:
+            line, col = seen[problem.pid]
+            problems.append(doc.problem(base + ("问题编号",),
+                                        f"问题编号“{problem.pid}”重复（第一次出现在第{line}行），请改为不同的编号"))
+            continue
+        seen[problem.pid] = doc.position(base + ("问题编号",))
+        out.append(problem)
+    if problems:
+        raise InputError(problems)
+    return Ledger(path, out)
+
+
+# --- writing -------------------------------------------------------------------------
+
+
+def _dump(ledger: Ledger) -> str:
+    yaml = YAML(typ="rt")
+    yaml.allow_unicode = True
+    yaml.default_flow_style = False
+    yaml.width = 4096
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    buffer = io.StringIO()
+    yaml.dump({"版本": FORMAT_VERSION, "问题": [p.to_record() for p in ledger.problems]}, buffer)
+    return HEADER_COMMENT + buffer.getvalue()
+
+
+def save_ledger(ledger: Ledger) -> None:
+    with atomic_path(ledger.path) as tmp:
+        tmp.write_text(_dump(ledger), encoding="utf-8")
+
+
+class LedgerSession:
+    """Changes to one loaded ledger; each is recorded for the history."""
+
+    def __init__(self, ledger: Ledger, who: str, workspace: Workspace):
+        self.ledger = ledger
+        self.who = who
+        self.workspace = workspace
+        self.entries: list[dict] = []
+        self.now = dt.datetime.now().astimezone()
+
+    def add(self, problem: LedgerProblem, action: str = "新建") -> LedgerProblem:
+        if self.ledger.find(problem.pid) is not None:
+            raise LedgerError(f"问题编号“{problem.pid}”已在台账中，不能重复添加")
+        self.ledger._add(problem)
+        self.entries.append(history.entry(action, problem.pid, "", None, problem.to_record(),
+                                          who=self.who, when=self.now))
+        return problem
+
+    def change(self, problem: LedgerProblem, action: str, **values) -> list[str]:
+        """Set attributes; returns the Chinese names of the fields that changed."""
+        changed = []
+        for attr, new in values.items():
+            old = getattr(problem, attr)
+            if old == new:
+                continue
+            setattr(problem, attr, new)
+            changed.append(FIELDS[attr])
+            self.entries.append(history.entry(action, problem.pid, FIELDS[attr],
+                                              _jsonable(old), _jsonable(new), who=self.who, when=self.now))
+        return changed
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return list(value)
+    return None if value == "" else value
+
+
+@contextlib.contextmanager
+def edit_ledger(workspace: Workspace, who: Optional[str] = None) -> Iterator[LedgerSession]:
+    directory = ledger_dir(workspace)
+    directory.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(directory / LOCK_FILE), timeout=30):
+        session = LedgerSession(load_ledger(workspace), history.current_user(who), workspace)
+        yield session
+        if session.entries:
+            save_ledger(session.ledger)
+            history.append(history_path(workspace), session.entries)
+
+
+# --- the edit commands' API ------------------------------------------------------------
+
+SETTABLE = ("measures", "unit", "person", "deadline", "status")
+
+
+def set_fields(workspace: Workspace, pid: str, *, measures: Optional[str] = None,
+               unit: Optional[str] = None, person: Optional[str] = None,
+               deadline: Any = None, status: Optional[str] = None,
+               who: Optional[str] = None) -> tuple[LedgerProblem, list[str]]:
+    """`fupin ledger set`: change 整改措施/责任单位/责任人/完成时限/整改状态.
+
+    None leaves a field as it is; an empty string clears it. 已销号 is reached
+    only through close_problem (it needs evidence). Setting a 已销号 problem back
+    to 整改中/未整改 reopens it (销号日期 is cleared, evidence kept).
+    Returns the problem and the names of the fields that changed.
+    """
+    changes: dict[str, Any] = {}
+    for attr, value in (("measures", measures), ("unit", unit), ("person", person)):
+        if value is not None:
+            changes[attr] = value.strip()
+    if deadline is not None:
+        try:
+            changes["deadline"] = parse_deadline(deadline)
+        except ValueError as err:
+            raise LedgerError(str(err)) from None
+    if status is not None:
+        try:
+            new_status = parse_status(status)
+        except ValueError as err:
+            raise LedgerError(str(err)) from None
+        if new_status == CLOSED_STATUS:
+            raise LedgerError("销号须附佐证材料，请用 fupin ledger close 问题编号 --evidence 档号")
+        changes["status"] = new_status
+    if not changes:
+        raise LedgerError("没有要修改的内容，请至少给出 --measures、--unit、--person、--deadline、--status 之一")
+    with edit_ledger(workspace, who) as session:
+        problem = session.ledger.get(pid)
+        if problem.status == CLOSED_STATUS and "status" in changes and changes["status"] != CLOSED_STATUS:
+            changes["closed_on"] = None
+            action = "撤销销号"
+        else:
+            action = "修改"
+        changed = session.change(problem, action, **changes)
+    return problem, changed
+
+
+def describe_change(problem: LedgerProblem, attr: str) -> str:
+    return f"{FIELDS[attr]}：{display_value(getattr(problem, attr))}"

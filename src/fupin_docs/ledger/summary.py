@@ -1,0 +1,60 @@
+"""Where the office stands: counts by status, unit, source; 整改率; overdue."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from typing import Iterable, Optional
+
+from ..inputs.models import DONE_STATUSES, PROBLEM_STATUSES
+from ..workspace.config import Workspace
+from .model import LedgerProblem
+from .store import load_ledger
+
+UNASSIGNED = "（未明确）"
+
+
+def summarize(problems: Iterable[LedgerProblem], today: Optional[dt.date] = None) -> dict:
+    """The figures of `fupin ledger summary --json`.
+
+    Keys: total, by_status (all four statuses, always present), by_unit
+    (“（未明确）” for no 责任单位), by_source, by_village, by_category, done
+    (已整改 + 已销号), rate ((已整改+已销号)/total, 0..1, 0 when empty),
+    rate_percent (rate × 100, one decimal), overdue (count), overdue_ids, today.
+    """
+    today = today or dt.date.today()
+    problems = list(problems)
+    by_status = {status: 0 for status in PROBLEM_STATUSES}
+    by_status.update(Counter(p.status for p in problems))
+    done = sum(by_status[s] for s in DONE_STATUSES)
+    total = len(problems)
+    rate = done / total if total else 0.0
+    overdue = [p.pid for p in problems if p.is_overdue(today)]
+
+    def count(attr: str) -> dict:
+        counter = Counter(getattr(p, attr) or UNASSIGNED for p in problems)
+        return dict(sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])))
+
+    return {
+        "total": total,
+        "by_status": by_status,
+        "by_unit": count("unit"),
+        "by_source": count("source"),
+        "by_village": count("village"),
+        "by_category": count("category"),
+        "done": done,
+        "rate": round(rate, 4),
+        "rate_percent": round(rate * 100, 1),
+        "overdue": len(overdue),
+        "overdue_ids": overdue,
+        "today": today.isoformat(),
+    }
+
+
+def ledger_summary(workspace: Workspace, today: Optional[dt.date] = None, **filters) -> dict:
+    from .query import filter_problems
+
+    problems = load_ledger(workspace)
+    if filters:
+        problems = filter_problems(problems, today=today, **filters)
+    return summarize(problems, today)
