@@ -1,0 +1,141 @@
+"""`fupin render`: inputs → compose → DOCX + PDF (+ archive), all or nothing."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import docx
+import pytest
+from click.testing import CliRunner
+
+from fupin_docs.cli.main import cli
+from fupin_docs.compose import compose
+from fupin_docs.inputs import load_document
+from fupin_docs.workspace import init_workspace, open_workspace
+
+EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "examples").glob("*.yaml"))
+
+
+def run(workspace, *args):
+    return CliRunner().invoke(cli, ["--workspace", str(workspace), *map(str, args)], catch_exceptions=False)
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def docx_text(path: Path) -> str:
+    """Body text in document order: paragraphs and table cells."""
+    document = docx.Document(str(path))
+    parts = []
+    for element in document.element.body.iterchildren():
+        tag = element.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            parts.append("".join(t.text or "" for t in element.iter(docx.oxml.ns.qn("w:t"))))
+        elif tag == "tbl":
+            for cell in element.iter(docx.oxml.ns.qn("w:tc")):
+                parts.append("".join(t.text or "" for t in cell.iter(docx.oxml.ns.qn("w:t"))))
+    return squash("".join(parts))
+
+
+def pdf_text(path: Path) -> str:
+    out = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True, check=True)
+    return squash(out.stdout)
+
+
+def in_order(words: list[str], text: str) -> list[str]:
+    """The words that are NOT found in order in TEXT (empty when all are)."""
+    missing, position = [], 0
+    for word in words:
+        word = squash(word)
+        found = text.find(word, position)
+        if found < 0:
+            missing.append(word)
+        else:
+            position = found + len(word)
+    return missing
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    root = tmp_path_factory.mktemp("ws")
+    init_workspace(root, with_examples=False)
+    result = run(root, "render", *EXAMPLES, "-f", "docx,pdf", "-o", root / "out", "--archive")
+    assert result.exit_code == 0, result.output
+    return root, result.output
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem.split("-")[0])
+def test_docx_and_pdf_say_the_same_words_in_the_same_order(rendered, example):
+    root, _ = rendered
+    words = compose(load_document(example), open_workspace(root).config).words()
+    body_words = [w for w in words]  # header, body and colophon alike
+    docx_path = root / "out" / f"{example.stem}.docx"
+    pdf_path = root / "out" / f"{example.stem}.pdf"
+    # page numbers live in footers (docx) and between the words (pdf): strip them
+    pdf = re.sub(r"—\d+—", "", pdf_text(pdf_path))
+    assert in_order(body_words, pdf) == []
+    body_of_docx = docx_text(docx_path)
+    assert in_order(body_words, body_of_docx) == []
+
+
+def test_render_archives_docx_with_its_pdf_rendition(rendered):
+    root, output = rendered
+    assert output.count("已归档") == len(EXAMPLES)
+    listing = run(root, "archive", "list", "--json")
+    assert listing.exit_code == 0
+    import json
+
+    items = json.loads(listing.output)
+    assert len(items) == len(EXAMPLES)
+    titles = {item["title"] for item in items}
+    assert "关于2019年度省级脱贫攻坚成效考核反馈问题整改情况的报告" in titles
+    assert all(item["format"].lower().endswith("docx") or "docx" in item["file_name"] for item in items)
+    assert all(len(item["renditions"]) == 1 for item in items)
+
+
+def test_one_bad_input_means_no_output_at_all(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("类型: 实施方案\n方案名称: 测试\n成文日期: 2020-02-30\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = run(tmp_path, "render", EXAMPLES[0], bad, "-f", "docx,pdf", "-o", out)
+    assert result.exit_code == 1
+    assert f"{bad}:3:7:" in result.output
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_failed_pdf_leaves_neither_file_and_keeps_the_old_ones(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    out.mkdir()
+    example = EXAMPLES[0]
+    old_docx = out / f"{example.stem}.docx"
+    old_docx.write_bytes(b"old docx")
+
+    import fupin_docs.render.pdf as pdf_stage
+
+    def broken(*args, **kwargs):  # the failure is injected; both renderers stay real
+        raise RuntimeError("磁盘已满")
+
+    monkeypatch.setattr(pdf_stage, "render_pdf", broken)
+    with pytest.raises(RuntimeError):
+        CliRunner().invoke(cli, ["--workspace", str(tmp_path), "render", str(example), "-f", "docx,pdf",
+                                 "-o", str(out)], catch_exceptions=False)
+    assert old_docx.read_bytes() == b"old docx"
+    assert sorted(p.name for p in out.iterdir()) == [old_docx.name]
+
+
+def test_hostile_text_comes_out_exactly_in_both_formats(tmp_path):
+    text = ("类型: 督查通知\n标题: 关于A&B<c>“督查”的通知\n成文日期: 2020-06-08\n"
+            "导语:\n  - '{{ 7*7 }} & <b>粗</b> {% raw %} 😀 𠀀 犇 “引号” ''单引号'''\n")
+    source = tmp_path / "hostile.yaml"
+    source.write_text(text, encoding="utf-8")
+    result = run(tmp_path, "render", source, "-f", "docx,pdf", "-o", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    expected = "{{ 7*7 }} & <b>粗</b> {% raw %} 😀 𠀀 犇 “引号” '单引号'"
+    assert squash(expected) in docx_text(tmp_path / "out" / "hostile.docx")
+    pdf = pdf_text(tmp_path / "out" / "hostile.pdf")
+    assert squash("{{ 7*7 }} & <b>粗</b> {% raw %}") in pdf
+    assert "犇" in pdf and "𠀀" in pdf
