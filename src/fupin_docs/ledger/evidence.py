@@ -22,8 +22,10 @@ class Evidence:
 
 
 def open_archive(workspace: Workspace):
-    from ..archive import Archive
-
+    try:
+        from ..archive import Archive
+    except ImportError:  # pragma: no cover - the archive stage is part of the package
+        raise LedgerError("档案模块不可用，无法核对佐证材料，请重新安装 fupin-docs") from None
     return Archive(workspace)
 
 

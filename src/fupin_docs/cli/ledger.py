@@ -1,0 +1,307 @@
+"""`fupin ledger ...`: the problem ledger (问题台账). Thin wrappers over fupin_docs.ledger."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import click
+
+from ..inputs.fields import parse_date
+from ..ledger import (close_problem, export_ledger, filter_problems, import_check_sheet, import_ledger,
+                      load_ledger, set_fields, summarize)
+from ..ledger import history as ledger_history
+from ..ledger.model import FIELDS, display_value
+from ..ledger.store import history_path
+from .common import handle_errors, print_json, workspace_from
+
+JSON_KEYS_HELP = (
+    "--json 输出一个数组，每个问题一个对象，键固定为：id（问题编号）、问题来源、类别、村、户编号、户主姓名、"
+    "问题描述、发现日期、整改措施、责任单位、责任人、完成时限（YYYY-MM-DD 或“长期坚持”）、整改状态、"
+    "销号日期、佐证材料（档号列表）、逾期（true/false）、逾期天数；没有的值为 null。"
+)
+
+
+class DateType(click.ParamType):
+    name = "日期"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return parse_date(value)
+        except ValueError as err:
+            self.fail(str(err), param, ctx)
+
+
+DATE = DateType()
+_SPLIT = re.compile(r"[、，,；;\s]+")
+
+
+def filter_options(func):
+    """--status/--unit/--village/--source/--category/--overdue/--today, shared by list, export, summary."""
+    options = [
+        click.option("--status", help="按整改状态筛选：未整改、整改中、已整改、已销号（多个用“、”分隔）"),
+        click.option("--unit", help="按责任单位筛选"),
+        click.option("--village", help="按村筛选"),
+        click.option("--source", help="按问题来源筛选（如 自查、省考反馈）"),
+        click.option("--category", help="按类别筛选（如 住房安全、饮水安全）"),
+        click.option("--overdue", is_flag=True, help="只看逾期问题（已过完成时限且未整改完成）"),
+        click.option("--today", type=DATE, help="按指定日期计算逾期（默认今天）"),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _select(ws, status, unit, village, source, category, overdue, today):
+    return filter_problems(load_ledger(ws), status=status, unit=unit, village=village, source=source,
+                           category=category, overdue=overdue, today=today)
+
+
+@click.group("ledger")
+def command():
+    """问题台账：排查表导入、整改跟踪、销号、逾期提醒与汇总。
+
+    \b
+    常用流程：
+      fupin ledger import-check 排查表.xlsx --date 2020-06-08 --deadline 2020年6月底前
+      fupin ledger set WT-2020-0001 --measures "..." --unit 镇国土所 --person 张三
+      fupin archive add 鉴定报告.pdf --title "某某户住房安全鉴定报告"
+      fupin ledger close WT-2020-0001 --evidence 档号
+      fupin ledger list --overdue      fupin ledger summary
+      fupin ledger export 问题台账.xlsx
+
+    台账保存在工作目录的 ledger/问题台账.yaml，每次修改都记入 ledger/台账变更记录.jsonl。
+    """
+
+
+@command.command("import-check")
+@click.argument("sheet", type=click.Path(dir_okay=False))
+@click.option("--source", default="自查", show_default=True, help="问题来源")
+@click.option("--date", "date", type=DATE, help="排查（发现）日期，默认今天；表中有“排查日期”列时以该列为准")
+@click.option("--deadline", help="新问题的完成时限，如 2020-06-30 或 2020年6月底前")
+@click.option("--unit", help="新问题的责任单位")
+@click.option("--person", help="新问题的责任人")
+@click.option("--roster", type=click.Path(dir_okay=False),
+              help="户名册 .xlsx（含“户编号”列，可含“村”列），不在名册中的户编号视为错误；"
+                   "默认使用工作目录中的 ledger/户名册.xlsx（如有）")
+@click.option("--who", help="操作人（默认取环境变量 FUPIN_USER 或登录名）")
+@click.option("--json", "as_json", is_flag=True,
+              help="输出 JSON：households、villages、failing、created、existing、now_passing")
+@click.pass_context
+@handle_errors
+def import_check(ctx, sheet, source, date, deadline, unit, person, roster, who, as_json):
+    """把入户排查表导入台账：每个不达标项登记为一个问题。
+
+    表头（第一行）：村、户编号、户主姓名、家庭收入、基本生活、义务教育、基本医疗、住房安全、饮水安全、备注；
+    其他列忽略。各项填 达标/不达标（也可用 是/否、✓/✗）。重复导入同一张表不会重复登记
+    （以 户编号+类别+问题来源 识别）。表中有任何错误时逐条输出“文件:行:列: 说明”，台账不做任何改动。
+    """
+    ws = workspace_from(ctx)
+    result = import_check_sheet(ws, sheet, source=source, date=date, deadline=deadline, unit=unit,
+                                person=person, roster=roster, who=who)
+    if as_json:
+        print_json(result.to_json())
+        return
+    click.echo(f"排查表：{result.villages} 个村 {result.households} 户，不达标 {result.failing} 项")
+    click.echo(f"新登记问题 {len(result.created)} 个" + (f"（{result.created[0]} 至 {result.created[-1]}）"
+                                                  if result.created else ""))
+    if result.existing:
+        click.echo(f"已在台账中 {len(result.existing)} 个，未重复登记")
+    if result.now_passing:
+        click.echo(f"本次复查已达标、台账中尚未整改完成的问题 {len(result.now_passing)} 个："
+                   f"{'、'.join(result.now_passing)}（整改到位后请用 fupin ledger close 销号）")
+
+
+@command.command("import")
+@click.argument("xlsx", type=click.Path(dir_okay=False))
+@click.option("--who", help="操作人（默认取环境变量 FUPIN_USER 或登录名）")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON：created、updated、unchanged（问题编号列表）")
+@click.pass_context
+@handle_errors
+def import_(ctx, xlsx, who, as_json):
+    """导入上级或其他单位交换的台账 .xlsx，与本地台账合并。
+
+    表头：问题编号、问题来源、问题描述、类别、村、户、整改措施、责任单位、责任人、完成时限、整改状态、
+    销号日期、佐证材料（问题描述、问题来源、整改状态三列必须有）。问题编号已存在的更新表中有的列，
+    新编号照录，空编号自动编号。任何一行有错时逐条输出“文件:行:列: 说明”，台账不做任何改动。
+    """
+    result = import_ledger(workspace_from(ctx), xlsx, who=who)
+    if as_json:
+        print_json(result.to_json())
+        return
+    click.echo(f"新增 {len(result.created)} 个问题，更新 {len(result.updated)} 个，"
+               f"无变化 {len(result.unchanged)} 个")
+
+
+@command.command("export")
+@click.argument("xlsx", type=click.Path(dir_okay=False))
+@filter_options
+@click.pass_context
+@handle_errors
+def export(ctx, xlsx, status, unit, village, source, category, overdue, today):
+    """把台账导出为 .xlsx（可按条件筛选），逾期问题的完成时限单元格标色。"""
+    ws = workspace_from(ctx)
+    problems = _select(ws, status, unit, village, source, category, overdue, today)
+    count = export_ledger(ws, xlsx, problems, today=today)
+    click.echo(f"已导出 {count} 个问题到 {xlsx}")
+
+
+@command.command("list")
+@filter_options
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON（键见下文）")
+@click.pass_context
+@handle_errors
+def list_(ctx, status, unit, village, source, category, overdue, today, as_json):
+    """列出台账中的问题，可按状态、责任单位、村、来源、类别筛选，--overdue 只看逾期。
+
+    逾期：已过完成时限且整改状态不是“已整改”或“已销号”。
+    """
+    today = today or dt.date.today()
+    problems = _select(workspace_from(ctx), status, unit, village, source, category, overdue, today)
+    if as_json:
+        print_json([p.to_json(today) for p in problems])
+        return
+    if not problems:
+        click.echo("没有符合条件的问题")
+        return
+    for p in problems:
+        where = " ".join(x for x in (p.village, p.household, p.head) if x)
+        due = display_value(p.deadline) or "未定时限"
+        if p.is_overdue(today):
+            due += f"（逾期{p.days_overdue(today)}天）"
+        click.echo(f"{p.pid}  {p.status}  {where}  {p.category or p.source}  "
+                   f"{p.unit or '（未明确责任单位）'}  {due}")
+        click.echo(f"    {p.description}")
+    click.echo(f"共 {len(problems)} 个问题")
+list_.help = (list_.help or "") + "\n\n" + JSON_KEYS_HELP
+
+
+@command.command("show")
+@click.argument("pid")
+@click.option("--today", type=DATE, help="按指定日期计算逾期（默认今天）")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON：与 list --json 的键相同，另加“变更记录”")
+@click.pass_context
+@handle_errors
+def show(ctx, pid, today, as_json):
+    """显示一个问题的全部内容和变更记录。"""
+    ws = workspace_from(ctx)
+    today = today or dt.date.today()
+    problem = load_ledger(ws).get(pid)
+    records = ledger_history.read(history_path(ws), problem.pid)
+    if as_json:
+        data = problem.to_json(today)
+        data["变更记录"] = records
+        print_json(data)
+        return
+    for attr, key in FIELDS.items():
+        value = display_value(getattr(problem, attr))
+        if attr == "deadline" and problem.is_overdue(today):
+            value += f"（逾期{problem.days_overdue(today)}天）"
+        click.echo(f"{key}：{value}")
+    if records:
+        click.echo("变更记录：")
+        for item in records:
+            click.echo("  " + _history_line(item))
+
+
+def _history_line(item: dict) -> str:
+    when = item.get("时间", "")[:19].replace("T", " ")
+    if item.get("字段"):
+        change = f"{item['字段']}：{display_value(item.get('原值')) or '（空）'} → {display_value(item.get('新值')) or '（空）'}"
+    else:
+        change = "登记"
+    return f"{when}  {item.get('操作人', '')}  {item.get('操作', '')}  {item.get('问题编号', '')}  {change}"
+
+
+@command.command("set")
+@click.argument("pid")
+@click.option("--measures", help="整改措施")
+@click.option("--unit", help="责任单位")
+@click.option("--person", help="责任人")
+@click.option("--deadline", help="完成时限，如 2020-06-30、2020年6月底前、长期坚持（空字符串清除）")
+@click.option("--status", help="整改状态：未整改、整改中、已整改（销号请用 fupin ledger close）")
+@click.option("--who", help="操作人（默认取环境变量 FUPIN_USER 或登录名）")
+@click.pass_context
+@handle_errors
+def set_(ctx, pid, measures, unit, person, deadline, status, who):
+    """修改问题的整改措施、责任单位、责任人、完成时限或整改状态；每项修改记入变更记录。
+
+    把“已销号”的问题改回“整改中”或“未整改”即撤销销号（销号日期清除，佐证材料保留）。
+    """
+    problem, changed = set_fields(workspace_from(ctx), pid, measures=measures, unit=unit, person=person,
+                                  deadline=deadline, status=status, who=who)
+    if changed:
+        click.echo(f"{problem.pid} 已修改：{'、'.join(changed)}")
+    else:
+        click.echo(f"{problem.pid} 无变化（新值与原值相同）")
+
+
+@command.command("close")
+@click.argument("pid")
+@click.argument("more", nargs=-1)
+@click.option("--evidence", "evidence", multiple=True,
+              help="佐证材料的档号（须已用 fupin archive add 归档）；可写多个")
+@click.option("--date", "date", type=DATE, help="销号日期，默认今天")
+@click.option("--who", help="操作人（默认取环境变量 FUPIN_USER 或登录名）")
+@click.pass_context
+@handle_errors
+def close(ctx, pid, more, evidence, date, who):
+    """销号：问题整改到位后，附上已归档的佐证材料销号（整改一件、销号一件）。
+
+    \b
+    例：fupin ledger close WT-2020-0001 --evidence Z001-WS-2020-D30-0012 Z001-WS-2020-D30-0013
+    佐证材料须已在档案中且未撤回；已销号的问题不能再次销号。
+    """
+    numbers = [n for value in (*evidence, *more) for n in _SPLIT.split(value) if n]
+    problem, items = close_problem(workspace_from(ctx), pid, numbers, date=date, who=who)
+    click.echo(f"{problem.pid} 已于 {problem.closed_on} 销号，佐证材料：")
+    for item in items:
+        click.echo(f"  {item.archive_no}  {item.title}")
+
+
+@command.command("summary")
+@filter_options
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON（键见下文）")
+@click.pass_context
+@handle_errors
+def summary(ctx, status, unit, village, source, category, overdue, today, as_json):
+    """台账汇总：按整改状态、责任单位、问题来源统计，整改率与逾期数。
+
+    整改率 =（已整改 + 已销号）÷ 问题总数。--json 的键：total、by_status（四种状态都有）、by_unit
+    （无责任单位记为“（未明确）”）、by_source、by_village、by_category、done、rate（0～1）、
+    rate_percent（百分数，一位小数）、overdue（逾期数）、overdue_ids、today。
+    """
+    today = today or dt.date.today()
+    problems = _select(workspace_from(ctx), status, unit, village, source, category, overdue, today)
+    figures = summarize(problems, today)
+    if as_json:
+        print_json(figures)
+        return
+    click.echo(f"问题总数 {figures['total']} 个，已整改 {figures['by_status']['已整改']} 个、"
+               f"已销号 {figures['by_status']['已销号']} 个，整改率 {figures['rate_percent']}%")
+    click.echo(f"逾期 {figures['overdue']} 个（截至 {figures['today']}）"
+               + (f"：{'、'.join(figures['overdue_ids'])}" if figures["overdue_ids"] else ""))
+    for title, key in (("按整改状态", "by_status"), ("按责任单位", "by_unit"), ("按问题来源", "by_source"),
+                       ("按村", "by_village"), ("按类别", "by_category")):
+        parts = [f"{name} {count}" for name, count in figures[key].items()]
+        click.echo(f"{title}：{'，'.join(parts) if parts else '无'}")
+
+
+@command.command("history")
+@click.argument("pid", required=False)
+@click.option("--json", "as_json", is_flag=True,
+              help="输出 JSON 数组，每条的键：时间、操作人、操作、问题编号、字段、原值、新值")
+@click.pass_context
+@handle_errors
+def history(ctx, pid, as_json):
+    """显示台账变更记录（谁、何时、改了哪个问题的哪一项、原值 → 新值）；可只看一个问题。"""
+    records = ledger_history.read(history_path(workspace_from(ctx)), pid)
+    if as_json:
+        print_json(records)
+        return
+    if not records:
+        click.echo("没有变更记录")
+    for item in records:
+        click.echo(_history_line(item))
