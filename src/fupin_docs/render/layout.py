@@ -79,3 +79,7 @@ PAGE_NUMBER_DASH = "—"  # 一字线 either side: "— 1 —"
 
 def page_number_text(n: int) -> str:
     return f"{PAGE_NUMBER_DASH} {n} {PAGE_NUMBER_DASH}"
+
+# --- PDF specifics (render/pdf) ----------------------------------------------
+TABLE_RULE_PT = 0.5  # ? table rules: thin black lines
+TABLE_CELL_PADDING_V_PT = 2.0  # ? top/bottom padding inside table cells

@@ -1,0 +1,256 @@
+"""The document tree → one HTML page with GB/T 9704 CSS, for WeasyPrint.
+
+Words come only from the tree (never added, never reordered), through a Jinja
+template with autoescape, so `&`, `<b>` or `{{ }}` in an input print as typed.
+Every number of the CSS comes from render/layout.py.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import unicodedata
+from importlib import resources
+
+import jinja2
+
+from .. import layout as L
+from ...compose.tree import (Addressees, AttachmentHeading, AttachmentNote, Attendance,
+                             ComposedDocument, Heading, Note, PageBreak, Paragraph, Signature,
+                             Table, Title)
+from .fonts import RoleFaces
+
+
+def _floor(value: float, digits: int = 4) -> float:
+    """Round down, so N grid cells of this size never add up to more than the 版心."""
+    scale = 10 ** digits
+    return math.floor(value * scale) / scale
+
+
+def _num(value: float) -> str:
+    return f"{value:.4f}".rstrip("0").rstrip(".")
+
+
+CHAR = L.CHAR_PITCH_PT  # one 字 of body text, letter spacing included
+PITCH = _floor(L.LINE_PITCH_PT)
+TEXT_WIDTH_PT = L.mm_to_pt(L.TEXT_WIDTH_MM)
+
+
+def width_in_chars(text: str) -> float:
+    """Estimated advance of TEXT in body 字: CJK and full-width forms 1, Latin ½."""
+    total = 0.0
+    for ch in text:
+        kind = unicodedata.east_asian_width(ch)
+        total += 1.0 if kind in ("W", "F", "A") else 0.5
+    return total
+
+
+@functools.lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    # Autoescape on for the HTML; the CSS template gets only numbers and
+    # already-quoted family names. No user text is ever compiled as a template.
+    return jinja2.Environment(
+        loader=jinja2.FunctionLoader(_load_template),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default=False),
+        undefined=jinja2.StrictUndefined, trim_blocks=False, lstrip_blocks=False,
+    )
+
+
+def _load_template(name: str) -> str:
+    return resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
+
+
+def css_values(faces: dict[str, RoleFaces]) -> dict:
+    """The numbers gongwen.css.j2 is filled with."""
+    return {
+        "page_w": _num(L.PAGE_WIDTH_MM), "page_h": _num(L.PAGE_HEIGHT_MM),
+        "m_top": _num(L.MARGIN_TOP_MM), "m_right": _num(L.MARGIN_RIGHT_MM),
+        "m_bottom": _num(L.MARGIN_BOTTOM_MM), "m_left": _num(L.MARGIN_LEFT_MM),
+        "dash": L.PAGE_NUMBER_DASH,
+        "pn_size": _num(L.PAGE_NUMBER_SIZE_PT), "pn_below": _num(L.PAGE_NUMBER_BELOW_TEXT_MM),
+        "pn_indent": _num(L.PAGE_NUMBER_SIDE_INDENT_CHARS * L.PAGE_NUMBER_SIZE_PT),
+        "body_size": _num(L.BODY_SIZE_PT), "pitch": _num(PITCH),
+        "ls": _num(_floor(L.LETTER_SPACING_PT)),
+        "char": _num(CHAR), "char3": _num(3 * CHAR),
+        "indent": _num(L.FIRST_LINE_INDENT_CHARS * CHAR),
+        "indent_plus_label": _num((L.FIRST_LINE_INDENT_CHARS + 3) * CHAR),
+        "att_width": _num(TEXT_WIDTH_PT - L.FIRST_LINE_INDENT_CHARS * CHAR),
+        "mark_top": _num(L.MARK_TOP_FROM_TEXT_TOP_MM), "red": L.MARK_COLOR,
+        "blank1": _num(PITCH), "att_gap": _num(L.BLANK_LINES_BEFORE_ATTACHMENT_NOTE * PITCH),
+        "sig_gap": _num(L.BLANK_LINES_BEFORE_SIGNATURE * PITCH), "attend_gap": _num(L.BLANK_LINES_BEFORE_ATTENDANCE * PITCH),
+        "blank2": _num(L.BLANK_LINES_MARK_TO_DOC_NUMBER * PITCH),
+        # The 4 mm are measured from the foot of the 发文字号's glyphs, which sit
+        # centred in their line box, half a leading above the box's bottom.
+        "sep_gap": _num(L.mm_to_pt(L.SEPARATOR_BELOW_DOC_NUMBER_MM) - (PITCH - L.BODY_SIZE_PT) / 2),
+        "sep_thick": _num(L.SEPARATOR_THICKNESS_MM),
+        "sep_after": _num(L.BLANK_LINES_SEPARATOR_TO_TITLE * PITCH),
+        "signer_right": _num(L.SIGNER_RIGHT_INDENT_CHARS * CHAR),
+        "title_size": _num(L.TITLE_SIZE_PT),
+        "sealed_gap": _num(L.BLANK_LINES_BEFORE_SEALED_SIGNATURE * PITCH),
+        "table_size": _num(L.TABLE_FONT_SIZE_PT), "table_line": _num(L.TABLE_LINE_PITCH_PT),
+        "table_rule": _num(L.TABLE_RULE_PT), "table_pad_v": _num(L.TABLE_CELL_PADDING_V_PT),
+        "table_pad_h": _num(L.mm_to_pt(L.TABLE_CELL_MARGIN_MM)),
+        "colo_size": _num(L.COLOPHON_SIZE_PT),
+        "colo_outer": _num(L.COLOPHON_OUTER_RULE_MM), "colo_inner": _num(L.COLOPHON_INNER_RULE_MM),
+        "colo_indent": _num(L.COLOPHON_SIDE_INDENT_CHARS * L.COLOPHON_SIZE_PT),
+        "colo_char3": _num(3 * L.COLOPHON_SIZE_PT),
+        "colo_indent_plus_label": _num((L.COLOPHON_SIDE_INDENT_CHARS + 3) * L.COLOPHON_SIZE_PT),
+        "fam": {role: rf.css_family for role, rf in faces.items()},
+    }
+
+
+@functools.lru_cache(maxsize=8)
+def _css_cached(key: tuple) -> str:
+    faces = dict(key)
+    return _environment().get_template("gongwen.css.j2").render(**css_values(faces))
+
+
+def build_css(faces: dict[str, RoleFaces]) -> str:
+    return _css_cached(tuple(sorted(faces.items())))
+
+
+def mark_size(mark: str) -> float:
+    """标志 size: as large as MARK_MAX_SIZE_PT allows within the 156 mm width."""
+    units = max(width_in_chars(mark), 1.0)
+    size = min(L.MARK_MAX_SIZE_PT, TEXT_WIDTH_PT / units)
+    return max(_floor(size, 1), L.MARK_MIN_SIZE_PT)
+
+
+def signature_columns(sig: Signature) -> tuple[float, float]:
+    """Left offsets (pt) of the 署名 and the date lines (§7.3.5)."""
+    cols = L.CHARS_PER_LINE
+    wi, wd = width_in_chars(sig.issuer), width_in_chars(sig.date)
+    if sig.seal:
+        # Date 4 字 from the right; 署名 centred over the date.
+        date_start = cols - L.SEALED_DATE_RIGHT_CHARS - wd
+        issuer_start = date_start + (wd - wi) / 2
+    elif wd + L.DATE_RIGHT_OF_SIGNATURE_CHARS <= wi + L.SIGNATURE_RIGHT_CHARS:
+        # 署名 2 字 from the right; the date starts 2 字 right of its first character.
+        issuer_start = cols - L.SIGNATURE_RIGHT_CHARS - wi
+        date_start = issuer_start + L.DATE_RIGHT_OF_SIGNATURE_CHARS
+    else:
+        # The date is the longer line: it keeps 2 字 to the right and the 署名
+        # moves left so the date still starts 2 字 right of it (§7.3.5.2).
+        date_start = cols - L.SIGNATURE_RIGHT_CHARS - wd
+        issuer_start = date_start - L.DATE_RIGHT_OF_SIGNATURE_CHARS
+    issuer_start = min(max(issuer_start, 0.0), max(cols - wi, 0.0))
+    date_start = min(max(date_start, 0.0), max(cols - wd, 0.0))
+    return issuer_start * CHAR, date_start * CHAR
+
+
+def _view_blocks(doc: ComposedDocument) -> list[dict]:
+    out: list[dict] = []
+    page_break = False
+    previous = None
+    for block in doc.blocks:
+        if isinstance(block, PageBreak):
+            page_break = True
+            continue
+        view: dict
+        if isinstance(block, Title):
+            view = {"type": "title", "lines": block.lines}
+        elif isinstance(block, Addressees):
+            view = {"type": "addressees", "text": block.text}
+        elif isinstance(block, Heading):
+            view = {"type": "heading", "level": block.level, "text": block.text}
+        elif isinstance(block, Paragraph):
+            view = {"type": "para", "runs": [{"role": r.role, "text": r.text} for r in block.runs]}
+        elif isinstance(block, Table):
+            total = sum(max(c.weight, 0.0) for c in block.columns) or 1.0
+            columns = [{"header": c.header, "width": _num(100 * max(c.weight, 0.0) / total)}
+                       for c in block.columns]
+            rows = [[{"text": cell, "cls": "c" if i < len(block.columns) and block.columns[i].align == "center" else ""}
+                     for i, cell in enumerate(row)] for row in block.rows]
+            view = {"type": "table", "columns": columns, "rows": rows}
+        elif isinstance(block, AttachmentNote):
+            numbered = len(block.names) > 1
+            items = [{"lead": "附件：" if i == 0 else "", "number": f"{i + 1}.", "name": name}
+                     for i, name in enumerate(block.names)]
+            view = {"type": "att_note", "entries": items, "numbered": numbered}
+        elif isinstance(block, Signature):
+            issuer_left, date_left = signature_columns(block)
+            view = {"type": "signature", "issuer": block.issuer, "date": block.date, "seal": block.seal,
+                    "issuer_left": _num(issuer_left), "date_left": _num(date_left)}
+        elif isinstance(block, Note):
+            view = {"type": "note", "text": f"（{block.text}）"}
+        elif isinstance(block, Attendance):
+            view = {"type": "attendance", "label": block.label, "names": "、".join(block.names),
+                    "first": not isinstance(previous, Attendance)}
+        elif isinstance(block, AttachmentHeading):
+            view = {"type": "att_heading", "label": block.label, "lines": (block.title,)}
+        else:  # an unknown block type must not silently drop words
+            raise TypeError(f"PDF renderer cannot draw {type(block).__name__}")
+        view["page_break"] = page_break
+        page_break = False
+        previous = block
+        out.append(view)
+    return out
+
+
+def _banner(doc: ComposedDocument) -> dict:
+    h = doc.header
+    top = []
+    if h.copy_number:
+        top.append({"cls": "body", "text": h.copy_number})
+    if h.secrecy:
+        top.append({"cls": "h1", "text": h.secrecy})
+    if h.urgency:
+        top.append({"cls": "h1", "text": h.urgency})
+    size = mark_size(h.mark)
+    return {"top": top, "mark": h.mark, "mark_size": _num(size), "mark_line": _num(size),
+            "doc_number": h.doc_number, "signers": "、".join(h.signers)}
+
+
+def build_html(doc: ComposedDocument, faces: dict[str, RoleFaces]) -> str:
+    """The document's HTML; its style sheet is build_css(faces), passed separately."""
+    meta = doc.metadata or {}
+    return _environment().get_template("gongwen.html.j2").render(
+        kind=doc.kind,
+        meta={"title": doc.title or doc.kind_label, "author": meta.get("issuer") or "",
+              "keywords": "、".join(meta.get("tags") or [])},
+        banner=_banner(doc),
+        blocks=_view_blocks(doc),
+        colophon={"cc": doc.colophon.cc, "printer": doc.colophon.printer,
+                  "print_date": doc.colophon.print_date},
+    )
+
+
+def text_by_role(doc: ComposedDocument) -> dict[str, str]:
+    """All text each font role draws, for the fallback report."""
+    parts: dict[str, list[str]] = {"title": [], "body": [], "h1": [], "h2": [], "page": []}
+    h = doc.header
+    parts["title"].append(h.mark)
+    parts["body"] += [t for t in (h.copy_number, h.doc_number) if t]
+    parts["h1"] += [t for t in (h.secrecy, h.urgency) if t]
+    if h.signers:
+        parts["body"].append("签发人：")
+        parts["h2"].append("、".join(h.signers))
+    for block in doc.blocks:
+        if isinstance(block, Title):
+            parts["title"] += block.lines
+        elif isinstance(block, AttachmentHeading):
+            parts["h1"].append(block.label)
+            parts["title"].append(block.title)
+        elif isinstance(block, Heading):
+            parts[{1: "h1", 2: "h2"}.get(block.level, "body")].append(block.text)
+        elif isinstance(block, Paragraph):
+            for run in block.runs:
+                parts[run.role if run.role in ("h1", "h2") else "body"].append(run.text)
+        elif isinstance(block, Table):
+            parts["h1"] += [c.header for c in block.columns]
+            parts["body"] += [cell for row in block.rows for cell in row]
+        elif isinstance(block, Attendance):
+            parts["h1"].append(block.label + "：")
+            parts["body"].append("、".join(block.names))
+        elif isinstance(block, AttachmentNote):
+            parts["body"] += ["附件：1."] + list(block.names)
+        elif isinstance(block, Signature):
+            parts["body"] += [block.issuer, block.date]
+        elif isinstance(block, (Addressees,)):
+            parts["body"].append(block.text)
+        elif isinstance(block, Note):
+            parts["body"].append(f"（{block.text}）")
+    c = doc.colophon
+    parts["body"] += [f"抄送：{c.cc}" if c.cc else "", c.printer, f"{c.print_date}印发"]
+    parts["page"].append(f"{L.PAGE_NUMBER_DASH} 0123456789")
+    return {role: "".join(texts) for role, texts in parts.items()}
