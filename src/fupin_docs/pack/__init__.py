@@ -1,0 +1,16 @@
+"""Stage — evidence packs (佐证材料): a selection of the archive, zipped as a
+BagIt 1.0 bag (RFC 8493) with a 目录 PDF first, optionally one stamped PDF of
+everything printable, and a verifier.
+
+Public API (`fupin pack` is a thin wrapper):
+  Selection(query=, ids=, problem=, kind=, unit=, date_from=, date_to=, tags=, limit=)
+  build_pack(workspace, selection, target, *, purpose, title, merge, skip_missing) -> PackResult
+  verify_pack(path, workspace=None) -> VerifyReport
+"""
+
+from .build import PackedItem, PackFile, PackResult, build_pack
+from .select import Selection, select_items
+from .verify import VerifyProblem, VerifyReport, verify_pack
+
+__all__ = ["PackFile", "PackResult", "PackedItem", "Selection", "VerifyProblem", "VerifyReport",
+           "build_pack", "select_items", "verify_pack"]

@@ -1,0 +1,280 @@
+"""build_pack: archive items → a zipped BagIt 1.0 bag with its 目录 (and merge).
+
+Order of work: every item file is copied into a staging directory and hashed
+on the way (a file that cannot be read, or no longer matches its archived
+SHA-256, is found here, before anything is written); then the optional merge,
+then the 目录 (which prints every file's hash), then the bag and the zip,
+written beside the target and renamed last.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import __version__
+from ..cli.common import IntegrityError, UserError
+from .bag import BagWriter, PayloadFile
+from .catalog import CatalogFile, CatalogHeader, CatalogRow, render_catalog
+from .names import CATALOG_NAME, MERGED_NAME, UniqueNames, bag_dir_name, extension, item_file_name
+from .select import Selection, _iso, select_items
+
+PACK_TAG_FILE = "fupin-pack.json"  # machine-readable 目录, covered by the tag manifest
+PACK_FORMAT = "fupin-pack/1"
+SECRET_LEVELS = {"秘密", "机密", "绝密"}
+
+STATUS_OK = "ok"
+STATUS_MISSING = "missing"  # file gone or unreadable
+STATUS_DAMAGED = "damaged"  # file present but no longer matches its archived SHA-256
+STATUS_LABELS = {STATUS_MISSING: "缺失（存档文件无法读取）",
+                 STATUS_DAMAGED: "缺失（存档文件已损坏，与归档时的校验值不符）"}
+
+
+@dataclass
+class PackFile:
+    path: str  # "data/…" inside the bag
+    role: str  # "original" | "rendition"
+    sha256: str
+    size: int
+    archived_sha256: str = ""  # what the archive recorded, when it recorded one
+
+
+@dataclass
+class PackedItem:
+    seq: int
+    archive_no: str
+    title: str
+    status: str = STATUS_OK
+    files: list[PackFile] = field(default_factory=list)
+    problem: str = ""  # what was wrong, for missing/damaged items
+    merged_pages: tuple[int, int] | None = None
+
+
+@dataclass
+class PackResult:
+    path: Path
+    items: list[PackedItem]
+    file_count: int  # payload files, the 目录 and merge included
+    payload_bytes: int
+    catalog_name: str
+    merged_name: str | None
+    merged_pages: int
+    seconds: float
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def missing(self) -> list[PackedItem]:
+        return [item for item in self.items if item.status != STATUS_OK]
+
+    def as_dict(self) -> dict:
+        return {
+            "path": str(self.path), "items": len(self.items), "files": self.file_count,
+            "bytes": self.payload_bytes, "catalog": f"data/{self.catalog_name}",
+            "merged": f"data/{self.merged_name}" if self.merged_name else None,
+            "merged_pages": self.merged_pages, "seconds": round(self.seconds, 3),
+            "missing": [{"archive_no": i.archive_no, "status": i.status, "problem": i.problem}
+                        for i in self.missing],
+            "warnings": self.warnings,
+        }
+
+
+def _rendition_hashes(item) -> dict[str, str]:
+    """{file name: archived sha256} for the item's renditions, as far as recorded."""
+    out = {}
+    for rec in getattr(item, "renditions", None) or ():
+        if isinstance(rec, dict):
+            name, sha = rec.get("file_name") or rec.get("name") or rec.get("path"), rec.get("sha256")
+        else:
+            name = getattr(rec, "file_name", None) or getattr(rec, "name", None) or getattr(rec, "path", None)
+            sha = getattr(rec, "sha256", None)
+        if name and sha:
+            out[Path(str(name)).name] = sha
+    return out
+
+
+def archived_hashes(item) -> set[str]:
+    """Every SHA-256 the archive recorded for ITEM: its file and its renditions."""
+    out = set(_rendition_hashes(item).values())
+    if getattr(item, "sha256", None):
+        out.add(item.sha256)
+    return out
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return "、".join(str(v) for v in value)
+    return str(value)
+
+
+def build_pack(workspace, selection: Selection, target, *, purpose: str = "", title: str = "",
+               merge: bool = False, skip_missing: bool = False, archive=None,
+               bagging_date: dt.date | None = None) -> PackResult:
+    """Write the evidence pack for SELECTION to TARGET (a .zip) and describe it.
+
+    UserError when the selection matches nothing (no zip is written);
+    IntegrityError naming every unreadable or damaged archive item, unless
+    SKIP_MISSING, in which case the 目录 lists them as 缺失.
+    """
+    started = time.perf_counter()
+    target = Path(target)
+    if target.suffix.lower() != ".zip":
+        raise UserError(f"材料包须为 .zip 文件：请把“{target.name}”改为以 .zip 结尾的文件名")
+    if target.exists() and target.is_dir():
+        raise UserError(f"“{target}”是一个文件夹；请在 -o 后给出 .zip 文件名")
+    if archive is None:
+        from ..archive import Archive
+
+        archive = Archive(workspace)
+    items = select_items(workspace, selection, archive)
+    unit = workspace.config.office.name
+    title = title or "佐证材料"
+    date = (bagging_date or dt.date.today()).isoformat()
+    width = max(4, len(str(len(items))))
+    names = UniqueNames(reserved=(CATALOG_NAME, MERGED_NAME))
+    packed: list[PackedItem] = []
+    warnings: list[str] = []
+    order: list[str] = []
+
+    with BagWriter(bag_dir_name(target.name)) as writer:
+        # 1. stage every item file, hashing as it is copied
+        for seq, item in enumerate(items, 1):
+            entry = PackedItem(seq=seq, archive_no=item.archive_no, title=item.title or "")
+            packed.append(entry)
+            sources = [("original", archive.file_path(item), item.sha256 or "")]
+            rendition_shas = _rendition_hashes(item)
+            for path in archive.rendition_paths(item):
+                sources.append(("rendition", Path(path), rendition_shas.get(Path(path).name, "")))
+            staged: list[str] = []
+            for role, source, archived_sha in sources:
+                ext = extension(item.file_name if role == "original" else Path(source).name)
+                name = item_file_name(seq, item.archive_no, item.title, ext, width=width)
+                if role == "rendition" and any(n.lower() == name.lower() for n in staged):
+                    name = item_file_name(seq, item.archive_no, item.title, ext,
+                                          suffix="（转换版）", width=width)
+                name = names.take(name)
+                try:
+                    payload = writer.add(PayloadFile(name=name, source=Path(source)))
+                except OSError as err:
+                    entry.status, entry.problem = STATUS_MISSING, f"{Path(source).name}：{err.strerror or err}"
+                    break
+                if archived_sha and payload.sha256 != archived_sha:
+                    entry.status = STATUS_DAMAGED
+                    entry.problem = f"{Path(source).name} 的 SHA-256 为 {payload.sha256[:12]}…，归档时为 {archived_sha[:12]}…"
+                    break
+                staged.append(name)
+                entry.files.append(PackFile(path=f"data/{name}", role=role, sha256=payload.sha256,
+                                            size=payload.size, archived_sha256=archived_sha))
+            if entry.status != STATUS_OK:
+                for name in staged:
+                    writer.remove(name)
+                entry.files = []
+            else:
+                order.extend(staged)
+            if (getattr(item, "secrecy", None) or "") in SECRET_LEVELS:
+                warnings.append(f"第 {seq} 件 {item.archive_no} 标有密级“{item.secrecy}”，"
+                                "对外提供前请按保密规定审批")
+
+        bad = [e for e in packed if e.status != STATUS_OK]
+        if bad and not skip_missing:
+            lines = "；".join(f"{e.archive_no}（{e.problem}）" for e in bad)
+            raise IntegrityError(f"{len(bad)} 件档案材料无法读取或已损坏，未生成材料包：{lines}。"
+                                 "请用 fupin archive verify 检查档案；如仍要打包其余材料，加 --skip-missing（目录中将注明缺失）")
+        if len(bad) == len(packed):
+            raise IntegrityError("所选材料全部无法读取或已损坏，未生成材料包；请用 fupin archive verify 检查档案")
+
+        # 2. the merge, from the staged copies (so it shows exactly what is packed)
+        merged_name = None
+        merged_pages = 0
+        if merge:
+            from .merge import MergePart, merge_pdfs
+
+            parts, owners = [], []
+            for entry in packed:
+                pdf = next((f for f in entry.files if f.path.lower().endswith(".pdf")), None)
+                if pdf is not None:
+                    parts.append(MergePart(entry.archive_no, entry.title,
+                                           writer.path(pdf.path[len("data/"):])))
+                    owners.append(entry)
+            if parts:
+                merged_tmp = writer.bag_dir.parent / "merged.pdf"
+                ranges = merge_pdfs(parts, merged_tmp)
+                for entry, rng in zip(owners, ranges):
+                    if rng is None:
+                        warnings.append(f"第 {entry.seq} 件 {entry.archive_no} 的 PDF 无法读取或已加密，未并入合并打印本")
+                    else:
+                        entry.merged_pages = (rng.first, rng.last)
+                        merged_pages = rng.last
+                if merged_pages:
+                    writer.add(PayloadFile(name=MERGED_NAME, source=merged_tmp))
+                    merged_name = MERGED_NAME
+            if not merged_name:
+                warnings.append("所选材料中没有可合并的 PDF，未生成合并打印本")
+
+        # 3. the 目录
+        rows = []
+        for entry, item in zip(packed, items):
+            remarks = []
+            if entry.status != STATUS_OK:
+                remarks.append(STATUS_LABELS[entry.status])
+            if any(f.role == "rendition" for f in entry.files):
+                remarks.append("附PDF转换版")
+            if getattr(item, "withdrawn", False):
+                remarks.append("已撤回（作废）")
+            if entry.merged_pages:
+                a, b = entry.merged_pages
+                remarks.append(f"合并打印本第{a}–{b}页" if b != a else f"合并打印本第{a}页")
+            rows.append(CatalogRow(
+                seq=entry.seq, archive_no=entry.archive_no, title=entry.title,
+                doc_number=_text(getattr(item, "doc_number", None)),
+                issuer=_text(getattr(item, "issuer", None) or getattr(item, "unit", None)),
+                date=_iso(getattr(item, "date", None)), secrecy=_text(getattr(item, "secrecy", None)),
+                pages=getattr(item, "pages", None), remarks=remarks,
+                files=[CatalogFile(f.path[len("data/"):], f.sha256) for f in entry.files]))
+        file_count = sum(len(e.files) for e in packed)
+        header = CatalogHeader(title=title, unit=unit, date=date, purpose=purpose,
+                               selection=selection.describe(), item_count=len(packed),
+                               file_count=file_count + (1 if merged_name else 0),
+                               missing_count=len(bad))
+        writer.add(PayloadFile(name=CATALOG_NAME, data=render_catalog(header, rows)))
+
+        # 4. the bag
+        manifest = {
+            "format": PACK_FORMAT, "title": title, "unit": unit, "date": date, "purpose": purpose,
+            "selection": selection.as_dict(), "catalog": f"data/{CATALOG_NAME}",
+            "merged": f"data/{merged_name}" if merged_name else None,
+            "items": [{
+                "seq": e.seq, "archive_no": e.archive_no, "title": e.title, "status": e.status,
+                "problem": e.problem,
+                "merged_pages": list(e.merged_pages) if e.merged_pages else None,
+                "files": [{"path": f.path, "role": f.role, "sha256": f.sha256, "size": f.size,
+                           "archived_sha256": f.archived_sha256} for f in e.files],
+            } for e in packed],
+        }
+        bag_info = {
+            "Source-Organization": unit,
+            "Bagging-Date": date,
+            "Bag-Software-Agent": f"fupin-docs {__version__}",
+            "External-Identifier": bag_dir_name(target.name),
+            "Internal-Sender-Description": title,
+            "Fupin-Selection": selection.describe(),
+            "Fupin-Item-Count": str(len(packed)),
+        }
+        if purpose:
+            bag_info["External-Description"] = purpose
+        if bad:
+            bag_info["Fupin-Missing"] = "、".join(e.archive_no for e in bad)
+        full_order = [CATALOG_NAME] + order + ([merged_name] if merged_name else [])
+        writer.finish(target, bag_info,
+                      {PACK_TAG_FILE: json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8")},
+                      order=full_order)
+        payload_bytes = sum(p.size for p in writer.payload.values())
+        total_files = len(writer.payload)
+
+    return PackResult(path=target, items=packed, file_count=total_files, payload_bytes=payload_bytes,
+                      catalog_name=CATALOG_NAME, merged_name=merged_name, merged_pages=merged_pages,
+                      seconds=time.perf_counter() - started, warnings=warnings)
