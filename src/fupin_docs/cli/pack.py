@@ -1,0 +1,159 @@
+"""`fupin pack`: evidence packs (佐证材料). Thin wrapper over fupin_docs.pack.
+
+Two forms share the name:
+  fupin pack (QUERY | --id ID... | --problem PID) -o PACK.zip [options]   build
+  fupin pack verify PACK.zip                                             check
+The group routes anything that is not `verify` (or `build`) to `build`, so
+`fupin pack 危房 -o x.zip` works without naming the subcommand.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .common import IntegrityError, UserError, handle_errors, print_json, workspace_from
+
+BUILD_JSON_HELP = (
+    "--json 输出一个对象，键固定为：path（材料包路径）、items（材料件数）、files（包内文件数，含目录与合并本）、"
+    "bytes（data/ 总字节数）、catalog（目录 PDF 在包内的路径）、merged（合并打印本路径或 null）、"
+    "merged_pages（合并本页数）、seconds（用时）、missing（缺失材料数组：archive_no、status、problem）、"
+    "warnings（提醒文字数组）。"
+)
+VERIFY_JSON_HELP = (
+    "--json 输出一个对象，键固定为：path、ok（true/false）、bagit_version、payload_files、payload_bytes、"
+    "items、archive_checked（与档案记录核对过的文件数）、archive_unknown（档案中找不到的档号）、"
+    "problems（数组：kind、path、detail；kind 为 missing/extra/checksum/tag/structure/oxum/archive）、"
+    "bag_info（bag-info.txt 的内容）。"
+)
+
+
+class PackGroup(click.Group):
+    """`pack verify …` and `pack build …` as usual; any other first word means build."""
+
+    def parse_args(self, ctx, args):
+        if args and args[0] not in self.commands and args[0] not in ("-h", "--help"):
+            args = ["build", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group("pack", cls=PackGroup)
+def command():
+    """佐证材料包：把选中的档案材料打成一个能自证齐全、未被改动的 zip 包，供督查组查验。
+
+    \b
+    生成：
+      fupin pack 危房改造 -o 危房改造佐证材料.zip --purpose "迎接县督查组检查"
+      fupin pack --id Z001-WS·2020-Y-ZFB-0001 --id Z001-WS·2020-Y-ZFB-0002 -o 材料.zip
+      fupin pack --problem WT-2020-0001 -o 问题销号佐证.zip --merge
+    校验：
+      fupin pack verify 危房改造佐证材料.zip
+
+    材料包为 BagIt 1.0 格式（RFC 8493）：data/ 中第一个文件是目录 PDF，随后是各件材料的原件
+    （及归档时附带的 PDF 版），manifest-sha256.txt 记录每个文件的校验值。详见 fupin pack build --help。
+    """
+
+
+@command.command("build", short_help="生成材料包（build 可省略：fupin pack 检索词 -o 材料包.zip）")
+@click.argument("query", nargs=-1)
+@click.option("--id", "ids", multiple=True, metavar="档号", help="按档号选取（可重复）")
+@click.option("--problem", metavar="问题编号", help="选取台账问题的全部佐证材料")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="输出的材料包（.zip）")
+@click.option("--purpose", default="", help="用途说明，写入目录和 bag-info.txt（如“迎接县督查组检查”）")
+@click.option("--title", default="", help="材料包标题，印在目录首页（默认“佐证材料”）")
+@click.option("--merge", is_flag=True, help="另附一份合并打印本：全部 PDF 按目录顺序合成一个文件，每页边上印页码和档号")
+@click.option("--skip-missing", is_flag=True, help="有材料无法读取或已损坏时仍打包其余材料，目录中注明缺失")
+@click.option("--kind", help="只要该类别的材料")
+@click.option("--unit", help="只要该单位的材料")
+@click.option("--from", "date_from", metavar="YYYY-MM-DD", help="只要此日期及以后的材料")
+@click.option("--to", "date_to", metavar="YYYY-MM-DD", help="只要此日期及以前的材料")
+@click.option("--tag", "tags", multiple=True, help="只要带此标签的材料（可重复）")
+@click.option("--limit", type=click.IntRange(min=1), help="最多打包多少件")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出结果（键见下）")
+@click.pass_context
+@handle_errors
+def build(ctx, query, ids, problem, output, purpose, title, merge, skip_missing, kind, unit,
+          date_from, date_to, tags, limit, as_json):
+    """生成佐证材料包：fupin pack (检索词 | --id 档号... | --problem 问题编号) -o 材料包.zip
+
+    检索词、--id 和 --problem 可以同时使用，选中的材料合在一起（去重）；--kind 等筛选条件对全部选中材料生效。
+    选不到任何材料时报错，不生成空包；有材料无法读取时报出档号，不生成材料包（除非加 --skip-missing）。
+    """
+    from ..pack import Selection, build_pack
+    from ..pack.select import normalize_date
+
+    ws = workspace_from(ctx)
+    selection = Selection(query=" ".join(query).strip() or None, ids=tuple(ids), problem=problem,
+                          kind=kind, unit=unit, date_from=normalize_date(date_from, "--from"),
+                          date_to=normalize_date(date_to, "--to"), tags=tuple(tags), limit=limit)
+    result = _call(build_pack, ws, selection, output, purpose=purpose, title=title, merge=merge,
+                   skip_missing=skip_missing)
+    if as_json:
+        print_json(result.as_dict())
+    else:
+        for warning in result.warnings:
+            click.echo(f"提醒：{warning}", err=True)
+        for item in result.missing:
+            click.echo(f"缺失：第 {item.seq} 件 {item.archive_no}（{item.problem}）", err=True)
+        size_mb = result.payload_bytes / 1048576
+        click.echo(f"已生成材料包 {result.path}：{len(result.items)} 件材料，{result.file_count} 个文件，"
+                   f"共 {size_mb:.1f} MB，用时 {result.seconds:.1f} 秒。")
+        if result.merged_name:
+            click.echo(f"合并打印本：data/{result.merged_name}，共 {result.merged_pages} 页。")
+        click.echo(f"目录：data/{result.catalog_name}。校验：fupin pack verify {result.path}")
+build.help = (build.help or "") + "\n\n" + BUILD_JSON_HELP
+
+
+@command.command("verify", short_help="校验材料包是否齐全、未被改动（损坏时退出码 3）")
+@click.argument("pack", type=click.Path(dir_okay=False))
+@click.option("--no-archive", is_flag=True, help="只校验材料包本身，不与本工作目录的档案核对")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出结果（键见下）")
+@click.pass_context
+@handle_errors
+def verify(ctx, pack, no_archive, as_json):
+    """校验材料包：文件齐全、没有多出的文件、每个文件的校验值正确；
+
+    在有档案的工作目录中运行时，还核对每件材料与归档时记录的 SHA-256 是否一致。
+    发现问题时逐个列出受损文件，退出码为 3。
+    """
+    from ..pack import verify_pack
+
+    ws = None if no_archive else workspace_from(ctx)
+    report = _call(verify_pack, pack, ws)
+    if as_json:
+        print_json(report.as_dict())
+        if not report.ok:
+            sys.exit(IntegrityError.exit_code)
+        return
+    info = report.info
+    if info:
+        click.echo(f"材料包：{report.path}（BagIt {report.bagit_version or '?'}，"
+                   f"{info.get('Source-Organization', '')} {info.get('Bagging-Date', '')}）")
+    if report.ok:
+        line = f"完好：{report.payload_files} 个文件齐全，校验值全部正确，没有多出的文件。"
+        if report.archive_checked:
+            line += f"另与档案记录核对 {report.archive_checked} 个文件，全部一致。"
+        click.echo(line)
+        if report.archive_unknown:
+            click.echo(f"注意：本工作目录的档案中没有 {'、'.join(report.archive_unknown)}，这些材料未与档案核对。")
+        return
+    for problem in report.problems:
+        click.echo(f"  {problem}", err=True)
+    names = report.damaged_paths()
+    raise IntegrityError(f"材料包已损坏或被改动，共 {len(report.problems)} 处问题"
+                         + (f"，涉及：{'、'.join(names)}" if names else ""))
+verify.help = (verify.help or "") + "\n\n" + VERIFY_JSON_HELP
+
+
+def _call(func, *args, **kwargs):
+    """Run a pack function, turning archive errors into the CLI's exit codes."""
+    from ..archive import ArchiveDamaged, ArchiveError
+
+    try:
+        return func(*args, **kwargs)
+    except ArchiveDamaged as err:
+        raise IntegrityError(str(err)) from None
+    except ArchiveError as err:
+        raise UserError(str(err)) from None
