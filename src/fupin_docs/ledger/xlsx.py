@@ -93,8 +93,8 @@ def import_ledger(workspace: Workspace, source: str | Path, *, who: Optional[str
                   today: Optional[dt.date] = None) -> LedgerImportResult:
     """Merge a ledger .xlsx into the workspace ledger (all or nothing).
 
-    A row whose 问题编号 is in the ledger updates the fields whose columns the
-    sheet has (each change goes to the history); a new 问题编号 is added as is;
+    A row whose 问题编号 is in the ledger updates the fields its non-empty cells
+    give (an empty cell keeps the ledger's value; each change goes to the history); a new 问题编号 is added as is;
     a row without one gets the next WT-YYYY-NNNN. Required columns: 问题描述,
     问题来源, 整改状态; values are checked like every other entry path.
     """
@@ -137,7 +137,9 @@ def import_ledger(workspace: Workspace, source: str | Path, *, who: Optional[str
                 session.add(incoming, "台账导入")
                 result.created.append(incoming.pid)
                 continue
-            changes = {attr: getattr(incoming, attr) for attr in present if attr != "pid"}
+            # An empty cell means "not filled in by the sender", never "erase ours".
+            changes = {attr: getattr(incoming, attr) for attr in present
+                       if attr != "pid" and getattr(incoming, attr) not in (None, "", [])}
             if session.change(old, "台账导入", **changes):
                 result.updated.append(old.pid)
             else:
