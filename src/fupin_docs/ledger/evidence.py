@@ -5,10 +5,12 @@ The only place the ledger touches the archive, so the rule lives in one function
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from dataclasses import dataclass
 from typing import Iterable, Optional
 
+from ..cli.common import IntegrityError
 from ..workspace.config import Workspace
 from .errors import LedgerError
 from .model import CLOSED_STATUS, LedgerProblem
@@ -26,7 +28,21 @@ def open_archive(workspace: Workspace):
         from ..archive import Archive
     except ImportError:  # pragma: no cover - the archive stage is part of the package
         raise LedgerError("档案模块不可用，无法核对佐证材料，请重新安装 fupin-docs") from None
-    return Archive(workspace)
+    with archive_errors():
+        return Archive(workspace)
+
+
+@contextlib.contextmanager
+def archive_errors():
+    """The archive's own errors, as the ledger's (exit 1) or an integrity failure (exit 3)."""
+    from ..archive import ArchiveDamaged, ArchiveError
+
+    try:
+        yield
+    except ArchiveError as err:
+        raise LedgerError(str(err)) from None
+    except ArchiveDamaged as err:
+        raise IntegrityError(str(err)) from None
 
 
 def check_evidence(workspace: Workspace, archive_nos: Iterable[str], archive=None) -> list[Evidence]:
@@ -43,12 +59,13 @@ def check_evidence(workspace: Workspace, archive_nos: Iterable[str], archive=Non
     missing: list[str] = []
     withdrawn: list[str] = []
     for number in wanted:
-        item = archive.get(number)
+        with archive_errors():
+            item = archive.get(number)
         if item is None:
             missing.append(number)
         elif getattr(item, "withdrawn", False):
             withdrawn.append(number)
-        else:
+        elif all(e.archive_no != item.archive_no for e in found):
             found.append(Evidence(item.archive_no, item.title or ""))
     messages = []
     if missing:
@@ -80,8 +97,9 @@ def close_problem(workspace: Workspace, pid: str, evidence: Iterable[str], *,
             raise LedgerError(f"销号日期 {date} 早于发现日期 {problem.found_on}，请核对 --date")
         numbers = list(problem.evidence) + [e.archive_no for e in items if e.archive_no not in problem.evidence]
         session.change(problem, "销号", status=CLOSED_STATUS, closed_on=date, evidence=numbers)
-        archive.log_event("ledger.close", {
-            "问题编号": problem.pid, "销号日期": date.isoformat(),
-            "佐证材料": [e.archive_no for e in items], "问题描述": problem.description,
-        }, who=session.who)
+        with archive_errors():
+            archive.log_event("ledger.close", {
+                "问题编号": problem.pid, "销号日期": date.isoformat(),
+                "佐证材料": [e.archive_no for e in items], "问题描述": problem.description,
+            }, who=session.who)
     return problem, items
