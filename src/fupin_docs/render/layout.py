@@ -6,6 +6,8 @@ open, made here once.
 
 from __future__ import annotations
 
+import math
+
 # --- 号 → pt (GB/T 9704 §3.x, customary type sizes) -------------------------
 SIZE_CHUHAO = 42.0
 SIZE_XIAOCHU = 36.0
@@ -79,6 +81,32 @@ PAGE_NUMBER_DASH = "—"  # 一字线 either side: "— 1 —"
 
 def page_number_text(n: int) -> str:
     return f"{PAGE_NUMBER_DASH} {n} {PAGE_NUMBER_DASH}"
+
+# --- blank lines and table text (shared by DOCX and PDF) ------------------------
+BLANK_LINES_BEFORE_ATTACHMENT_NOTE = 1  # §7.3.4: 附件说明 1 blank line below 正文
+BLANK_LINES_BEFORE_SIGNATURE = 1  # §7.3.5.2: 署名 1 blank line below 正文/附件说明
+# ? with a seal the standard only says the seal's top lies within one line of
+# the text above; 2 blank lines leave room for a 42 mm seal over 署名 and date.
+BLANK_LINES_BEFORE_SEALED_SIGNATURE = 2
+BLANK_LINES_BEFORE_ATTENDANCE = 1  # §10.3: one blank line after 正文, then 出席
+ATTACHMENT_NOTE_LABEL_CHARS = 3  # “附件：” is 3 字; later names align after it
+TABLE_LINE_PITCH_PT = 18.0  # ? 小四 table text, exact 18 pt lines (1.5 × 12 pt)
+TABLE_CELL_MARGIN_MM = 1.5  # ? left/right padding inside table cells
+
+# --- DOCX specifics (render/docx) ---------------------------------------------
+TWIPS_PER_PT = 20
+# Grid: w:docGrid type "lines" (linePitch = the exact line pitch) plus a
+# character spacing of −0.25 pt on every run, so 28 三号 characters fill a line
+# (28 × 15.75 = 441 pt ≤ 442.2 pt) in Word, WPS and LibreOffice alike.
+# Measured: type "linesAndChars" with w:charSpace −848 (15.79 pt pitch) is what
+# Word templates carry, but LibreOffice 7/24 then gives every 16 pt character
+# two 15.79 pt grid cells — 14 characters a line and twice the pages.
+DOCX_CHAR_SPACING_TWENTIETHS = math.floor(LETTER_SPACING_PT * 20)  # −5 → −0.25 pt
+DOCX_CHAR_ADVANCE_PT = BODY_SIZE_PT + DOCX_CHAR_SPACING_TWENTIETHS / 20  # one 字 on the page
+# Footer distance (page bottom edge → bottom of the footer line) so that the
+# page number's top sits PAGE_NUMBER_BELOW_TEXT_MM below the 版心: 35 − 7 mm
+# minus one 四号 line.
+PAGE_NUMBER_FOOTER_DISTANCE_MM = MARGIN_BOTTOM_MM - PAGE_NUMBER_BELOW_TEXT_MM - PAGE_NUMBER_SIZE_PT * MM_PER_PT
 
 # --- PDF specifics (render/pdf) ----------------------------------------------
 TABLE_RULE_PT = 0.5  # ? table rules: thin black lines

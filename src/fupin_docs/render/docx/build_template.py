@@ -1,0 +1,453 @@
+"""Build the built-in Word template templates/gongwen.docx from layout.py.
+
+    python -m fupin_docs.render.docx.build_template [OUT]
+
+The template carries (1) the page setup — A4, GB/T 9704 margins, the 22 × 28
+document grid, odd/even page-number footers — (2) one named style per 公文
+element, with East Asian fonts in w:eastAsia, so an office can restyle it in
+Word or WPS, and (3) the docxtpl tags that walk the document tree
+(render/docx/context.py builds the context they read). Geometry that depends
+on the text (标志 size, 署名/日期 position, 出席 hanging indent, table column
+widths, page breaks) is set after rendering by render/docx/finish.py, keyed by
+the style ids below, so an office template that keeps those ids gets it too.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import docx
+from docx.oxml.ns import qn
+from docx.shared import Mm
+
+from ...atomic import atomic_path
+from ...workspace.config import FontConfig
+from .. import layout as L
+from .ooxml import (LINE_TWIPS, MARK_COLOR_HEX, TEXT_WIDTH_TWIPS, border_eighths, chars, el,
+                    rfonts, size, twips_mm, twips_pt)
+
+LATIN = "Times New Roman"
+
+# Style ids (ASCII, stable: the renderer finds paragraphs by them) → Chinese names.
+STYLE_NAMES = {
+    "GwHeaderLine": "公文版头信息",
+    "GwMark": "公文发文机关标志",
+    "GwDocNumber": "公文发文字号",
+    "GwDocNumberSigned": "公文发文字号（含签发人）",
+    "GwTitle": "公文标题",
+    "GwAddressees": "公文主送机关",
+    "GwBody": "公文正文",
+    "GwHeading1": "公文一级标题",
+    "GwHeading2": "公文二级标题",
+    "GwHeading3": "公文三级标题",
+    "GwHeading4": "公文四级标题",
+    "GwAttachmentNote": "公文附件说明",
+    "GwSignature": "公文发文机关署名",
+    "GwDate": "公文成文日期",
+    "GwNote": "公文附注",
+    "GwAttendance": "公文纪要出席",
+    "GwAttachmentLabel": "公文附件标识",
+    "GwTableText": "公文表格文字",
+    "GwTableHeader": "公文表格表头",
+    "GwColophonCc": "公文版记抄送",
+    "GwColophonPrint": "公文版记印发",
+    "GwPageNumber": "公文页码",
+    "GwBlank": "公文空行",
+    "GwSectionBreak": "公文分节符",
+    "GwHei": "公文黑体字符",
+    "GwKai": "公文楷体字符",
+}
+
+MARK_SPACE_BEFORE_PT = L.mm_to_pt(L.MARK_TOP_FROM_TEXT_TOP_MM) - 3 * LINE_TWIPS / L.TWIPS_PER_PT
+
+
+def _exact(line_twips: int = LINE_TWIPS, before: int = 0) -> str:
+    return f'<w:spacing w:before="{before}" w:after="0" w:line="{line_twips}" w:lineRule="exact"/>'
+
+
+def _pstyle(style_id: str, ppr: str = "", rpr: str = "", based: str = "Normal", extra: str = "") -> str:
+    name = STYLE_NAMES[style_id]
+    return (f'<w:style w:type="paragraph" w:customStyle="1" w:styleId="{style_id}">'
+            f'<w:name w:val="{name}"/><w:basedOn w:val="{based}"/>{extra}<w:qFormat/>'
+            f"<w:pPr>{ppr}</w:pPr><w:rPr>{rpr}</w:rPr></w:style>")
+
+
+def _cstyle(style_id: str, rpr: str) -> str:
+    name = STYLE_NAMES[style_id]
+    return (f'<w:style w:type="character" w:customStyle="1" w:styleId="{style_id}">'
+            f'<w:name w:val="{name}"/><w:qFormat/><w:rPr>{rpr}</w:rPr></w:style>')
+
+
+def _border(side: str, mm: float, color: str = "000000", space_pt: int = 0) -> str:
+    return (f'<w:{side} w:val="single" w:sz="{border_eighths(mm)}" w:space="{space_pt}" '
+            f'w:color="{color}"/>')
+
+
+def style_xml(fonts: FontConfig) -> list[str]:
+    body, title, hei, kai = fonts.docx_body, fonts.docx_title, fonts.docx_heading1, fonts.docx_heading2
+    indent2 = f'<w:ind w:firstLine="{chars(L.FIRST_LINE_INDENT_CHARS)}"/>'
+    no_indent = '<w:ind w:left="0" w:firstLine="0"/>'
+    no_autospace = '<w:autoSpaceDE w:val="0"/><w:autoSpaceDN w:val="0"/>'
+    colophon_char = twips_pt(L.COLOPHON_SIZE_PT)
+    frame = ('<w:framePr w:w="{w}" w:wrap="notBeside" w:vAnchor="margin" w:hAnchor="margin" '
+             'w:xAlign="center" w:yAlign="bottom"/>').format(w=TEXT_WIDTH_TWIPS)
+    mark_space = twips_pt(MARK_SPACE_BEFORE_PT)
+    mark_size = L.MARK_MAX_SIZE_PT
+    return [
+        _pstyle("GwHeaderLine", _exact() + '<w:jc w:val="left"/>' + no_indent),
+        _pstyle("GwMark", _exact(twips_pt(mark_size), mark_space) + '<w:jc w:val="center"/>' + no_indent,
+                rfonts(title, title) + f'<w:b w:val="0"/><w:color w:val="{MARK_COLOR_HEX}"/>' + size(mark_size)),
+        _pstyle("GwDocNumber", '<w:pBdr>' + _border("bottom", L.SEPARATOR_THICKNESS_MM, MARK_COLOR_HEX,
+                                                    round(L.mm_to_pt(L.SEPARATOR_BELOW_DOC_NUMBER_MM)))
+                + '</w:pBdr>' + _exact() + '<w:jc w:val="center"/>' + no_indent),
+        _pstyle("GwDocNumberSigned", '<w:pBdr>' + _border("bottom", L.SEPARATOR_THICKNESS_MM, MARK_COLOR_HEX,
+                                                          round(L.mm_to_pt(L.SEPARATOR_BELOW_DOC_NUMBER_MM)))
+                + '</w:pBdr>'
+                + f'<w:tabs><w:tab w:val="left" w:pos="{chars(1)}"/>'
+                  f'<w:tab w:val="right" w:pos="{TEXT_WIDTH_TWIPS - chars(L.SIGNER_RIGHT_INDENT_CHARS)}"/></w:tabs>'
+                + _exact() + '<w:jc w:val="left"/>' + no_indent),
+        # snapToGrid off: LibreOffice would give a 22 pt line two grid lines.
+        _pstyle("GwTitle", '<w:keepNext/><w:snapToGrid w:val="0"/>' + _exact() + '<w:jc w:val="center"/>'
+                + no_indent,
+                rfonts(title, title) + '<w:b w:val="0"/>' + size(L.TITLE_SIZE_PT)),
+        _pstyle("GwAddressees", _exact() + '<w:jc w:val="both"/>' + no_indent),
+        _pstyle("GwBody", _exact() + '<w:jc w:val="both"/>' + indent2),
+        _pstyle("GwHeading1", '<w:keepNext/>' + _exact() + '<w:jc w:val="both"/>' + indent2
+                + '<w:outlineLvl w:val="0"/>', rfonts(hei, hei) + '<w:b w:val="0"/>'),
+        _pstyle("GwHeading2", '<w:keepNext/>' + _exact() + '<w:jc w:val="both"/>' + indent2
+                + '<w:outlineLvl w:val="1"/>', rfonts(kai) + '<w:b w:val="0"/>'),
+        _pstyle("GwHeading3", '<w:keepNext/>' + _exact() + '<w:jc w:val="both"/>' + indent2
+                + '<w:outlineLvl w:val="2"/>', rfonts(body) + '<w:b w:val="0"/>'),
+        _pstyle("GwHeading4", _exact() + '<w:jc w:val="both"/>' + indent2
+                + '<w:outlineLvl w:val="3"/>', rfonts(body) + '<w:b w:val="0"/>'),
+        # 附件说明: first line starts 2 字 in; later lines align after “附件：” (+ the
+        # number, reached by the implicit tab stop at the left indent).
+        _pstyle("GwAttachmentNote", _exact() + '<w:jc w:val="left"/>'
+                + f'<w:ind w:left="{chars(2 + L.ATTACHMENT_NOTE_LABEL_CHARS + 1)}" '
+                  f'w:hanging="{chars(L.ATTACHMENT_NOTE_LABEL_CHARS + 1)}"/>'),
+        # No extra Asian/Latin spacing in 署名/日期: “2020年6月8日” keeps the width it was placed by.
+        _pstyle("GwSignature", '<w:keepNext/>' + no_autospace + _exact() + '<w:jc w:val="left"/>' + no_indent),
+        _pstyle("GwDate", no_autospace + _exact() + '<w:jc w:val="left"/>' + no_indent),
+        _pstyle("GwNote", _exact() + '<w:jc w:val="both"/>' + indent2),
+        _pstyle("GwAttendance", _exact() + '<w:jc w:val="left"/>'
+                + f'<w:ind w:left="{chars(L.FIRST_LINE_INDENT_CHARS + 3)}" w:hanging="{chars(3)}"/>'),
+        _pstyle("GwAttachmentLabel", _exact() + '<w:jc w:val="left"/>' + no_indent,
+                rfonts(hei, hei)),
+        _pstyle("GwTableText", '<w:snapToGrid w:val="0"/>' + _exact(twips_pt(L.TABLE_LINE_PITCH_PT))
+                + '<w:jc w:val="left"/>' + no_indent, size(L.TABLE_FONT_SIZE_PT)),
+        _pstyle("GwTableHeader", '<w:keepNext/><w:snapToGrid w:val="0"/>'
+                + _exact(twips_pt(L.TABLE_LINE_PITCH_PT)) + '<w:jc w:val="center"/>' + no_indent,
+                rfonts(hei, hei) + size(L.TABLE_FONT_SIZE_PT), based="GwTableText"),
+        # 版记: a frame anchored to the bottom of the 版心 (§7.4: the last rule on
+        # the 版心's bottom edge), rules as paragraph borders as wide as the 版心.
+        _pstyle("GwColophonCc", '<w:keepNext/><w:keepLines/>' + frame + '<w:pBdr>'
+                + _border("top", L.COLOPHON_OUTER_RULE_MM) + _border("bottom", L.COLOPHON_INNER_RULE_MM)
+                + '</w:pBdr>' + _exact() + '<w:jc w:val="left"/>'
+                + f'<w:ind w:left="{colophon_char * (1 + 3)}" w:right="{colophon_char}" '
+                  f'w:hanging="{colophon_char * 3}"/>',
+                size(L.COLOPHON_SIZE_PT)),
+        _pstyle("GwColophonPrint", '<w:keepLines/>' + frame + '<w:pBdr>'
+                + _border("top", L.COLOPHON_OUTER_RULE_MM) + _border("bottom", L.COLOPHON_OUTER_RULE_MM)
+                + '</w:pBdr>'
+                + f'<w:tabs><w:tab w:val="right" w:pos="{TEXT_WIDTH_TWIPS - colophon_char}"/></w:tabs>'
+                + no_autospace + _exact() + '<w:jc w:val="left"/>' + f'<w:ind w:left="{colophon_char}" w:firstLine="0"/>',
+                size(L.COLOPHON_SIZE_PT)),
+        _pstyle("GwPageNumber", '<w:snapToGrid w:val="0"/><w:spacing w:before="0" w:after="0" '
+                'w:line="240" w:lineRule="auto"/>',
+                rfonts(fonts.docx_page_number, fonts.docx_page_number, hint=True) + size(L.PAGE_NUMBER_SIZE_PT)),
+        _pstyle("GwBlank", _exact() + no_indent),
+        _pstyle("GwSectionBreak", '<w:snapToGrid w:val="0"/>' + _exact(twips_pt(1)) + no_indent, size(1)),
+        _cstyle("GwHei", rfonts(hei, hei)),
+        _cstyle("GwKai", rfonts(kai)),
+    ]
+
+
+def _set_defaults(document, fonts: FontConfig) -> None:
+    """docDefaults and Normal: 三号 仿宋 in w:eastAsia, Times New Roman Latin, exact pitch."""
+    styles = document.styles.element
+    defaults = styles.find(qn("w:docDefaults"))
+    if defaults is not None:
+        styles.remove(defaults)
+    styles.insert(0, el(
+        f"<w:docDefaults><w:rPrDefault><w:rPr>{rfonts(fonts.docx_body, LATIN)}"
+        f'<w:spacing w:val="{L.DOCX_CHAR_SPACING_TWENTIETHS}"/><w:kern w:val="0"/>{size(L.BODY_SIZE_PT)}'
+        '<w:lang w:val="en-US" w:eastAsia="zh-CN" w:bidi="ar-SA"/></w:rPr></w:rPrDefault>'
+        f'<w:pPrDefault><w:pPr><w:widowControl/>{_exact()}<w:jc w:val="both"/></w:pPr></w:pPrDefault>'
+        "</w:docDefaults>"))
+    normal = document.styles["Normal"].element
+    for child in list(normal):
+        if child.tag in (qn("w:pPr"), qn("w:rPr")):
+            normal.remove(child)
+    normal.append(el(f'<w:pPr>{_exact()}<w:jc w:val="both"/></w:pPr>'))
+    normal.append(el(f"<w:rPr>{rfonts(fonts.docx_body, LATIN)}"
+                     f'<w:spacing w:val="{L.DOCX_CHAR_SPACING_TWENTIETHS}"/>{size(L.BODY_SIZE_PT)}</w:rPr>'))
+    # Drop the theme-font attributes python-docx's default styles carry, so no
+    # style falls back to the theme's (Latin) faces.
+    for node in styles.iter(qn("w:rFonts")):
+        for attr in ("asciiTheme", "hAnsiTheme", "eastAsiaTheme", "cstheme"):
+            node.attrib.pop(qn(f"w:{attr}"), None)
+    for style_xml_text in style_xml(fonts):
+        styles.append(el(style_xml_text))
+
+
+def _rewrite_theme(document, fonts: FontConfig) -> None:
+    """Theme fonts: Latin Times New Roman, East Asian 仿宋/黑体, so Word/WPS never substitutes."""
+    import re
+
+    for part in document.part.package.iter_parts():
+        if str(part.partname).startswith("/word/theme/"):
+            xml = part.blob.decode("utf-8")
+
+            def fix(block: str, east_asia: str) -> str:
+                block = re.sub(r'<a:latin typeface="[^"]*"', f'<a:latin typeface="{LATIN}"', block)
+                block = re.sub(r'<a:ea typeface="[^"]*"', f'<a:ea typeface="{east_asia}"', block)
+                return re.sub(r'<a:font script="Hans" typeface="[^"]*"/>',
+                              f'<a:font script="Hans" typeface="{east_asia}"/>', block)
+
+            xml = re.sub(r"<a:majorFont>.*?</a:majorFont>", lambda m: fix(m.group(0), fonts.docx_heading1),
+                         xml, flags=re.S)
+            xml = re.sub(r"<a:minorFont>.*?</a:minorFont>", lambda m: fix(m.group(0), fonts.docx_body),
+                         xml, flags=re.S)
+            part._blob = xml.encode("utf-8")
+
+
+def _page_number_field() -> str:
+    """“— N —”: the number is a PAGE field, the dashes plain text (hint eastAsia → 宋体 一字线)."""
+    dash = L.PAGE_NUMBER_DASH
+
+    def run(inner: str) -> str:
+        return f'<w:r><w:rPr><w:rFonts w:hint="eastAsia"/></w:rPr>{inner}</w:r>'
+
+    return (run(f'<w:t xml:space="preserve">{dash} </w:t>')
+            + run('<w:fldChar w:fldCharType="begin"/>')
+            + run('<w:instrText xml:space="preserve"> PAGE </w:instrText>')
+            + run('<w:fldChar w:fldCharType="separate"/>') + run("<w:t>1</w:t>")
+            + run('<w:fldChar w:fldCharType="end"/>')
+            + run(f'<w:t xml:space="preserve"> {dash}</w:t>'))
+
+
+def _footer(section_footer, odd: bool) -> None:
+    footer = section_footer._element
+    for child in list(footer):
+        footer.remove(child)
+    side = twips_pt(L.PAGE_NUMBER_SIDE_INDENT_CHARS * L.PAGE_NUMBER_SIZE_PT)
+    ind = f'<w:ind w:right="{side}"/>' if odd else f'<w:ind w:left="{side}"/>'
+    jc = "right" if odd else "left"
+    footer.append(el(f'<w:p><w:pPr><w:pStyle w:val="GwPageNumber"/>{ind}<w:jc w:val="{jc}"/></w:pPr>'
+                     f"{_page_number_field()}</w:p>"))
+
+
+def _section(document) -> None:
+    section = document.sections[0]
+    section.page_width, section.page_height = Mm(L.PAGE_WIDTH_MM), Mm(L.PAGE_HEIGHT_MM)
+    section.top_margin, section.bottom_margin = Mm(L.MARGIN_TOP_MM), Mm(L.MARGIN_BOTTOM_MM)
+    section.left_margin, section.right_margin = Mm(L.MARGIN_LEFT_MM), Mm(L.MARGIN_RIGHT_MM)
+    section.header_distance = Mm(15)
+    section.footer_distance = Mm(L.PAGE_NUMBER_FOOTER_DISTANCE_MM)
+    section.gutter = 0
+    document.settings.odd_and_even_pages_header_footer = True
+    _footer(section.footer, odd=True)
+    _footer(section.even_page_footer, odd=False)
+    sect = section._sectPr
+    old = sect.find(qn("w:docGrid"))
+    if old is not None:
+        sect.remove(old)
+    # Grid of 22 lines; 28 characters come from the runs' −0.25 pt spacing (layout.py).
+    sect.append(el(f'<w:docGrid w:type="lines" w:linePitch="{LINE_TWIPS}"/>'))
+
+
+def _colophon_section(document) -> None:
+    """版记 in its own last section on a new page, with empty footers.
+
+    Choice for “no page number on the 版记 page” (§7.5): the body's section has
+    the numbered odd/even footers; the 版记 section has none, and its frame
+    puts the 版记 at the bottom of that page's 版心. Tried and rejected:
+    a footer field IF PAGE < NUMPAGES (LibreOffice prints the nested fields'
+    results, “141”, instead of evaluating it), and an even-page section break
+    (LibreOffice ignores the parity, so Word and LibreOffice would disagree on
+    the page count).
+    """
+    from docx.enum.section import WD_SECTION
+
+    section = document.add_section(WD_SECTION.NEW_PAGE)
+    for footer in (section.footer, section.even_page_footer, section.first_page_footer,
+                   section.header, section.even_page_header, section.first_page_header):
+        footer.is_linked_to_previous = False
+    # The paragraph holding the body section's sectPr takes no visible room.
+    body = document.element.body
+    holder = body.findall(qn("w:p"))[-1]
+    holder.get_or_add_pPr().insert(0, el('<w:pStyle w:val="GwSectionBreak"/>'))
+
+
+# --- the body: docxtpl tags walking the context of render/docx/context.py -------
+
+def _text(text: str, style: str | None = None, hint: bool = True) -> str:
+    rpr = ""
+    if style or hint:
+        rpr = "<w:rPr>" + (f'<w:rStyle w:val="{style}"/>' if style else "") \
+              + ('<w:rFonts w:hint="eastAsia"/>' if hint else "") + "</w:rPr>"
+    return f'<w:r>{rpr}<w:t xml:space="preserve">{text}</w:t></w:r>'
+
+
+def _tag_run(tag: str) -> str:
+    return f"<w:r><w:t>{tag}</w:t></w:r>"
+
+
+def _p(style: str, *runs: str) -> str:
+    return f'<w:p><w:pPr><w:pStyle w:val="{style}"/></w:pPr>{"".join(runs)}</w:p>'
+
+
+def _tag(tag: str) -> str:
+    """A paragraph holding only a {%p … %} tag (docxtpl removes the paragraph)."""
+    return f"<w:p><w:r><w:t>{tag}</w:t></w:r></w:p>"
+
+
+def _blank(n: int) -> list[str]:
+    return [_p("GwBlank") for _ in range(n)]
+
+
+def _role_runs(var: str) -> list[str]:
+    """Runs of a paragraph whose runs carry font roles (h1 黑体, h2 楷体, else 仿宋)."""
+    return [
+        _tag_run(f"{{%r for run in {var} %}}"),
+        _tag_run("{%r if run.role == 'h1' %}"), _text("{{ run.text }}", "GwHei"),
+        _tag_run("{%r elif run.role == 'h2' %}"), _text("{{ run.text }}", "GwKai"),
+        _tag_run("{%r else %}"), _text("{{ run.text }}"),
+        _tag_run("{%r endif %}"),
+        _tag_run("{%r endfor %}"),
+    ]
+
+
+def _cell(content: str, width: int) -> str:
+    return f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/></w:tcPr>{content}</w:tc>'
+
+
+def _table() -> str:
+    width = TEXT_WIDTH_TWIPS // 3
+    margin = twips_mm(L.TABLE_CELL_MARGIN_MM)
+    border = border_eighths(0.18)
+    borders = "".join(f'<w:{s} w:val="single" w:sz="{border}" w:space="0" w:color="000000"/>'
+                      for s in ("top", "left", "bottom", "right", "insideH", "insideV"))
+    tblpr = (f'<w:tblPr><w:tblW w:w="{TEXT_WIDTH_TWIPS}" w:type="dxa"/><w:jc w:val="center"/>'
+             f"<w:tblBorders>{borders}</w:tblBorders><w:tblLayout w:type=\"fixed\"/>"
+             f'<w:tblCellMar><w:left w:w="{margin}" w:type="dxa"/><w:right w:w="{margin}" w:type="dxa"/>'
+             "</w:tblCellMar></w:tblPr>")
+    grid = "<w:tblGrid>" + f'<w:gridCol w:w="{width}"/>' * 3 + "</w:tblGrid>"
+    header = ('<w:tr><w:trPr><w:tblHeader/><w:cantSplit/></w:trPr>'
+              + _cell(_tag("{%tc for col in b.columns %}"), width)
+              + _cell(_p("GwTableHeader", _text("{{ col.header }}")), width)
+              + _cell(_tag("{%tc endfor %}"), width) + "</w:tr>")
+    row_open = "<w:tr>" + _cell(_tag("{%tr for row in b.rows %}"), width) + _cell(_p("GwBlank"), width) \
+               + _cell(_p("GwBlank"), width) + "</w:tr>"
+    row = ('<w:tr><w:trPr><w:cantSplit/></w:trPr>'
+           + _cell(_tag("{%tc for cell in row %}"), width)
+           + _cell(_p("GwTableText", _text("{{ cell }}")), width)
+           + _cell(_tag("{%tc endfor %}"), width) + "</w:tr>")
+    row_close = "<w:tr>" + _cell(_tag("{%tr endfor %}"), width) + _cell(_p("GwBlank"), width) \
+                + _cell(_p("GwBlank"), width) + "</w:tr>"
+    return f"<w:tbl>{tblpr}{grid}{header}{row_open}{row}{row_close}</w:tbl>"
+
+
+def body_xml() -> list[str]:
+    h = []
+    # 版头: 份号/密级/紧急程度 on lines 1–3 (context pads to exactly three lines,
+    # so the 标志's space-before lands its top 35 mm below the 版心 top).
+    h += [_tag("{%p for line in header.lines %}"),
+          _p("GwHeaderLine", _tag_run("{%r if line.role == 'hei' %}"), _text("{{ line.text }}", "GwHei"),
+             _tag_run("{%r else %}"), _text("{{ line.text }}"), _tag_run("{%r endif %}")),
+          _tag("{%p endfor %}")]
+    h += [_p("GwMark", _text("{{ header.mark }}"))]
+    h += _blank(L.BLANK_LINES_MARK_TO_DOC_NUMBER)
+    h += [_tag("{%p if header.signers %}"),
+          _p("GwDocNumberSigned", "<w:r><w:tab/></w:r>", _text("{{ header.doc_number }}"),
+             "<w:r><w:tab/></w:r>", _text("签发人："), _text("{{ header.signers }}", "GwKai")),
+          _tag("{%p else %}"),
+          _p("GwDocNumber", _text("{{ header.doc_number }}")),
+          _tag("{%p endif %}")]
+    h += _blank(L.BLANK_LINES_SEPARATOR_TO_TITLE)
+
+    b = [_tag("{%p for b in blocks %}")]
+    b += [_tag("{%p if b.type == 'title' %}"),
+          _tag("{%p for line in b.lines %}"), _p("GwTitle", _text("{{ line }}")), _tag("{%p endfor %}")]
+    b += [_tag("{%p elif b.type == 'addressees' %}")] + _blank(L.BLANK_LINES_TITLE_TO_ADDRESSEES) \
+        + [_p("GwAddressees", _text("{{ b.text }}"))]
+    for level in (1, 2, 3, 4):
+        b += [_tag(f"{{%p elif b.type == 'heading' and b.level == {level} %}}"),
+              _p(f"GwHeading{level}", _text("{{ b.text }}"))]
+    b += [_tag("{%p elif b.type == 'paragraph' %}"), _p("GwBody", *_role_runs("b.runs"))]
+    b += [_tag("{%p elif b.type == 'table' %}"), _table(), _p("GwBlank")]
+    b += [_tag("{%p elif b.type == 'attachment_note' %}")] + _blank(L.BLANK_LINES_BEFORE_ATTACHMENT_NOTE) \
+        + [_tag("{%p for item in b.entries %}"),
+           _p("GwAttachmentNote", _text("{{ item.label }}{{ item.number }}"),
+              _tag_run("{%r if item.tab %}"), "<w:r><w:tab/></w:r>", _tag_run("{%r endif %}"),
+              _text("{{ item.name }}")),
+           _tag("{%p endfor %}")]
+    b += [_tag("{%p elif b.type == 'signature' %}")] + _blank(L.BLANK_LINES_BEFORE_SIGNATURE) \
+        + [_tag("{%p for _ in range(b.extra_blank_lines) %}"), _p("GwBlank"), _tag("{%p endfor %}"),
+           _p("GwSignature", _text("{{ b.issuer }}")), _p("GwDate", _text("{{ b.date }}"))]
+    b += [_tag("{%p elif b.type == 'note' %}"), _p("GwNote", _text("{{ b.text }}"))]
+    b += [_tag("{%p elif b.type == 'attendance' %}"),
+          _tag("{%p if b.first %}")] + _blank(L.BLANK_LINES_BEFORE_ATTENDANCE) + [_tag("{%p endif %}"),
+          _p("GwAttendance", _text("{{ b.label }}", "GwHei"), _text("{{ b.names }}"))]
+    b += [_tag("{%p elif b.type == 'page_break' %}"),
+          '<w:p><w:pPr><w:pStyle w:val="GwBlank"/></w:pPr><w:r><w:br w:type="page"/></w:r></w:p>']
+    b += [_tag("{%p elif b.type == 'attachment_heading' %}"),
+          _p("GwAttachmentLabel", _text("{{ b.label }}", "GwHei"))] + _blank(L.ATTACHMENT_TITLE_LINE - 2) \
+        + [_p("GwTitle", _text("{{ b.title }}"))]
+    b += [_tag("{%p endif %}"), _tag("{%p endfor %}")]
+
+    # 版记 (§7.4), framed at the bottom of the last page's 版心.
+    c = [_tag("{%p if colophon.cc %}"),
+         _p("GwColophonCc", _text("{{ colophon.cc }}")),
+         _tag("{%p endif %}"),
+         _p("GwColophonPrint", _text("{{ colophon.printer }}"), "<w:r><w:tab/></w:r>",
+            _text("{{ colophon.print_date }}"))]
+    return h + b, c
+
+
+def build(out: Path, fonts: FontConfig | None = None) -> Path:
+    fonts = fonts or FontConfig()
+    document = docx.Document()
+    body = document.element.body
+    for child in list(body):
+        if child.tag != qn("w:sectPr"):
+            body.remove(child)
+    _set_defaults(document, fonts)
+    _rewrite_theme(document, fonts)
+    _section(document)
+    main, colophon = body_xml()
+    sect = body.find(qn("w:sectPr"))
+    for xml in main:
+        sect.addprevious(el(xml))
+    _colophon_section(document)
+    sect = body.find(qn("w:sectPr"))
+    for xml in colophon:
+        sect.addprevious(el(xml))
+    props = document.core_properties
+    props.title, props.author, props.comments = "公文模板（GB/T 9704-2012）", "fupin-docs", \
+        "由 python -m fupin_docs.render.docx.build_template 生成"
+    # Fixed timestamps and revision so a rebuild is byte-for-byte comparable in content.
+    import datetime as dt
+    props.created = props.modified = dt.datetime(2020, 1, 1)
+    props.last_modified_by, props.revision = "fupin-docs", 1
+    with atomic_path(out) as tmp:
+        document.save(str(tmp))
+    return out
+
+
+def default_path() -> Path:
+    import fupin_docs
+
+    return Path(fupin_docs.__file__).resolve().parents[2] / "templates" / "gongwen.docx"
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    out = Path(argv[0]) if argv else default_path()
+    build(out)
+    print(f"已生成模板：{out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,263 @@
+"""Geometry that depends on the text, applied to the rendered document.
+
+The template fixes styles and order; what a static template cannot know is set
+here, on paragraphs found by their style id (see build_template.STYLE_NAMES):
+the 标志's size (shrunk to fit the 版心 width), 署名/日期 positions (§7.3.5),
+附件说明 and 出席 hanging indents, table column widths, page breaks (turned
+into “page break before” so a 附件 label sits on line 1), and w:hint on runs
+with punctuation shared by Latin and CJK.
+"""
+
+from __future__ import annotations
+
+import math
+
+from docx.oxml.ns import qn
+
+from ...compose.tree import AttachmentNote, Attendance, ComposedDocument, Signature, Table
+from ...workspace.config import Config, FontConfig
+from .. import layout as L
+from .ooxml import (TEXT_WIDTH_TWIPS, chars, el, needs_hint, set_east_asia_hint, twips_mm, twips_pt,
+                    width_chars)
+
+W = qn
+
+
+def _style(p) -> str | None:
+    ppr = p.find(W("w:pPr"))
+    if ppr is None:
+        return None
+    ps = ppr.find(W("w:pStyle"))
+    return None if ps is None else ps.get(W("w:val"))
+
+
+def _paragraphs(body, style: str) -> list:
+    return [p for p in body.iter(W("w:p")) if _style(p) == style]
+
+
+def _ppr(p):
+    ppr = p.find(W("w:pPr"))
+    if ppr is None:
+        ppr = el("<w:pPr/>")
+        p.insert(0, ppr)
+    return ppr
+
+
+# CT_PPrBase child order (subset we touch), so inserted elements stay schema-valid.
+_PPR_ORDER = ["pStyle", "keepNext", "keepLines", "pageBreakBefore", "framePr", "widowControl", "numPr",
+              "suppressLineNumbers", "pBdr", "shd", "tabs", "suppressAutoHyphens", "kinsoku", "wordWrap",
+              "overflowPunct", "topLinePunct", "autoSpaceDE", "autoSpaceDN", "bidi", "adjustRightInd",
+              "snapToGrid", "spacing", "ind", "contextualSpacing", "mirrorIndents", "suppressOverlap", "jc",
+              "textDirection", "textAlignment", "textboxTightWrap", "outlineLvl", "divId", "cnfStyle", "rPr",
+              "sectPr", "pPrChange"]
+
+
+def _set_ppr_child(p, xml: str) -> None:
+    ppr = _ppr(p)
+    new = el(xml)
+    name = new.tag.split("}")[1]
+    old = ppr.find(new.tag)
+    if old is not None:
+        ppr.replace(old, new)
+        return
+    rank = _PPR_ORDER.index(name)
+    for child in ppr:
+        child_name = child.tag.split("}")[1]
+        if child_name in _PPR_ORDER and _PPR_ORDER.index(child_name) > rank:
+            child.addprevious(new)
+            return
+    ppr.append(new)
+
+
+def _indent(p, left_chars: float, hanging_chars: float = 0.0) -> None:
+    left = chars(max(0.0, left_chars))
+    hanging = chars(max(0.0, hanging_chars))
+    attr = f'w:hanging="{hanging}"' if hanging else 'w:firstLine="0"'
+    _set_ppr_child(p, f'<w:ind w:left="{left}" w:right="0" {attr}/>')
+
+
+def _text(p) -> str:
+    return "".join(t.text or "" for t in p.iter(W("w:t")))
+
+
+def fit_mark(body) -> None:
+    """发文机关标志: the largest size ≤ MARK_MAX that fits 156 mm (never below MARK_MIN)."""
+    from .build_template import MARK_SPACE_BEFORE_PT
+
+    width_pt = L.mm_to_pt(L.TEXT_WIDTH_MM)
+    for p in _paragraphs(body, "GwMark"):
+        n = max(1.0, width_chars(_text(p)))
+        size = math.floor(width_pt / n * 2) / 2  # half points
+        size = max(L.MARK_MIN_SIZE_PT, min(L.MARK_MAX_SIZE_PT, size))
+        half = int(size * 2)
+        for run in p.iter(W("w:r")):
+            rpr = run.find(W("w:rPr"))
+            if rpr is None:
+                rpr = el("<w:rPr/>")
+                run.insert(0, rpr)
+            for tag in ("w:sz", "w:szCs"):
+                old = rpr.find(W(tag))
+                if old is not None:
+                    rpr.remove(old)
+            rpr.append(el(f'<w:sz w:val="{half}"/>'))
+            rpr.append(el(f'<w:szCs w:val="{half}"/>'))
+        # Exact line as tall as the type, so the glyphs' top edge is the line top.
+        _set_ppr_child(p, f'<w:spacing w:before="{twips_pt(MARK_SPACE_BEFORE_PT)}" w:after="0" '
+                          f'w:line="{twips_pt(size)}" w:lineRule="exact"/>')
+        # The grid would stretch a wide mark's characters to the 28-per-line pitch.
+        _set_ppr_child(p, '<w:snapToGrid w:val="0"/>')
+
+
+def page_breaks(body) -> None:
+    """An empty paragraph holding only a page break → “page break before” on the next one."""
+    for p in list(body.iter(W("w:p"))):
+        breaks = [br for br in p.iter(W("w:br")) if br.get(W("w:type")) == "page"]
+        if not breaks or _text(p).strip():
+            continue
+        nxt = p.getnext()
+        if nxt is None or nxt.tag != W("w:p"):
+            continue
+        _set_ppr_child(nxt, "<w:pageBreakBefore/>")
+        p.getparent().remove(p)
+
+
+def signatures(body, blocks: list[Signature]) -> None:
+    """§7.3.5: 署名 and 成文日期 positions, with and without a seal."""
+    names = _paragraphs(body, "GwSignature")
+    dates = _paragraphs(body, "GwDate")
+    line = L.CHARS_PER_LINE
+    for sig, p_name, p_date in zip(blocks, names, dates):
+        s, d = width_chars(sig.issuer), width_chars(sig.date)
+        if sig.seal:
+            # date 4 字 from the right; 署名 centred over the date.
+            date_left = line - L.SEALED_DATE_RIGHT_CHARS - d
+            name_left = date_left + d / 2 - s / 2
+        else:
+            # 署名 2 字 from the right; date starts 2 字 right of the 署名's first character,
+            # moved left as a whole if the date would run past the right edge.
+            name_left = line - L.SIGNATURE_RIGHT_CHARS - s
+            date_left = name_left + L.DATE_RIGHT_OF_SIGNATURE_CHARS
+            if date_left + d > line:
+                date_left = line - d
+                name_left = date_left - L.DATE_RIGHT_OF_SIGNATURE_CHARS
+        name_left = min(max(0.0, name_left), max(0.0, line - s))
+        _indent(p_name, name_left)
+        _indent(p_date, max(0.0, date_left))
+
+
+def attachment_notes(body, blocks: list[AttachmentNote]) -> None:
+    """附件说明: “附件：1.名称”; later numbers under the first, wrapped lines under the name."""
+    paragraphs = _paragraphs(body, "GwAttachmentNote")
+    label = L.ATTACHMENT_NOTE_LABEL_CHARS
+    start = L.FIRST_LINE_INDENT_CHARS
+    for note in blocks:
+        group, paragraphs = paragraphs[:len(note.names)], paragraphs[len(note.names):]
+        number = width_chars(f"{len(note.names)}.") if len(note.names) > 1 else 0.0
+        left = start + label + number
+        for i, p in enumerate(group):
+            _indent(p, left, left - start if i == 0 else number)
+
+
+def attendance(body, blocks: list[Attendance]) -> None:
+    """纪要 出席/请假/列席: names wrap aligned after the colon."""
+    for block, p in zip(blocks, _paragraphs(body, "GwAttendance")):
+        label = width_chars(f"{block.label}：")
+        _indent(p, L.FIRST_LINE_INDENT_CHARS + label, label)
+
+
+def column_widths(block: Table) -> list[int]:
+    """Widths in twips by weight, each at least as wide as its header's longest
+    word and its short cells (序号 “10”, 状态 “已整改”) need, summing to 156 mm."""
+    margin = 2 * twips_mm(L.TABLE_CELL_MARGIN_MM)
+    char = twips_pt(L.TABLE_FONT_SIZE_PT)
+    minimum = []
+    for i, column in enumerate(block.columns):
+        short = [cell for row in block.rows if i < len(row) for cell in [row[i]] if len(cell) <= 4]
+        need = max([width_chars(t) for t in short] + [min(width_chars(column.header), 2.0)])
+        minimum.append(int(need * char) + margin + 20)
+    total = sum(c.weight for c in block.columns) or 1.0
+    widths = [max(m, int(TEXT_WIDTH_TWIPS * c.weight / total)) for m, c in zip(minimum, block.columns)]
+    excess = sum(widths) - TEXT_WIDTH_TWIPS
+    if excess > 0:  # take it from the columns above their minimum, in proportion
+        room = [w - m for w, m in zip(widths, minimum)]
+        spare = sum(room) or 1
+        widths = [w - int(excess * r / spare) for w, r in zip(widths, room)]
+    widths[-1] += TEXT_WIDTH_TWIPS - sum(widths)
+    return widths
+
+
+def tables(body, blocks: list[Table]) -> None:
+    """Column widths from the tree's weights, 156 mm in all; header row repeats."""
+    found = [t for t in body.iter(W("w:tbl"))
+             if any(_style(p) in ("GwTableText", "GwTableHeader") for p in t.iter(W("w:p")))]
+    for table, block in zip(found, blocks):
+        widths = column_widths(block)
+        grid = table.find(W("w:tblGrid"))
+        for col in list(grid):
+            grid.remove(col)
+        for w in widths:
+            grid.append(el(f'<w:gridCol w:w="{w}"/>'))
+        rows = table.findall(W("w:tr"))
+        for r, row in enumerate(rows):
+            for c, cell in enumerate(row.findall(W("w:tc"))):
+                if c >= len(widths):
+                    break
+                tcpr = cell.find(W("w:tcPr"))
+                if tcpr is None:
+                    tcpr = el("<w:tcPr/>")
+                    cell.insert(0, tcpr)
+                old = tcpr.find(W("w:tcW"))
+                if old is not None:
+                    tcpr.remove(old)
+                tcpr.insert(0, el(f'<w:tcW w:w="{widths[c]}" w:type="dxa"/>'))
+                if tcpr.find(W("w:vAlign")) is None:
+                    tcpr.append(el('<w:vAlign w:val="center"/>'))
+                if r > 0 and block.columns[c].align == "center":
+                    for p in cell.findall(W("w:p")):
+                        _set_ppr_child(p, '<w:jc w:val="center"/>')
+        if rows:
+            trpr = rows[0].find(W("w:trPr"))
+            if trpr is None:
+                trpr = el("<w:trPr/>")
+                rows[0].insert(0, trpr)
+            if trpr.find(W("w:tblHeader")) is None:
+                trpr.append(el("<w:tblHeader/>"))
+
+
+def hints(root) -> None:
+    for run in root.iter(W("w:r")):
+        text = "".join(t.text or "" for t in run.iter(W("w:t")))
+        if needs_hint(text):
+            set_east_asia_hint(run)
+
+
+def apply_font_config(document, fonts: FontConfig) -> None:
+    """Built-in template only: swap the default face names for the configured ones."""
+    default = FontConfig()
+    mapping = {getattr(default, name): getattr(fonts, name)
+               for name in ("docx_title", "docx_body", "docx_heading1", "docx_heading2", "docx_page_number")
+               if getattr(default, name) != getattr(fonts, name)}
+    if not mapping:
+        return
+    for node in document.styles.element.iter(W("w:rFonts")):
+        for attr in ("w:eastAsia", "w:ascii", "w:hAnsi"):
+            value = node.get(W(attr))
+            if value in mapping:
+                node.set(W(attr), mapping[value])
+
+
+def finish(document, doc: ComposedDocument, config: Config, builtin: bool) -> None:
+    body = document.element.body
+    fit_mark(body)
+    page_breaks(body)
+    signatures(body, [b for b in doc.blocks if isinstance(b, Signature)])
+    attachment_notes(body, [b for b in doc.blocks if isinstance(b, AttachmentNote)])
+    attendance(body, [b for b in doc.blocks if isinstance(b, Attendance)])
+    tables(body, [b for b in doc.blocks if isinstance(b, Table)])
+    hints(body)
+    for section in document.sections:
+        for footer in (section.footer, section.even_page_footer):
+            if not footer.is_linked_to_previous:
+                hints(footer._element)
+    if builtin:
+        apply_font_config(document, config.fonts)

@@ -1,0 +1,105 @@
+"""Small WordprocessingML helpers shared by the template builder and the renderer.
+
+Every length is derived from render/layout.py; this module only converts units
+and spells XML.
+"""
+
+from __future__ import annotations
+
+import re
+from xml.sax.saxutils import quoteattr
+
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls, qn
+
+from .. import layout as L
+
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+
+def twips_pt(pt: float) -> int:
+    return int(round(pt * L.TWIPS_PER_PT))
+
+
+def twips_mm(mm: float) -> int:
+    return twips_pt(L.mm_to_pt(mm))
+
+
+def chars(n: float) -> int:
+    """N 字 of body text (a 三号 character plus the −0.25 pt spacing), in twips."""
+    return twips_pt(n * L.DOCX_CHAR_ADVANCE_PT)
+
+
+# The line pitch is floored to whole twips: 22 × 580 would overflow the 225 mm
+# 版心 by 4 twips and leave only 21 lines; 22 × 579 fits.
+LINE_TWIPS = int(L.LINE_PITCH_PT * L.TWIPS_PER_PT)
+TEXT_WIDTH_TWIPS = twips_mm(L.TEXT_WIDTH_MM)
+MARK_COLOR_HEX = L.MARK_COLOR.lstrip("#").upper()
+
+
+def border_eighths(mm: float) -> int:
+    """Border width in eighths of a point (w:sz), at least Word's minimum of 2."""
+    return max(2, int(round(L.mm_to_pt(mm) * 8)))
+
+
+def rfonts(east_asia: str | None, latin: str | None = "Times New Roman", hint: bool = False) -> str:
+    attrs = []
+    if latin:
+        attrs += [f"w:ascii={quoteattr(latin)}", f"w:hAnsi={quoteattr(latin)}", f"w:cs={quoteattr(latin)}"]
+    if east_asia:
+        attrs.append(f"w:eastAsia={quoteattr(east_asia)}")
+    if hint:
+        attrs.append('w:hint="eastAsia"')
+    return f"<w:rFonts {' '.join(attrs)}/>"
+
+
+def size(pt: float) -> str:
+    half = int(round(pt * 2))
+    return f'<w:sz w:val="{half}"/><w:szCs w:val="{half}"/>'
+
+
+def el(xml: str):
+    """Parse one element written with the w: prefix (the namespace is added here)."""
+    pos = re.match(r"<[\w:]+", xml).end()
+    return parse_xml(xml[:pos] + " " + nsdecls("w") + xml[pos:])
+
+
+def set_east_asia_hint(run) -> None:
+    """Mark a run's shared punctuation (“” — … ·) as East Asian (w:hint)."""
+    rpr = run.find(qn("w:rPr"))
+    if rpr is None:
+        rpr = el("<w:rPr/>")
+        run.insert(0, rpr)
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = el("<w:rFonts/>")
+        # rFonts comes first after rStyle in CT_RPr's sequence
+        style = rpr.find(qn("w:rStyle"))
+        if style is not None:
+            style.addnext(fonts)
+        else:
+            rpr.insert(0, fonts)
+    fonts.set(qn("w:hint"), "eastAsia")
+
+
+# Characters Word assigns to the Latin font unless the run says eastAsia.
+SHARED_PUNCTUATION = set("“”‘’—–…·•§°±×÷‰′″※→←↑↓√")
+
+
+def needs_hint(text: str) -> bool:
+    return any(ch in SHARED_PUNCTUATION for ch in text)
+
+
+def width_chars(text: str) -> float:
+    """Width of TEXT in 字: CJK and full-width forms 1, ASCII and digits ½, plus
+    ¼ 字 at each switch between the two (the Asian/Latin spacing Word and
+    LibreOffice add unless a paragraph turns it off)."""
+    total = 0.0
+    previous = None
+    for ch in text:
+        narrow = ord(ch) < 0x2E80 and ch not in SHARED_PUNCTUATION
+        total += 0.5 if narrow else 1.0
+        if previous is not None and narrow != previous and not ch.isspace():
+            total += 0.25
+        previous = narrow
+    return total
