@@ -386,3 +386,32 @@ def test_ledger_import_merges_and_validates(town, tmp_path):
     assert "没有销号日期" in caught.value.problems[3].message
     assert "问题描述不能为空" in caught.value.problems[4].message
     assert ledger_path(town).read_bytes() == before
+
+
+def test_cli_round_trip(tmp_path, town_sheet):
+    runner = CliRunner()
+    base = ["--workspace", str(tmp_path / "ws"), "ledger"]
+    assert json.loads(runner.invoke(cli, base + ["list", "--json"]).stdout) == []
+    first = runner.invoke(cli, base + ["import-check", str(town_sheet[0]), "--date", "2020-06-08",
+                                       "--deadline", "2020年6月底前", "--unit", "各村", "--who", "王站长"])
+    assert first.exit_code == 0, first.output
+    assert "14 个村 701 户，不达标 30 项" in first.stdout and "新登记问题 30 个（WT-2020-0001 至 WT-2020-0030）" in first.stdout
+    again = runner.invoke(cli, base + ["import-check", str(town_sheet[0]), "--json"])
+    assert json.loads(again.stdout)["created"] == [] and len(json.loads(again.stdout)["existing"]) == 30
+    changed = runner.invoke(cli, base + ["set", "WT-2020-0007", "--status", "已整改", "--person", "刘七"])
+    assert changed.exit_code == 0 and "整改状态" in changed.stdout
+    out = tmp_path / "导出.xlsx"
+    exported = runner.invoke(cli, base + ["export", str(out), "--status", "已整改"])
+    assert exported.exit_code == 0 and "已导出 1 个问题" in exported.stdout
+    other = ["--workspace", str(tmp_path / "other"), "ledger"]
+    imported = runner.invoke(cli, other + ["import", str(out), "--json"])
+    assert json.loads(imported.stdout) == {"created": ["WT-2020-0007"], "updated": [], "unchanged": []}
+    shown = json.loads(runner.invoke(cli, other + ["show", "WT-2020-0007", "--json"]).stdout)
+    assert (shown["整改状态"], shown["责任人"], shown["责任单位"], shown["完成时限"]) == ("已整改", "刘七", "各村", "2020-06-30")
+    history = json.loads(runner.invoke(cli, base + ["history", "WT-2020-0007", "--json"]).stdout)
+    assert [h["操作"] for h in history] == ["排查导入", "修改", "修改"]
+    assert history[0]["操作人"] == "王站长"
+    missing = runner.invoke(cli, base + ["show", "WT-2020-0999"])
+    assert missing.exit_code == 1 and "没有问题编号“WT-2020-0999”" in missing.stderr
+    bad_date = runner.invoke(cli, base + ["close", "WT-2020-0001", "--evidence", "X", "--date", "2020-13-01"])
+    assert bad_date.exit_code == 2
