@@ -163,6 +163,7 @@ def build_pack(workspace, selection: Selection, target, *, purpose: str = "", ti
                     entry.status, entry.problem = STATUS_MISSING, f"{Path(source).name}：{err.strerror or err}"
                     break
                 if archived_sha and payload.sha256 != archived_sha:
+                    writer.remove(name)
                     entry.status = STATUS_DAMAGED
                     entry.problem = f"{Path(source).name} 的 SHA-256 为 {payload.sha256[:12]}…，归档时为 {archived_sha[:12]}…"
                     break

@@ -17,7 +17,7 @@ SHA_PREFIX = 12  # hex characters of SHA-256 printed in the 目录
 # Column heads: DA/T 22 归档文件目录, then the pack's own two columns.
 COLUMNS = ("序号", "档号", "文号", "责任者", "题名", "日期", "密级", "页数", "备注",
            "包内文件名", f"SHA-256（前{SHA_PREFIX}位）")
-_WIDTHS_MM = (9, 33, 24, 22, None, 19, 9, 9, 22, 46, 21)
+_WIDTHS_MM = (9, 40, 24, 22, None, 19, 9, 9, 20, 42, 21)
 
 
 @dataclass
@@ -98,7 +98,7 @@ def catalog_html(header: CatalogHeader, rows: list[CatalogRow]) -> str:
         body.append(
             "<tr>"
             f'<td class="c">{row.seq}</td>'
-            f"<td>{_breakable(row.archive_no)}</td>"
+            f'<td class="n">{_breakable(row.archive_no)}</td>'
             f"<td>{_e(row.doc_number)}</td>"
             f"<td>{_e(row.issuer)}</td>"
             f"<td>{_e(row.title)}</td>"
@@ -143,6 +143,7 @@ table.list td {{ border: 0.4pt solid #000; padding: 0.8mm; vertical-align: top;
 table.list thead {{ display: table-header-group; }}
 table.list tr {{ page-break-inside: avoid; }}
 td.c {{ text-align: center; }}
+td.n {{ font-size: 8.5pt; }}
 td.f {{ font-size: 8pt; }}
 td.h {{ font-family: "DejaVu Sans Mono", monospace; font-size: 7.5pt; }}
 p.note {{ font-size: 9pt; margin-top: 3mm; }}

@@ -89,7 +89,7 @@ def merge_pdfs(parts: list[MergePart], out: Path) -> list[MergedRange | None]:
             page_no += 1
             texts.append(stamp_text(page_no, total, part.archive_no))
         ranges.append(MergedRange(first, page_no))
-        writer.add_outline_item(f"{part.archive_no} {part.title}", start_index)
+        writer.add_outline_item(title=f"{part.archive_no} {part.title}", page_number=start_index)
     if texts:
         stamps = _stamps_pdf(texts)
         width = STAMP_WIDTH_MM * PT_PER_MM

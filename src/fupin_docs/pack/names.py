@@ -28,8 +28,8 @@ MERGED_NAME = "合并打印本.pdf"  # CJK sorts after every numbered name
 def clean_part(text: str) -> str:
     """One path component's worth of TEXT with every unsafe character removed."""
     text = unicodedata.normalize("NFC", str(text or ""))
-    text = _FORBIDDEN.sub("_", text)
     text = _SPACES.sub(" ", text).strip()
+    text = _FORBIDDEN.sub("_", text)
     # '..' alone or leading dots would make a hidden or parent entry.
     text = re.sub(r"\.{2,}", ".", text)
     return text.strip(" .")

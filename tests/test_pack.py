@@ -1,0 +1,424 @@
+"""Evidence packs built from real archives in temporary workspaces.
+
+Each test builds a real zip, unzips it, and reads it back: with the `bagit`
+library, pdftotext, and `fupin pack verify` through the CLI.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import bagit
+import pytest
+from click.testing import CliRunner
+from docx import Document
+
+from fupin_docs.archive import Archive
+from fupin_docs.cli.common import IntegrityError, UserError
+from fupin_docs.cli.main import cli
+from fupin_docs.pack import Selection, build_pack, verify_pack
+from fupin_docs.pack.names import UniqueNames, bag_dir_name, clean_part, item_file_name
+from fupin_docs.workspace.config import open_workspace
+
+UNIT = "三星镇人民政府"
+PNG_1PX = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360f8cfc0f01f0005000201a5ad8b"
+    "c20000000049454e44ae426082")
+
+
+def pdf_bytes(*pages: str) -> bytes:
+    from weasyprint import HTML
+
+    body = "".join(f'<p style="break-before: page">{p}</p>' if i else f"<p>{p}</p>"
+                   for i, p in enumerate(pages))
+    return HTML(string=f'<html><body style="font-family: Noto Sans CJK SC">{body}</body></html>').write_pdf()
+
+
+@pytest.fixture(scope="session")
+def pdfs():
+    return {"notice": pdf_bytes("关于危房改造回头看的通知", "第二页：工作要求"),
+            "report": pdf_bytes("危房改造鉴定报告"),
+            "rendition": pdf_bytes("会议纪要（PDF版）")}
+
+
+def make_ws(root: Path):
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "fupin.toml").write_text(f'[office]\nname = "{UNIT}"\n', encoding="utf-8")
+    return open_workspace(root)
+
+
+@pytest.fixture
+def town(tmp_path, pdfs):
+    """A workspace whose archive holds a PDF notice, a docx with a PDF rendition,
+    a photo, a txt, and a PDF report; returns (workspace, archive, {key: archive_no})."""
+    ws = make_ws(tmp_path / "ws")
+    src = tmp_path / "src"
+    src.mkdir()
+    archive = Archive(ws)
+    (src / "通知.pdf").write_bytes(pdfs["notice"])
+    doc = Document()
+    doc.add_paragraph("三星村危房改造推进会会议纪要")
+    doc.save(src / "纪要.docx")
+    (src / "纪要.pdf").write_bytes(pdfs["rendition"])
+    (src / "现场.png").write_bytes(PNG_1PX)
+    (src / "签到.txt").write_text("签到册：张三、李四", encoding="utf-8")
+    (src / "鉴定.pdf").write_bytes(pdfs["report"])
+    nos = {}
+    nos["notice"] = archive.add(src / "通知.pdf", kind="notice", title="关于开展危房改造回头看的通知",
+                                unit=UNIT, date="2020-06-01", doc_number="三政发〔2020〕12号",
+                                issuer=UNIT, index=False).item.archive_no
+    nos["minutes"] = archive.add(src / "纪要.docx", kind="minutes", title="危房改造推进会会议纪要",
+                                 date="2020-06-05", renditions=[src / "纪要.pdf"], index=False).item.archive_no
+    nos["photo"] = archive.add(src / "现场.png", title="../../etc/passwd 现场/照片\\一", date="2020-06-06",
+                               tags=["回头看"], index=False).item.archive_no
+    nos["sign"] = archive.add(src / "签到.txt", title="推进会签到册", date="2020-06-05",
+                              index=False).item.archive_no
+    nos["report"] = archive.add(src / "鉴定.pdf", title="危房鉴定报告", date="2020-06-10", secrecy="秘密",
+                                index=False).item.archive_no
+    return ws, archive, nos
+
+
+def unzip(path: Path, dest: Path) -> Path:
+    with zipfile.ZipFile(path) as zf:
+        zf.extractall(dest)
+    (top,) = [p for p in dest.iterdir() if p.is_dir()]
+    return top
+
+
+def pdftext(path: Path, *args: str) -> str:
+    return subprocess.run(["pdftotext", "-raw", *args, str(path), "-"], capture_output=True,
+                          text=True, check=True).stdout
+
+
+def rewrite_zip(src: Path, dest: Path, change) -> None:
+    """Copy zip SRC to DEST passing each (name, bytes) through CHANGE (None drops it)."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = change(info.filename, zin.read(info.filename))
+            if data is not None:
+                zout.writestr(info.filename, data)
+
+
+def all_ids(nos):
+    return Selection(ids=tuple(nos.values()))
+
+
+# --- building --------------------------------------------------------------------
+
+
+def test_pack_is_a_valid_bagit_1_0_bag(town, tmp_path):
+    ws, archive, nos = town
+    target = tmp_path / "out" / "危房改造佐证材料.zip"
+    result = build_pack(ws, all_ids(nos), target, purpose="迎接县督查组检查", title="危房改造佐证材料")
+    assert target.is_file() and len(result.items) == 5
+    bag_dir = unzip(target, tmp_path / "x")
+    assert bag_dir.name == "危房改造佐证材料"
+    bag = bagit.Bag(str(bag_dir))
+    bag.validate()  # raises on any missing, extra or altered file
+    assert bag.version_info == (1, 0)
+    assert (bag_dir / "bagit.txt").read_text(encoding="utf-8").startswith("BagIt-Version: 1.0\n")
+    info = bag.info
+    assert info["Source-Organization"] == UNIT
+    assert info["External-Description"] == "迎接县督查组检查"
+    assert nos["notice"] in info["Fupin-Selection"]
+    payload = sorted((bag_dir / "data").iterdir())
+    assert info["Payload-Oxum"] == f"{sum(p.stat().st_size for p in payload)}.{len(payload)}"
+    # the tag manifest covers bagit.txt, bag-info.txt, the manifest and the pack's own JSON
+    tagged = {line.split()[1] for line in (bag_dir / "tagmanifest-sha256.txt").read_text().splitlines()}
+    assert {"bagit.txt", "bag-info.txt", "manifest-sha256.txt", "fupin-pack.json"} <= tagged
+
+    # 目录 first in the zip's data/ order, then items in selection order
+    with zipfile.ZipFile(target) as zf:
+        data_names = [n.split("/data/", 1)[1] for n in zf.namelist() if "/data/" in n and not n.endswith("/")]
+    assert data_names[0] == "0000_目录.pdf"
+    assert data_names[1].startswith(f"0001_{nos['notice']}_关于开展危房改造回头看的通知")
+    # the docx and its PDF rendition both travel, under the same item number
+    minutes = [n for n in data_names if n.startswith("0002_")]
+    assert sorted(Path(n).suffix for n in minutes) == [".docx", ".pdf"]
+    # every packed original is byte-identical to the archived one
+    for no in nos.values():
+        item = archive.get(no)
+        packed = [p for p in payload if no in p.name and p.suffix == Path(item.file_name).suffix.lower()]
+        assert packed and bagit.hashlib.sha256(packed[0].read_bytes()).hexdigest() == item.sha256
+    # a 秘密 item is packed, with a warning to the clerk
+    assert any("秘密" in w for w in result.warnings)
+
+
+def test_catalog_pdf_lists_every_item(town, tmp_path):
+    ws, archive, nos = town
+    target = tmp_path / "p.zip"
+    build_pack(ws, all_ids(nos), target, purpose="迎接县督查组检查", title="危房改造佐证材料")
+    bag_dir = unzip(target, tmp_path / "x")
+    text = pdftext(bag_dir / "data" / "0000_目录.pdf")
+    flat = "".join(text.split())
+    for head in ("序号", "档号", "文号", "责任者", "题名", "日期", "密级", "页数", "备注", "包内文件名", "SHA-256"):
+        assert head in flat
+    assert "危房改造佐证材料" in flat and UNIT in flat and "迎接县督查组检查" in flat
+    assert "三政发〔2020〕12号" in flat and "2020-06-01" in flat and "秘密" in flat
+    manifest = (bag_dir / "manifest-sha256.txt").read_text(encoding="utf-8").splitlines()
+    for line in manifest:
+        digest, path = line.split(None, 1)
+        if path.endswith("0000_目录.pdf"):
+            continue
+        assert digest[:12] in flat, path  # each file's hash prefix is printed
+    for no in nos.values():
+        assert no.replace(" ", "") in flat or no.split("·")[1] in flat
+
+
+def test_names_are_safe_unique_and_stable(town, tmp_path):
+    ws, archive, nos = town
+    first = tmp_path / "a.zip"
+    second = tmp_path / "b.zip"
+    build_pack(ws, all_ids(nos), first)
+    build_pack(ws, all_ids(nos), second)
+    with zipfile.ZipFile(first) as a, zipfile.ZipFile(second) as b:
+        names_a = [n.split("/", 1)[1] for n in a.namelist()]
+        names_b = [n.split("/", 1)[1] for n in b.namelist()]
+    assert names_a == names_b  # same selection, same names
+    for name in names_a:
+        assert not name.startswith("/") and "\\" not in name and ".." not in name.split("/")
+        assert name.count("/") <= 1
+    photo = [n for n in names_a if nos["photo"] in n][0]
+    assert photo.startswith("data/0003_") and "现场" in photo and "照片" in photo
+    assert len({n.casefold() for n in names_a}) == len(names_a)
+
+
+def test_name_helpers():
+    assert clean_part("../../etc/passwd") == "_._etc_passwd"
+    assert clean_part("  a\tb\nc ") == "a b c"
+    assert clean_part("100%完成") == "100_完成"
+    name = item_file_name(7, "Z001-WS·2020-Y-ZFB-0001", "标" * 200, ".pdf")
+    assert name.startswith("0007_Z001-WS·2020-Y-ZFB-0001_标") and name.endswith(".pdf")
+    assert len(name.encode("utf-8")) <= 180
+    names = UniqueNames(reserved=["0000_目录.pdf"])
+    assert names.take("a.PDF") == "a.PDF"
+    assert names.take("A.pdf") == "A_2.pdf"
+    assert names.take("0000_目录.pdf") == "0000_目录_2.pdf"
+    assert bag_dir_name("../危房.zip") == "_危房"
+    assert bag_dir_name(".zip") == "佐证材料"
+
+
+# --- bad input and failure ----------------------------------------------------------
+
+
+def test_selection_matching_nothing_is_an_error_and_writes_nothing(town, tmp_path):
+    ws, archive, nos = town
+    target = tmp_path / "none.zip"
+    with pytest.raises(UserError, match="没有找到符合条件的材料"):
+        build_pack(ws, Selection(ids=(nos["notice"],), kind="照片"), target)
+    with pytest.raises(UserError, match="档案中没有档号"):
+        build_pack(ws, Selection(ids=("Z001-WS·2020-Y-ZFB-9999",)), target)
+    assert not target.exists() and list(tmp_path.glob("*.part")) == []
+    runner = CliRunner()
+    res = runner.invoke(cli, ["--workspace", str(ws.root), "pack", "--id", nos["notice"],
+                              "--from", "2021-01-01", "-o", str(target)])
+    assert res.exit_code == 1 and "没有找到符合条件的材料" in res.output
+    assert not target.exists()
+
+
+def _break_object(archive, no, how):
+    path = archive.file_path(archive.get(no))
+    path.chmod(0o644)
+    if how == "delete":
+        path.unlink()
+    else:
+        data = bytearray(path.read_bytes())
+        data[len(data) // 2] ^= 0xFF
+        path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("how", ["delete", "flip"])
+def test_unreadable_item_stops_the_pack_unless_skip_missing(town, tmp_path, how):
+    ws, archive, nos = town
+    _break_object(archive, nos["sign"], how)
+    target = tmp_path / "p.zip"
+    with pytest.raises(IntegrityError) as err:
+        build_pack(ws, all_ids(nos), target)
+    assert nos["sign"] in str(err.value) and "--skip-missing" in str(err.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["src", "ws"]  # no zip, no leftovers
+
+    result = build_pack(ws, all_ids(nos), target, skip_missing=True)
+    assert [i.archive_no for i in result.missing] == [nos["sign"]]
+    bag_dir = unzip(target, tmp_path / "x")
+    bagit.Bag(str(bag_dir)).validate()
+    assert not [p for p in (bag_dir / "data").iterdir() if nos["sign"] in p.name]
+    text = "".join(pdftext(bag_dir / "data" / "0000_目录.pdf").split())
+    assert "缺失" in text and nos["sign"].split("·")[1] in text
+    assert nos["sign"] in bagit.Bag(str(bag_dir)).info["Fupin-Missing"]
+    pack = json.loads((bag_dir / "fupin-pack.json").read_text(encoding="utf-8"))
+    assert [i["status"] for i in pack["items"] if i["archive_no"] == nos["sign"]] == \
+        ["missing" if how == "delete" else "damaged"]
+
+
+def test_cli_unreadable_item_exit_3_names_it(town, tmp_path):
+    ws, archive, nos = town
+    _break_object(archive, nos["photo"], "delete")
+    target = tmp_path / "p.zip"
+    args = ["--workspace", str(ws.root), "pack", *sum((["--id", n] for n in nos.values()), []), "-o", str(target)]
+    res = CliRunner().invoke(cli, args)
+    assert res.exit_code == 3 and nos["photo"] in res.output and not target.exists()
+    res = CliRunner().invoke(cli, args + ["--skip-missing"])
+    assert res.exit_code == 0, res.output
+    assert "缺失" in res.output and target.exists()
+
+
+# --- verify ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def built(town, tmp_path):
+    ws, archive, nos = town
+    target = tmp_path / "pack.zip"
+    build_pack(ws, all_ids(nos), target, purpose="检查")
+    return ws, archive, nos, target
+
+
+def verify_cli(ws, path, *extra):
+    return CliRunner().invoke(cli, ["--workspace", str(ws.root), "pack", "verify", str(path), *extra])
+
+
+def test_verify_good_pack(built):
+    ws, archive, nos, target = built
+    report = verify_pack(target, ws)
+    assert report.ok and report.bagit_version == "1.0"
+    assert report.items == 5 and report.archive_checked == 6  # 5 originals + 1 rendition
+    res = verify_cli(ws, target)
+    assert res.exit_code == 0 and "完好" in res.output
+    res = verify_cli(ws, target, "--json")
+    data = json.loads(res.output)
+    assert data["ok"] is True and data["bag_info"]["Source-Organization"] == UNIT
+
+
+def test_verify_catches_one_flipped_byte(built, tmp_path):
+    ws, archive, nos, target = built
+    bad = tmp_path / "bad.zip"
+    victim = {}
+
+    def flip(name, data):
+        if nos["minutes"] in name and name.endswith(".docx"):
+            victim["name"] = name.split("/", 1)[1]
+            data = bytearray(data)
+            data[100] ^= 0x01
+            return bytes(data)
+        return data
+
+    rewrite_zip(target, bad, flip)
+    res = verify_cli(ws, bad)
+    assert res.exit_code == 3
+    assert victim["name"] in res.output and "内容被改动" in res.output
+    report = verify_pack(bad)
+    assert [p.kind for p in report.problems] == ["checksum"]
+    assert report.damaged_paths() == [victim["name"]]
+
+
+def test_verify_catches_extra_and_missing_files(built, tmp_path):
+    ws, archive, nos, target = built
+    extra = tmp_path / "extra.zip"
+    with zipfile.ZipFile(target) as zf:
+        top = zf.namelist()[0].split("/")[0]
+    rewrite_zip(target, extra, lambda n, d: d)
+    with zipfile.ZipFile(extra, "a") as zf:
+        zf.writestr(f"{top}/data/0006_补充材料.txt", "后加的")
+        zf.writestr(f"{top}/说明.txt", "后加的说明")
+    res = verify_cli(ws, extra)
+    assert res.exit_code == 3
+    assert "data/0006_补充材料.txt" in res.output and "说明.txt" in res.output
+    kinds = {p.kind for p in verify_pack(extra).problems}
+    assert {"extra", "oxum"} <= kinds
+
+    missing = tmp_path / "missing.zip"
+    rewrite_zip(target, missing, lambda n, d: None if nos["sign"] in n else d)
+    report = verify_pack(missing)
+    assert not report.ok and any(p.kind == "missing" and nos["sign"] in p.path for p in report.problems)
+
+
+def test_verify_catches_edited_bag_info(built, tmp_path):
+    ws, archive, nos, target = built
+    bad = tmp_path / "info.zip"
+    rewrite_zip(target, bad, lambda n, d: d.replace("检查".encode(), "改过".encode())
+                if n.endswith("bag-info.txt") else d)
+    report = verify_pack(bad)
+    assert [(p.kind, p.path) for p in report.problems] == [("tag", "bag-info.txt")]
+
+
+def test_verify_against_archive_catches_a_rebagged_forgery(built, tmp_path):
+    """Someone swaps a file and rebuilds every manifest: the bag is valid again,
+    but the archive still knows the real hash."""
+    ws, archive, nos, target = built
+    bag_dir = unzip(target, tmp_path / "x")
+    victim = [p for p in (bag_dir / "data").iterdir() if nos["sign"] in p.name][0]
+    victim.write_text("签到册：张三、李四、王五", encoding="utf-8")
+    bagit.Bag(str(bag_dir)).save(manifests=True)
+    forged = tmp_path / "forged.zip"
+    with zipfile.ZipFile(forged, "w") as zf:
+        for p in sorted(bag_dir.rglob("*")):
+            zf.write(p, p.relative_to(bag_dir.parent).as_posix())
+    assert verify_pack(forged).ok  # as a bag it is fine …
+    report = verify_pack(forged, ws)  # … but not against the archive
+    assert [(p.kind, p.path) for p in report.problems] == [("archive", f"data/{victim.name}")]
+    assert verify_cli(ws, forged).exit_code == 3
+    assert verify_cli(ws, forged, "--no-archive").exit_code == 0
+
+
+def test_verify_rejects_non_bags(tmp_path, built):
+    ws, archive, nos, target = built
+    junk = tmp_path / "junk.zip"
+    junk.write_bytes(b"not a zip at all")
+    res = verify_cli(ws, junk)
+    assert res.exit_code == 3 and "zip" in res.output
+    plain = tmp_path / "plain.zip"
+    with zipfile.ZipFile(plain, "w") as zf:
+        zf.writestr("a.txt", "x")
+    assert verify_cli(ws, plain).exit_code == 3
+    res = verify_cli(ws, tmp_path / "nope.zip")
+    assert res.exit_code == 1 and "找不到" in res.output
+
+
+# --- merge -------------------------------------------------------------------------
+
+
+def test_merge_stamps_each_page_with_pack_page_and_archive_no(town, tmp_path):
+    ws, archive, nos = town
+    target = tmp_path / "m.zip"
+    sel = Selection(ids=(nos["notice"], nos["sign"], nos["minutes"], nos["report"]))
+    result = build_pack(ws, sel, target, merge=True)
+    assert result.merged_pages == 4  # notice 2 + minutes rendition 1 + report 1; txt has no PDF
+    bag_dir = unzip(target, tmp_path / "x")
+    bagit.Bag(str(bag_dir)).validate()
+    merged = bag_dir / "data" / "合并打印本.pdf"
+    expected = [(1, nos["notice"], "危房改造回头看"), (2, nos["notice"], "工作要求"),
+                (3, nos["minutes"], "会议纪要"), (4, nos["report"], "鉴定报告")]
+    for page, no, words in expected:
+        text = "".join(pdftext(merged, "-f", str(page), "-l", str(page)).split())
+        assert no in text and f"第{page:03d}页" in text and words in text, (page, text)
+    catalog = "".join(pdftext(bag_dir / "data" / "0000_目录.pdf").split())
+    assert "合并打印本第1–2页" in catalog and "合并打印本第4页" in catalog
+
+
+# --- ledger problem ----------------------------------------------------------------
+
+
+def test_pack_by_ledger_problem(town, tmp_path):
+    from fupin_docs.ledger import close_problem, edit_ledger
+    from fupin_docs.ledger.model import LedgerProblem
+
+    ws, archive, nos = town
+    with edit_ledger(ws, "测试") as session:
+        session.add(LedgerProblem(pid="WT-2020-0001", source="自查", description="三星村某户住房未鉴定"))
+    close_problem(ws, "WT-2020-0001", [nos["report"], nos["photo"]])
+    target = tmp_path / "problem.zip"
+    res = CliRunner().invoke(cli, ["--workspace", str(ws.root), "pack", "--problem", "WT-2020-0001",
+                                   "-o", str(target), "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["items"] == 2
+    bag = bagit.Bag(str(unzip(target, tmp_path / "x")))
+    assert "WT-2020-0001" in bag.info["Fupin-Selection"]
+    res = CliRunner().invoke(cli, ["--workspace", str(ws.root), "pack", "--problem", "WT-2099-9999",
+                                   "-o", str(tmp_path / "n.zip")])
+    assert res.exit_code == 1 and "WT-2099-9999" in res.output
