@@ -1,0 +1,191 @@
+"""Identify a file's format, check it is what its name says, count pages, extract text.
+
+Text feeds the search index; the archive itself keeps only the original bytes.
+A file that claims a format it does not have (a .docx that is not a Word file, a
+.pdf that is not a PDF) is refused with a message, so nothing broken enters.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ArchiveError
+
+IMAGE_EXTS = {".jpg": "jpeg", ".jpeg": "jpeg", ".png": "png", ".gif": "gif", ".bmp": "bmp",
+              ".tif": "tiff", ".tiff": "tiff", ".webp": "webp"}
+TEXT_EXTS = {".txt": "txt", ".md": "md", ".csv": "csv"}
+_IMAGE_MAGIC = {
+    "jpeg": (b"\xff\xd8\xff",),
+    "png": (b"\x89PNG\r\n\x1a\n",),
+    "gif": (b"GIF87a", b"GIF89a"),
+    "bmp": (b"BM",),
+    "tiff": (b"II*\x00", b"MM\x00*"),
+    "webp": (b"RIFF",),
+}
+
+
+@dataclass
+class Extracted:
+    format: str  # docx, pdf, xlsx, txt, md, csv, jpeg, png, … or the bare extension
+    pages: int | None
+    text: str
+    title_hint: str | None = None
+
+
+def safe_file_name(name: str) -> str:
+    """The last path component of NAME, whichever separator it uses; never '..' or empty."""
+    name = re.split(r"[\\/]", str(name))[-1]
+    name = "".join(ch for ch in name if ch >= " " and ch != "\x7f").strip()
+    name = name.lstrip(".") or "未命名文件"
+    return name[:200]
+
+
+def _fail(name: str, what: str, fix: str) -> ArchiveError:
+    return ArchiveError(f"“{name}”{what}。{fix}")
+
+
+def _read_head(path: Path, size: int = 2048) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read(size)
+
+
+def _docx(path: Path, name: str) -> Extracted:
+    import docx  # python-docx
+    fix = "请用 Word 或 WPS 打开确认文件完好，另存为 .docx 后再归档"
+    if not zipfile.is_zipfile(path):
+        raise _fail(name, "不是有效的 Word 文档（.docx），文件已损坏或只是改了扩展名", fix)
+    try:
+        document = docx.Document(str(path))
+        parts = [p.text for p in document.paragraphs if p.text.strip()]
+        for table in document.tables:
+            for row in table.rows:
+                seen = []
+                for cell in row.cells:  # merged cells repeat; keep each once
+                    text = cell.text.strip()
+                    if text and text not in seen:
+                        seen.append(text)
+                if seen:
+                    parts.append("　".join(seen))
+        title = (document.core_properties.title or "").strip() or None
+    except ArchiveError:
+        raise
+    except Exception as err:  # python-docx raises many kinds on broken packages
+        raise _fail(name, f"无法作为 Word 文档读取（{type(err).__name__}）", fix) from None
+    pages = None
+    try:
+        with zipfile.ZipFile(path) as package:
+            if "docProps/app.xml" in package.namelist():
+                app = package.read("docProps/app.xml").decode("utf-8", "replace")
+                match = re.search(r"<(?:\w+:)?Pages>(\d+)</", app)
+                if match and int(match.group(1)) > 0:
+                    pages = int(match.group(1))
+    except Exception:
+        pages = None
+    return Extracted("docx", pages, "\n".join(parts), title)
+
+
+def _pdf(path: Path, name: str) -> Extracted:
+    fix = "请确认文件是完整的 PDF（能用阅读器打开），重新导出或扫描后再归档"
+    head = _read_head(path, 1024)
+    if b"%PDF-" not in head:
+        raise _fail(name, "不是 PDF 文件（文件开头没有 %PDF 标记），可能已损坏或只是改了扩展名", fix)
+    try:
+        from pypdf import PdfReader
+        reader = PdfReader(str(path), strict=False)
+        if reader.is_encrypted:
+            try:
+                reader.decrypt("")
+            except Exception:
+                pass
+        pages = len(reader.pages)
+        texts = []
+        for page in reader.pages:
+            try:
+                texts.append(page.extract_text() or "")
+            except Exception:
+                texts.append("")
+        title = None
+        try:
+            meta = reader.metadata
+            title = (meta.title or "").strip() or None if meta else None
+        except Exception:
+            title = None
+    except Exception as err:
+        raise _fail(name, f"无法作为 PDF 读取（{type(err).__name__}）", fix) from None
+    return Extracted("pdf", pages, "\n".join(texts), title)
+
+
+def _xlsx(path: Path, name: str) -> Extracted:
+    fix = "请用 Excel 或 WPS 打开确认文件完好，另存为 .xlsx 后再归档"
+    if not zipfile.is_zipfile(path):
+        raise _fail(name, "不是有效的 Excel 工作簿（.xlsx），文件已损坏或只是改了扩展名", fix)
+    try:
+        import openpyxl
+        book = openpyxl.load_workbook(str(path), read_only=True, data_only=True)
+        parts = []
+        try:
+            for sheet in book.worksheets:
+                parts.append(sheet.title)
+                for row in sheet.iter_rows(values_only=True):
+                    cells = [str(value).strip() for value in row if value is not None and str(value).strip()]
+                    if cells:
+                        parts.append("　".join(cells))
+        finally:
+            book.close()
+    except Exception as err:
+        raise _fail(name, f"无法作为 Excel 工作簿读取（{type(err).__name__}）", fix) from None
+    return Extracted("xlsx", None, "\n".join(parts))
+
+
+def decode_text(data: bytes) -> str:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("utf-8", "replace")
+
+
+def _text(path: Path, name: str, fmt: str) -> Extracted:
+    data = path.read_bytes()
+    if b"\x00" in data[:8192]:
+        raise _fail(name, "看起来不是文本文件（含有二进制内容）", "请确认扩展名是否正确")
+    return Extracted(fmt, None, decode_text(data))
+
+
+def _image(path: Path, name: str, fmt: str) -> Extracted:
+    head = _read_head(path, 16)
+    if not any(head.startswith(magic) for magic in _IMAGE_MAGIC[fmt]):
+        raise _fail(name, f"不是有效的 {fmt.upper()} 图片（文件头不符），可能已损坏或只是改了扩展名",
+                    "请重新导出或拍摄后再归档")
+    return Extracted(fmt, 1, "")
+
+
+def inspect_file(path: Path, name: str | None = None) -> Extracted:
+    """Check PATH is what its extension says and extract its text. Raises ArchiveError."""
+    path = Path(path)
+    name = name or path.name
+    ext = Path(safe_file_name(name)).suffix.lower()
+    if ext == ".docx":
+        return _docx(path, name)
+    if ext == ".pdf":
+        return _pdf(path, name)
+    if ext in (".xlsx", ".xlsm"):
+        return _xlsx(path, name)
+    if ext in TEXT_EXTS:
+        return _text(path, name, TEXT_EXTS[ext])
+    if ext in IMAGE_EXTS:
+        return _image(path, name, IMAGE_EXTS[ext])
+    # Anything else an office keeps (.doc, .wps, .zip, .mp4 …) is archived by metadata only.
+    return Extracted(ext.lstrip(".") or "bin", None, "")
+
+
+def extract_text(path: Path, name: str) -> str:
+    """Text of an archived file for the index; '' when it has none or cannot be read."""
+    try:
+        return inspect_file(path, name).text
+    except Exception:
+        return ""

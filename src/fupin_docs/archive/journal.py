@@ -1,0 +1,141 @@
+"""The archive journal: an append-only, hash-chained JSON-lines log.
+
+Why JSON lines and not sqlite: the journal is both the catalog and the audit
+log. Every add, withdraw and other event is one line that is never rewritten;
+the current catalog is the fold of those lines. Appending one line is the
+commit point of an add (a process killed before it leaves no item), the file is
+readable with any text editor decades from now, and each line carries the hash
+of the previous one, so editing, deleting or reordering any earlier line breaks
+the chain and `archive verify` reports it. A separate head file remembers the
+last (seq, hash) so that cutting lines off the end is detected too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+GENESIS = "0" * 64
+
+
+def _canonical(record: dict) -> bytes:
+    return json.dumps(record, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def record_hash(record: dict) -> str:
+    body = {key: value for key, value in record.items() if key != "hash"}
+    return hashlib.sha256(_canonical(body)).hexdigest()
+
+
+def now_iso() -> str:
+    return datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+@dataclass
+class JournalState:
+    events: list = field(default_factory=list)  # parsed records, in file order
+    problems: list = field(default_factory=list)  # chain breaks (Chinese messages)
+    torn_tail: bool = False  # last line incomplete: an append was interrupted
+    good_bytes: int = 0  # length of the file up to the last complete line
+
+    @property
+    def last_hash(self) -> str:
+        return self.events[-1]["hash"] if self.events else GENESIS
+
+    @property
+    def last_seq(self) -> int:
+        return self.events[-1]["seq"] if self.events else 0
+
+
+class Journal:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.head_path = self.path.with_name(self.path.name + ".head")
+
+    def read(self) -> JournalState:
+        state = JournalState()
+        if not self.path.exists():
+            return state
+        data = self.path.read_bytes()
+        lines = data.split(b"\n")
+        complete, tail = lines[:-1], lines[-1]
+        if tail.strip():
+            state.torn_tail = True
+        state.good_bytes = len(data) - len(tail)
+        prev = GENESIS
+        expected_seq = 1
+        for number, raw in enumerate(complete, 1):
+            if not raw.strip():
+                continue
+            try:
+                record = json.loads(raw.decode("utf-8"))
+                if not isinstance(record, dict):
+                    raise ValueError
+            except (ValueError, UnicodeDecodeError):
+                state.problems.append(f"审计日志第 {number} 行无法解析，日志已被改动或损坏")
+                continue
+            if record.get("seq") != expected_seq:
+                state.problems.append(f"审计日志第 {number} 行序号为 {record.get('seq')}，应为 {expected_seq}：有记录被删除、插入或调换")
+            if record.get("prev") != prev:
+                state.problems.append(f"审计日志第 {number} 行（序号 {record.get('seq')}）与前一条记录的哈希链接不上：之前的记录被改动或删除")
+            if record.get("hash") != record_hash(record):
+                state.problems.append(f"审计日志第 {number} 行（序号 {record.get('seq')}）内容与其哈希不符：该记录被改动过")
+            prev = record.get("hash", "")
+            expected_seq = (record.get("seq") if isinstance(record.get("seq"), int) else expected_seq) + 1
+            state.events.append(record)
+        return state
+
+    def read_head(self) -> dict | None:
+        try:
+            return json.loads(self.head_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    def append(self, state: JournalState, action: str, detail: dict, who: str | None) -> dict:
+        """Append one record. The caller holds the archive lock and passes a fresh state."""
+        record = {
+            "seq": state.last_seq + 1,
+            "at": now_iso(),
+            "who": who or default_user(),
+            "action": action,
+            "detail": detail,
+            "prev": state.last_hash,
+        }
+        record["hash"] = record_hash(record)
+        line = _canonical(record) + b"\n"
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o644)
+        try:
+            if state.torn_tail:
+                # An earlier append was killed mid-line; drop the fragment so the
+                # new line starts on a line of its own.
+                os.ftruncate(fd, state.good_bytes)
+            os.lseek(fd, 0, os.SEEK_END)
+            os.write(fd, line)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        state.events.append(record)
+        state.torn_tail = False
+        state.good_bytes += len(line)
+        self._write_head(record)
+        return record
+
+    def _write_head(self, record: dict) -> None:
+        from ..atomic import atomic_write_bytes
+        atomic_write_bytes(self.head_path, _canonical({"seq": record["seq"], "hash": record["hash"]}) + b"\n")
+
+
+def default_user() -> str:
+    for name in ("FUPIN_USER", "USER", "USERNAME", "LOGNAME"):
+        if os.environ.get(name):
+            return os.environ[name]
+    try:
+        import getpass
+        return getpass.getuser()
+    except Exception:
+        return "未知"

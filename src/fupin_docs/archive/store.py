@@ -1,0 +1,355 @@
+"""The archive store: original bytes kept read-only, catalog folded from the journal.
+
+Layout inside workspace/archive/:
+  objects/ab/<sha256><.ext>   every stored file, content-addressed and read-only (0444):
+                              the path depends only on the bytes, so a file is stored once
+                              and no metadata (title, name with '../') ever forms a path
+  journal.jsonl (+ .head)     catalog + audit log, append-only, hash-chained (journal.py)
+  tmp/                        files being copied in; never referenced by the catalog
+  .lock                       cross-process lock (filelock) around numbering and appends
+
+An add copies the file to tmp/ while hashing it, fsyncs, renames it into objects/,
+and only then appends the journal line: killed at any point before that append,
+it leaves at most an unreferenced object and no item.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import shutil
+import tempfile
+from dataclasses import asdict, dataclass, field
+from datetime import date as date_cls
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from .errors import ArchiveError
+from .extract import Extracted, inspect_file, safe_file_name
+from .journal import Journal, JournalState, default_user, now_iso
+from .kinds import kind_label, normalize_kind
+from .numbering import (RETENTIONS, check_code, format_archive_no, normalize_archive_no,
+                        normalize_retention, sequence_key)
+
+DEFAULT_MAX_BYTES = 100 * 1024 * 1024  # 100 MB: above this, ask the user to split/compress
+SECRECY_LEVELS = ("无", "公开", "内部", "秘密", "机密", "绝密")
+LOCK_TIMEOUT = 120
+
+
+@dataclass
+class ArchiveItem:
+    archive_no: str  # 档号
+    title: str  # 题名
+    kind: str  # 文种 (plan/notice/minutes/rectification or a free kind)
+    unit: str | None  # 单位（所属村/部门）
+    date: str | None  # 日期, ISO YYYY-MM-DD
+    doc_number: str | None  # 文件编号（发文字号）
+    issuer: str | None  # 责任者（发文机关）
+    secrecy: str | None  # 密级
+    retention: str  # 保管期限 Y/D30/D10
+    pages: int | None  # 页数
+    format: str  # 格式
+    file_name: str  # 原文件名
+    size: int  # 字节数
+    sha256: str
+    tags: list = field(default_factory=list)
+    added_at: str = ""  # 归档时间
+    added_by: str = ""  # 归档人
+    how: str = ""  # 归档方式 (手工添加, 系统生成 …)
+    withdrawn: bool = False
+    withdraw_reason: str | None = None
+    withdrawn_at: str | None = None
+    renditions: list = field(default_factory=list)  # [{file_name, sha256, format, size, pages}]
+
+    @property
+    def kind_label(self) -> str:
+        return kind_label(self.kind)
+
+    @property
+    def retention_label(self) -> str:
+        return RETENTIONS.get(self.retention, self.retention)
+
+    def to_json(self) -> dict:
+        data = asdict(self)
+        data["kind_label"] = self.kind_label
+        data["retention_label"] = self.retention_label
+        return data
+
+    @classmethod
+    def from_record(cls, detail: dict) -> "ArchiveItem":
+        known = cls.__dataclass_fields__
+        return cls(**{key: value for key, value in detail.items() if key in known})
+
+
+@dataclass
+class AddResult:
+    item: ArchiveItem
+    created: bool  # False: the same bytes were already archived; item is that one
+    index_error: str | None = None  # set when the item stands but the index update failed
+
+
+def _parse_date(value) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, date_cls):
+        return value.isoformat()
+    try:
+        return date_cls.fromisoformat(str(value).strip()).isoformat()
+    except ValueError:
+        raise ArchiveError(f"日期“{value}”无效：请写成 YYYY-MM-DD，例如 2020-03-15") from None
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+class Archive:
+    def __init__(self, workspace, *, max_bytes: int = DEFAULT_MAX_BYTES):
+        self.workspace = workspace
+        self.root = Path(workspace.archive_dir)
+        self.objects_dir = self.root / "objects"
+        self.tmp_dir = self.root / "tmp"
+        self.journal = Journal(self.root / "journal.jsonl")
+        self.max_bytes = max_bytes
+        cfg = workspace.config.archive
+        self.fonds = check_code("fonds", cfg.fonds)
+        self.category = check_code("category", cfg.category)
+        self.org_code = check_code("org_code", cfg.org_code)
+        try:
+            self.default_retention = normalize_retention(cfg.retention)
+        except ArchiveError as err:
+            raise ArchiveError(f"fupin.toml 的 [archive] retention 有误：{err}") from None
+
+    # ---- reading -------------------------------------------------------------
+    @contextlib.contextmanager
+    def _lock(self):
+        self.root.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(self.root / ".lock"), timeout=LOCK_TIMEOUT)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise ArchiveError(f"档案正被另一个程序占用（等待 {LOCK_TIMEOUT} 秒仍未释放）。"
+                               f"请稍后重试；若确认没有其他 fupin 在运行，可删除 {self.root / '.lock'}") from None
+        try:
+            yield
+        finally:
+            lock.release()
+
+    def _state(self) -> JournalState:
+        return self.journal.read()
+
+    @staticmethod
+    def _fold(state: JournalState) -> dict:
+        items: dict[str, ArchiveItem] = {}
+        for event in state.events:
+            action, detail = event.get("action"), event.get("detail") or {}
+            try:
+                if action == "add":
+                    item = ArchiveItem.from_record(detail)
+                    items[item.archive_no] = item
+                elif action == "withdraw" and detail.get("archive_no") in items:
+                    item = items[detail["archive_no"]]
+                    item.withdrawn = True
+                    item.withdraw_reason = detail.get("reason")
+                    item.withdrawn_at = event.get("at")
+            except TypeError:
+                continue  # a malformed record; verify reports the damage
+        return items
+
+    def _all(self) -> dict:
+        return self._fold(self._state())
+
+    def items(self, include_withdrawn: bool = False) -> list[ArchiveItem]:
+        items = list(self._all().values())
+        return [item for item in items if include_withdrawn or not item.withdrawn]
+
+    def get(self, archive_no: str) -> ArchiveItem | None:
+        wanted = normalize_archive_no(archive_no)
+        for number, item in self._all().items():
+            if number.upper() == wanted:
+                return item
+        return None
+
+    def object_path(self, sha256: str, file_name: str) -> Path:
+        suffix = Path(file_name).suffix.lower()
+        if not (1 < len(suffix) <= 10 and suffix[1:].isalnum() and suffix.isascii()):
+            suffix = ""
+        return self.objects_dir / sha256[:2] / f"{sha256}{suffix}"
+
+    def file_path(self, item: ArchiveItem) -> Path:
+        return self.object_path(item.sha256, item.file_name)
+
+    def rendition_paths(self, item: ArchiveItem) -> list[Path]:
+        return [self.object_path(r["sha256"], r["file_name"]) for r in item.renditions]
+
+    def events(self) -> list[dict]:
+        """Every journal record (add, withdraw, and events logged by other stages)."""
+        return list(self._state().events)
+
+    # ---- writing -------------------------------------------------------------
+    def _check_source(self, path) -> Path:
+        path = Path(path)
+        if not path.exists():
+            raise ArchiveError(f"找不到文件“{path}”，请检查路径")
+        if not path.is_file():
+            raise ArchiveError(f"“{path}”不是普通文件（可能是文件夹），请指定要归档的文件")
+        size = path.stat().st_size
+        if size > self.max_bytes:
+            raise ArchiveError(
+                f"“{path.name}”太大（{size / 1048576:.1f} MB），超过单个文件归档上限 "
+                f"{self.max_bytes / 1048576:.0f} MB。请压缩（如降低扫描分辨率）或拆分后再归档")
+        if size == 0:
+            raise ArchiveError(f"“{path.name}”是空文件（0 字节），没有可归档的内容")
+        return path
+
+    def _copy_in(self, path: Path) -> tuple[Path, str, int]:
+        """Copy PATH into tmp/ while hashing; fsync. Returns (temp path, sha256, size)."""
+        self.tmp_dir.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.sha256()
+        size = 0
+        fd, tmp = tempfile.mkstemp(prefix="add-", suffix=".part", dir=self.tmp_dir)
+        try:
+            with open(path, "rb") as source, os.fdopen(fd, "wb") as target:
+                while True:
+                    chunk = source.read(1 << 20)
+                    if not chunk:
+                        break
+                    digest.update(chunk)
+                    size += len(chunk)
+                    if size > self.max_bytes:
+                        raise ArchiveError(f"“{path.name}”在读取时超过了归档上限，请拆分后再归档")
+                    target.write(chunk)
+                target.flush()
+                os.fsync(target.fileno())
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return Path(tmp), digest.hexdigest(), size
+
+    def _store_object(self, tmp: Path, sha256: str, file_name: str) -> Path:
+        target = self.object_path(sha256, file_name)
+        if target.exists():
+            tmp.unlink(missing_ok=True)
+            return target
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.chmod(tmp, 0o444)
+        os.replace(tmp, target)
+        _fsync_dir(target.parent)
+        return target
+
+    def add(self, path, *, kind=None, title=None, unit=None, date=None, tags=(), doc_number=None,
+            issuer=None, secrecy=None, retention=None, renditions=(), how="手工添加",
+            who=None, index=True) -> AddResult:
+        source = self._check_source(path)
+        file_name = safe_file_name(source.name)
+        info: Extracted = inspect_file(source, file_name)
+        iso_date = _parse_date(date)
+        retention = normalize_retention(retention) or self.default_retention
+        if secrecy is not None and secrecy not in SECRECY_LEVELS:
+            raise ArchiveError(f"密级“{secrecy}”无效，可用：{'、'.join(SECRECY_LEVELS)}")
+        kind = normalize_kind(kind) or ("照片" if info.format in ("jpeg", "png", "gif", "bmp", "tiff", "webp") else "other")
+        title = (title or "").strip() or info.title_hint or Path(file_name).stem
+        tags = [str(tag).strip() for tag in tags if str(tag).strip()]
+        extra = []
+        for rendition in renditions:
+            rpath = self._check_source(rendition)
+            rname = safe_file_name(rpath.name)
+            extra.append((rpath, rname, inspect_file(rpath, rname)))
+
+        tmp, sha256, size = self._copy_in(source)
+        staged = []
+        try:
+            for rpath, rname, rinfo in extra:
+                rtmp, rsha, rsize = self._copy_in(rpath)
+                staged.append((rtmp, rsha, rsize, rname, rinfo))
+            with self._lock():
+                state = self._state()
+                items = self._fold(state)
+                for existing in items.values():
+                    if existing.sha256 == sha256:
+                        return AddResult(existing, False)
+                year = int(iso_date[:4]) if iso_date else date_cls.today().year
+                key = (self.fonds, self.category, year, retention, self.org_code)
+                used = [int(no[-4:]) for no in items if sequence_key(no) == key]
+                archive_no = format_archive_no(*key, (max(used) + 1) if used else 1)
+                self._store_object(tmp, sha256, file_name)
+                rendition_records = []
+                for rtmp, rsha, rsize, rname, rinfo in staged:
+                    self._store_object(rtmp, rsha, rname)
+                    rendition_records.append({"file_name": rname, "sha256": rsha, "format": rinfo.format,
+                                              "size": rsize, "pages": rinfo.pages})
+                item = ArchiveItem(
+                    archive_no=archive_no, title=title, kind=kind, unit=unit or None, date=iso_date,
+                    doc_number=doc_number or None, issuer=issuer or None, secrecy=secrecy,
+                    retention=retention, pages=info.pages, format=info.format, file_name=file_name,
+                    size=size, sha256=sha256, tags=tags, added_at=now_iso(), how=how,
+                    renditions=rendition_records)
+                detail = item.to_json()
+                for derived in ("kind_label", "retention_label", "withdrawn", "withdraw_reason", "withdrawn_at"):
+                    detail.pop(derived, None)
+                detail["added_by"] = who = who or default_user()
+                record = self.journal.append(state, "add", detail, who)
+                item.added_by = record["who"]
+                item.added_at = record["at"]
+        finally:
+            tmp.unlink(missing_ok=True)
+            for rtmp, *_ in staged:
+                rtmp.unlink(missing_ok=True)
+        result = AddResult(item, True)
+        if index:
+            result.index_error = self._index(item, info.text)
+        return result
+
+    def _index(self, item: ArchiveItem, text: str) -> str | None:
+        """Update the search index; the archive item stands whatever happens here."""
+        try:
+            from ..search import index_item
+            index_item(self.workspace, item, text)
+            return None
+        except Exception as err:  # the index is derived; verify reports it out of step
+            return f"{type(err).__name__}: {err}"
+
+    def withdraw(self, archive_no: str, reason: str, who: str | None = None) -> ArchiveItem:
+        reason = (reason or "").strip()
+        if not reason:
+            raise ArchiveError("撤回必须写明原因（--reason），例如：--reason \"重复归档\"")
+        with self._lock():
+            state = self._state()
+            items = self._fold(state)
+            wanted = normalize_archive_no(archive_no)
+            item = next((it for no, it in items.items() if no.upper() == wanted), None)
+            if item is None:
+                raise ArchiveError(f"档案中没有档号为“{archive_no}”的文件，可用 fupin archive list 查看")
+            if item.withdrawn:
+                raise ArchiveError(f"{item.archive_no} 已于 {item.withdrawn_at} 撤回，无需重复撤回")
+            record = self.journal.append(state, "withdraw", {"archive_no": item.archive_no, "reason": reason}, who)
+        item.withdrawn, item.withdraw_reason, item.withdrawn_at = True, reason, record["at"]
+        try:
+            from ..search import remove_item
+            remove_item(self.workspace, item.archive_no)
+        except Exception:
+            pass  # verify reports the index out of step
+        return item
+
+    def log_event(self, action: str, detail: dict, who: str | None = None) -> dict:
+        """Append any event (ledger changes, pack exports …) to the audit log."""
+        if action in ("add", "withdraw"):
+            raise ArchiveError(f"“{action}”是档案保留的操作名，请换一个名称记录事件")
+        with self._lock():
+            state = self._state()
+            return self.journal.append(state, action, dict(detail), who)
+
+    def verify(self):
+        from .verify import verify_archive
+        return verify_archive(self)

@@ -1,0 +1,194 @@
+"""`archive verify`: the DA/T 70 四性检测 checks a program can make.
+
+真实性 (authenticity): the journal's hash chain is intact, nothing cut off its end,
+    each file's sha256 is what was recorded when it entered.
+完整性 (integrity): every catalogued file and rendition is present with its size,
+    required metadata is present and valid, 件号 have no gaps.
+可用性 (usability): every file can be opened and is the format recorded;
+    the search index is in step with the archive.
+安全性 (security): stored files are read-only.
+Problems mean damage (CLI exit 3); warnings are worth knowing but not damage.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from .extract import _IMAGE_MAGIC
+from .numbering import RETENTIONS, parse_archive_no, sequence_key
+
+
+@dataclass
+class VerifyReport:
+    items: int = 0
+    withdrawn: int = 0
+    files_checked: int = 0
+    findings: list = field(default_factory=list)  # (category, severity, message)
+
+    def problem(self, category: str, message: str) -> None:
+        self.findings.append((category, "problem", message))
+
+    def warn(self, category: str, message: str) -> None:
+        self.findings.append((category, "warning", message))
+
+    @property
+    def problems(self) -> list[str]:
+        return [f"【{cat}】{msg}" for cat, sev, msg in self.findings if sev == "problem"]
+
+    @property
+    def warnings(self) -> list[str]:
+        return [f"【{cat}】{msg}" for cat, sev, msg in self.findings if sev == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def to_json(self) -> dict:
+        """Stable keys: ok, items, withdrawn, files_checked, problems[], warnings[]
+        (each {category, message}; category is 真实性/完整性/可用性/安全性)."""
+        return {
+            "ok": self.ok,
+            "items": self.items,
+            "withdrawn": self.withdrawn,
+            "files_checked": self.files_checked,
+            "problems": [{"category": c, "message": m} for c, s, m in self.findings if s == "problem"],
+            "warnings": [{"category": c, "message": m} for c, s, m in self.findings if s == "warning"],
+        }
+
+
+def _sha256(path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _format_ok(path, fmt: str) -> bool:
+    with open(path, "rb") as handle:
+        head = handle.read(1024)
+    if fmt == "pdf":
+        return b"%PDF-" in head
+    if fmt in ("docx", "xlsx"):
+        return head.startswith(b"PK")
+    if fmt in _IMAGE_MAGIC:
+        return any(head.startswith(magic) for magic in _IMAGE_MAGIC[fmt])
+    return True
+
+
+def _check_file(report: VerifyReport, path, label: str, sha256: str, size: int, fmt: str) -> None:
+    report.files_checked += 1
+    if not path.exists():
+        report.problem("完整性", f"{label} 的文件丢失：{path}")
+        return
+    try:
+        actual_size = path.stat().st_size
+        actual = _sha256(path)
+    except OSError as err:
+        report.problem("可用性", f"{label} 的文件无法读取（{err.strerror}）：{path}")
+        return
+    if actual != sha256:
+        report.problem("真实性", f"{label} 的文件内容已被改动：sha256 应为 {sha256[:16]}…，现为 {actual[:16]}…")
+        return
+    if actual_size != size:
+        report.problem("完整性", f"{label} 的文件大小应为 {size} 字节，现为 {actual_size} 字节")
+    if not _format_ok(path, fmt):
+        report.problem("可用性", f"{label} 的文件不是登记的格式 {fmt}")
+    if os.access(path, os.W_OK) and os.geteuid() != 0:
+        report.warn("安全性", f"{label} 的文件不是只读的，建议恢复只读：chmod 444 {path}")
+
+
+_SHA_RE = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _check_metadata(report: VerifyReport, item) -> None:
+    no = item.archive_no
+    missing = [label for label, value in (("题名", item.title), ("文种", item.kind), ("格式", item.format),
+                                          ("文件名", item.file_name), ("归档时间", item.added_at))
+               if not value]
+    if missing:
+        report.problem("完整性", f"{no} 缺少必备元数据：{'、'.join(missing)}")
+    if item.retention not in RETENTIONS:
+        report.problem("完整性", f"{no} 的保管期限“{item.retention}”无效（应为 Y/D30/D10）")
+    parts = parse_archive_no(no)
+    if parts and parts["retention"] != item.retention:
+        report.problem("完整性", f"{no} 档号中的保管期限与元数据“{item.retention}”不一致")
+    if not _SHA_RE.match(item.sha256 or ""):
+        report.problem("完整性", f"{no} 的 sha256 元数据无效")
+    if not isinstance(item.size, int) or item.size <= 0:
+        report.problem("完整性", f"{no} 的文件大小元数据无效")
+    if item.date:
+        try:
+            date.fromisoformat(item.date)
+        except (TypeError, ValueError):
+            report.problem("完整性", f"{no} 的日期“{item.date}”无效")
+    if item.pages is not None and (not isinstance(item.pages, int) or item.pages < 0):
+        report.problem("完整性", f"{no} 的页数“{item.pages}”无效")
+
+
+def verify_archive(archive) -> VerifyReport:
+    report = VerifyReport()
+    journal = archive.journal
+    if not journal.path.exists():
+        if archive.objects_dir.exists() and any(archive.objects_dir.rglob("*")):
+            report.problem("真实性", f"审计日志 {journal.path} 丢失，但档案中仍有文件")
+        return report
+    state = journal.read()
+    for message in state.problems:
+        report.problem("真实性", message)
+    if state.torn_tail:
+        report.warn("完整性", "审计日志末尾有一条未写完的记录（某次归档被中断），该次归档未生效，可重新归档")
+    head = journal.read_head()
+    if head is None:
+        if state.events:
+            report.problem("真实性", f"审计日志的头记录 {journal.head_path.name} 丢失或损坏，无法确认日志末尾未被截去")
+    else:
+        seq = head.get("seq", 0)
+        if seq > state.last_seq:
+            report.problem("真实性", f"审计日志被截短：头记录显示共 {seq} 条，现只有 {state.last_seq} 条")
+        elif seq >= 1:
+            match = next((e for e in state.events if e.get("seq") == seq), None)
+            if match is None or match.get("hash") != head.get("hash"):
+                report.problem("真实性", f"审计日志第 {seq} 条与头记录的哈希不符：日志被改写过")
+
+    items = archive._fold(state)
+    report.items = sum(1 for item in items.values() if not item.withdrawn)
+    report.withdrawn = sum(1 for item in items.values() if item.withdrawn)
+    by_key: dict = {}
+    seen_sha: dict = {}
+    for no, item in items.items():
+        parts = parse_archive_no(no)
+        if parts is None:
+            report.problem("完整性", f"档号“{no}”不符合 DA/T 22 格式（全宗号-门类代码·年度-保管期限-机构代码-件号）")
+        else:
+            by_key.setdefault(sequence_key(no), []).append(parts["seq"])
+        _check_metadata(report, item)
+        if item.sha256 in seen_sha:
+            report.warn("完整性", f"{no} 与 {seen_sha[item.sha256]} 内容相同（重复归档）")
+        seen_sha.setdefault(item.sha256, no)
+        _check_file(report, archive.file_path(item), no, item.sha256, item.size, item.format)
+        for rendition, path in zip(item.renditions, archive.rendition_paths(item)):
+            _check_file(report, path, f"{no} 的副本 {rendition.get('file_name')}",
+                        rendition.get("sha256", ""), rendition.get("size", -1), rendition.get("format", ""))
+    for key, numbers in sorted(by_key.items()):
+        expected = set(range(1, max(numbers) + 1))
+        gaps = sorted(expected - set(numbers))
+        prefix = f"{key[0]}-{key[1]}·{key[2]}-{key[3]}-{key[4]}"
+        if gaps:
+            shown = "、".join(f"{n:04d}" for n in gaps[:10])
+            report.problem("完整性", f"{prefix} 的件号不连续，缺少 {shown}{' 等' if len(gaps) > 10 else ''}")
+        if len(numbers) != len(set(numbers)):
+            report.problem("完整性", f"{prefix} 有重复的件号")
+
+    try:
+        from ..search import index_status
+        status = index_status(archive.workspace, [item for item in items.values() if not item.withdrawn])
+        if not status.ok:
+            report.problem("可用性", f"{status.message}。请运行 fupin index rebuild 重建索引")
+    except Exception as err:
+        report.problem("可用性", f"无法检查检索索引（{type(err).__name__}）。请运行 fupin index rebuild 重建索引")
+    return report

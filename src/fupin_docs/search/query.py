@@ -1,0 +1,77 @@
+"""The query language a clerk types, parsed into a small backend-neutral structure.
+
+    危房 改造            both (AND)
+    "消费扶贫"           exact phrase (quotes ＂“”「」 accepted)
+    整改 OR 销号         either (also: or, |, 或)
+    -销号  NOT 销号      exclude (also: 非)
+A bare run of Chinese characters matches either exactly or as all of its jieba
+words; a quoted phrase matches only exactly. Both scripts work: every term is
+normalised traditional → simplified like the documents.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .normalize import normalize
+
+_TOKEN_RE = re.compile(r'[-－]?["“”＂「」『』][^"“”＂「」『』]*["“”＂「」『』]?|\S+')
+_QUOTES = '"“”＂「」『』'
+OR_WORDS = {"or", "|", "或"}
+NOT_WORDS = {"not", "非"}
+
+
+@dataclass(frozen=True)
+class Term:
+    text: str  # normalised (simplified, lower case)
+    phrase: bool  # quoted: exact match only
+
+
+@dataclass
+class ParsedQuery:
+    groups: list = field(default_factory=list)  # each: list[Term], any of which must match
+    excluded: list = field(default_factory=list)  # list[Term], none may match
+
+    @property
+    def empty(self) -> bool:
+        return not self.groups and not self.excluded
+
+    def positive_terms(self) -> list[Term]:
+        return [term for group in self.groups for term in group]
+
+
+def parse_query(text: str) -> ParsedQuery:
+    query = ParsedQuery()
+    pending_or = False
+    pending_not = False
+    for raw in _TOKEN_RE.findall(text or ""):
+        lowered = raw.lower()
+        if lowered in OR_WORDS:
+            pending_or = bool(query.groups)
+            continue
+        if lowered in NOT_WORDS:
+            pending_not = True
+            continue
+        negative = pending_not
+        pending_not = False
+        if raw[0] in "-－" and len(raw) > 1:
+            negative, raw = True, raw[1:]
+        phrase = raw[0] in _QUOTES
+        body = raw.strip(_QUOTES) if phrase else raw
+        if phrase:
+            # spaces between Chinese characters inside quotes carry no meaning
+            body = re.sub(r"(?<=[^\x00-\x7f])\s+(?=[^\x00-\x7f])", "", body)
+        body = normalize(body.strip())
+        if not re.search(r"\w", body):
+            continue
+        term = Term(body, phrase)
+        if negative:
+            query.excluded.append(term)
+            pending_or = False
+        elif pending_or and query.groups:
+            query.groups[-1].append(term)
+            pending_or = False
+        else:
+            query.groups.append([term])
+    return query
