@@ -15,11 +15,6 @@ from ..ledger.model import FIELDS, display_value
 from ..ledger.store import history_path
 from .common import handle_errors, print_json, workspace_from
 
-JSON_KEYS_HELP = (
-    "--json 输出一个数组，每个问题一个对象，键固定为：id（问题编号）、问题来源、类别、村、户编号、户主姓名、"
-    "问题描述、发现日期、整改措施、责任单位、责任人、完成时限（YYYY-MM-DD 或“长期坚持”）、整改状态、"
-    "销号日期、佐证材料（档号列表）、逾期（true/false）、逾期天数；没有的值为 null。"
-)
 
 
 class DateType(click.ParamType):
@@ -157,6 +152,10 @@ def list_(ctx, status, unit, village, source, category, overdue, today, as_json)
     """列出台账中的问题，可按状态、责任单位、村、来源、类别筛选，--overdue 只看逾期。
 
     逾期：已过完成时限且整改状态不是“已整改”或“已销号”。
+
+    --json 输出一个数组，每个问题一个对象，键固定为：id（问题编号）、问题来源、类别、村、户编号、
+    户主姓名、问题描述、发现日期、整改措施、责任单位、责任人、完成时限（YYYY-MM-DD 或“长期坚持”）、
+    整改状态、销号日期、佐证材料（档号列表）、逾期（true/false）、逾期天数；没有的值为 null。
     """
     today = today or dt.date.today()
     problems = _select(workspace_from(ctx), status, unit, village, source, category, overdue, today)
@@ -175,7 +174,6 @@ def list_(ctx, status, unit, village, source, category, overdue, today, as_json)
                    f"{p.unit or '（未明确责任单位）'}  {due}")
         click.echo(f"    {p.description}")
     click.echo(f"共 {len(problems)} 个问题")
-list_.help = (list_.help or "") + "\n\n" + JSON_KEYS_HELP
 
 
 @command.command("show")

@@ -180,6 +180,9 @@ def parse_source(value: Any) -> str:
     text = clean_label(value)
     if text in PROBLEM_SOURCES:
         return text
+    shortened = [source for source in PROBLEM_SOURCES if text and source.startswith(text)]
+    if len(shortened) == 1:  # 省考 → 省考反馈, 暗访 → 暗访督查
+        return shortened[0]
     if not text:
         raise ValueError(f"问题来源不能为空，请填写：{'、'.join(PROBLEM_SOURCES)}")
     raise ValueError(f"问题来源“{clean_text(value)}”不是允许的值，请填写：{'、'.join(PROBLEM_SOURCES)}")
