@@ -15,7 +15,8 @@ from fupin_docs.cli.main import cli
 from fupin_docs.inputs.models import LedgerFilter, ProblemItem
 from fupin_docs.inputs.problems import InputError
 from fupin_docs.ledger import (LedgerError, export_ledger, history_path, import_check_sheet, import_ledger,
-                               ledger_path, load_ledger, select_problems, set_fields, summarize)
+                               ledger_path, load_ledger, select_problems, select_summary, set_fields,
+                               summarize)
 from fupin_docs.ledger.xlsx import HEADER
 from fupin_docs.workspace.config import open_workspace
 
@@ -316,6 +317,8 @@ def test_select_problems_for_the_report(town):
     assert chosen[0].deadline == dt.date(2020, 6, 30)
     assert len(select_problems(town, LedgerFilter(status="未整改、整改中"))) == 30
     assert select_problems(town, LedgerFilter(source="审计")) == []
+    counts = select_summary(town, LedgerFilter(village=village), today=dt.date(2020, 7, 1))
+    assert counts["total"] == len(items) and counts["by_status"]["整改中"] == 1 and counts["overdue"] == len(items)
 
 
 def test_hand_edited_ledger_errors_are_located(town):
