@@ -256,8 +256,9 @@ class Archive:
         info: Extracted = inspect_file(source, file_name)
         iso_date = _parse_date(date)
         retention = normalize_retention(retention) or self.default_retention
-        if secrecy is not None and secrecy not in SECRECY_LEVELS:
-            raise ArchiveError(f"密级“{secrecy}”无效，可用：{'、'.join(SECRECY_LEVELS)}")
+        secrecy = (secrecy or "").strip() or None
+        if secrecy is not None and not secrecy.startswith(SECRECY_LEVELS):
+            raise ArchiveError(f"密级“{secrecy}”无效，可用：{'、'.join(SECRECY_LEVELS)}（可带保密期限，如“秘密★1年”）")
         kind = normalize_kind(kind) or ("照片" if info.format in ("jpeg", "png", "gif", "bmp", "tiff", "webp") else "other")
         title = (title or "").strip() or info.title_hint or Path(file_name).stem
         tags = [str(tag).strip() for tag in tags if str(tag).strip()]

@@ -1,0 +1,239 @@
+"""`fupin archive add|list|show|verify|withdraw`."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+
+import click
+
+from .common import EXIT_INPUT, EXIT_INTEGRITY, IntegrityError, UserError, handle_errors, print_json, workspace_from
+
+ITEM_JSON_HELP = """\b
+--json 输出的键（稳定，供脚本使用）：
+  archive_no 档号, title 题名, kind 文种代码, kind_label 文种, unit 单位,
+  date 日期(YYYY-MM-DD 或 null), doc_number 文件编号, issuer 责任者, secrecy 密级,
+  retention 保管期限(Y/D30/D10), retention_label, pages 页数(或 null), format 格式,
+  file_name 原文件名, size 字节数, sha256, tags 标签[], added_at 归档时间, added_by 归档人,
+  how 归档方式, withdrawn 是否撤回, withdraw_reason, withdrawn_at,
+  renditions 副本[{file_name, sha256, format, size, pages}]"""
+
+
+@contextlib.contextmanager
+def _errors():
+    from ..archive import ArchiveDamaged, ArchiveError
+    from ..search import SearchError
+    try:
+        yield
+    except ArchiveDamaged as err:
+        raise IntegrityError(str(err)) from None
+    except (ArchiveError, SearchError) as err:
+        raise UserError(str(err)) from None
+
+
+def _archive(ctx):
+    from ..archive import Archive
+    with _errors():
+        return Archive(workspace_from(ctx))
+
+
+@click.group("archive")
+def command():
+    """档案：归档文件，查看、核验（四性检测）与撤回。
+
+    \b
+    fupin archive add 会议纪要.docx --kind 会议纪要 --unit 三星村 --date 2020-03-15
+    fupin archive list
+    fupin archive show Z001-WS·2020-D30-ZFB-0001
+    fupin archive verify
+    fupin archive withdraw 档号 --reason "重复归档"
+    """
+
+
+@command.command("add")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--kind", "-k", help="文种：plan/notice/minutes/rectification（或 实施方案/督查通知/会议纪要/整改报告），"
+                                   "其他材料可写 签到册、照片、台账 等；默认照片为“照片”，其余为 other")
+@click.option("--title", "-t", help="题名（默认取文档属性中的标题或文件名）")
+@click.option("--unit", "-u", help="所属单位，如 三星村、镇扶贫工作站")
+@click.option("--date", "-d", "date", help="文件日期 YYYY-MM-DD；档号年度取自此日期（默认今年）")
+@click.option("--tag", "tags", multiple=True, help="标签，可重复：--tag 饮水安全 --tag 2020督查")
+@click.option("--doc-number", help="文件编号（发文字号），如 某政发〔2020〕5号")
+@click.option("--issuer", help="责任者（发文机关）")
+@click.option("--secrecy", help="密级：秘密/机密/绝密（不涉密可不填）")
+@click.option("--retention", help="保管期限：Y 永久 / D30 定期30年 / D10 定期10年（默认取 fupin.toml）")
+@click.option("--rendition", "renditions", multiple=True, type=click.Path(dir_okay=False),
+              help="同一文件的其他格式（如 Word 稿对应的 PDF），与主文件一起保存；只能用于单个文件")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出结果")
+@click.pass_context
+@handle_errors
+def add(ctx, paths, kind, title, unit, date, tags, doc_number, issuer, secrecy, retention, renditions, as_json):
+    """归档文件（.docx .pdf .xlsx .txt .md 图片 等），输出所分配的档号。
+
+    同一内容（sha256 相同）的文件只保存一份，再次归档时报告已有的档号。
+    文件原样保存、只读，不作任何改动。
+
+    \b
+    --json 输出列表，每项键：archive_no, created（false 表示内容已归档过）,
+      title, file_name, sha256, index_error（检索索引未能更新时为原因，否则 null）
+    """
+    if renditions and len(paths) > 1:
+        raise UserError("--rendition 只能与单个文件一起使用")
+    archive = _archive(ctx)
+    results, failures = [], 0
+    for path in paths:
+        try:
+            with _errors():
+                result = archive.add(path, kind=kind, title=title, unit=unit, date=date, tags=tags,
+                                     doc_number=doc_number, issuer=issuer, secrecy=secrecy,
+                                     retention=retention, renditions=renditions)
+        except UserError as err:
+            failures += 1
+            click.echo(f"错误：{err}", err=True)
+            continue
+        item = result.item
+        results.append({"archive_no": item.archive_no, "created": result.created, "title": item.title,
+                        "file_name": item.file_name, "sha256": item.sha256, "index_error": result.index_error})
+        if not as_json:
+            if result.created:
+                click.echo(f"{item.archive_no}\t已归档：{item.title}（{item.file_name}）")
+            else:
+                click.echo(f"{item.archive_no}\t内容相同的文件已归档，未重复保存：{item.title}")
+        if result.index_error:
+            click.echo(f"注意：{item.archive_no} 已归档，但检索索引未能更新（{result.index_error}）。"
+                       "请运行 fupin index rebuild", err=True)
+    if as_json:
+        print_json(results)
+    if failures:
+        sys.exit(EXIT_INPUT)
+
+
+
+
+@command.command("list")
+@click.option("--all", "include_withdrawn", is_flag=True, help="包括已撤回的文件")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（键见下）")
+@click.pass_context
+@handle_errors
+def list_(ctx, include_withdrawn, as_json):
+    """列出档案中的文件（按档号）。"""
+    archive = _archive(ctx)
+    with _errors():
+        items = sorted(archive.items(include_withdrawn=include_withdrawn), key=lambda it: it.archive_no)
+    if as_json:
+        print_json([item.to_json() for item in items])
+    elif not items:
+        click.echo("档案中还没有文件。用 fupin archive add 文件 归档。")
+    else:
+        for item in items:
+            flag = "（已撤回）" if item.withdrawn else ""
+            click.echo(f"{item.archive_no}  {item.date or '—':10}  {item.kind_label:6}  "
+                       f"{item.title}{flag}" + (f"  [{item.unit}]" if item.unit else ""))
+        click.echo(f"共 {len(items)} 件")
+    try:
+        from ..search import index_status
+        status = index_status(archive.workspace, archive.items())
+        if not status.ok:
+            click.echo(f"注意：{status.message}。请运行 fupin index rebuild", err=True)
+    except Exception:
+        click.echo("注意：无法检查检索索引，请运行 fupin index rebuild", err=True)
+
+
+list_.help = (list_.help or "") + "\n\n" + ITEM_JSON_HELP
+
+
+@command.command("show")
+@click.argument("archive_no")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（键见下，另有 path, rendition_paths, history）")
+@click.pass_context
+@handle_errors
+def show(ctx, archive_no, as_json):
+    """显示一件文件的全部元数据、存放位置和审计记录。"""
+    archive = _archive(ctx)
+    with _errors():
+        item = archive.get(archive_no)
+        if item is None:
+            raise UserError(f"档案中没有档号为“{archive_no}”的文件，可用 fupin archive list 或 fupin search 查找")
+        history = [event for event in archive.events()
+                   if (event.get("detail") or {}).get("archive_no") == item.archive_no
+                   or item.archive_no in (event.get("detail") or {}).get("archive_nos", [])]
+    path = archive.file_path(item)
+    if as_json:
+        data = item.to_json()
+        data["path"] = str(path)
+        data["rendition_paths"] = [str(p) for p in archive.rendition_paths(item)]
+        data["history"] = [{"seq": e["seq"], "at": e["at"], "who": e["who"], "action": e["action"]}
+                           for e in history]
+        print_json(data)
+        return
+    rows = [("档号", item.archive_no), ("题名", item.title), ("文种", item.kind_label), ("单位", item.unit),
+            ("日期", item.date), ("文件编号", item.doc_number), ("责任者", item.issuer), ("密级", item.secrecy),
+            ("保管期限", item.retention_label), ("页数", item.pages), ("格式", item.format),
+            ("原文件名", item.file_name), ("大小", f"{item.size} 字节"), ("sha256", item.sha256),
+            ("标签", "、".join(item.tags)), ("归档时间", item.added_at), ("归档人", item.added_by),
+            ("归档方式", item.how), ("存放位置", str(path))]
+    for rendition, rpath in zip(item.renditions, archive.rendition_paths(item)):
+        rows.append(("副本", f"{rendition['file_name']}（{rendition['format']}，{rpath}）"))
+    if item.withdrawn:
+        rows.append(("状态", f"已撤回（{item.withdrawn_at}，原因：{item.withdraw_reason}；文件仍保留）"))
+    for label, value in rows:
+        if value not in (None, ""):
+            click.echo(f"{label}：{value}")
+    if history:
+        click.echo("审计记录：")
+        for event in history:
+            click.echo(f"  #{event['seq']} {event['at']} {event['who']} {event['action']}")
+
+
+show.help = (show.help or "") + "\n\n" + ITEM_JSON_HELP
+
+
+@command.command("verify")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出报告")
+@click.pass_context
+@handle_errors
+def verify(ctx, as_json):
+    """核验档案（DA/T 70 四性检测中可由程序完成的部分）。
+
+    \b
+    真实性：审计日志哈希链完整、未被截短，每个文件的 sha256 与归档时一致
+    完整性：文件和副本齐全、大小一致，必备元数据齐全有效，件号连续
+    可用性：文件可读且为登记的格式，检索索引与档案一致
+    安全性：文件保持只读
+    发现损坏时退出码为 3。
+
+    \b
+    --json 输出键：ok, items, withdrawn, files_checked,
+      problems[{category, message}], warnings[{category, message}]
+    """
+    archive = _archive(ctx)
+    with _errors():
+        report = archive.verify()
+    if as_json:
+        print_json(report.to_json())
+    else:
+        for message in report.warnings:
+            click.echo(f"提示：{message}")
+        for message in report.problems:
+            click.echo(f"问题：{message}")
+        if report.ok:
+            click.echo(f"核验通过：{report.items} 件在档（另有 {report.withdrawn} 件已撤回），"
+                       f"{report.files_checked} 个文件的 sha256 全部一致，审计日志完整。")
+    if not report.ok:
+        if as_json:
+            sys.exit(EXIT_INTEGRITY)
+        raise IntegrityError(f"档案核验发现 {len(report.problems)} 处问题（见上）。"
+                             "请从备份恢复受损的文件或日志；索引问题运行 fupin index rebuild 即可")
+
+
+@command.command("withdraw")
+@click.argument("archive_no")
+@click.option("--reason", "-r", required=True, help="撤回原因（必填），如 “重复归档”“误归档”")
+@click.pass_context
+@handle_errors
+def withdraw(ctx, archive_no, reason):
+    """撤回一件文件：不再出现在列表和检索中，但文件和元数据仍保留，并记入审计日志。"""
+    archive = _archive(ctx)
+    with _errors():
+        item = archive.withdraw(archive_no, reason)
+    click.echo(f"已撤回 {item.archive_no}：{item.title}（原因：{reason}；文件仍保留在档案中）")

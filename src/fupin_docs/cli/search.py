@@ -1,0 +1,66 @@
+"""`fupin search QUERY`."""
+
+from __future__ import annotations
+
+import click
+
+from .common import UserError, handle_errors, print_json, workspace_from
+
+
+@click.command("search", context_settings={"ignore_unknown_options": True})
+@click.argument("query", nargs=-1)
+@click.option("--kind", "-k", help="只查此文种：plan/notice/minutes/rectification 或 实施方案/督查通知/会议纪要/整改报告/签到册 …")
+@click.option("--unit", "-u", help="只查此单位，如 三星村")
+@click.option("--from", "date_from", help="起始日期 YYYY-MM-DD（含）")
+@click.option("--to", "date_to", help="截止日期 YYYY-MM-DD（含）")
+@click.option("--tag", "tags", multiple=True, help="只查带此标签的文件，可重复")
+@click.option("--limit", "-n", type=click.IntRange(1, 10000), default=20, show_default=True, help="最多显示几条")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（键见下）")
+@click.pass_context
+@handle_errors
+def command(ctx, query, kind, unit, date_from, date_to, tags, limit, as_json):
+    """在档案中查找文件，简体、繁体均可（脫貧攻堅 与 脱贫攻坚 等同）。
+
+    \b
+    写法：
+      fupin search 危房改造               词语（也会找到分开出现的“危房”“改造”，原样出现的排在前面）
+      fupin search 危房 三星村            同时包含两个词
+      fupin search '"问题清零"'           加引号：必须原样出现
+      fupin search 整改 OR 销号           包含其中任一个（也可写 或、|）
+      fupin search 脱贫 -医疗             排除含“医疗”的（也可写 NOT 医疗）
+      fupin search 饮水安全 --unit 三星村 --from 2020-01-01 --kind 会议纪要
+    匹配处在摘要中用【】标出。
+
+    \b
+    --json 输出键：query, total, notes[]（索引自动修复等提示）,
+      hits[{archive_no, title, kind, unit, date, score, snippet}]
+    """
+    from ..search import SearchError, search
+    text = " ".join(query).strip()
+    notes: list = []
+    try:
+        hits = search(workspace_from(ctx), text, kind=kind, unit=unit, date_from=date_from, date_to=date_to,
+                      tags=tags, limit=limit, notes=notes)
+    except SearchError as err:
+        raise UserError(str(err)) from None
+    if as_json:
+        print_json({"query": text, "total": len(hits), "notes": notes, "hits": [hit.to_json() for hit in hits]})
+        return
+    for note in notes:
+        click.echo(f"提示：{note}", err=True)
+    if not hits:
+        filters = [f"{label}{value}" for label, value in (("文种=", kind), ("单位=", unit), ("起=", date_from),
+                                                          ("止=", date_to), ("标签=", "、".join(tags)))
+                   if value]
+        click.echo(f"没有找到与“{text}”相关的文件" + (f"（筛选条件：{'，'.join(filters)}）" if filters else "") + "。")
+        click.echo("可以换个说法、减少词语或放宽筛选条件再试。")
+        return
+    from ..archive.kinds import kind_label
+    click.echo(f"找到 {len(hits)} 条" + ("（已达 --limit 上限）" if len(hits) == limit else "") + "：")
+    for rank, hit in enumerate(hits, 1):
+        meta = "  ".join(v for v in (hit.date, hit.unit, kind_label(hit.kind)) if v)
+        click.echo(f"{rank}. {hit.archive_no}  {hit.title}")
+        if meta:
+            click.echo(f"   {meta}")
+        if hit.snippet:
+            click.echo(f"   {hit.snippet}")
