@@ -224,6 +224,14 @@ def tables(body, blocks: list[Table]) -> None:
                 trpr.append(el("<w:tblHeader/>"))
 
 
+def drop_empty_runs(root) -> None:
+    """docxtpl leaves an empty run where each {%r %} tag stood; remove them."""
+    for run in list(root.iter(W("w:r"))):
+        children = [c for c in run if c.tag != W("w:rPr")]
+        if children and all(c.tag == W("w:t") and not c.text for c in children):
+            run.getparent().remove(run)
+
+
 def hints(root) -> None:
     for run in root.iter(W("w:r")):
         text = "".join(t.text or "" for t in run.iter(W("w:t")))
@@ -248,6 +256,7 @@ def apply_font_config(document, fonts: FontConfig) -> None:
 
 def finish(document, doc: ComposedDocument, config: Config, builtin: bool) -> None:
     body = document.element.body
+    drop_empty_runs(body)
     fit_mark(body)
     page_breaks(body)
     signatures(body, [b for b in doc.blocks if isinstance(b, Signature)])

@@ -35,6 +35,16 @@ class _Sandbox(ImmutableSandboxedEnvironment):
     def unsafe_undefined(self, obj, attribute):
         raise SecurityError(f"access to attribute {attribute!r} of a {type(obj).__name__} is not allowed")
 
+    def getattr(self, obj, attribute):
+        if isinstance(attribute, str) and attribute.startswith("_"):
+            return self.unsafe_undefined(obj, attribute)
+        return super().getattr(obj, attribute)
+
+    def getitem(self, obj, argument):
+        if isinstance(argument, str) and argument.startswith("_"):
+            return self.unsafe_undefined(obj, argument)
+        return super().getitem(obj, argument)
+
 
 def sandbox() -> jinja2.Environment:
     return _Sandbox(autoescape=True)

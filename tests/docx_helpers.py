@@ -1,0 +1,102 @@
+"""Shared by the DOCX tests: documents built straight from the tree, and readers."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+from lxml import etree
+
+from fupin_docs.compose.tree import (Addressees, AttachmentHeading, AttachmentNote, Attendance, Colophon,
+                                     ComposedDocument, Header, Heading, Note, PageBreak, Paragraph, Run,
+                                     Signature, Table, Column, Title)
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+NS = {"w": W[1:-1]}
+
+HOSTILE = ["A&B公司", "<b>加粗</b>", "{{ x }}", "{% raw %}", "{%p if x %}", "“引号”‘单引’\"双\"'单'",
+           "表情😀", "生僻𠀀字", "犇羴鱻", "— 破折号……", "1 < 2 > 0 & ok", "]]>", "&amp;"]
+
+
+def hostile_document(seal: bool = False) -> ComposedDocument:
+    h = HOSTILE
+    return ComposedDocument(
+        kind="notice", kind_label="督查通知",
+        header=Header(mark=f"{h[0]}文件", copy_number="000001", secrecy="机密★1年", urgency="特急",
+                      doc_number="某政发〔2020〕7号", signers=("张三", h[5])),
+        blocks=(
+            Title((f"关于{h[1]}的通知", h[2])),
+            Addressees(f"{h[3]}："),
+            Heading(1, f"一、{h[4]}"),
+            Paragraph((Run("（一）", "h2"), Run(h[5]), Run(h[6]), Run(h[7]))),
+            Heading(2, f"（二）{h[8]}"),
+            Heading(3, f"1.{h[9]}"),
+            Heading(4, f"（1）{h[10]}"),
+            Table((Column("序号", 1, "center"), Column("问题描述", 4), Column("状态", 1.5, "center")),
+                  tuple((str(i), f"{h[i % len(h)]}问题{i}", "已整改") for i in range(1, 13))),
+            AttachmentNote((h[11], h[12], "附件三")),
+            Signature(f"{h[0]}人民政府", "2020年6月8日", seal=seal),
+            Note(f"联系人：{h[6]}"),
+            Attendance("出席", ("李明华", "张志强", "镇扶贫工作站陈小平", "镇建设环保站王立新",
+                                "镇水务站杨国庆", "镇财政所周敏")),
+            Attendance("请假", ("吴海涛",)),
+            PageBreak(),
+            AttachmentHeading("附件1", h[2]),
+            Paragraph((Run(h[3]),)),
+        ),
+        colophon=Colophon(printer=f"{h[0]}办公室", print_date="2020年6月8日", cc=f"{h[1]}，{h[2]}。"),
+        metadata={"title": "hostile"},
+    )
+
+
+def short_document() -> ComposedDocument:
+    """One page of body text and the 版记 page: 2 pages."""
+    return ComposedDocument(
+        kind="notice", kind_label="督查通知",
+        header=Header(mark="某某镇人民政府文件", doc_number="某政发〔2020〕1号"),
+        blocks=(Title(("关于开展回头看工作的通知",)), Addressees("各村："),
+                Paragraph((Run("请认真开展回头看工作。"),)), Signature("某某镇人民政府", "2020年6月8日")),
+        colophon=Colophon(printer="某某镇党政综合办公室", print_date="2020年6月8日", cc="县扶贫办。"),
+        metadata={"title": "关于开展回头看工作的通知"},
+    )
+
+
+def part(path: Path, name: str):
+    with zipfile.ZipFile(path) as z:
+        return etree.fromstring(z.read(name))
+
+
+def style_of(p) -> str | None:
+    node = p.find(f"{W}pPr/{W}pStyle")
+    return None if node is None else node.get(f"{W}val")
+
+
+def text_of(node) -> str:
+    out = []
+    for el in node.iter(f"{W}t", f"{W}tab"):
+        out.append("\t" if el.tag == f"{W}tab" else (el.text or ""))
+    return "".join(out)
+
+
+def body_paragraphs(path: Path) -> list:
+    return list(part(path, "word/document.xml").iter(f"{W}p"))
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def in_order(haystack: str, needles: list[str]) -> tuple[bool, str]:
+    """Every needle occurs in HAYSTACK after the previous one (whitespace ignored)."""
+    hay = squash(haystack)
+    pos = 0
+    for needle in needles:
+        n = squash(needle)
+        if not n:
+            continue
+        found = hay.find(n, pos)
+        if found < 0:
+            return False, needle
+        pos = found + len(n)
+    return True, ""

@@ -1,0 +1,391 @@
+"""The .docx renderer: every GB/T 9704 property read back from real files."""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+from pathlib import Path
+
+import docx
+import pytest
+from docx_helpers import (HOSTILE, NS, W, body_paragraphs, hostile_document, in_order, part, short_document,
+                          style_of, text_of)
+
+from fupin_docs.compose import compose
+from fupin_docs.inputs import load_document
+from fupin_docs.render import layout as L
+from fupin_docs.render.docx import TemplateError, builtin_template, render_docx
+from fupin_docs.render.docx.build_template import build
+from fupin_docs.render.docx.ooxml import LINE_TWIPS, TEXT_WIDTH_TWIPS, chars, width_chars
+from fupin_docs.workspace.config import Config
+
+EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "examples").glob("*.yaml"))
+TWIPS_PER_MM = 72 / 25.4 * 20
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    """Every example and the hostile document, rendered once: {name: (ComposedDocument, path)}."""
+    out = tmp_path_factory.mktemp("docx")
+    docs = {}
+    for example in EXAMPLES:
+        doc = compose(load_document(example), Config())
+        docs[doc.kind] = (doc, render_docx(doc, out / f"{doc.kind}.docx", config=Config()))
+    for name, doc in (("hostile", hostile_document()), ("sealed", hostile_document(seal=True)),
+                      ("short", short_document())):
+        docs[name] = (doc, render_docx(doc, out / f"{name}.docx", config=Config()))
+    return docs
+
+
+def all_paths(rendered):
+    return [path for _, path in rendered.values()]
+
+
+def test_examples_exist():
+    assert {p.name.split("-")[0] for p in EXAMPLES} == {"plan", "notice", "minutes", "rectification"}
+
+
+def test_page_setup(rendered):
+    for path in all_paths(rendered):
+        document = docx.Document(str(path))
+        for section in document.sections:
+            assert round(section.page_width.mm) == 210 and round(section.page_height.mm) == 297
+            assert abs(section.top_margin.mm - 37) < 0.1 and abs(section.bottom_margin.mm - 35) < 0.1
+            assert abs(section.left_margin.mm - 28) < 0.1 and abs(section.right_margin.mm - 26) < 0.1
+        grid = part(path, "word/document.xml").find(".//w:body/w:sectPr/w:docGrid", NS)
+        assert grid.get(f"{W}linePitch") == str(LINE_TWIPS)
+
+
+def test_grid_gives_22_lines_of_28_characters():
+    text_height = L.TEXT_HEIGHT_MM * TWIPS_PER_MM
+    assert 22 * LINE_TWIPS <= text_height < 23 * LINE_TWIPS
+    assert abs(LINE_TWIPS / 20 - L.LINE_PITCH_PT) < 0.05
+    advance = (L.BODY_SIZE_PT * 20 + L.DOCX_CHAR_SPACING_TWENTIETHS)  # twips per 字
+    assert 28 * advance <= TEXT_WIDTH_TWIPS < 29 * advance
+
+
+def test_fonts_in_defaults_styles_and_theme(rendered):
+    path = rendered["plan"][1]
+    styles = part(path, "word/styles.xml")
+    fonts = styles.find("w:docDefaults/w:rPrDefault/w:rPr/w:rFonts", NS)
+    assert fonts.get(f"{W}eastAsia") == "仿宋_GB2312" and fonts.get(f"{W}ascii") == "Times New Roman"
+    assert styles.find("w:docDefaults/w:rPrDefault/w:rPr/w:sz", NS).get(f"{W}val") == "32"
+    assert styles.find("w:docDefaults/w:rPrDefault/w:rPr/w:spacing", NS).get(f"{W}val") == \
+        str(L.DOCX_CHAR_SPACING_TWENTIETHS)
+    spacing = styles.find("w:docDefaults/w:pPrDefault/w:pPr/w:spacing", NS)
+    assert spacing.get(f"{W}lineRule") == "exact" and spacing.get(f"{W}line") == str(LINE_TWIPS)
+    for node in styles.iter(f"{W}rFonts"):
+        assert node.get(f"{W}eastAsiaTheme") is None and node.get(f"{W}asciiTheme") is None
+
+    def style(style_id):
+        return styles.find(f"w:style[@w:styleId='{style_id}']", NS)
+
+    def east_asia(style_id):
+        node = style(style_id).find("w:rPr/w:rFonts", NS)
+        return None if node is None else node.get(f"{W}eastAsia")
+
+    title = style("GwTitle")
+    assert east_asia("GwTitle") == "方正小标宋简体"
+    assert title.find("w:rPr/w:sz", NS).get(f"{W}val") == "44"
+    assert title.find("w:rPr/w:b", NS).get(f"{W}val") == "0"
+    assert title.find("w:pPr/w:jc", NS).get(f"{W}val") == "center"
+    assert east_asia("GwHeading1") == "黑体" and east_asia("GwHeading2") == "楷体_GB2312"
+    assert east_asia("GwHeading3") == east_asia("GwHeading4") == "仿宋_GB2312"
+    for sid in ("GwBody", "GwHeading1", "GwHeading2", "GwHeading3", "GwHeading4", "GwNote"):
+        assert style(sid).find("w:pPr/w:ind", NS).get(f"{W}firstLine") == str(chars(2)), sid
+    assert east_asia("GwHei") == "黑体" and east_asia("GwKai") == "楷体_GB2312"
+    mark = style("GwMark")
+    assert east_asia("GwMark") == "方正小标宋简体"
+    assert mark.find("w:rPr/w:color", NS).get(f"{W}val") == L.MARK_COLOR.lstrip("#").upper()
+    with zipfile.ZipFile(path) as z:
+        theme = z.read("word/theme/theme1.xml").decode()
+    assert '<a:ea typeface="仿宋_GB2312"/>' in theme and '<a:latin typeface="Times New Roman"' in theme
+
+
+def test_headings_and_runs_keep_their_font_roles(rendered):
+    path = rendered["hostile"][1]
+    paras = body_paragraphs(path)
+    styles = [style_of(p) for p in paras]
+    for level in (1, 2, 3, 4):
+        assert f"GwHeading{level}" in styles
+    inline = next(p for p in paras if style_of(p) == "GwBody" and "（一）" in text_of(p))
+    runs = inline.findall("w:r", NS)
+    assert runs[0].find("w:rPr/w:rStyle", NS).get(f"{W}val") == "GwKai"
+    assert runs[1].find("w:rPr/w:rStyle", NS) is None
+
+
+def test_hint_on_shared_punctuation(rendered):
+    for path in all_paths(rendered):
+        count = 0
+        for run in part(path, "word/document.xml").iter(f"{W}r"):
+            text = "".join(t.text or "" for t in run.iter(f"{W}t"))
+            if any(ch in text for ch in "“”—…·"):
+                count += 1
+                assert run.find("w:rPr/w:rFonts", NS).get(f"{W}hint") == "eastAsia", text
+        assert count > 0 or path.name == "short.docx", path.name
+
+
+def test_mark_fits_the_text_width_and_sits_35mm_down(rendered):
+    for doc, path in rendered.values():
+        mark = next(p for p in body_paragraphs(path) if style_of(p) == "GwMark")
+        assert text_of(mark) == doc.header.mark
+        size = int(mark.find("w:r/w:rPr/w:sz", NS).get(f"{W}val")) / 2
+        assert L.MARK_MIN_SIZE_PT <= size <= L.MARK_MAX_SIZE_PT
+        if L.MARK_MIN_SIZE_PT < size:
+            assert width_chars(doc.header.mark) * size <= L.mm_to_pt(L.TEXT_WIDTH_MM)
+        before = int(mark.find("w:pPr/w:spacing", NS).get(f"{W}before"))
+        header_lines = [p for p in body_paragraphs(path) if style_of(p) == "GwHeaderLine"]
+        assert len(header_lines) == 3
+        top_mm = (before + 3 * LINE_TWIPS) / TWIPS_PER_MM
+        assert abs(top_mm - L.MARK_TOP_FROM_TEXT_TOP_MM) < 0.3
+    minutes = rendered["minutes"][0]
+    assert minutes.header.mark.endswith("纪要")
+
+
+def test_header_lines_doc_number_and_separator(rendered):
+    doc, path = rendered["hostile"]
+    paras = body_paragraphs(path)
+    lines = [p for p in paras if style_of(p) == "GwHeaderLine"]
+    assert [text_of(p) for p in lines] == ["000001", "机密★1年", "特急"]
+    assert lines[1].find("w:r/w:rPr/w:rStyle", NS).get(f"{W}val") == "GwHei"
+    assert lines[0].find("w:r/w:rPr/w:rStyle", NS) is None
+    styles = part(path, "word/styles.xml")
+    for sid in ("GwDocNumber", "GwDocNumberSigned"):
+        bottom = styles.find(f"w:style[@w:styleId='{sid}']/w:pPr/w:pBdr/w:bottom", NS)
+        assert bottom.get(f"{W}color") == L.MARK_COLOR.lstrip("#").upper()
+        assert bottom.get(f"{W}space") == str(round(L.mm_to_pt(L.SEPARATOR_BELOW_DOC_NUMBER_MM)))
+        assert abs(int(bottom.get(f"{W}sz")) / 8 - L.mm_to_pt(L.SEPARATOR_THICKNESS_MM)) < 0.1
+    # 上行文: doc number 1 字 in from the left, 签发人 label 仿宋 + names 楷体, right tab 1 字 in.
+    signed = next(p for p in paras if style_of(p) == "GwDocNumberSigned")
+    assert text_of(signed) == f"\t某政发〔2020〕7号\t签发人：张三、{HOSTILE[5]}"
+    assert signed.findall("w:r", NS)[-1].find("w:rPr/w:rStyle", NS).get(f"{W}val") == "GwKai"
+    tabs = styles.findall("w:style[@w:styleId='GwDocNumberSigned']/w:pPr/w:tabs/w:tab", NS)
+    assert [t.get(f"{W}pos") for t in tabs] == [str(chars(1)), str(TEXT_WIDTH_TWIPS - chars(1))]
+    # 2 blank lines between 标志 and 发文字号, and between the red line and the title; 1 before 主送.
+    order = [style_of(p) for p in paras]
+    mark = order.index("GwMark")
+    assert order[mark + 1:mark + 4] == ["GwBlank", "GwBlank", "GwDocNumberSigned"]
+    assert order[mark + 4:mark + 7] == ["GwBlank", "GwBlank", "GwTitle"]
+    title = len(order) - 1 - order[::-1].index("GwTitle", len(order) - order.index("GwAddressees"))
+    assert order[title + 1:title + 3] == ["GwBlank", "GwAddressees"]
+    plain = next(p for p in body_paragraphs(rendered["plan"][1]) if style_of(p) == "GwDocNumber")
+    assert text_of(plain) == rendered["plan"][0].header.doc_number
+
+
+def test_signature_positions_without_and_with_seal(rendered):
+    for name, seal in (("hostile", False), ("sealed", True)):
+        doc, path = rendered[name]
+        paras = body_paragraphs(path)
+        issuer = next(p for p in paras if style_of(p) == "GwSignature")
+        date = next(p for p in paras if style_of(p) == "GwDate")
+        assert text_of(date) == "2020年6月8日"
+        left = int(issuer.find("w:pPr/w:ind", NS).get(f"{W}left")) / chars(1)
+        date_left = int(date.find("w:pPr/w:ind", NS).get(f"{W}left")) / chars(1)
+        s, d = width_chars(text_of(issuer)), width_chars(text_of(date))
+        if seal:
+            assert abs(28 - (date_left + d) - L.SEALED_DATE_RIGHT_CHARS) < 0.01  # date 4 字 from the right
+            assert abs((left + s / 2) - (date_left + d / 2)) < 0.01  # 署名 centred over the date
+        else:
+            assert abs(28 - (left + s) - L.SIGNATURE_RIGHT_CHARS) < 0.01  # 署名 2 字 from the right
+            assert abs(date_left - left - L.DATE_RIGHT_OF_SIGNATURE_CHARS) < 0.01
+    # a sealed signature leaves one more blank line for the seal
+    assert len(body_paragraphs(rendered["sealed"][1])) == len(body_paragraphs(rendered["hostile"][1])) + 1
+
+
+def test_attachment_note_hangs_after_the_label(rendered):
+    doc, path = rendered["hostile"]
+    notes = [p for p in body_paragraphs(path) if style_of(p) == "GwAttachmentNote"]
+    assert [text_of(p) for p in notes] == [f"附件：1.\t{HOSTILE[11]}", f"2.\t{HOSTILE[12]}", "3.\t附件三"]
+    ind = [p.find("w:pPr/w:ind", NS) for p in notes]
+    left = int(ind[0].get(f"{W}left"))
+    assert all(int(i.get(f"{W}left")) == left for i in ind)
+    assert left - int(ind[0].get(f"{W}hanging")) == chars(2)  # “附件：” starts 2 字 in
+    assert left - int(ind[1].get(f"{W}hanging")) == chars(2 + 3)  # later numbers under the first
+
+
+def test_attendance_wraps_after_the_colon(rendered):
+    doc, path = rendered["minutes"]
+    paras = body_paragraphs(path)
+    rows = [p for p in paras if style_of(p) == "GwAttendance"]
+    assert [text_of(p).split("：")[0] for p in rows][:2] == ["出席", "请假"]
+    for p in rows:
+        label = p.findall("w:r", NS)[0]
+        assert label.find("w:rPr/w:rStyle", NS).get(f"{W}val") == "GwHei"
+        ind = p.find("w:pPr/w:ind", NS)
+        label_width = chars(width_chars(text_of(label)))
+        assert int(ind.get(f"{W}hanging")) == label_width
+        assert int(ind.get(f"{W}left")) == chars(2) + label_width
+    first = paras.index(rows[0])
+    assert style_of(paras[first - 1]) == "GwBlank"
+
+
+def test_problem_table(rendered):
+    doc, path = rendered["rectification"]
+    table = next(b for b in doc.blocks if type(b).__name__ == "Table")
+    tbl = part(path, "word/document.xml").find(".//w:tbl", NS)
+    widths = [int(c.get(f"{W}w")) for c in tbl.findall("w:tblGrid/w:gridCol", NS)]
+    assert len(widths) == len(table.columns) and sum(widths) == TEXT_WIDTH_TWIPS
+    rows = tbl.findall("w:tr", NS)
+    assert rows[0].find("w:trPr/w:tblHeader", NS) is not None
+    assert len(rows) == 1 + len(table.rows) >= 13
+    assert [text_of(c) for c in rows[0].findall("w:tc", NS)] == [c.header for c in table.columns]
+    assert [text_of(c) for c in rows[1].findall("w:tc", NS)] == list(table.rows[0])
+    assert tbl.find("w:tblPr/w:tblW", NS).get(f"{W}w") == str(TEXT_WIDTH_TWIPS)
+
+
+def test_page_number_footers(rendered):
+    for path in all_paths(rendered):
+        document = docx.Document(str(path))
+        settings = part(path, "word/settings.xml")
+        assert settings.find("w:evenAndOddHeaders", NS) is not None
+        body, colophon = document.sections[0], document.sections[-1]
+        assert len(document.sections) == 2
+        odd, even = body.footer._element, body.even_page_footer._element
+        for footer, side, jc in ((odd, "right", "right"), (even, "left", "left")):
+            p = footer.find("w:p", NS)
+            assert p.find("w:pPr/w:jc", NS).get(f"{W}val") == jc
+            assert p.find("w:pPr/w:ind", NS).get(f"{W}{side}") == str(round(L.PAGE_NUMBER_SIZE_PT * 20))
+            assert "PAGE" in "".join(t.text for t in footer.iter(f"{W}instrText"))
+            assert text_of(footer).replace("1", "N") == "— N —"
+        # The 版记 section starts a new page and prints no number.
+        assert colophon.start_type == 2  # WD_SECTION.NEW_PAGE
+        for footer in (colophon.footer, colophon.even_page_footer):
+            assert not footer.is_linked_to_previous
+            assert not list(footer._element.iter(f"{W}instrText"))
+        styles = part(path, "word/styles.xml")
+        fonts = styles.find("w:style[@w:styleId='GwPageNumber']/w:rPr/w:rFonts", NS)
+        assert fonts.get(f"{W}eastAsia") == "宋体" and fonts.get(f"{W}ascii") == "宋体"
+        assert styles.find("w:style[@w:styleId='GwPageNumber']/w:rPr/w:sz", NS).get(f"{W}val") == "28"
+
+
+def test_colophon(rendered):
+    for doc, path in rendered.values():
+        paras = body_paragraphs(path)
+        cc = [p for p in paras if style_of(p) == "GwColophonCc"]
+        printed = [p for p in paras if style_of(p) == "GwColophonPrint"]
+        assert len(printed) == 1 and paras[-1] is printed[0]
+        assert text_of(printed[0]) == f"{doc.colophon.printer}\t{doc.colophon.print_date}印发"
+        if doc.colophon.cc:
+            assert text_of(cc[0]) == f"抄送：{doc.colophon.cc}" and text_of(cc[0]).endswith("。")
+    styles = part(rendered["plan"][1], "word/styles.xml")
+    cc_style = styles.find("w:style[@w:styleId='GwColophonCc']", NS)
+    pr_style = styles.find("w:style[@w:styleId='GwColophonPrint']", NS)
+    eighths = lambda mm: round(L.mm_to_pt(mm) * 8)  # noqa: E731
+    assert cc_style.find("w:pPr/w:pBdr/w:top", NS).get(f"{W}sz") == str(eighths(0.35))
+    assert cc_style.find("w:pPr/w:pBdr/w:bottom", NS).get(f"{W}sz") == str(eighths(0.25))
+    assert pr_style.find("w:pPr/w:pBdr/w:bottom", NS).get(f"{W}sz") == str(eighths(0.35))
+    frame = pr_style.find("w:pPr/w:framePr", NS)
+    assert frame.get(f"{W}yAlign") == "bottom" and frame.get(f"{W}w") == str(TEXT_WIDTH_TWIPS)
+    side = round(L.COLOPHON_SIZE_PT * 20)
+    assert pr_style.find("w:pPr/w:ind", NS).get(f"{W}left") == str(side)
+    assert pr_style.find("w:pPr/w:tabs/w:tab", NS).get(f"{W}pos") == str(TEXT_WIDTH_TWIPS - side)
+    assert cc_style.find("w:rPr/w:sz", NS).get(f"{W}val") == "28"
+
+
+def test_attachment_page_starts_with_label_on_line_one(rendered):
+    doc, path = rendered["hostile"]
+    paras = body_paragraphs(path)
+    label = next(p for p in paras if style_of(p) == "GwAttachmentLabel")
+    assert label.find("w:pPr/w:pageBreakBefore", NS) is not None
+    assert text_of(label) == "附件1"
+    i = paras.index(label)
+    assert [style_of(p) for p in paras[i + 1:i + 3]] == ["GwBlank", "GwTitle"]
+    assert not any(br.get(f"{W}type") == "page" for br in part(path, "word/document.xml").iter(f"{W}br"))
+
+
+def test_words_in_order(rendered):
+    for doc, path in rendered.values():
+        text = "\n".join(text_of(p) for p in body_paragraphs(path))
+        ok, missing = in_order(text, doc.words())
+        assert ok, f"{path.name}: {missing!r} missing or out of order"
+
+
+def test_hostile_text_comes_back_exactly(rendered):
+    doc, path = rendered["hostile"]
+    texts = [text_of(p) for p in body_paragraphs(path)]
+    joined = "\n".join(texts)
+    for s in HOSTILE:
+        assert s in joined, s
+    assert f"关于{HOSTILE[1]}的通知" in texts and HOSTILE[2] in texts
+    # python-docx (a second, independent reader) sees the same text
+    document = docx.Document(str(path))
+    assert any(p.text == f"{HOSTILE[3]}：" for p in document.paragraphs)
+
+
+def test_template_by_name_path_and_workspace_override(tmp_path):
+    own = tmp_path / "templates"
+    own.mkdir()
+    shutil.copy(builtin_template(), own / "红头.docx")
+    doc = short_document()
+    out = render_docx(doc, tmp_path / "a.docx", config=Config(), template="红头", templates_dir=own)
+    assert out.exists()
+    out = render_docx(doc, tmp_path / "b.docx", config=Config(), template=own / "红头.docx")
+    assert out.exists()
+    with pytest.raises(TemplateError, match="找不到名为“不存在”的模板"):
+        render_docx(doc, tmp_path / "c.docx", config=Config(), template="不存在", templates_dir=own)
+    with pytest.raises(TemplateError, match="不存在"):
+        render_docx(doc, tmp_path / "c.docx", config=Config(), template=tmp_path / "nope.docx")
+    broken = tmp_path / "broken.docx"
+    broken.write_text("not a zip")
+    with pytest.raises(TemplateError, match="不是有效的 Word"):
+        render_docx(doc, tmp_path / "c.docx", config=Config(), template=broken)
+    assert not (tmp_path / "c.docx").exists()
+
+
+def _template_with(tmp_path: Path, tag: str) -> Path:
+    """A copy of the built-in template with TAG as the text of an extra paragraph."""
+    src = builtin_template()
+    dst = tmp_path / "evil.docx"
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "word/document.xml":
+                data = data.replace(b"<w:body>", f"<w:body><w:p><w:r><w:t>{tag}</w:t></w:r></w:p>".encode(), 1)
+            zout.writestr(item, data)
+    return dst
+
+
+@pytest.mark.parametrize("tag", [
+    "{{ ''.__class__.__mro__ }}",
+    "{{ header.__class__ }}",
+    "{{ blocks.__class__.__base__.__subclasses__() }}",
+    "{{ cycler.__init__.__globals__ }}",
+    "{{ header.mark.format.__globals__ }}",
+    "{% for b in blocks %}{{ b.__dict__ }}{% endfor %}",
+])
+def test_malicious_template_is_refused(tmp_path, tag):
+    evil = _template_with(tmp_path, tag.replace("'", "&apos;"))
+    target = tmp_path / "out.docx"
+    target.write_bytes(b"previous version")
+    with pytest.raises(TemplateError, match="不安全|渲染失败"):
+        render_docx(short_document(), target, config=Config(), template=evil)
+    assert target.read_bytes() == b"previous version"  # untouched
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out.docx")] == []
+
+
+def test_broken_template_syntax_is_reported(tmp_path):
+    evil = _template_with(tmp_path, "{% if %}")
+    with pytest.raises(TemplateError, match="语法错误"):
+        render_docx(short_document(), tmp_path / "x.docx", config=Config(), template=evil)
+    assert not (tmp_path / "x.docx").exists()
+
+
+def test_committed_template_equals_a_fresh_build(tmp_path):
+    fresh = build(tmp_path / "fresh.docx")
+    committed = builtin_template()
+    with zipfile.ZipFile(fresh) as a, zipfile.ZipFile(committed) as b:
+        names = sorted(n for n in a.namelist() if n != "docProps/core.xml")
+        assert names == sorted(n for n in b.namelist() if n != "docProps/core.xml")
+        for name in names:
+            assert a.read(name) == b.read(name), f"{name} differs: run python -m fupin_docs.render.docx.build_template"
+
+
+def test_configured_fonts_replace_the_defaults(tmp_path):
+    from fupin_docs.workspace.config import FontConfig
+
+    config = Config(fonts=FontConfig(docx_body="仿宋", docx_heading2="楷体"))
+    path = render_docx(short_document(), tmp_path / "f.docx", config=config)
+    styles = part(path, "word/styles.xml")
+    fonts = styles.find("w:docDefaults/w:rPrDefault/w:rPr/w:rFonts", NS)
+    assert fonts.get(f"{W}eastAsia") == "仿宋"
+    assert styles.find("w:style[@w:styleId='GwKai']/w:rPr/w:rFonts", NS).get(f"{W}eastAsia") == "楷体"
