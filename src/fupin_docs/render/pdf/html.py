@@ -18,6 +18,7 @@ from .. import layout as L
 from ...compose.tree import (Addressees, AttachmentHeading, AttachmentNote, Attendance,
                              ComposedDocument, Heading, Note, PageBreak, Paragraph, Signature,
                              Table, Title)
+from ...compose.numbering import split_title
 from .fonts import RoleFaces
 
 
@@ -33,6 +34,11 @@ def _num(value: float) -> str:
 
 CHAR = L.CHAR_PITCH_PT  # one 字 of body text, letter spacing included
 PITCH = _floor(L.LINE_PITCH_PT)
+# Pango keeps glyph advances in its own units, and 28 × (16 − 0.2107) pt is
+# exactly the 156 mm measure: measured, the 28th character overflowed by
+# ~0.15 pt and wrapped. 0.01 pt more squeeze per character (0.3 pt a line,
+# invisible) makes 28 characters fit for certain.
+LETTER_SPACING = _floor(L.LETTER_SPACING_PT, 2) - 0.01
 TEXT_WIDTH_PT = L.mm_to_pt(L.TEXT_WIDTH_MM)
 
 
@@ -70,7 +76,7 @@ def css_values(faces: dict[str, RoleFaces]) -> dict:
         "pn_size": _num(L.PAGE_NUMBER_SIZE_PT), "pn_below": _num(L.PAGE_NUMBER_BELOW_TEXT_MM),
         "pn_indent": _num(L.PAGE_NUMBER_SIDE_INDENT_CHARS * L.PAGE_NUMBER_SIZE_PT),
         "body_size": _num(L.BODY_SIZE_PT), "pitch": _num(PITCH),
-        "ls": _num(_floor(L.LETTER_SPACING_PT)),
+        "ls": _num(LETTER_SPACING),
         "char": _num(CHAR), "char3": _num(3 * CHAR),
         "indent": _num(L.FIRST_LINE_INDENT_CHARS * CHAR),
         "indent_plus_label": _num((L.FIRST_LINE_INDENT_CHARS + 3) * CHAR),
@@ -89,7 +95,7 @@ def css_values(faces: dict[str, RoleFaces]) -> dict:
         "sealed_gap": _num(L.BLANK_LINES_BEFORE_SEALED_SIGNATURE * PITCH),
         "table_size": _num(L.TABLE_FONT_SIZE_PT), "table_line": _num(L.TABLE_LINE_PITCH_PT),
         "table_rule": _num(L.TABLE_RULE_PT), "table_pad_v": _num(L.TABLE_CELL_PADDING_V_PT),
-        "table_pad_h": _num(L.mm_to_pt(L.TABLE_CELL_MARGIN_MM)),
+        "table_pad_h": _num(L.TABLE_CELL_PADDING_H_PT),
         "colo_size": _num(L.COLOPHON_SIZE_PT),
         "colo_outer": _num(L.COLOPHON_OUTER_RULE_MM), "colo_inner": _num(L.COLOPHON_INNER_RULE_MM),
         "colo_indent": _num(L.COLOPHON_SIDE_INDENT_CHARS * L.COLOPHON_SIZE_PT),
@@ -138,6 +144,36 @@ def signature_columns(sig: Signature) -> tuple[float, float]:
     return issuer_start * CHAR, date_start * CHAR
 
 
+SHORT_CELL_CHARS = 4.5  # a cell this short (a name, a date, a status) should not wrap
+
+
+def table_widths(table: Table) -> list[float]:
+    """Column widths in % of the 版心: the columns' weights, but never so narrow
+    that a header or a short cell (name, date, status) breaks inside a word —
+    a header “责任\n人” also scrambles copy-paste and search in PDF viewers."""
+    n = len(table.columns)
+    size = L.TABLE_FONT_SIZE_PT
+    pad = 2 * L.TABLE_CELL_PADDING_H_PT + 2 * L.TABLE_RULE_PT + 1.0
+    mins = []
+    for i, column in enumerate(table.columns):
+        need = width_in_chars(column.header)
+        for row in table.rows:
+            if i < len(row) and width_in_chars(row[i]) <= SHORT_CELL_CHARS:
+                need = max(need, width_in_chars(row[i]))
+        mins.append(need * size + pad)
+    total_weight = sum(max(c.weight, 0.0) for c in table.columns) or 1.0
+    shares = [TEXT_WIDTH_PT * max(c.weight, 0.0) / total_weight for c in table.columns]
+    if sum(mins) >= TEXT_WIDTH_PT:  # cannot honour every minimum: weights decide
+        widths = shares
+    else:
+        widths = [max(m, s) for m, s in zip(mins, shares)]
+        excess = sum(widths) - TEXT_WIDTH_PT
+        slack = [w - m for w, m in zip(widths, mins)]
+        if excess > 0 and sum(slack) > 0:
+            widths = [w - excess * sl / sum(slack) for w, sl in zip(widths, slack)]
+    return [100 * w / TEXT_WIDTH_PT for w in widths[:n]]
+
+
 def _view_blocks(doc: ComposedDocument) -> list[dict]:
     out: list[dict] = []
     page_break = False
@@ -156,9 +192,8 @@ def _view_blocks(doc: ComposedDocument) -> list[dict]:
         elif isinstance(block, Paragraph):
             view = {"type": "para", "runs": [{"role": r.role, "text": r.text} for r in block.runs]}
         elif isinstance(block, Table):
-            total = sum(max(c.weight, 0.0) for c in block.columns) or 1.0
-            columns = [{"header": c.header, "width": _num(100 * max(c.weight, 0.0) / total)}
-                       for c in block.columns]
+            widths = table_widths(block)
+            columns = [{"header": c.header, "width": _num(w)} for c, w in zip(block.columns, widths)]
             rows = [[{"text": cell, "cls": "c" if i < len(block.columns) and block.columns[i].align == "center" else ""}
                      for i, cell in enumerate(row)] for row in block.rows]
             view = {"type": "table", "columns": columns, "rows": rows}
@@ -177,7 +212,7 @@ def _view_blocks(doc: ComposedDocument) -> list[dict]:
             view = {"type": "attendance", "label": block.label, "names": "、".join(block.names),
                     "first": not isinstance(previous, Attendance)}
         elif isinstance(block, AttachmentHeading):
-            view = {"type": "att_heading", "label": block.label, "lines": (block.title,)}
+            view = {"type": "att_heading", "label": block.label, "lines": split_title(block.title)}
         else:  # an unknown block type must not silently drop words
             raise TypeError(f"PDF renderer cannot draw {type(block).__name__}")
         view["page_break"] = page_break

@@ -1,0 +1,456 @@
+"""PDF renderer: every GB/T 9704 rule is checked from the written file
+(pdfinfo / pdffonts / pdftotext -bbox-layout / pypdf), never from the HTML."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import subprocess
+from pathlib import Path
+
+import pypdf
+import pytest
+
+from fupin_docs.compose import compose
+from fupin_docs.compose.plan import compose_plan
+from fupin_docs.compose.tree import (Addressees, AttachmentHeading, AttachmentNote, Attendance,
+                                     Colophon, Column, ComposedDocument, Header, Heading, Note,
+                                     PageBreak, Paragraph, Run, Signature, Table, Title,
+                                     block_texts)
+from fupin_docs.inputs import load_document, load_document_text
+from fupin_docs.render import layout as L
+from fupin_docs.render.pdf import PdfResult, render_pdf, render_pdfs
+from fupin_docs.workspace.config import Config
+
+EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "examples").glob("*.yaml"))
+PT = 72 / 25.4  # pt per mm
+LEFT = L.MARGIN_LEFT_MM * PT
+RIGHT = (L.MARGIN_LEFT_MM + L.TEXT_WIDTH_MM) * PT
+TOP = L.MARGIN_TOP_MM * PT
+BOTTOM = (L.MARGIN_TOP_MM + L.TEXT_HEIGHT_MM) * PT
+CONFIG = Config()
+
+
+# --- reading PDFs back ------------------------------------------------------------
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def pdf_text(path: Path, first: int | None = None, last: int | None = None) -> str:
+    args = ["pdftotext", "-enc", "UTF-8"]
+    if first:
+        args += ["-f", str(first)]
+    if last:
+        args += ["-l", str(last)]
+    return subprocess.run(args + [str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+@dataclasses.dataclass
+class Line:
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    text: str
+
+
+def page_lines(path: Path, page: int) -> list[Line]:
+    xml = subprocess.run(["pdftotext", "-enc", "UTF-8", "-bbox-layout", "-f", str(page), "-l", str(page),
+                          str(path), "-"], capture_output=True, text=True, check=True).stdout
+    lines = []
+    for m in re.finditer(r'<line xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</line>',
+                         xml, re.S):
+        words = re.findall(r">([^<]*)</word>", m.group(5))
+        text = "".join(words).replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">") \
+            .replace("&quot;", '"').replace("&apos;", "'")
+        lines.append(Line(*(float(m.group(i)) for i in range(1, 5)), text))
+    return lines
+
+
+def pdfinfo(path: Path) -> dict:
+    out = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    return dict(line.split(":", 1) for line in out.splitlines() if ":" in line)
+
+
+def pdffonts(path: Path) -> list[list[str]]:
+    out = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
+    return [line.split() for line in out.splitlines()[2:] if line.strip()]
+
+
+def in_order(words: list[str], text: str) -> list[str]:
+    """Words NOT found in order in TEXT (empty when all are)."""
+    missing, position = [], 0
+    for word in words:
+        word = squash(word)
+        found = text.find(word, position)
+        if found < 0:
+            missing.append(word)
+        else:
+            position = found + len(word)
+    return missing
+
+
+def body_text(path: Path) -> str:
+    """The whole text with page numbers removed, whitespace squashed."""
+    return re.sub(rf"{L.PAGE_NUMBER_DASH}\d+{L.PAGE_NUMBER_DASH}", "", squash(pdf_text(path)))
+
+
+def table_cells(doc: ComposedDocument) -> list[str]:
+    return [t for b in doc.blocks if isinstance(b, Table) for t in block_texts(b)]
+
+
+def in_pieces(cell: str, text: str) -> bool:
+    """CELL is in TEXT as a few pieces (its wrapped lines), each found whole."""
+    rest = squash(cell)
+    while rest:
+        size = len(rest)
+        while size and rest[:size] not in text:
+            size -= 1
+        if size < min(2, len(rest)):
+            return False
+        rest = rest[size:]
+    return True
+
+
+def words_outside_tables(doc: ComposedDocument) -> list[str]:
+    """doc.words() without table cells: pdftotext reads a table row by
+    position, so a cell's wrapped lines may come out after its neighbours'.
+    Cells are checked one by one instead."""
+    cells = table_cells(doc)
+    words = list(doc.words())
+    for cell in cells:
+        words.remove(cell)
+    return words
+
+
+# --- documents ------------------------------------------------------------------
+
+LONG = "脱贫攻坚挂牌督战工作扎实推进" * 160  # 2 240 CJK characters, no punctuation
+
+
+def make_doc(blocks, header=None, colophon=None, kind="notice") -> ComposedDocument:
+    return ComposedDocument(
+        kind=kind, kind_label="督查通知",
+        header=header or Header(mark="某某镇人民政府文件", doc_number="某政发〔2020〕12号"),
+        blocks=tuple(blocks),
+        colophon=colophon or Colophon(printer="某某镇党政综合办公室", print_date="2020年6月8日",
+                                      cc="县扶贫开发领导小组办公室，县委督查室。"),
+        metadata={"title": "测试文件", "issuer": "某某镇人民政府"},
+    )
+
+
+PLAN_YAML = """\
+类型: 实施方案
+发文字号: 某政发〔2020〕12号
+成文日期: 2020-03-06
+方案名称: 某某镇2020年脱贫攻坚挂牌督战实施方案
+指导思想:
+  - 以习近平新时代中国特色社会主义思想为指导，坚决打赢脱贫攻坚战。
+主要任务:
+  - 名称: 抓好“两不愁三保障”问题排查
+    内容: [逐户排查义务教育、基本医疗、住房安全和饮水安全保障情况。]
+    责任单位: 镇扶贫工作站
+    完成时限: 2020-06-30
+附件:
+  - 名称: 挂牌督战工作领导小组成员名单
+    内容: [组长：王某某（镇党委书记）]
+"""
+
+
+@pytest.fixture(scope="module")
+def out_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("pdf")
+
+
+@pytest.fixture(scope="module")
+def grid_pdf(out_dir) -> tuple[Path, PdfResult]:
+    doc = make_doc([
+        Title(("关于开展脱贫攻坚“回头看”", "督查工作的通知")),
+        Addressees("各村（社区）党支部、村民委员会："),
+        Heading(1, "一、督查内容"),
+        Paragraph((Run("（一）排查范围。", "h2"), Run(LONG))),
+        AttachmentNote(("督查组人员名单", "督查工作日程安排表")),
+        Signature("某某镇人民政府", "2020年6月8日"),
+        Note("此件公开发布"),
+    ])
+    target = out_dir / "grid.pdf"
+    return target, render_pdf(doc, target, config=CONFIG)
+
+
+def test_a4_pages_and_result(grid_pdf):
+    path, result = grid_pdf
+    info = pdfinfo(path)
+    assert "595.276 x 841.89" in info["Page size"]
+    assert int(info["Pages"]) == result.pages >= 4
+    assert result.path == path and path.exists()
+    assert not list(path.parent.glob(".*.part"))  # the temporary file is gone
+
+
+def test_full_body_page_holds_22_lines_of_28_characters(grid_pdf):
+    path, _ = grid_pdf
+    lines = [ln for ln in page_lines(path, 2) if ln.y1 < BOTTOM + 1]  # page number excluded
+    assert len(lines) == L.LINES_PER_PAGE
+    assert all(len(ln.text) == L.CHARS_PER_LINE for ln in lines), [len(ln.text) for ln in lines]
+    pitches = [b.y0 - a.y0 for a, b in zip(lines, lines[1:])]
+    assert all(abs(p - L.LINE_PITCH_PT) < 0.05 for p in pitches), pitches
+    assert abs(L.LINE_PITCH_PT - 28.99) < 0.05
+    # text fills the 版心 from margin to margin and from top to bottom
+    assert all(abs(ln.x0 - LEFT) < 0.5 for ln in lines)
+    assert all(abs(ln.x1 - RIGHT) < 1.0 for ln in lines)
+    assert TOP < lines[0].y0 < TOP + L.LINE_PITCH_PT / 2
+    assert BOTTOM - L.LINE_PITCH_PT / 2 < lines[-1].y1 < BOTTOM
+
+
+def test_page_numbers_alternate_sides_seven_mm_below_and_none_on_colophon_page(grid_pdf):
+    path, result = grid_pdf
+    indent = L.PAGE_NUMBER_SIDE_INDENT_CHARS * L.PAGE_NUMBER_SIZE_PT
+    for page in range(1, result.pages):
+        numbers = [ln for ln in page_lines(path, page) if ln.y0 > BOTTOM]
+        assert [ln.text for ln in numbers] == [f"{L.PAGE_NUMBER_DASH}{page}{L.PAGE_NUMBER_DASH}"]
+        number = numbers[0]
+        assert abs(number.y0 - (BOTTOM + L.PAGE_NUMBER_BELOW_TEXT_MM * PT)) < 1.0
+        if page % 2:
+            assert abs(number.x1 - (RIGHT - indent)) < 1.0
+        else:
+            assert abs(number.x0 - (LEFT + indent)) < 1.0
+    last = page_lines(path, result.pages)
+    assert not [ln for ln in last if ln.y0 > BOTTOM], "no page number on the 版记 page"
+    fonts = {row[0].split("+", 1)[-1] for row in pdffonts(path)}
+    assert any("FandolSong" in name for name in fonts)  # 宋体 numbers
+
+
+def test_colophon_sits_at_the_bottom_of_the_last_page(grid_pdf):
+    path, result = grid_pdf
+    lines = page_lines(path, result.pages)
+    printed = [ln for ln in lines if ln.text.endswith("印发")]
+    cc = [ln for ln in lines if ln.text.startswith("抄送：")]
+    assert printed and cc
+    assert BOTTOM - L.LINE_PITCH_PT < printed[-1].y1 < BOTTOM
+    assert cc[0].y0 < printed[-1].y0
+    # 抄送 and 印发机关 1 字 (四号) in; the date 1 字 from the right
+    indent = L.COLOPHON_SIDE_INDENT_CHARS * L.COLOPHON_SIZE_PT
+    assert abs(cc[0].x0 - (LEFT + indent)) < 1.0
+    words = re.findall(r"\S+", pdf_text(path, result.pages, result.pages))
+    assert "某某镇党政综合办公室" in words
+    date = [ln for ln in lines if ln.text == "2020年6月8日印发"]
+    assert date and abs(date[0].x1 - (RIGHT - indent)) < 1.5
+    # the three rules, 版心-wide: 0.35 / 0.25 / 0.35 mm, the last on the 版心's bottom edge
+    bands = dark_bands(path, result.pages, x_pt=LEFT + 1.0)
+    assert len([b for b in bands if b[0] > cc[0].y0 - L.LINE_PITCH_PT]) == 3, bands
+    rules = bands[-3:]
+    thick = [bottom - top for top, bottom in rules]
+    assert abs(thick[0] - L.COLOPHON_OUTER_RULE_MM * PT) < 0.3
+    assert abs(thick[1] - L.COLOPHON_INNER_RULE_MM * PT) < 0.3
+    assert abs(thick[2] - L.COLOPHON_OUTER_RULE_MM * PT) < 0.3
+    assert abs(rules[-1][1] - BOTTOM) < 0.5
+    assert dark_bands(path, result.pages, x_pt=RIGHT - 1.0)[-3:] and not dark_bands(path, result.pages, x_pt=LEFT - 2)
+
+
+def dark_bands(path: Path, page: int, x_pt: float, dpi: int = 288) -> list[tuple[float, float]]:
+    """Vertical extents (pt) of dark runs along the pixel column at X_PT."""
+    data = subprocess.run(["pdftoppm", "-r", str(dpi), "-gray", "-f", str(page), "-l", str(page), str(path)],
+                          capture_output=True, check=True).stdout
+    parts = data.split(b"\n", 3)  # P5, size, maxval, pixels
+    width, height = map(int, parts[1].split())
+    pixels = parts[3]
+    col = int(x_pt * dpi / 72)
+    bands, start = [], None
+    for row in range(height):
+        dark = pixels[row * width + col] < 128
+        if dark and start is None:
+            start = row
+        elif not dark and start is not None:
+            bands.append((start * 72 / dpi, row * 72 / dpi))
+            start = None
+    return bands
+
+
+def test_header_mark_number_separator_and_title(grid_pdf):
+    path, _ = grid_pdf
+    lines = page_lines(path, 1)
+    mark = next(ln for ln in lines if ln.text == "某某镇人民政府文件")
+    # top edge 35 mm below the 版心 top: the em box is centred in the text box
+    # pdftotext reports (ascent + descent), so its top is centre − size / 2
+    size = 36.0 if L.MARK_MAX_SIZE_PT >= 36 else L.MARK_MAX_SIZE_PT  # 9 字 fit at the largest size
+    em_top = (mark.y0 + mark.y1) / 2 - size / 2
+    assert abs(em_top - (TOP + L.MARK_TOP_FROM_TEXT_TOP_MM * PT)) < 1.5 * PT
+    centre = (LEFT + RIGHT) / 2
+    assert abs((mark.x0 + mark.x1) / 2 - centre) < 2
+    number = next(ln for ln in lines if ln.text == "某政发〔2020〕12号")
+    assert abs((number.x0 + number.x1) / 2 - centre) < 2
+    # 2 blank lines between 标志 and 发文字号
+    mark_em_bottom = (mark.y0 + mark.y1) / 2 + size / 2
+    assert 2 * L.LINE_PITCH_PT < number.y0 - mark_em_bottom < 2.5 * L.LINE_PITCH_PT
+    title = [ln for ln in lines if ln.text in ("关于开展脱贫攻坚“回头看”", "督查工作的通知")]
+    assert len(title) == 2 and all(abs((t.x0 + t.x1) / 2 - centre) < 2 for t in title)
+    assert 2 * L.LINE_PITCH_PT < title[0].y0 - number.y1 < 4 * L.LINE_PITCH_PT
+    # red: the 标志 and the separator are painted in MARK_COLOR
+    ops = pypdf.PdfReader(str(path)).pages[0].get_contents().get_data().decode("latin-1")
+    r, g, b = (int(L.MARK_COLOR[i:i + 2], 16) / 255 for i in (1, 3, 5))
+    assert re.search(rf"{r:.3f}\d* {g:g} {b:g} (rg|RG)", ops) or re.search(
+        rf"{r:.2f}\d* 0 0 (rg|RG)", ops)
+    fonts = {row[0].split("+", 1)[-1] for row in pdffonts(path)}
+    assert any("Noto-Serif-CJK-SC" in f for f in fonts)  # 小标宋 stand-in
+
+
+def test_signature_date_note_and_attachment_note_positions(grid_pdf):
+    path, result = grid_pdf
+    lines = [ln for p in range(1, result.pages + 1) for ln in page_lines(path, p)]
+    issuer = next(ln for ln in lines if ln.text == "某某镇人民政府")
+    date = next(ln for ln in lines if ln.text == "2020年6月8日")
+    char = L.CHAR_PITCH_PT
+    assert abs(issuer.x1 - (RIGHT - L.SIGNATURE_RIGHT_CHARS * char)) < char / 2
+    assert abs(date.x0 - (issuer.x0 + L.DATE_RIGHT_OF_SIGNATURE_CHARS * char)) < char / 2
+    note = next(ln for ln in lines if ln.text == "（此件公开发布）")
+    assert abs(note.x0 - (LEFT + 2 * char)) < 1
+    first = next(ln for ln in lines if ln.text.startswith("附件："))
+    second = next(ln for ln in lines if ln.text.startswith("2."))
+    assert abs(first.x0 - (LEFT + 2 * char)) < 1
+    assert abs(second.x0 - (first.x0 + 3 * char)) < 1  # “2.” under “1.”
+
+
+def test_faces_are_embedded_and_subset(grid_pdf):
+    path, _ = grid_pdf
+    rows = pdffonts(path)
+    assert rows
+    for row in rows:
+        emb, sub = row[-5], row[-4]
+        assert (emb, sub) == ("yes", "yes"), row
+    names = " ".join(row[0] for row in rows)
+    for face in ("FandolFang", "Noto-Sans-CJK-SC", "AR-PL-UKai", "FandolSong"):
+        assert face in names, names
+
+
+def test_text_extracts_back_as_the_input_words_for_a_composed_plan(out_dir):
+    doc = compose_plan(load_document_text(PLAN_YAML), CONFIG)
+    target = out_dir / "plan.pdf"
+    result = render_pdf(doc, target, config=CONFIG)
+    assert in_order(doc.words(), body_text(target)) == []
+    # the plan starts on a new page under its own title
+    assert result.pages >= 3
+    second = squash(pdf_text(target, 2, 2))
+    assert second.startswith("某某镇2020年脱贫攻坚挂牌督战实施方案") or "实施方案" in second[:40]
+    # the 附件 page: “附件” 黑体 on line 1, its title on line 3
+    last = page_lines(target, result.pages)
+    assert last[0].text == "附件" and abs(last[0].x0 - LEFT) < 1
+    title = last[1]
+    assert title.text == "挂牌督战工作领导小组成员名单"
+    assert 1.5 * L.LINE_PITCH_PT < title.y0 - last[0].y0 < 3 * L.LINE_PITCH_PT
+
+
+HOSTILE = ["A&B <b>粗</b> {{ config }} {% if %} “引号” 'single' \"double\"",
+           "村民𠀀家 😀 龘 張國榮 石峁村 峯"]
+
+
+def test_hostile_text_comes_out_exactly_with_fallback_faces(out_dir):
+    doc = make_doc([Title(("关于<b>&“测试”的通知",)), Paragraph((Run(HOSTILE[0]),)),
+                    Paragraph((Run(HOSTILE[1]),)),
+                    Attendance("出席", ("張國榮", "王𠀀")),
+                    Signature("某某镇人民政府", "2020年6月8日")],
+                   kind="minutes")
+    target = out_dir / "hostile.pdf"
+    result = render_pdf(doc, target, config=CONFIG)
+    text = body_text(target)
+    assert in_order(doc.words(), text) == []
+    for word in HOSTILE + ["关于<b>&“测试”的通知"]:
+        assert squash(word) in text
+    fallback = result.fallback_chars
+    assert "𠀀" in fallback["仿宋"] and "😀" in fallback["仿宋"]
+    assert "A" not in fallback["仿宋"]
+    assert result.uncovered == ""  # every character found a face: no boxes
+    names = " ".join(row[0] for row in pdffonts(target))
+    assert "HanaMin" in names  # Ext-B from HanaMin, not a blank box
+
+
+def test_table_header_repeats_on_every_page(out_dir):
+    rows = tuple((str(i), f"某某村第{i}户", "住房安全有保障", "已整改") for i in range(1, 120))
+    table = Table((Column("序号", 1, "center"), Column("户主", 3), Column("问题", 4), Column("状态", 2, "center")),
+                  rows)
+    doc = make_doc([Title(("问题清单",)), table])
+    target = out_dir / "table.pdf"
+    result = render_pdf(doc, target, config=CONFIG)
+    assert result.pages >= 3
+    for page in range(1, result.pages):
+        lines = page_lines(target, page)
+        assert any(ln.text.replace(" ", "") == "序号户主问题状态" or "户主" in ln.text for ln in lines), page
+        cells = [ln for ln in lines if ln.text.startswith("某某村第")]
+        if cells:
+            assert abs((cells[0].y1 - cells[0].y0) - L.TABLE_FONT_SIZE_PT) < 1.5
+    assert in_order(doc.words(), body_text(target)) == []
+
+
+def test_minutes_attendance_wraps_aligned_after_the_colon(out_dir):
+    names = tuple(f"第{i}村党支部书记张某某" for i in range(1, 9))
+    doc = make_doc([Title(("某某镇脱贫攻坚专题会议纪要",)), Paragraph((Run("会议议定如下事项。"),)),
+                    Attendance("出席", names), Attendance("列席", ("镇扶贫工作站全体人员",))],
+                   header=Header(mark="某某镇人民政府会议纪要", doc_number="第3期"), kind="minutes")
+    target = out_dir / "minutes.pdf"
+    result = render_pdf(doc, target, config=CONFIG)
+    lines = [ln for p in range(1, result.pages + 1) for ln in page_lines(target, p)]
+    start = next(i for i, ln in enumerate(lines) if ln.text.startswith("出席："))
+    char = L.CHAR_PITCH_PT
+    assert abs(lines[start].x0 - (LEFT + 2 * char)) < 1
+    assert abs(lines[start + 1].x0 - (LEFT + 5 * char)) < 1  # aligned after “出席：”
+    assert lines[start + 1].text[0] != "列"
+    listed = next(ln for ln in lines if ln.text.startswith("列席："))
+    assert abs(listed.x0 - (LEFT + 2 * char)) < 1
+    fonts = " ".join(row[0] for row in pdffonts(target))
+    assert "Noto-Sans-CJK-SC" in fonts  # labels in 黑体
+
+
+def test_upward_document_puts_signers_on_the_number_line(out_dir):
+    doc = make_doc([Title(("关于脱贫攻坚整改情况的报告",)), Paragraph((Run("现将整改情况报告如下。"),))],
+                   header=Header(mark="某某镇人民政府文件", doc_number="某政报〔2020〕3号", signers=("王某某",)))
+    target = out_dir / "report.pdf"
+    render_pdf(doc, target, config=CONFIG)
+    lines = page_lines(target, 1)
+    number = next(ln for ln in lines if "某政报〔2020〕3号" in ln.text)
+    signer = next(ln for ln in lines if "签发人" in ln.text)
+    assert abs(number.y0 - signer.y0) < 1
+    assert abs(number.x0 - (LEFT + L.CHAR_PITCH_PT)) < 1
+    assert abs(signer.x1 - (RIGHT - L.CHAR_PITCH_PT)) < 1
+
+
+def test_pdfa_variant(out_dir):
+    doc = make_doc([Title(("存档测试",)), Paragraph((Run("长期保存。"),))])
+    target = out_dir / "pdfa.pdf"
+    render_pdf(doc, target, config=CONFIG, pdfa=True)
+    reader = pypdf.PdfReader(str(target))
+    xmp = reader.trailer["/Root"]["/Metadata"].get_object().get_data().decode("utf-8")
+    assert "pdfaid:part" in xmp and re.search(r"pdfaid:part[^0-9]*2", xmp)
+    assert re.search(r"pdfaid:conformance[^A-Z]*B", xmp)
+
+
+def test_failure_leaves_no_partial_file(out_dir):
+    class Unknown:  # a block type the renderer does not know
+        pass
+
+    target = out_dir / "broken.pdf"
+    doc = make_doc([Title(("坏文件",)), Unknown()])
+    with pytest.raises(TypeError):
+        render_pdf(doc, target, config=CONFIG)
+    assert not target.exists()
+    assert not list(out_dir.glob(".broken.pdf.*"))
+
+
+def test_batch_uses_two_processes_and_keeps_order(out_dir, capsys):
+    docs = [make_doc([Title((f"第{i}号通知",)), Paragraph((Run(f"第{i}份文件正文。"),))]) for i in range(4)]
+    targets = [out_dir / "batch" / f"{i}.pdf" for i in range(4)]
+    results = render_pdfs(list(zip(docs, targets)), config=CONFIG, jobs=2, progress=True)
+    assert [r.path for r in results] == targets
+    for i, target in enumerate(targets):
+        assert f"第{i}号通知" in squash(pdf_text(target))
+    assert "正在生成 PDF" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem.split("-")[0])
+def test_every_example_renders_with_its_words_in_order(example, out_dir):
+    doc = compose(load_document(example), CONFIG)
+    target = out_dir / "examples" / f"{example.stem}.pdf"
+    result = render_pdf(doc, target, config=CONFIG)
+    text = body_text(target)
+    assert in_order(words_outside_tables(doc), text) == []
+    assert [cell for cell in table_cells(doc) if not in_pieces(cell, text)] == []
+    assert not [ln for ln in page_lines(target, result.pages) if ln.y0 > BOTTOM]
+    assert all(row[-5:-3] == ["yes", "yes"] for row in pdffonts(target))
