@@ -130,12 +130,23 @@ def _check_metadata(report: VerifyReport, item) -> None:
         report.problem("完整性", f"{no} 的页数“{item.pages}”无效")
 
 
+def _orphans(report: VerifyReport, archive, referenced: set) -> None:
+    if not archive.objects_dir.exists():
+        return
+    orphans = [path for path in archive.objects_dir.rglob("*")
+               if path.is_file() and path.name.split(".")[0] not in referenced]
+    if orphans:
+        report.warn("完整性", f"有 {len(orphans)} 个文件未登记在档（多为被中断的归档留下的），"
+                            f"不影响档案；需要时可重新归档原文件。如 {orphans[0].name}")
+
+
 def verify_archive(archive) -> VerifyReport:
     report = VerifyReport()
     journal = archive.journal
     if not journal.path.exists():
-        if archive.objects_dir.exists() and any(archive.objects_dir.rglob("*")):
-            report.problem("真实性", f"审计日志 {journal.path} 丢失，但档案中仍有文件")
+        if journal.head_path.exists():
+            report.problem("真实性", f"审计日志 {journal.path} 丢失（头记录仍在）：档案目录被改动过，请从备份恢复")
+        _orphans(report, archive, set())
         return report
     state = journal.read()
     for message in state.problems:
@@ -184,6 +195,9 @@ def verify_archive(archive) -> VerifyReport:
         if len(numbers) != len(set(numbers)):
             report.problem("完整性", f"{prefix} 有重复的件号")
 
+    referenced = {item.sha256 for item in items.values()}
+    referenced.update(r.get("sha256") for item in items.values() for r in item.renditions)
+    _orphans(report, archive, referenced)
     try:
         from ..search import index_status
         status = index_status(archive.workspace, [item for item in items.values() if not item.withdrawn])

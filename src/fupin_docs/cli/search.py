@@ -36,6 +36,9 @@ def command(ctx, query, kind, unit, date_from, date_to, tags, limit, as_json):
       hits[{archive_no, title, kind, unit, date, score, snippet}]
     """
     from ..search import SearchError, search
+    for word in query:
+        if word.startswith("--"):
+            raise click.UsageError(f"没有选项 {word}（要排除一个词请写 -词 或 NOT 词）", ctx)
     text = " ".join(query).strip()
     notes: list = []
     try:
