@@ -11,6 +11,7 @@ PACKAGES=(
   fonts-noto-cjk             # 黑体 stand-in (Noto Sans CJK SC), per-glyph fallback (Noto Serif CJK)
   fonts-noto-cjk-extra       # Noto Serif CJK SC Black/Bold: 小标宋 stand-in
   fonts-arphic-ukai          # 楷体 stand-in
+  fonts-hanazono             # per-glyph fallback for CJK Ext-B (rare names such as 𠀀)
   poppler-utils              # pdftotext / pdffonts / pdfinfo
   libreoffice-writer-nogui   # headless .docx -> PDF check
   fontconfig
