@@ -422,3 +422,32 @@ def test_pack_by_ledger_problem(town, tmp_path):
     res = CliRunner().invoke(cli, ["--workspace", str(ws.root), "pack", "--problem", "WT-2099-9999",
                                    "-o", str(tmp_path / "n.zip")])
     assert res.exit_code == 1 and "WT-2099-9999" in res.output
+
+
+# --- selection by query (search index) ---------------------------------------------
+
+
+def test_pack_by_query_with_filters(town, tmp_path):
+    from fupin_docs.search import rebuild_index
+
+    ws, archive, nos = town
+    rebuild_index(ws)
+    target = tmp_path / "q.zip"
+    res = CliRunner().invoke(cli, ["--workspace", str(ws.root), "pack", "危房", "-o", str(target),
+                                   "--purpose", "迎检", "--json"])
+    assert res.exit_code == 0, res.output
+    bag_dir = unzip(target, tmp_path / "x")
+    pack = json.loads((bag_dir / "fupin-pack.json").read_text(encoding="utf-8"))
+    found = [i["archive_no"] for i in pack["items"]]
+    assert nos["notice"] in found and nos["report"] in found and nos["sign"] not in found
+    assert pack["selection"]["query"] == "危房"
+    assert "检索词：危房" in bagit.Bag(str(bag_dir)).info["Fupin-Selection"]
+    # filters narrow the query: only the 通知 is dated 2020-06-01
+    target2 = tmp_path / "q2.zip"
+    res = CliRunner().invoke(cli, ["--workspace", str(ws.root), "pack", "build", "危房", "--to", "2020-06-02",
+                                   "-o", str(target2), "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["items"] == 1
+    res = CliRunner().invoke(cli, ["--workspace", str(ws.root), "pack", "扶贫小额信贷", "-o",
+                                   str(tmp_path / "none.zip")])
+    assert res.exit_code == 1 and "没有找到" in res.output and not (tmp_path / "none.zip").exists()

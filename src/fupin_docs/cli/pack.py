@@ -150,10 +150,11 @@ verify.help = (verify.help or "") + "\n\n" + VERIFY_JSON_HELP
 def _call(func, *args, **kwargs):
     """Run a pack function, turning archive errors into the CLI's exit codes."""
     from ..archive import ArchiveDamaged, ArchiveError
+    from ..search import SearchError
 
     try:
         return func(*args, **kwargs)
     except ArchiveDamaged as err:
         raise IntegrityError(str(err)) from None
-    except ArchiveError as err:
+    except (ArchiveError, SearchError) as err:
         raise UserError(str(err)) from None

@@ -86,8 +86,11 @@ def _iso(value) -> str:
 
 def _passes(item, sel: Selection) -> bool:
     """The query filters, applied to items picked by 档号 or problem."""
-    if sel.kind and (getattr(item, "kind", None) or "") != sel.kind:
-        return False
+    if sel.kind:
+        from ..archive.kinds import normalize_kind
+
+        if normalize_kind(getattr(item, "kind", None) or "") != normalize_kind(sel.kind):
+            return False
     if sel.unit and sel.unit not in (getattr(item, "unit", None) or ""):
         return False
     date = _iso(getattr(item, "date", None))
