@@ -42,7 +42,7 @@ def docx_text(path: Path) -> str:
 
 
 def pdf_text(path: Path) -> str:
-    out = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True, check=True)
+    out = subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True, check=True)
     return squash(out.stdout)
 
 
