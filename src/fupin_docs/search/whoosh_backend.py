@@ -46,7 +46,7 @@ def make_schema() -> Schema:
         text=STORED(),
         kind=ID(stored=True),
         unit=ID(stored=True),
-        date=ID(stored=True, sortable=True),
+        date=ID(stored=True),
         tags=KEYWORD(stored=True, commas=True, lowercase=True, scorable=False),
     )
 
@@ -245,7 +245,9 @@ class WhooshBackend:
         hits = []
         with ix.searcher() as searcher:
             if isinstance(q, Q.Every) and fq is not None:
-                results = searcher.search(fq, limit=limit, sortedby="date", reverse=True)
+                # filters only: list what matches, newest first
+                results = sorted(searcher.search(fq, limit=None),
+                                 key=lambda h: (h.get("date") or "", h.get("archive_no")), reverse=True)[:limit]
             else:
                 results = searcher.search(q, filter=fq, limit=limit)
             for hit in results:

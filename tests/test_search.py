@@ -1,0 +1,276 @@
+"""Search over a real archive of the government corpus plus office files:
+both scripts, two-character words, phrases, OR, exclusion, filters, ranking,
+and an index that is missing, damaged or out of step."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from docx import Document
+
+from fupin_docs.archive import Archive
+from fupin_docs.cli.main import cli
+from fupin_docs.search import index_status, rebuild_index, search
+from fupin_docs.search.normalize import normalize, to_simplified
+from fupin_docs.search.query import parse_query
+from fupin_docs.workspace.config import open_workspace
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+CORPUS = SHARED / "corpus"
+SEED = SHARED / "seed"
+PNG_1PX = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360f8cfc0f01f0005000201a5ad8b"
+    "c20000000049454e44ae426082")
+
+
+def corpus_files():
+    files = sorted(CORPUS.glob("*.txt"))
+    if not files:
+        pytest.skip(f"corpus not found at {CORPUS}")
+    return files
+
+
+def header(path: Path) -> dict:
+    lines = path.read_text(encoding="utf-8").splitlines()[:3]
+    return {line.split(":", 1)[0]: line.split(":", 1)[1].strip() for line in lines}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """One archive for the read-only tests: 12 corpus texts + a traditional-script
+    docx from the seed + minutes docx + ledger xlsx + a photo."""
+    root = tmp_path_factory.mktemp("search") / "ws"
+    root.mkdir()
+    ws = open_workspace(root)
+    archive = Archive(ws)
+    numbers = {}
+    for n, path in enumerate(corpus_files(), 1):
+        meta = header(path)
+        unit = "长顺县" if "guizhou" in path.name or "changshun" in path.name else "国务院办公厅"
+        item = archive.add(path, title=meta["TITLE"], kind=meta["KIND"], unit=unit,
+                           date=f"20{10 + n}-06-01", tags=("政策",), index=False).item
+        numbers[path.name[:2]] = item.archive_no
+    files = tmp_path_factory.mktemp("search-files")
+    seed_text = sorted(SEED.glob("*.txt"))[0].read_text(encoding="utf-8")[:3000]
+    document = Document()
+    for line in seed_text.splitlines():
+        document.add_paragraph(line)
+    document.save(files / "繁體督戰方案.docx")
+    numbers["seed"] = archive.add(files / "繁體督戰方案.docx", title="脫貧攻堅掛牌督戰工作方案", kind="plan",
+                                  unit="某區", date="2020-03-01", index=False).item.archive_no
+    minutes = Document()
+    minutes.add_paragraph("三星村危房改造专题会议纪要")
+    minutes.add_paragraph("会议听取了危房改造进展汇报，要求对排查出的问题逐项整改，整改一件、销号一件。")
+    minutes.save(files / "纪要.docx")
+    numbers["minutes"] = archive.add(files / "纪要.docx", title="三星村危房改造专题会议纪要", kind="会议纪要",
+                                     unit="三星村", date="2020-03-20", tags=("危房改造", "专题会"), index=False).item.archive_no
+    book = openpyxl.Workbook()
+    book.active.append(["问题", "整改措施", "状态"])
+    book.active.append(["饮水管道漏水", "更换管道", "已销号"])
+    book.save(files / "台账.xlsx")
+    numbers["ledger"] = archive.add(files / "台账.xlsx", title="三星村问题台账", kind="台账", unit="三星村",
+                                    date="2020-04-01", index=False).item.archive_no
+    (files / "photo.png").write_bytes(PNG_1PX)
+    numbers["photo"] = archive.add(files / "photo.png", title="三星村饮水安全入户核查现场照片", unit="三星村",
+                                   date="2020-04-02", tags=("饮水安全",), index=False).item.archive_no
+    assert rebuild_index(ws) == len(numbers)
+    return ws, numbers
+
+
+def nos(hits):
+    return [hit.archive_no for hit in hits]
+
+
+def texts(ws):
+    archive = Archive(ws)
+    from fupin_docs.archive.extract import extract_text
+    return {item.archive_no: normalize(item.title + "\n" + extract_text(archive.file_path(item), item.file_name))
+            for item in archive.items()}
+
+
+def test_normalisation_is_opencc_t2s_both_ways():
+    assert to_simplified("脫貧攻堅") == "脱贫攻坚"
+    assert to_simplified("脱贫攻坚") == "脱贫攻坚"
+    assert to_simplified("頭髮") == "头发"  # phrase-level conversion still goes through OpenCC
+
+
+def test_traditional_query_finds_simplified_documents_and_back(built):
+    ws, numbers = built
+    assert nos(search(ws, "消費扶貧"))[0] == numbers["01"]
+    simplified = nos(search(ws, "挂牌督战", limit=50))
+    traditional = nos(search(ws, "掛牌督戰", limit=50))
+    assert numbers["seed"] in simplified and simplified == traditional
+    assert set(nos(search(ws, "脫貧攻堅", limit=50))) == set(nos(search(ws, "脱贫攻坚", limit=50)))
+
+
+@pytest.mark.parametrize("word", ["整改", "销号", "危房"])
+def test_two_character_words_are_found_exactly(built, word):
+    ws, numbers = built
+    hits = search(ws, word, limit=100)
+    corpus = texts(ws)
+    expected = {no for no, text in corpus.items() if word in text}
+    assert expected and set(nos(hits)) == expected
+    for hit in hits:  # the word is marked in the snippet, in whichever script the document uses
+        assert word in [to_simplified(marked) for marked in re.findall("【(.*?)】", hit.snippet)], hit.snippet
+
+
+def test_two_character_words_inside_longer_words(built):
+    ws, numbers = built
+    assert numbers["ledger"] in nos(search(ws, "销号"))  # cell text "已销号"
+    assert numbers["minutes"] in nos(search(ws, "销号"))  # "销号一件"
+
+
+def test_quoted_phrase_is_exact_unquoted_is_all_words(built):
+    ws, numbers = built
+    corpus = texts(ws)
+    quoted = nos(search(ws, '"易地扶贫搬迁"', limit=100))
+    assert quoted and all("易地扶贫搬迁" in corpus[no] for no in quoted)
+    assert set(quoted) == {no for no, text in corpus.items() if "易地扶贫搬迁" in text}
+    # words that occur, but never side by side
+    loose = nos(search(ws, "搬迁医疗", limit=100))
+    assert loose and all("搬迁" in corpus[no] and "医疗" in corpus[no] for no in loose)
+    assert search(ws, '"搬迁医疗"') == []
+
+
+def test_or_and_exclusion(built):
+    ws, numbers = built
+    corpus = texts(ws)
+    a, b = set(nos(search(ws, "销号", limit=100))), set(nos(search(ws, "危房", limit=100)))
+    assert set(nos(search(ws, "销号 OR 危房", limit=100))) == a | b
+    assert set(nos(search(ws, "销号 或 危房", limit=100))) == a | b
+    both = set(nos(search(ws, "销号 危房", limit=100)))
+    assert both == a & b
+    plain = set(nos(search(ws, "脱贫", limit=100)))
+    excluded = set(nos(search(ws, "脱贫 -医疗", limit=100)))
+    assert excluded and excluded < plain
+    assert excluded == {no for no in plain if "医疗" not in corpus[no]}
+    assert set(nos(search(ws, "脱贫 NOT 医疗", limit=100))) == excluded
+
+
+def test_filters(built):
+    ws, numbers = built
+    assert nos(search(ws, "危房", kind="会议纪要")) == [numbers["minutes"]]
+    assert nos(search(ws, "危房", kind="minutes")) == [numbers["minutes"]]
+    assert set(nos(search(ws, "三星村", unit="三星村"))) == {numbers["minutes"], numbers["ledger"], numbers["photo"]}
+    dated = search(ws, "脱贫", date_from="2015-01-01", date_to="2017-12-31", limit=100)
+    assert dated and all("2015-01-01" <= hit.date <= "2017-12-31" for hit in dated)
+    assert nos(search(ws, "危房", tags=["专题会"])) == [numbers["minutes"]]
+    # filters alone list what matches, newest first
+    listed = search(ws, "", unit="三星村")
+    assert nos(listed) == [numbers["photo"], numbers["ledger"], numbers["minutes"]]
+
+
+def test_images_are_found_by_their_metadata(built):
+    ws, numbers = built
+    assert numbers["photo"] in nos(search(ws, "飲水安全 入戶核查"))
+
+
+def test_ranking_on_the_corpus(built):
+    ws, numbers = built
+    assert nos(search(ws, "消费扶贫"))[0] == numbers["01"]
+    assert nos(search(ws, "易地扶贫搬迁"))[0] == numbers["11"]
+    assert nos(search(ws, "医疗救助"))[0] == numbers["12"]
+    assert nos(search(ws, "危房改造 三星村"))[0] == numbers["minutes"]
+    hits = search(ws, "消费扶贫")
+    assert hits[0].score > hits[1].score
+    assert "【消费扶贫】" in hits[0].snippet
+
+
+def test_no_hits_is_said_plainly(built):
+    ws, _ = built
+    assert search(ws, "量子计算机") == []
+    result = CliRunner().invoke(cli, ["--workspace", str(ws.root), "search", "量子计算机"])
+    assert result.exit_code == 0 and "没有找到与“量子计算机”相关的文件" in result.output
+
+
+def test_cli_search_text_and_json(built):
+    ws, numbers = built
+    runner = CliRunner()
+    base = ["--workspace", str(ws.root), "search"]
+    result = runner.invoke(cli, base + ["脫貧", "-医疗", "--limit", "3", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert set(data) == {"query", "total", "notes", "hits"} and data["total"] == len(data["hits"]) <= 3
+    assert set(data["hits"][0]) == {"archive_no", "title", "kind", "unit", "date", "score", "snippet"}
+    text = runner.invoke(cli, base + ["危房", "--kind", "会议纪要", "--from", "2020-01-01", "--to", "2020-12-31"])
+    assert numbers["minutes"] in text.output and "【危房】" in text.output
+    bad = runner.invoke(cli, base + ["危房", "--from", "2020-02-30"])
+    assert bad.exit_code == 1 and "YYYY-MM-DD" in bad.output
+    assert runner.invoke(cli, base + ["危房", "--bogus"]).exit_code == 2
+    assert runner.invoke(cli, base).exit_code == 1
+
+
+def test_query_parser():
+    parsed = parse_query('“问题清零” 整改 OR 销號 -醫療')
+    assert [[(t.text, t.phrase) for t in g] for g in parsed.groups] == [[("问题清零", True)], [("整改", False), ("销号", False)]]
+    assert [t.text for t in parsed.excluded] == ["医疗"]
+
+
+@pytest.fixture
+def copy(built, tmp_path):
+    ws, numbers = built
+    root = tmp_path / "ws"
+    shutil.copytree(ws.root, root)
+    return open_workspace(root), numbers
+
+
+def test_deleted_index_is_rebuilt(copy):
+    ws, numbers = copy
+    shutil.rmtree(ws.indexes_dir)
+    notes = []
+    assert nos(search(ws, "消费扶贫", notes=notes))[0] == numbers["01"]
+    assert notes and "重建" in notes[0]
+    assert index_status(ws).ok
+
+
+@pytest.mark.parametrize("damage", ["junk", "truncate", "version"])
+def test_damaged_index_is_rebuilt(copy, damage):
+    ws, numbers = copy
+    index_dir = ws.indexes_dir / "whoosh"
+    if damage == "junk":
+        for path in index_dir.iterdir():
+            path.write_bytes(b"\x00garbage" * 10)
+    elif damage == "truncate":
+        biggest = max((p for p in index_dir.iterdir() if p.suffix == ".seg"), key=lambda p: p.stat().st_size)
+        biggest.write_bytes(biggest.read_bytes()[:200])
+    else:
+        (index_dir / "fupin-index.json").write_text('{"schema_version": 0}', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["--workspace", str(ws.root), "search", "消费扶贫", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["hits"][0]["archive_no"] == numbers["01"]
+    assert data["notes"]
+    assert index_status(ws).ok
+
+
+def test_add_updates_the_index_and_withdraw_removes(copy, tmp_path):
+    ws, numbers = copy
+    archive = Archive(ws)
+    path = tmp_path / "通知.txt"
+    path.write_text("关于开展饮水安全“回头看”专项督查的通知", encoding="utf-8")
+    result = archive.add(path, kind="督查通知", date="2020-05-05")
+    assert result.index_error is None
+    assert index_status(ws).ok  # incremental, no rebuild needed
+    assert nos(search(ws, '"回头看专项督查"')) == [result.item.archive_no]
+    archive.withdraw(result.item.archive_no, "误归档")
+    assert search(ws, '"回头看专项督查"') == []
+    assert index_status(ws).ok
+
+
+def test_index_out_of_step_is_caught_up_by_search(copy, tmp_path):
+    ws, numbers = copy
+    archive = Archive(ws)
+    path = tmp_path / "补充.txt"
+    path.write_text("易地扶贫搬迁后续扶持情况补充说明", encoding="utf-8")
+    item = archive.add(path, index=False).item  # as if the index update had failed
+    assert not index_status(ws).ok
+    notes = []
+    assert item.archive_no in nos(search(ws, "后续扶持", notes=notes))
+    assert notes and index_status(ws).ok
