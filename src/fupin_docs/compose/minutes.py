@@ -16,15 +16,16 @@ def _deadline_text(deadline) -> str:
 
 def compose_minutes(doc: Minutes, config: Config) -> ComposedDocument:
     session = f"第{doc.session}次" if doc.session else ""
-    title = doc.title or f"{doc.meeting_name}{session}会议纪要".replace("会议会议", "会议")
+    name = doc.meeting_name
+    title = doc.title or (f"{name}纪要" if name.endswith("会议") else f"{name}会议纪要")
     blocks: list = [Title(split_title(title))]
 
     intro = doc.intro
     if not intro:
         topics = "、".join(t.rstrip("。") for t in doc.topics)
         studied = f"，专题研究{topics}等事项" if topics else ""
-        intro = [f"{cn_date(doc.meeting_date)}，{doc.host}在{doc.place}主持召开{doc.meeting_name}"
-                 f"{session}{studied}。现将会议议定事项纪要如下："]
+        intro = [f"{cn_date(doc.meeting_date)}，{doc.host}在{doc.place}主持召开{session}{name}"
+                 f"{studied}。现将会议议定事项纪要如下："]
     blocks += common.paragraphs(intro)
     blocks += common.paragraphs(doc.summary)
     for n, decision in enumerate(doc.decisions, 1):

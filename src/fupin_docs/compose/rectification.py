@@ -12,12 +12,12 @@ from .numbering import split_title
 from .tree import Addressees, Column, ComposedDocument, Paragraph, Run, Table, Title
 
 PROBLEM_COLUMNS = (
-    Column("序号", 0.6, "center"),
-    Column("问题描述", 3.0),
-    Column("整改措施", 3.0),
-    Column("责任单位", 1.4),
-    Column("责任人", 0.9, "center"),
-    Column("完成时限", 1.5, "center"),
+    Column("序号", 0.5, "center"),
+    Column("问题描述", 3.2),
+    Column("整改措施", 3.2),
+    Column("责任单位", 1.3),
+    Column("责任人", 1.0, "center"),
+    Column("完成时限", 1.3, "center"),
     Column("整改状态", 1.0, "center"),
 )
 

@@ -111,6 +111,3 @@ PAGE_NUMBER_FOOTER_DISTANCE_MM = MARGIN_BOTTOM_MM - PAGE_NUMBER_BELOW_TEXT_MM - 
 # --- PDF specifics (render/pdf) ----------------------------------------------
 TABLE_RULE_PT = 0.5  # ? table rules: thin black lines
 TABLE_CELL_PADDING_V_PT = 2.0  # ? top/bottom padding inside table cells
-# ? left/right padding in PDF table cells; wider than TABLE_CELL_MARGIN_MM so
-# that pdftotext and PDF viewers keep neighbouring cells apart when copying.
-TABLE_CELL_PADDING_H_PT = 6.0

@@ -95,7 +95,7 @@ def css_values(faces: dict[str, RoleFaces]) -> dict:
         "sealed_gap": _num(L.BLANK_LINES_BEFORE_SEALED_SIGNATURE * PITCH),
         "table_size": _num(L.TABLE_FONT_SIZE_PT), "table_line": _num(L.TABLE_LINE_PITCH_PT),
         "table_rule": _num(L.TABLE_RULE_PT), "table_pad_v": _num(L.TABLE_CELL_PADDING_V_PT),
-        "table_pad_h": _num(L.TABLE_CELL_PADDING_H_PT),
+        "table_pad_h": _num(L.mm_to_pt(L.TABLE_CELL_MARGIN_MM)),
         "colo_size": _num(L.COLOPHON_SIZE_PT),
         "colo_outer": _num(L.COLOPHON_OUTER_RULE_MM), "colo_inner": _num(L.COLOPHON_INNER_RULE_MM),
         "colo_indent": _num(L.COLOPHON_SIDE_INDENT_CHARS * L.COLOPHON_SIZE_PT),
@@ -153,7 +153,7 @@ def table_widths(table: Table) -> list[float]:
     a header “责任\n人” also scrambles copy-paste and search in PDF viewers."""
     n = len(table.columns)
     size = L.TABLE_FONT_SIZE_PT
-    pad = 2 * L.TABLE_CELL_PADDING_H_PT + 2 * L.TABLE_RULE_PT + 1.0
+    pad = 2 * L.mm_to_pt(L.TABLE_CELL_MARGIN_MM) + 2 * L.TABLE_RULE_PT + 1.0
     mins = []
     for i, column in enumerate(table.columns):
         need = width_in_chars(column.header)
