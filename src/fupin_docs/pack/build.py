@@ -176,6 +176,9 @@ def build_pack(workspace, selection: Selection, target, *, purpose: str = "", ti
                 entry.files = []
             else:
                 order.extend(staged)
+            if getattr(item, "withdrawn", False):
+                warnings.append(f"第 {seq} 件 {item.archive_no} 已撤回（作废），目录中已注明；"
+                                "如不应提供，请去掉该档号后重新打包")
             if (getattr(item, "secrecy", None) or "") in SECRET_LEVELS:
                 warnings.append(f"第 {seq} 件 {item.archive_no} 标有密级“{item.secrecy}”，"
                                 "对外提供前请按保密规定审批")
