@@ -451,3 +451,29 @@ def test_pack_by_query_with_filters(town, tmp_path):
     res = CliRunner().invoke(cli, ["--workspace", str(ws.root), "pack", "扶贫小额信贷", "-o",
                                    str(tmp_path / "none.zip")])
     assert res.exit_code == 1 and "没有找到" in res.output and not (tmp_path / "none.zip").exists()
+
+
+def test_merge_handles_rotated_and_unreadable_pdfs(tmp_path, pdfs):
+    from pypdf import PdfReader, PdfWriter
+
+    from fupin_docs.pack.merge import MergePart, merge_pdfs
+
+    plain = tmp_path / "a.pdf"
+    plain.write_bytes(pdfs["report"])
+    writer = PdfWriter(clone_from=PdfReader(str(plain)))
+    writer.pages[0].rotate(90)
+    rotated = tmp_path / "r.pdf"
+    writer.write(str(rotated))
+    broken = tmp_path / "b.pdf"
+    broken.write_bytes(b"%PDF-1.7\nnot really a pdf")
+    out = tmp_path / "m.pdf"
+    ranges = merge_pdfs([MergePart("Z001-WS·2020-Y-ZFB-0001", "甲", rotated),
+                         MergePart("Z001-WS·2020-Y-ZFB-0002", "乙", broken),
+                         MergePart("Z001-WS·2020-Y-ZFB-0003", "丙", plain)], out)
+    assert [(r.first, r.last) if r else None for r in ranges] == [(1, 1), None, (2, 2)]
+    merged = PdfReader(str(out))
+    assert len(merged.pages) == 2
+    # the rotation now lives in the content, so the stamp reads upright on the shown page
+    assert not merged.pages[0].get("/Rotate")
+    first = "".join(pdftext(out, "-f", "1", "-l", "1").split())
+    assert "Z001-WS·2020-Y-ZFB-0001" in first and "第001页" in first
