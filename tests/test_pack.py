@@ -6,9 +6,7 @@ library, pdftotext, and `fupin pack verify` through the CLI.
 
 from __future__ import annotations
 
-import io
 import json
-import shutil
 import subprocess
 import zipfile
 from pathlib import Path
@@ -477,3 +475,16 @@ def test_merge_handles_rotated_and_unreadable_pdfs(tmp_path, pdfs):
     assert not merged.pages[0].get("/Rotate")
     first = "".join(pdftext(out, "-f", "1", "-l", "1").split())
     assert "Z001-WS·2020-Y-ZFB-0001" in first and "第001页" in first
+
+
+def test_verify_catches_a_flipped_byte_in_the_zip_itself(built, tmp_path):
+    """Damage to the stored (compressed) bytes, as a bad USB stick would do it."""
+    ws, archive, nos, target = built
+    with zipfile.ZipFile(target) as zf:
+        info = [i for i in zf.infolist() if nos["notice"] in i.filename][0]
+    raw = bytearray(target.read_bytes())
+    raw[info.header_offset + 30 + len(info.filename.encode()) + 200] ^= 0x01  # inside its data
+    bad = tmp_path / "raw.zip"
+    bad.write_bytes(bytes(raw))
+    res = verify_cli(ws, bad)
+    assert res.exit_code == 3 and info.filename.split("/", 1)[1] in res.output

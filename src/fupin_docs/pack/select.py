@@ -9,7 +9,7 @@ is rebuilt).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ..cli.common import UserError
 

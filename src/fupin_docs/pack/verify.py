@@ -15,6 +15,7 @@ import json
 import posixpath
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -145,7 +146,11 @@ def verify_pack(path, workspace=None, archive=None) -> VerifyReport:
         report.problems.append(VerifyProblem(STRUCTURE, "", f"不是完好的 zip 文件（{err}），可能下载不完整或已损坏"))
         return report
     with zf:
-        _verify_zip(zf, report)
+        try:
+            _verify_zip(zf, report)
+        except (zipfile.BadZipFile, OSError, EOFError, zlib.error, KeyError, UnicodeError) as err:
+            report.problems.append(VerifyProblem(STRUCTURE, "", f"材料包无法完整读出（{err}）"))
+            return report
         if archive is None and workspace is not None and report.info:
             archive = _open_archive(workspace)
         if archive is not None:
@@ -190,7 +195,11 @@ def _verify_zip(zf: zipfile.ZipFile, report: VerifyReport) -> None:
     for name in outside:
         report.problems.append(VerifyProblem(EXTRA, name, "在材料包目录之外，清单中没有"))
 
-    bagit_txt = _parse_tags(zf.read(members["bagit.txt"]).decode("utf-8", "replace").lstrip("\ufeff"))
+    try:
+        bagit_txt = _parse_tags(zf.read(members["bagit.txt"]).decode("utf-8", "replace").lstrip("\ufeff"))
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as err:
+        report.problems.append(VerifyProblem(STRUCTURE, "bagit.txt", f"无法读出（{err}）"))
+        return
     report.bagit_version = bagit_txt.get("BagIt-Version", "")
     if report.bagit_version != BAGIT_VERSION:
         report.problems.append(VerifyProblem(STRUCTURE, "bagit.txt",
@@ -225,7 +234,7 @@ def _verify_zip(zf: zipfile.ZipFile, report: VerifyReport) -> None:
                 continue
             try:
                 found, _size = _hash_member(zf, member, algorithm)
-            except (zipfile.BadZipFile, OSError, EOFError, zlib_error()) as err:
+            except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as err:
                 report.problems.append(VerifyProblem(CHECKSUM, rel, f"无法读出（{err}）"))
                 continue
             if algorithm == "sha256":
@@ -254,7 +263,11 @@ def _verify_zip(zf: zipfile.ZipFile, report: VerifyReport) -> None:
             if rel not in members:
                 report.problems.append(VerifyProblem(MISSING, rel, "标签清单中有，包中缺少此文件"))
                 continue
-            found, _ = _hash_member(zf, members[rel], algorithm)
+            try:
+                found, _ = _hash_member(zf, members[rel], algorithm)
+            except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as err:
+                report.problems.append(VerifyProblem(TAG, rel, f"无法读出（{err}）"))
+                continue
             if found != digest:
                 report.problems.append(VerifyProblem(TAG, rel, "与标签清单（tagmanifest）记录的校验值不符"))
     if not tagmanifests:
@@ -287,12 +300,6 @@ def _verify_zip(zf: zipfile.ZipFile, report: VerifyReport) -> None:
         report.items = len(report.pack.get("items", []))
     else:
         report.pack = None
-
-
-def zlib_error():
-    import zlib
-
-    return zlib.error
 
 
 def _verify_against_archive(zf: zipfile.ZipFile, report: VerifyReport, archive) -> None:
