@@ -55,33 +55,45 @@ def load_all(paths) -> list:
 
 def render_files(paths, workspace: Workspace, *, formats=("docx",), out_dir: str | Path | None = None,
                  template: str | None = None, archive: bool = False, pdfa: bool = False,
-                 progress=None) -> list[RenderOutcome]:
+                 jobs: int = 2, progress: bool = False) -> list[RenderOutcome]:
+    """Render every input to every format; archive them when asked.
+
+    The batch lands together: each output is written to a temporary file and
+    all are renamed into place only after every document rendered, so a
+    failure leaves the previous outputs as they were. PDFs of a batch are
+    rendered on JOBS processes (both cores by default).
+    """
     out_dir = Path(out_dir) if out_dir else workspace.root / "output"
-    models = load_all(paths)
-    outcomes = []
-    for source, model in models:
-        document = compose(model, workspace.config, workspace)
-        outcome = RenderOutcome(source=source, document=document)
-        targets = {fmt: out_dir / f"{source.stem}.{fmt}" for fmt in formats}
-        with contextlib.ExitStack() as stack:
-            temps = {fmt: stack.enter_context(atomic_path(target)) for fmt, target in targets.items()}
-            if "docx" in temps:
-                from .render.docx import render_docx
+    outcomes = [
+        RenderOutcome(source=source, document=compose(model, workspace.config, workspace))
+        for source, model in load_all(paths)
+    ]
+    for outcome in outcomes:
+        outcome.outputs = {fmt: out_dir / f"{outcome.source.stem}.{fmt}" for fmt in formats}
+    with contextlib.ExitStack() as stack:
+        temps = [{fmt: stack.enter_context(atomic_path(target)) for fmt, target in o.outputs.items()}
+                 for o in outcomes]
+        if "docx" in formats:
+            from .render.docx import render_docx
 
-                render_docx(document, temps["docx"], config=workspace.config, template=template,
+            for outcome, temp in zip(outcomes, temps):
+                render_docx(outcome.document, temp["docx"], config=workspace.config, template=template,
                             templates_dir=workspace.templates_dir)
-            if "pdf" in temps:
-                from .render.pdf import render_pdf
+        if "pdf" in formats:
+            from .render import pdf as pdf_stage
 
-                result = render_pdf(document, temps["pdf"], config=workspace.config, pdfa=pdfa)
+            pairs = [(o.document, temp["pdf"]) for o, temp in zip(outcomes, temps)]
+            if len(pairs) == 1:
+                results = [pdf_stage.render_pdf(*pairs[0], config=workspace.config, pdfa=pdfa)]
+            else:
+                results = pdf_stage.render_pdfs(pairs, config=workspace.config, jobs=jobs,
+                                                progress=progress, pdfa=pdfa)
+            for outcome, result in zip(outcomes, results):
                 outcome.fallback_chars = dict(result.fallback_chars or {})
-        # Leaving the stack renamed every temp file into place together.
-        outcome.outputs = targets
-        if archive:
+    # Leaving the stack renamed every temporary file into place.
+    if archive:
+        for outcome in outcomes:
             _archive(outcome, workspace)
-        outcomes.append(outcome)
-        if progress:
-            progress(outcome)
     return outcomes
 
 

@@ -29,7 +29,7 @@ def command(ctx, files, formats, out_dir, template, archive, pdfa, as_json):
     """
     workspace = workspace_from(ctx)
     outcomes = render_files(files, workspace, formats=parse_formats(formats), out_dir=out_dir,
-                            template=template, archive=archive, pdfa=pdfa)
+                            template=template, archive=archive, pdfa=pdfa, progress=not as_json)
     if as_json:
         print_json([{
             "input": str(o.source), "title": o.document.title, "kind": o.document.kind,
