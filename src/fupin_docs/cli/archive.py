@@ -132,7 +132,7 @@ def list_(ctx, include_withdrawn, as_json):
         click.echo(f"共 {len(items)} 件")
     try:
         from ..search import index_status
-        status = index_status(archive.workspace, archive.items())
+        status = index_status(archive.workspace, archive.items(), quick=True)
         if not status.ok:
             click.echo(f"注意：{status.message}。请运行 fupin index rebuild", err=True)
     except Exception:

@@ -19,15 +19,23 @@ from filelock import FileLock, Timeout
 
 from .backend import Filters, Hit, IndexDoc, IndexStatus, SearchBackend, SearchError
 from .query import ParsedQuery, parse_query
-from .whoosh_backend import SCHEMA_VERSION, WhooshBackend
+from .whoosh_backend import SCHEMA_VERSION, WhooshBackend, set_digest
 
 __all__ = ["search", "rebuild_index", "index_item", "remove_item", "index_status", "get_backend",
            "Hit", "IndexDoc", "Filters", "IndexStatus", "SearchBackend", "SearchError", "parse_query",
            "SCHEMA_VERSION"]
 
 
+_BACKENDS: dict = {}
+
+
 def get_backend(workspace) -> SearchBackend:
-    return WhooshBackend(Path(workspace.indexes_dir))
+    """One backend object per index folder and process, so its open searcher is reused."""
+    directory = Path(workspace.indexes_dir).resolve()
+    backend = _BACKENDS.get(directory)
+    if backend is None:
+        backend = _BACKENDS[directory] = WhooshBackend(directory)
+    return backend
 
 
 @contextlib.contextmanager
@@ -94,11 +102,21 @@ def remove_item(workspace, archive_no: str) -> None:
             backend.remove([archive_no])
 
 
-def index_status(workspace, items=None) -> IndexStatus:
-    """Is the index usable and in step with the archive's current (not withdrawn) items?"""
+def _quick_in_step(backend, items) -> bool:
+    meta = backend.meta() if isinstance(backend, WhooshBackend) else None
+    if meta is None:
+        return False
+    return meta.get("digest") == set_digest((item.archive_no, item.sha256) for item in items)
+
+
+def index_status(workspace, items=None, quick: bool = False) -> IndexStatus:
+    """Is the index usable and in step with the archive's current (not withdrawn) items?
+    QUICK trusts the index's own record of what it holds when that matches."""
     backend = get_backend(workspace)
     if items is None:
         items = _archive(workspace).items()
+    if quick and _quick_in_step(backend, items):
+        return IndexStatus(True, "")
     problem = backend.check()
     if problem is not None:
         if not items and problem == "检索索引不存在":
@@ -125,10 +143,15 @@ def ensure_index(workspace, notes: list | None = None) -> None:
     """Make the index usable and in step, rebuilding or syncing as needed."""
     archive = _archive(workspace)
     items = archive.items()
-    status = index_status(workspace, items)
-    if status.ok and status.exists:
-        return
     backend = get_backend(workspace)
+    if _quick_in_step(backend, items):
+        return
+    status = index_status(workspace, items)
+    pairs = [(item.archive_no, item.sha256) for item in items]
+    if status.ok and status.exists:
+        with _index_lock(workspace):
+            backend.reset_digest(pairs)  # the record was stale, the index is fine
+        return
     if not status.exists:
         with _index_lock(workspace):
             backend.rebuild(_docs_from_archive(archive, items), procs=None if len(items) >= 200 else 1)
@@ -141,6 +164,7 @@ def ensure_index(workspace, notes: list | None = None) -> None:
             backend.remove(status.extra)
         if status.missing:
             backend.add(list(_docs_from_archive(archive, [by_no[no] for no in status.missing])))
+        backend.reset_digest(pairs)
     if notes is not None:
         notes.append(f"{status.message}，已自动补齐")
 

@@ -75,3 +75,54 @@ def parse_query(text: str) -> ParsedQuery:
         else:
             query.groups.append([term])
     return query
+
+
+# ---- what a term requires of a document's (normalised) text ------------------
+# Every backend answers with documents whose text satisfies these requirements;
+# the Whoosh backend uses bigram postings to find candidates and, where bigrams
+# alone cannot prove it (strings of three or more characters), checks the text.
+
+def _is_cjk(piece: str) -> bool:
+    return piece[0] >= "\u3400"
+
+
+def term_needs(term: Term) -> list[str]:
+    """Substrings that must all occur for TERM to match. A quoted phrase, and a bare
+    run that jieba cannot split into words of two or more characters covering all
+    of it, must occur as typed; any other bare run needs each of its words."""
+    from .normalize import PIECE_RE, words
+    needs: list[str] = []
+    for piece in PIECE_RE.findall(term.text):
+        if term.phrase or not _is_cjk(piece) or len(piece) <= 2:
+            needs.append(piece)
+            continue
+        found = words(piece)
+        if found and sum(len(w) for w in found) == len(piece):
+            needs.extend(found)
+        else:
+            needs.append(piece)
+    return needs
+
+
+def term_words(term: Term) -> list[str]:
+    """jieba words of TERM, for ranking."""
+    from .normalize import PIECE_RE, words
+    out = []
+    for piece in PIECE_RE.findall(term.text):
+        out.extend(words(piece) if _is_cjk(piece) else [piece])
+    return out
+
+
+def needs_text_check(need: str) -> bool:
+    """True when bigram postings cannot prove NEED occurs (3+ Chinese characters, or
+    one character, found by prefix)."""
+    return _is_cjk(need) and len(need) != 2
+
+
+def matches(parsed: ParsedQuery, text: str) -> bool:
+    """Does normalised TEXT satisfy PARSED? The reference semantics of a query."""
+    def term_ok(term: Term) -> bool:
+        return all(need in text for need in term_needs(term))
+    if not all(any(term_ok(t) for t in group) for group in parsed.groups):
+        return False
+    return not any(term_ok(t) for t in parsed.excluded)

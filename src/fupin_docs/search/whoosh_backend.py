@@ -1,9 +1,21 @@
 """Whoosh, the embedded default backend.
 
-Each document is indexed twice: as jieba words (field body/title, ranking by
-BM25F over real words) and as character bigrams (body_bi/title_bi, with
-positions: exact phrases and two-character words like 整改 that jieba may have
-glued into a longer word). Both views are of the traditional→simplified text.
+Each document is indexed twice: as jieba words (field body, plus title for a
+boost; ranking by BM25F over real words) and as character bigrams (body_bi:
+matching). Both views are of the traditional→simplified text; the title and
+searchable metadata are part of the body.
+
+Matching follows query.matches(): a two-character word (整改, 销号, even when
+jieba glued it into a longer word) is one bigram posting, exact; a longer
+string is looked up as the AND of its bigrams and, since that cannot prove the
+bigrams are adjacent, the best candidates are checked against the stored text
+until enough are proven. The bigram field therefore needs no positions, which
+makes it cheaper to build and lets Whoosh skip posting blocks when ranking.
+
+The meta file beside the index records the schema version and a digest of what
+is indexed (XOR of sha256(archive_no|sha256) over documents), kept up to date by
+every write, so a search can tell in microseconds whether the index is in step
+with the archive instead of reading every stored document.
 
 A full rebuild uses Whoosh's multiprocessing writer: segmentation and posting
 encoding run in one worker per core and each worker's segment is added as-is
@@ -12,9 +24,11 @@ encoding run in one worker per core and each worker's segment is added as-is
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
+import threading
 from multiprocessing import cpu_count
 from pathlib import Path
 
@@ -24,11 +38,11 @@ from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 
 from .analysis import BigramTokenizer, WordTokenizer
 from .backend import Filters, Hit, IndexDoc
-from .normalize import PIECE_RE, bigrams, words
-from .query import ParsedQuery, Term
+from .normalize import bigrams, normalize
+from .query import ParsedQuery, Term, matches, needs_text_check, term_needs, term_words
 from .snippet import make_snippet
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 3
 INDEX_NAME = "fupin"
 META_NAME = "fupin-index.json"
 MERGE_AT_SEGMENTS = 12
@@ -39,11 +53,11 @@ def make_schema() -> Schema:
     return Schema(
         archive_no=ID(stored=True, unique=True),
         sha256=ID(stored=True),
-        title=TEXT(analyzer=WordTokenizer(), stored=True, phrase=False, field_boost=3.0),
-        title_bi=TEXT(analyzer=BigramTokenizer(), phrase=True, field_boost=3.0),
+        title=TEXT(analyzer=WordTokenizer(), stored=True, phrase=False, field_boost=2.0),
         body=TEXT(analyzer=WordTokenizer(), phrase=False),
-        body_bi=TEXT(analyzer=BigramTokenizer(), phrase=True),
+        body_bi=TEXT(analyzer=BigramTokenizer(), phrase=False),
         text=STORED(),
+        meta=STORED(),
         kind=ID(stored=True),
         unit=ID(stored=True),
         date=ID(stored=True),
@@ -51,16 +65,27 @@ def make_schema() -> Schema:
     )
 
 
+def doc_digest(archive_no: str, sha256: str) -> int:
+    return int.from_bytes(hashlib.sha256(f"{archive_no}|{sha256}".encode("utf-8")).digest()[:16], "big")
+
+
+def set_digest(pairs) -> str:
+    value = 0
+    for archive_no, sha256 in pairs:
+        value ^= doc_digest(archive_no, sha256)
+    return f"{value:032x}"
+
+
 def _fields(doc: IndexDoc) -> dict:
-    body = doc.text + ("\n" + doc.meta if doc.meta else "")
+    body = "\n".join(part for part in (doc.title, doc.text, doc.meta) if part)
     fields = {
         "archive_no": doc.archive_no,
         "sha256": doc.sha256,
         "title": doc.title or "",
-        "title_bi": doc.title or "",
         "body": body,
         "body_bi": body,
         "text": doc.text[:MAX_STORED_TEXT],
+        "meta": doc.meta or "",
         "kind": doc.kind or "",
         "unit": doc.unit or "",
         "date": doc.date or "",
@@ -70,53 +95,59 @@ def _fields(doc: IndexDoc) -> dict:
     return fields
 
 
-def _either(field_a: str, field_b: str, make) -> Q.Query:
-    return Q.Or([make(field_a), make(field_b)])
-
-
-def _exact(piece: str, boost: float = 1.0) -> Q.Query:
-    grams = bigrams(piece)
-    if len(grams) == 1:
-        q = _either("body_bi", "title_bi", lambda f: Q.Term(f, grams[0]))
-    else:
-        q = _either("body_bi", "title_bi", lambda f: Q.Phrase(f, grams))
-    q.boost = boost
-    return q
-
-
-def _piece_query(piece: str, phrase: bool) -> Q.Query:
-    if piece[0] < "\u3400":  # latin letters / digits
-        return Q.AndMaybe(_exact(piece), _either("body", "title", lambda f: Q.Term(f, piece)))
-    if len(piece) == 1:
-        return _either("body_bi", "title_bi", lambda f: Q.Prefix(f, piece))
-    found = words(piece)
-    if phrase or len(found) <= 1:
-        match = _exact(piece)
-    else:
-        # exactly as typed (ranked higher) or all of its words anywhere
-        match = Q.Or([_exact(piece, boost=2.0), Q.And([_exact(w) for w in found])])
-    ranking = [Q.Term(f, w) for w in found for f in ("body", "title")]
-    return Q.AndMaybe(match, Q.Or(ranking)) if ranking else match
+def _need_query(need: str) -> Q.Query:
+    """Candidates for NEED from bigram postings (no positions: cheap to index and
+    lets Whoosh skip blocks when ranking the top hits)."""
+    if need[0] < "\u3400" or len(need) == 2:
+        return Q.Term("body_bi", need)
+    if len(need) == 1:
+        return Q.Prefix("body_bi", need)
+    grams = sorted(set(bigrams(need)))
+    return Q.And([Q.Term("body_bi", g) for g in grams])
 
 
 def _term_query(term: Term) -> Q.Query | None:
-    parts = [_piece_query(piece, term.phrase) for piece in PIECE_RE.findall(term.text)]
-    if not parts:
+    needs = term_needs(term)
+    if not needs:
         return None
-    return parts[0] if len(parts) == 1 else Q.And(parts)
+    parts = [_need_query(n) for n in dict.fromkeys(needs)]
+    match = parts[0] if len(parts) == 1 else Q.And(parts)
+    # Two-character needs already score through their bigram posting; words add
+    # a title boost, and body weight for longer words.
+    exact = {n for n in needs if not needs_text_check(n)}
+    ranking = []
+    for w in dict.fromkeys(term_words(term)):
+        ranking.append(Q.Term("title", w))
+        if w not in exact:
+            ranking.append(Q.Term("body", w))
+    return Q.AndMaybe(match, Q.Or(ranking)) if ranking else match
 
 
-def build_query(parsed: ParsedQuery) -> Q.Query:
+def _index_exact(term: Term) -> bool:
+    return not any(needs_text_check(n) for n in term_needs(term))
+
+
+def build_query(parsed: ParsedQuery) -> tuple[Q.Query, bool]:
+    """The Whoosh query and whether its hits must still be checked against the text."""
+    check = any(not _index_exact(t) for t in parsed.positive_terms())
     groups = []
     for group in parsed.groups:
         alternatives = [q for q in (_term_query(t) for t in group) if q is not None]
         if alternatives:
             groups.append(alternatives[0] if len(alternatives) == 1 else Q.Or(alternatives))
     positive = Q.And(groups) if len(groups) > 1 else (groups[0] if groups else Q.Every())
-    negatives = [q for q in (_term_query(t) for t in parsed.excluded) if q is not None]
+    # Exclusions the postings prove exactly are applied by Whoosh; the others by the check.
+    negatives = []
+    for term in parsed.excluded:
+        if _index_exact(term):
+            q = _term_query(term)
+            if q is not None:
+                negatives.append(q)
+        else:
+            check = True
     if negatives:
-        return Q.AndNot(positive, Q.Or(negatives))
-    return positive
+        return Q.AndNot(positive, Q.Or(negatives)), check
+    return positive, check
 
 
 def build_filter(filters: Filters) -> Q.Query | None:
@@ -137,10 +168,8 @@ def build_filter(filters: Filters) -> Q.Query | None:
 def highlight_needles(parsed: ParsedQuery) -> list[str]:
     needles = []
     for term in parsed.positive_terms():
-        for piece in PIECE_RE.findall(term.text):
-            needles.append(piece)
-            if not term.phrase and len(piece) > 2 and piece[0] >= "\u3400":
-                needles.extend(words(piece))
+        needles.extend(term_needs(term))
+        needles.extend(w for w in term_words(term) if len(w) > 1)
     return needles
 
 
@@ -150,8 +179,26 @@ class WhooshBackend:
         self.path = self.directory / "whoosh"
         self.procs = procs if procs is not None else min(cpu_count() or 1, 4)
         self.limitmb = limitmb
+        self._searcher = None
+        self._searcher_key = None
+        self._lock = threading.Lock()
 
     # ---- state ---------------------------------------------------------------
+    def meta(self) -> dict | None:
+        """The meta record when the index exists with the current schema, else None."""
+        try:
+            meta = json.loads((self.path / META_NAME).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(meta, dict) or meta.get("schema_version") != SCHEMA_VERSION:
+            return None
+        return meta
+
+    def _write_meta(self, path: Path, count: int, digest: str) -> None:
+        from ..atomic import atomic_write_bytes
+        data = {"schema_version": SCHEMA_VERSION, "documents": count, "digest": digest}
+        atomic_write_bytes(path / META_NAME, json.dumps(data).encode("utf-8"))
+
     def check(self) -> str | None:
         if not self.path.exists():
             return "检索索引不存在"
@@ -172,6 +219,29 @@ class WhooshBackend:
     def _open(self):
         return whoosh_index.open_dir(str(self.path), indexname=INDEX_NAME)
 
+    def _get_searcher(self):
+        """A searcher kept open between queries (opening one costs tens of ms);
+        reopened when the index changed, including when a rebuild replaced it."""
+        key = (os.stat(self.path).st_ino, (self.path / META_NAME).stat().st_mtime_ns)
+        if self._searcher is not None and self._searcher_key == key:
+            fresh = self._searcher.refresh()
+            if fresh is not self._searcher:
+                self._searcher = fresh
+            return self._searcher
+        self.close()
+        self._searcher = self._open().searcher()
+        self._searcher_key = key
+        return self._searcher
+
+    def close(self) -> None:
+        if self._searcher is not None:
+            try:
+                self._searcher.close()
+            except Exception:
+                pass
+        self._searcher = None
+        self._searcher_key = None
+
     def documents(self) -> dict[str, str]:
         ix = self._open()
         with ix.searcher() as searcher:
@@ -180,11 +250,12 @@ class WhooshBackend:
     # ---- writing -------------------------------------------------------------
     def rebuild(self, docs, procs: int | None = None) -> int:
         procs = self.procs if procs is None else procs
+        self.close()
         self.directory.mkdir(parents=True, exist_ok=True)
         fresh = self.directory / f".rebuild-{os.getpid()}"
         shutil.rmtree(fresh, ignore_errors=True)
         fresh.mkdir()
-        count = 0
+        count, digest = 0, 0
         try:
             ix = whoosh_index.create_in(str(fresh), make_schema(), indexname=INDEX_NAME)
             if procs > 1:
@@ -196,13 +267,13 @@ class WhooshBackend:
             try:
                 for doc in docs:
                     writer.add_document(**_fields(doc))
+                    digest ^= doc_digest(doc.archive_no, doc.sha256)
                     count += 1
             except BaseException:
                 writer.cancel()
                 raise
             writer.commit()
-            (fresh / META_NAME).write_text(json.dumps({"schema_version": SCHEMA_VERSION, "documents": count}),
-                                           encoding="utf-8")
+            self._write_meta(fresh, count, f"{digest:032x}")
             old = self.directory / f".old-{os.getpid()}"
             if self.path.exists():
                 os.replace(self.path, old)
@@ -212,50 +283,78 @@ class WhooshBackend:
             shutil.rmtree(fresh, ignore_errors=True)
         return count
 
-    def add(self, docs: list[IndexDoc]) -> None:
+    def _write(self, add: list[IndexDoc], remove: list[str]) -> None:
+        meta = self.meta() or {}
         ix = self._open()
         writer = ix.writer(timeout=30.0, delay=0.1)
         try:
-            for doc in docs:
+            digest = int(meta.get("digest", "0"), 16)
+            count = int(meta.get("documents", 0))
+            with ix.searcher() as searcher:
+                for number in set(remove) | {doc.archive_no for doc in add}:
+                    docnum = searcher.document_number(archive_no=number)
+                    if docnum is not None:
+                        digest ^= doc_digest(number, searcher.stored_fields(docnum).get("sha256", ""))
+                        count -= 1
+            for number in remove:
+                writer.delete_by_term("archive_no", number)
+            for doc in add:
                 writer.update_document(**_fields(doc))
+                digest ^= doc_digest(doc.archive_no, doc.sha256)
+                count += 1
         except BaseException:
             writer.cancel()
             raise
-        self._commit(ix, writer)
-
-    @staticmethod
-    def _commit(ix, writer) -> None:
-        # Merging segments costs seconds in Whoosh; an add only merges once small
+        # Merging segments costs seconds in Whoosh; a small write only merges once
         # segments pile up (a rebuild always leaves a compact index).
         writer.commit(merge=len(ix._segments()) >= MERGE_AT_SEGMENTS)
+        self._write_meta(self.path, count, f"{digest:032x}")
+
+    def add(self, docs: list[IndexDoc]) -> None:
+        self._write(list(docs), [])
 
     def remove(self, archive_nos: list[str]) -> None:
-        ix = self._open()
-        writer = ix.writer(timeout=30.0, delay=0.1)
-        for number in archive_nos:
-            writer.delete_by_term("archive_no", number)
-        self._commit(ix, writer)
+        self._write([], list(archive_nos))
+
+    def reset_digest(self, pairs) -> None:
+        """Record PAIRS (archive_no, sha256) as what the index holds, after a full check."""
+        pairs = list(pairs)
+        self._write_meta(self.path, len(pairs), set_digest(pairs))
 
     # ---- reading -------------------------------------------------------------
     def query(self, parsed: ParsedQuery, filters: Filters, limit: int) -> list[Hit]:
-        q = build_query(parsed)
+        q, check = build_query(parsed)
         fq = build_filter(filters)
         needles = highlight_needles(parsed)
-        ix = self._open()
-        hits = []
-        with ix.searcher() as searcher:
+        with self._lock:
+            searcher = self._get_searcher()
             if isinstance(q, Q.Every) and fq is not None:
                 # filters only: list what matches, newest first
-                results = sorted(searcher.search(fq, limit=None),
-                                 key=lambda h: (h.get("date") or "", h.get("archive_no")), reverse=True)[:limit]
+                chosen = sorted(searcher.search(fq, limit=None),
+                                key=lambda h: (h.get("date") or "", h.get("archive_no")), reverse=True)[:limit]
+            elif not check:
+                chosen = list(searcher.search(q, filter=fq, limit=limit))
             else:
-                results = searcher.search(q, filter=fq, limit=limit)
-            for hit in results:
-                stored = hit.fields()
-                text = stored.get("text") or ""
-                snippet = make_snippet(text, needles) if text else make_snippet(stored.get("title", ""), needles)
-                hits.append(Hit(
-                    archive_no=stored["archive_no"], title=stored.get("title", ""), kind=stored.get("kind", ""),
-                    unit=stored.get("unit") or None, date=stored.get("date") or None,
-                    score=float(hit.score or 0.0), snippet=snippet))
-        return hits
+                # candidates from the postings, best first, kept when the text proves them
+                wanted = max(3 * limit, 30)
+                while True:
+                    results = list(searcher.search(q, filter=fq, limit=wanted))
+                    chosen = [hit for hit in results if matches(parsed, _hit_text(hit))][:limit]
+                    if len(chosen) >= limit or len(results) < wanted:
+                        break
+                    wanted *= 4
+            return [self._hit(hit, needles) for hit in chosen]
+
+    @staticmethod
+    def _hit(hit, needles) -> Hit:
+        stored = hit.fields()
+        text = stored.get("text") or ""
+        snippet = make_snippet(text, needles) if text else make_snippet(stored.get("title", ""), needles)
+        return Hit(archive_no=stored["archive_no"], title=stored.get("title", ""), kind=stored.get("kind", ""),
+                   unit=stored.get("unit") or None, date=stored.get("date") or None,
+                   score=float(hit.score or 0.0), snippet=snippet)
+
+
+def _hit_text(hit) -> str:
+    stored = hit.fields()
+    return normalize("\n".join(part for part in (stored.get("title"), stored.get("text"), stored.get("meta")) if part))

@@ -1,0 +1,177 @@
+"""Search index benchmark (issue 4): indexing throughput and query latency.
+
+    .venv/bin/python -m bench.search_index [--docs 10000] [--procs 2] [--rounds 5]
+
+Corpus: the seed text (../shared/seed/) converted to simplified script and cut
+into DOCS documents of 600–700 characters at pseudo-random offsets (fixed seed).
+
+Measured in one run, each in a fresh temporary directory:
+  baseline  Whoosh's default writer, one TEXT field with jieba's ChineseAnalyzer,
+            one process (the naive way)
+  fupin     fupin_docs.search.whoosh_backend.WhooshBackend.rebuild: t2s + jieba
+            word field + character-bigram field (2 indexed views of every text),
+            Whoosh's multiprocessing writer with PROCS workers
+Then query latency of the fupin index over a set of queries (two-character
+words, phrases, OR, exclusion, traditional script), each run ROUNDS times via
+the backend's query() (parse + search + highlighted snippets, top 20), and the
+same for the baseline index with Whoosh's QueryParser for reference.
+Peak memory: ru_maxrss of this process and of its (worker) children.
+Goals: fupin ≥ 3× baseline docs/s; query median ≤ 30 ms, p95 ≤ 100 ms; ≤ 500 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import random
+import resource
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SEED_DIR = Path(__file__).resolve().parents[2] / "shared" / "seed"
+QUERIES = [
+    "整改", "销号", "危房", "督查", "脱贫攻坚", "挂牌督战", "饮水安全", "两不愁三保障",
+    '"问题清零"', '"整改一件、销号一件"', "整改 OR 销号", "脱贫 -医疗", "产业扶贫 就业",
+    "脫貧攻堅", "掛牌督戰", "易地扶贫搬迁", "责任落实", "考核", "防止返贫", "兜底保障",
+]
+
+
+def build_corpus(count: int) -> list[str]:
+    from fupin_docs.search.normalize import to_simplified
+    seed = "".join(p.read_text(encoding="utf-8") for p in sorted(SEED_DIR.glob("*.txt")))
+    if not seed:
+        sys.exit(f"找不到种子文本：{SEED_DIR}")
+    text = to_simplified(seed)
+    doubled = text + text
+    rng = random.Random(4)
+    docs = []
+    for _ in range(count):
+        start = rng.randrange(len(text))
+        docs.append(doubled[start:start + rng.randint(600, 700)])
+    return docs
+
+
+def run_baseline(docs: list[str], directory: Path) -> float:
+    import jieba
+    from jieba.analyse import ChineseAnalyzer
+    from whoosh import index
+    from whoosh.fields import ID, TEXT, Schema
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    schema = Schema(id=ID(stored=True, unique=True), content=TEXT(analyzer=ChineseAnalyzer(), stored=True))
+    ix = index.create_in(str(directory), schema)
+    start = time.perf_counter()
+    writer = ix.writer()
+    for number, doc in enumerate(docs):
+        writer.add_document(id=str(number), content=doc)
+    writer.commit()
+    return time.perf_counter() - start
+
+
+def run_fupin(docs: list[str], directory: Path, procs: int):
+    from fupin_docs.search.backend import IndexDoc
+    from fupin_docs.search.whoosh_backend import WhooshBackend
+    kinds = ("plan", "notice", "minutes", "rectification", "签到册")
+    backend = WhooshBackend(directory, procs=procs)
+    items = (IndexDoc(archive_no=f"Z001-WS·2020-D30-ZFB-{n % 10000:04d}-{n}", sha256=f"{n:064x}",
+                      title=doc[:18], text=doc, kind=kinds[n % 5], unit=f"{n % 14}村",
+                      date=f"2020-{n % 12 + 1:02d}-{n % 28 + 1:02d}") for n, doc in enumerate(docs))
+    start = time.perf_counter()
+    count = backend.rebuild(items, procs=procs)
+    elapsed = time.perf_counter() - start
+    assert count == len(docs)
+    return backend, elapsed
+
+
+def time_queries(run, rounds: int) -> tuple[list[float], dict]:
+    times, counts = [], {}
+    for query in QUERIES:  # warm-up (first use of a term's postings, jieba's dictionary)
+        counts[query] = run(query)
+    for _ in range(rounds):
+        for query in QUERIES:
+            start = time.perf_counter()
+            run(query)
+            times.append((time.perf_counter() - start) * 1000)
+    return times, counts
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))]
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description="检索索引基准：建索引速度与查询延迟")
+    parser.add_argument("--docs", type=int, default=10_000, help="文档数（默认 10000）")
+    parser.add_argument("--procs", type=int, default=2, help="fupin 建索引的并行进程数（默认 2）")
+    parser.add_argument("--rounds", type=int, default=5, help="每个查询计时的轮数（默认 5）")
+    parser.add_argument("--skip-baseline", action="store_true", help="不跑基线（只测 fupin）")
+    args = parser.parse_args(argv)
+
+    from fupin_docs.search.normalize import init_jieba
+    from fupin_docs.search.backend import Filters
+    from fupin_docs.search.query import parse_query
+    init_jieba()
+    docs = build_corpus(args.docs)
+    chars = sum(len(d) for d in docs)
+    print(f"语料：{len(docs)} 篇，平均 {chars / len(docs):.0f} 字（种子文本转简体后切片）", flush=True)
+    work = Path(tempfile.mkdtemp(prefix="fupin-bench-"))
+    try:
+        base_s = None
+        if not args.skip_baseline:
+            (work / "baseline").mkdir()
+            base_s = run_baseline(docs, work / "baseline")
+            print(f"基线建索引：{base_s:.1f} 秒", flush=True)
+        backend, ours_s = run_fupin(docs, work / "fupin", args.procs)
+        print(f"fupin 建索引：{ours_s:.1f} 秒", flush=True)
+
+        filters = Filters()
+        ours_times, ours_counts = time_queries(
+            lambda q: len(backend.query(parse_query(q), filters, 20)), args.rounds)
+        base_times = None
+        if base_s is not None:
+            from whoosh import index
+            from whoosh.qparser import QueryParser
+            ix = index.open_dir(str(work / "baseline"))
+            searcher = ix.searcher()
+            qparser = QueryParser("content", ix.schema)
+
+            def base_query(q):
+                results = searcher.search(qparser.parse(q), limit=20)
+                for hit in results:
+                    hit.highlights("content")
+                return len(results)
+            base_times, _ = time_queries(base_query, args.rounds)
+            searcher.close()
+
+        self_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        child_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        ours_rate = len(docs) / ours_s
+        print()
+        print("| 指标 | 基线 (ChineseAnalyzer, 单进程) | fupin | 目标 |")
+        print("|---|---|---|---|")
+        if base_s is not None:
+            base_rate = len(docs) / base_s
+            print(f"| 建索引 文档/秒 | {base_rate:.0f} | {ours_rate:.0f}（{ours_rate / base_rate:.2f}×）| ≥ 3× 基线 |")
+            print(f"| 建索引 用时 | {base_s:.1f} s | {ours_s:.1f} s | |")
+        else:
+            print(f"| 建索引 文档/秒 | — | {ours_rate:.0f} | |")
+        bm = f"{statistics.median(base_times):.1f} ms" if base_times else "—"
+        bp = f"{percentile(base_times, 95):.1f} ms" if base_times else "—"
+        print(f"| 查询 中位数 | {bm} | {statistics.median(ours_times):.1f} ms | ≤ 30 ms |")
+        print(f"| 查询 p95 | {bp} | {percentile(ours_times, 95):.1f} ms | ≤ 100 ms |")
+        print(f"| 查询 最慢 | | {max(ours_times):.1f} ms | |")
+        print(f"| 峰值内存 | 本进程 {self_mb:.0f} MB | 子进程最大 {child_mb:.0f} MB | ≤ 500 MB |")
+        print()
+        print("每个查询的命中数（前 20 条以内）：" + "，".join(f"{q} {n}" for q, n in ours_counts.items()))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
