@@ -7,7 +7,11 @@ module level because Whoosh pickles the schema, analyzers included.
 
 from __future__ import annotations
 
+from collections import Counter
+
 from whoosh.analysis import Token, Tokenizer
+from whoosh.fields import TEXT
+from whoosh.system import pack_uint
 
 from .normalize import bigrams, normalize, words
 
@@ -43,3 +47,14 @@ class BigramTokenizer(_Base):
 
     def _tokens(self, text):
         return bigrams(text)
+
+
+class CountedText(TEXT):
+    """A TEXT field without positions whose index() counts tokens with a Counter
+    instead of Whoosh's token-object loop (same postings, less Python per token)."""
+
+    def index(self, value, **kwargs):
+        tokens = self.analyzer._tokens(normalize(value))
+        boost = self.format.field_boost
+        for word, freq in Counter(tokens).items():
+            yield word.encode("utf-8"), freq, freq * boost, pack_uint(freq)

@@ -36,13 +36,13 @@ from whoosh import index as whoosh_index
 from whoosh import query as Q
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 
-from .analysis import BigramTokenizer, WordTokenizer
+from .analysis import BigramTokenizer, CountedText, WordTokenizer
 from .backend import Filters, Hit, IndexDoc
 from .normalize import bigrams, normalize
 from .query import ParsedQuery, Term, matches, needs_text_check, term_needs, term_words
 from .snippet import make_snippet
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 INDEX_NAME = "fupin"
 META_NAME = "fupin-index.json"
 MERGE_AT_SEGMENTS = 12
@@ -53,9 +53,9 @@ def make_schema() -> Schema:
     return Schema(
         archive_no=ID(stored=True, unique=True),
         sha256=ID(stored=True),
-        title=TEXT(analyzer=WordTokenizer(), stored=True, phrase=False, field_boost=2.0),
-        body=TEXT(analyzer=WordTokenizer(), phrase=False),
-        body_bi=TEXT(analyzer=BigramTokenizer(), phrase=False),
+        title=CountedText(analyzer=WordTokenizer(), stored=True, phrase=False, field_boost=2.0),
+        body=CountedText(analyzer=WordTokenizer(), phrase=False),
+        body_bi=CountedText(analyzer=BigramTokenizer(), phrase=False),
         text=STORED(),
         meta=STORED(),
         kind=ID(stored=True),
