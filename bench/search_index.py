@@ -73,11 +73,11 @@ def run_baseline(docs: list[str], directory: Path) -> float:
     return time.perf_counter() - start
 
 
-def run_fupin(docs: list[str], directory: Path, procs: int):
+def run_fupin(docs: list[str], directory: Path, procs: int, limitmb: int = 128):
     from fupin_docs.search.backend import IndexDoc
     from fupin_docs.search.whoosh_backend import WhooshBackend
     kinds = ("plan", "notice", "minutes", "rectification", "签到册")
-    backend = WhooshBackend(directory, procs=procs)
+    backend = WhooshBackend(directory, procs=procs, limitmb=limitmb)
     items = (IndexDoc(archive_no=f"Z001-WS·2020-D30-ZFB-{n % 10000:04d}-{n}", sha256=f"{n:064x}",
                       title=doc[:18], text=doc, kind=kinds[n % 5], unit=f"{n % 14}村",
                       date=f"2020-{n % 12 + 1:02d}-{n % 28 + 1:02d}") for n, doc in enumerate(docs))
@@ -130,6 +130,7 @@ def main(argv=None) -> int:
     parser.add_argument("--docs", type=int, default=10_000, help="文档数（默认 10000）")
     parser.add_argument("--procs", type=int, default=2, help="fupin 建索引的并行进程数（默认 2）")
     parser.add_argument("--rounds", type=int, default=5, help="每个查询计时的轮数（默认 5）")
+    parser.add_argument("--limitmb", type=int, default=None, help="每个写入进程的内存上限 MB（默认取 fupin 的设置）")
     parser.add_argument("--skip-baseline", action="store_true", help="不跑基线（只测 fupin）")
     args = parser.parse_args(argv)
 
@@ -142,14 +143,15 @@ def main(argv=None) -> int:
     print(f"语料：{len(docs)} 篇，平均 {chars / len(docs):.0f} 字（种子文本转简体后切片）", flush=True)
     work = Path(tempfile.mkdtemp(prefix="fupin-bench-"))
     try:
+        from fupin_docs.search.whoosh_backend import WhooshBackend
         base_s = base_mem = None
         if not args.skip_baseline:
             (work / "baseline").mkdir()
             base_s, base_mem, _ = measured(run_baseline, docs, work / "baseline")
             print(f"基线建索引：{base_s:.1f} 秒", flush=True)
-        ours_s, ours_mem, workers_mem = measured(run_fupin, docs, work / "fupin", args.procs)
+        ours_s, ours_mem, workers_mem = measured(run_fupin, docs, work / "fupin", args.procs,
+                                                args.limitmb or WhooshBackend(work).limitmb)
         print(f"fupin 建索引：{ours_s:.1f} 秒", flush=True)
-        from fupin_docs.search.whoosh_backend import WhooshBackend
         backend = WhooshBackend(work / "fupin")
 
         filters = Filters()
