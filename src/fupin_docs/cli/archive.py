@@ -29,6 +29,9 @@ def _errors():
         raise IntegrityError(str(err)) from None
     except (ArchiveError, SearchError) as err:
         raise UserError(str(err)) from None
+    except OSError as err:
+        where = f"“{err.filename}”" if err.filename else ""
+        raise UserError(f"无法读写文件{where}（{err.strerror or err}）。请检查路径、权限和磁盘空间") from None
 
 
 def _archive(ctx):

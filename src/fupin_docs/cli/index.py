@@ -27,4 +27,6 @@ def rebuild(ctx, procs):
         count = rebuild_index(workspace_from(ctx), procs=procs)
     except (ArchiveError, SearchError) as err:
         raise UserError(str(err)) from None
+    except OSError as err:
+        raise UserError(f"无法写入检索索引（{err.strerror or err}）。请检查 indexes 文件夹的权限和磁盘空间") from None
     click.echo(f"已重建检索索引：{count} 件，用时 {time.perf_counter() - start:.1f} 秒")

@@ -23,7 +23,7 @@ def command(ctx, query, kind, unit, date_from, date_to, tags, limit, as_json):
 
     \b
     写法：
-      fupin search 危房改造               词语（也会找到分开出现的“危房”“改造”，原样出现的排在前面）
+      fupin search 危房改造               词语（也会找到分开出现的“危房”“改造”；要原样出现请加引号）
       fupin search 危房 三星村            同时包含两个词
       fupin search '"问题清零"'           加引号：必须原样出现
       fupin search 整改 OR 销号           包含其中任一个（也可写 或、|）
