@@ -173,6 +173,56 @@ def highlight_needles(parsed: ParsedQuery) -> list[str]:
     return needles
 
 
+BUILD_CHUNK = 2000  # documents per segment in a parallel build: its postings fit in memory
+
+
+def _build_segment(job):
+    """Worker: write one segment of CHUNK documents into the index at PATH."""
+    path, chunk, limitmb = job
+    from whoosh.writing import SegmentWriter
+    ix = whoosh_index.open_dir(path, indexname=INDEX_NAME)
+    writer = SegmentWriter(ix, _lk=False, limitmb=limitmb)
+    for fields in chunk:
+        writer.add_document(**fields)
+    return writer._finalize_segment()
+
+
+def _parallel_build(ix, path: str, fields_iter, procs: int, limitmb: int) -> int:
+    """Segmentation and posting encoding in PROCS processes, one segment per chunk of
+    BUILD_CHUNK documents (small enough that no worker spills postings to disk), the
+    segments then listed in the index as they are. Same idea as Whoosh's MpWriter
+    with multisegment=True, which instead gives each worker one ever-growing pool."""
+    import itertools
+    import multiprocessing
+
+    from .normalize import init_jieba
+    init_jieba()  # loaded once here, inherited by the forked workers
+    count = 0
+
+    def jobs():
+        nonlocal count
+        while True:
+            chunk = list(itertools.islice(fields_iter, BUILD_CHUNK))
+            if not chunk:
+                return
+            count += len(chunk)
+            yield path, chunk, limitmb
+
+    writer = ix.writer()  # holds the index lock while the workers write
+    try:
+        methods = multiprocessing.get_all_start_methods()
+        ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
+        with ctx.Pool(procs) as pool:
+            segments = list(pool.imap(_build_segment, jobs()))
+    except BaseException:
+        writer.cancel()
+        raise
+    writer._close_segment()
+    writer._commit_toc(segments)
+    writer._finish()
+    return count
+
+
 class WhooshBackend:
     def __init__(self, directory: str | Path, *, procs: int | None = None, limitmb: int = 128):
         self.directory = Path(directory)
@@ -258,21 +308,27 @@ class WhooshBackend:
         count, digest = 0, 0
         try:
             ix = whoosh_index.create_in(str(fresh), make_schema(), indexname=INDEX_NAME)
+            digests = []
+
+            def fields_of(doc_iter):
+                for doc in doc_iter:
+                    digests.append(doc_digest(doc.archive_no, doc.sha256))
+                    yield _fields(doc)
+
             if procs > 1:
-                from .normalize import init_jieba
-                init_jieba()  # loaded once here, inherited by the forked workers
-                writer = ix.writer(procs=procs, limitmb=self.limitmb, multisegment=True, batchsize=256)
+                count = _parallel_build(ix, str(fresh), fields_of(docs), procs, self.limitmb)
             else:
                 writer = ix.writer(limitmb=self.limitmb)
-            try:
-                for doc in docs:
-                    writer.add_document(**_fields(doc))
-                    digest ^= doc_digest(doc.archive_no, doc.sha256)
-                    count += 1
-            except BaseException:
-                writer.cancel()
-                raise
-            writer.commit()
+                try:
+                    for fields in fields_of(docs):
+                        writer.add_document(**fields)
+                        count += 1
+                except BaseException:
+                    writer.cancel()
+                    raise
+                writer.commit()
+            for value in digests:
+                digest ^= value
             self._write_meta(fresh, count, f"{digest:032x}")
             old = self.directory / f".old-{os.getpid()}"
             if self.path.exists():
