@@ -109,7 +109,8 @@ def term_words(term: Term) -> list[str]:
     from .normalize import PIECE_RE, words
     out = []
     for piece in PIECE_RE.findall(term.text):
-        out.extend(words(piece) if _is_cjk(piece) else [piece])
+        # short pieces are their own word: no need to load jieba's dictionary (~1 s)
+        out.extend(words(piece) if _is_cjk(piece) and len(piece) > 2 else [piece])
     return out
 
 
