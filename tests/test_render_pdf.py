@@ -444,6 +444,43 @@ def test_batch_uses_two_processes_and_keeps_order(out_dir, capsys):
     assert "正在生成 PDF" in capsys.readouterr().err
 
 
+def signature_pages_without_text(path: Path, doc: ComposedDocument) -> list[int]:
+    """Pages whose 署名 has no 正文 line above it (§7.3.5: the 署名 and date
+    must share a page with the text; "此页无正文" is not allowed)."""
+    pages = int(pdfinfo(path)["Pages"])
+    bad = []
+    for sig in (b for b in doc.blocks if isinstance(b, Signature)):
+        for page in range(1, pages + 1):
+            lines = page_lines(path, page)
+            hits = [i for i, ln in enumerate(lines[:-1])
+                    if ln.text == squash(sig.issuer) and lines[i + 1].text == squash(sig.date)]
+            if not hits:
+                continue
+            above = [ln for ln in lines[:hits[-1]]
+                     if not ln.text.startswith("附件：") and not re.match(r"\d+\.", ln.text)]
+            if not above:
+                bad.append(page)
+    return bad
+
+
+def test_signature_never_stands_alone_on_a_page(out_dir):
+    # Body text that fills page 1 to its last line: 附件说明 and 署名 would
+    # start page 2 on their own; the last lines of the 正文 must come along.
+    filler = "脱贫攻坚挂牌督战工作扎实推进" * 2  # exactly one line (28 字)
+    base = [Title(("关于开展督查工作的通知",)), Addressees("各村（社区）："),
+            Paragraph((Run(filler * 3),))]
+    results = []
+    for extra in range(3):
+        doc = make_doc(base + [Paragraph((Run(filler),))] * extra +
+                       [AttachmentNote(("督查组人员名单", "督查工作日程安排表")),
+                        Signature("某某镇人民政府", "2020年6月8日", seal=True), Note("此件公开发布")])
+        target = out_dir / f"lonely-signature-{extra}.pdf"
+        render_pdf(doc, target, config=CONFIG)
+        results.append(signature_pages_without_text(target, doc))
+        assert in_order(doc.words(), body_text(target)) == []
+    assert results == [[], [], []]
+
+
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem.split("-")[0])
 def test_every_example_renders_with_its_words_in_order(example, out_dir):
     doc = compose(load_document(example), CONFIG)
@@ -454,3 +491,4 @@ def test_every_example_renders_with_its_words_in_order(example, out_dir):
     assert [cell for cell in table_cells(doc) if not in_pieces(cell, text)] == []
     assert not [ln for ln in page_lines(target, result.pages) if ln.y0 > BOTTOM]
     assert all(row[-5:-3] == ["yes", "yes"] for row in pdffonts(target))
+    assert signature_pages_without_text(target, doc) == []
