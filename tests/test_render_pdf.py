@@ -481,6 +481,45 @@ def test_signature_never_stands_alone_on_a_page(out_dir):
     assert results == [[], [], []]
 
 
+def test_table_dates_wrap_only_after_the_year(out_dir):
+    example = next(p for p in EXAMPLES if p.name.startswith("rectification"))
+    doc = compose(load_document(example), CONFIG)
+    dates = [cell for cell in table_cells(doc) if re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日", cell)]
+    assert len(dates) >= 5
+    target = out_dir / "table-dates.pdf"
+    result = render_pdf(doc, target, config=CONFIG)
+    lines = [ln.text for p in range(1, result.pages + 1) for ln in page_lines(target, p)]
+    # "2020年5" / "月31日" reads as a different date; "2020年" / "5月31日" is fine
+    assert not [t for t in lines if re.search(r"\d{4}年\d{1,2}$|^月\d", t)], lines
+    for date in dates:
+        year, rest = date.split("年")
+        assert date in lines or (f"{year}年" in lines and rest in lines), date
+
+
+def headings_ending_a_page(path: Path, doc: ComposedDocument) -> list[str]:
+    """Headings that are the last line of a page's text (their text went over)."""
+    headings = {squash(b.text) for b in doc.blocks if isinstance(b, Heading)}
+    out = []
+    for page in range(1, int(pdfinfo(path)["Pages"])):
+        text = [ln for ln in page_lines(path, page) if ln.y1 < BOTTOM + 1]
+        if text and text[-1].text in headings:
+            out.append(text[-1].text)
+    return out
+
+
+def test_heading_never_ends_a_page(out_dir):
+    filler = "脱贫攻坚挂牌督战工作扎实推进" * 2  # one full line
+    results = []
+    for lines in (8, 9):  # with 8 lines the heading falls on the last line of page 1
+        doc = make_doc([Title(("关于开展督查工作的通知",)), Paragraph((Run(filler * lines),)),
+                        Heading(1, "二、督查方法"), Paragraph((Run(filler * 2),))])
+        target = out_dir / f"heading-{lines}.pdf"
+        render_pdf(doc, target, config=CONFIG)
+        results.append(headings_ending_a_page(target, doc))
+        assert in_order(doc.words(), body_text(target)) == []
+    assert results == [[], []]
+
+
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem.split("-")[0])
 def test_every_example_renders_with_its_words_in_order(example, out_dir):
     doc = compose(load_document(example), CONFIG)
@@ -492,3 +531,4 @@ def test_every_example_renders_with_its_words_in_order(example, out_dir):
     assert not [ln for ln in page_lines(target, result.pages) if ln.y0 > BOTTOM]
     assert all(row[-5:-3] == ["yes", "yes"] for row in pdffonts(target))
     assert signature_pages_without_text(target, doc) == []
+    assert headings_ending_a_page(target, doc) == []

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 import unicodedata
 from importlib import resources
 
@@ -145,6 +146,15 @@ def signature_columns(sig: Signature) -> tuple[float, float]:
 
 
 SHORT_CELL_CHARS = 4.5  # a cell this short (a name, a date, a status) should not wrap
+# A date in a narrow column may wrap only after 年 ("2020年 / 5月31日"), never
+# inside the month or day ("2020年5 / 月31日" reads as a different date).
+DATE_CELL = re.compile(r"(\d{4}年)(\d{1,2}月(?:\d{1,2}日|底|初|中旬|上旬|下旬)?前?)")
+
+
+def cell_pieces(text: str) -> list[str]:
+    """TEXT cut where a line may break; each piece is drawn unbroken (nowrap)."""
+    match = DATE_CELL.fullmatch(text.strip())
+    return [match.group(1), match.group(2)] if match else [text]
 
 
 def table_widths(table: Table) -> list[float]:
@@ -158,8 +168,8 @@ def table_widths(table: Table) -> list[float]:
     for i, column in enumerate(table.columns):
         need = width_in_chars(column.header)
         for row in table.rows:
-            if i < len(row) and width_in_chars(row[i]) <= SHORT_CELL_CHARS:
-                need = max(need, width_in_chars(row[i]))
+            if i < len(row) and max(map(width_in_chars, cell_pieces(row[i]))) <= SHORT_CELL_CHARS:
+                need = max(need, *map(width_in_chars, cell_pieces(row[i])))
         mins.append(need * size + pad)
     total_weight = sum(max(c.weight, 0.0) for c in table.columns) or 1.0
     shares = [TEXT_WIDTH_PT * max(c.weight, 0.0) / total_weight for c in table.columns]
@@ -194,7 +204,8 @@ def _view_blocks(doc: ComposedDocument) -> list[dict]:
         elif isinstance(block, Table):
             widths = table_widths(block)
             columns = [{"header": c.header, "width": _num(w)} for c, w in zip(block.columns, widths)]
-            rows = [[{"text": cell, "cls": "c" if i < len(block.columns) and block.columns[i].align == "center" else ""}
+            rows = [[{"pieces": cell_pieces(cell),
+                      "cls": "c" if i < len(block.columns) and block.columns[i].align == "center" else ""}
                      for i, cell in enumerate(row)] for row in block.rows]
             view = {"type": "table", "columns": columns, "rows": rows}
         elif isinstance(block, AttachmentNote):
