@@ -83,6 +83,7 @@ def _write(path: Path, data: bytes) -> Path:
 def ws(tmp_path):
     root = tmp_path / "ws"
     root.mkdir()
+    (root / "fupin.toml").write_text("# test workspace\n", encoding="utf-8")  # the CLI needs a workspace
     return open_workspace(root)
 
 

@@ -48,6 +48,7 @@ def built(tmp_path_factory):
     docx from the seed + minutes docx + ledger xlsx + a photo."""
     root = tmp_path_factory.mktemp("search") / "ws"
     root.mkdir()
+    (root / "fupin.toml").write_text("# test workspace\n", encoding="utf-8")  # the CLI needs a workspace
     ws = open_workspace(root)
     archive = Archive(ws)
     numbers = {}

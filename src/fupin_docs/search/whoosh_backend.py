@@ -187,7 +187,7 @@ def _build_segment(job):
     return writer._finalize_segment()
 
 
-def _parallel_build(ix, path: str, fields_iter, procs: int, limitmb: int) -> int:
+def _parallel_build(ix, path: str, fields_iter, procs: int, limitmb: int, chunk_size: int = BUILD_CHUNK) -> int:
     """Segmentation and posting encoding in PROCS processes, one segment per chunk of
     BUILD_CHUNK documents (small enough that no worker spills postings to disk), the
     segments then listed in the index as they are. Same idea as Whoosh's MpWriter
@@ -202,7 +202,7 @@ def _parallel_build(ix, path: str, fields_iter, procs: int, limitmb: int) -> int
     def jobs():
         nonlocal count
         while True:
-            chunk = list(itertools.islice(fields_iter, BUILD_CHUNK))
+            chunk = list(itertools.islice(fields_iter, chunk_size))
             if not chunk:
                 return
             count += len(chunk)
@@ -316,7 +316,11 @@ class WhooshBackend:
                     yield _fields(doc)
 
             if procs > 1:
-                count = _parallel_build(ix, str(fresh), fields_of(docs), procs, self.limitmb)
+                docs = list(docs)
+                # equal chunks, a multiple of PROCS of them, none over BUILD_CHUNK
+                rounds = max(1, -(-len(docs) // (procs * BUILD_CHUNK)))
+                chunk = max(1, -(-len(docs) // (procs * rounds)))
+                count = _parallel_build(ix, str(fresh), fields_of(docs), procs, self.limitmb, chunk)
             else:
                 writer = ix.writer(limitmb=self.limitmb)
                 try:
