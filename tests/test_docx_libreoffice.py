@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import shutil
 import subprocess
@@ -13,6 +14,7 @@ from docx_helpers import hostile_document, in_order, short_document, squash
 from fupin_docs.compose import compose
 from fupin_docs.compose.tree import PageBreak, Table, block_texts
 from fupin_docs.inputs import load_document
+from fupin_docs.render import layout as L
 from fupin_docs.render.docx import render_docx
 from fupin_docs.workspace.config import Config
 
@@ -113,3 +115,29 @@ def test_pdffonts_lists_embedded_fonts(converted):
     assert result.returncode == 0
     rows = result.stdout.splitlines()[2:]
     assert rows, "no fonts in the PDF"
+
+
+def words_with_boxes(pdf: Path, page: int) -> list[tuple[float, float, float, float, str]]:
+    """(xMin, yMin, xMax, yMax, word) in pt from the top-left corner, from pdftotext -bbox."""
+    out = subprocess.run(["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(pdf), "-"],
+                         capture_output=True, text=True, check=True).stdout
+    return [(float(a), float(b), float(c), float(d), html.unescape(w)) for a, b, c, d, w in
+            re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>', out)]
+
+
+TEXT_TOP_PT = L.mm_to_pt(L.MARGIN_TOP_MM)
+TEXT_BOTTOM_PT = L.mm_to_pt(L.MARGIN_TOP_MM + L.TEXT_HEIGHT_MM)
+TEXT_LEFT_PT = L.mm_to_pt(L.MARGIN_LEFT_MM)
+TEXT_RIGHT_PT = L.mm_to_pt(L.MARGIN_LEFT_MM + L.TEXT_WIDTH_MM)
+
+
+def test_colophon_sits_on_the_bottom_of_the_text_area(converted):
+    # §7.4: the 版记's last rule on the 版心's bottom edge, so its 印发 line is the
+    # last line above that edge (LibreOffice once left it at the top of the page).
+    for name, (doc, pdf) in converted.items():
+        words = words_with_boxes(pdf, pages(pdf))
+        printed = [w for w in words if w[4].endswith("印发")]
+        assert printed, name
+        bottom = max(w[3] for w in printed)
+        assert TEXT_BOTTOM_PT - L.LINE_PITCH_PT < bottom <= TEXT_BOTTOM_PT, (name, bottom)
+        assert all(w[1] > TEXT_BOTTOM_PT - 4 * L.LINE_PITCH_PT for w in words), name

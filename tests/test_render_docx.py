@@ -16,6 +16,7 @@ from fupin_docs.inputs import load_document
 from fupin_docs.render import layout as L
 from fupin_docs.render.docx import TemplateError, builtin_template, render_docx
 from fupin_docs.render.docx.build_template import build
+from fupin_docs.render.docx.finish import COLOPHON_SLACK_TWIPS, colophon_lines
 from fupin_docs.render.docx.ooxml import LINE_TWIPS, TEXT_WIDTH_TWIPS, chars, width_chars
 from fupin_docs.workspace.config import Config
 
@@ -258,28 +259,71 @@ def test_page_number_footers(rendered):
         assert styles.find("w:style[@w:styleId='GwPageNumber']/w:rPr/w:sz", NS).get(f"{W}val") == "28"
 
 
+def colophon_table(path: Path):
+    """The 版记 table: the last table of the body, in the last section."""
+    body = part(path, "word/document.xml").find("w:body", NS)
+    return body.findall("w:tbl", NS)[-1]
+
+
 def test_colophon(rendered):
     for doc, path in rendered.values():
-        paras = body_paragraphs(path)
+        table = colophon_table(path)
+        paras = list(table.iter(f"{W}p"))
         cc = [p for p in paras if style_of(p) == "GwColophonCc"]
         printed = [p for p in paras if style_of(p) == "GwColophonPrint"]
         assert len(printed) == 1 and paras[-1] is printed[0]
         assert text_of(printed[0]) == f"{doc.colophon.printer}\t{doc.colophon.print_date}印发"
+        assert len(cc) == (1 if doc.colophon.cc else 0)
         if doc.colophon.cc:
             assert text_of(cc[0]) == f"抄送：{doc.colophon.cc}" and text_of(cc[0]).endswith("。")
+        # A one-column table as wide as the 版心 draws the rules (paragraph borders
+        # would start at the 1 字 indent and fall short of the 版心), one row per line.
+        assert table.find("w:tblPr/w:tblW", NS).get(f"{W}w") == str(TEXT_WIDTH_TWIPS)
+        assert [int(c.get(f"{W}w")) for c in table.findall("w:tblGrid/w:gridCol", NS)] == [TEXT_WIDTH_TWIPS]
+        for side in ("left", "right", "top", "bottom"):
+            assert table.find(f"w:tblPr/w:tblCellMar/w:{side}", NS).get(f"{W}w") == "0"
+        assert len(table.findall("w:tr", NS)) == 1 + len(cc)
+        eighths = lambda mm: round(L.mm_to_pt(mm) * 8)  # noqa: E731
+        borders = table.find("w:tblPr/w:tblBorders", NS)
+        assert borders.find("w:top", NS).get(f"{W}sz") == str(eighths(L.COLOPHON_OUTER_RULE_MM))
+        assert borders.find("w:bottom", NS).get(f"{W}sz") == str(eighths(L.COLOPHON_OUTER_RULE_MM))
+        assert borders.find("w:insideH", NS).get(f"{W}sz") == str(eighths(L.COLOPHON_INNER_RULE_MM))
+        assert borders.find("w:left", NS).get(f"{W}val") == "nil"
+        for p in paras:
+            assert p.find("w:pPr/w:pBdr", NS) is None and p.find("w:pPr/w:framePr", NS) is None
+        # Above it, a spacer as tall as the 版心 minus the 版记's lines and a little slack;
+        # below it only the 1 pt paragraph ending the document.
+        spacer = table.getprevious()
+        assert style_of(spacer) == "GwColophonSpacer" and not text_of(spacer)
+        height = int(spacer.find("w:pPr/w:spacing", NS).get(f"{W}line"))
+        lines = 1 + len(cc)
+        assert height == round(L.TEXT_HEIGHT_MM * TWIPS_PER_MM) - lines * LINE_TWIPS - COLOPHON_SLACK_TWIPS
+        assert spacer.find("w:pPr/w:spacing", NS).get(f"{W}lineRule") == "exact"
+        after = table.getnext()
+        assert style_of(after) == "GwSectionBreak" and after.getnext().tag == f"{W}sectPr"
     styles = part(rendered["plan"][1], "word/styles.xml")
     cc_style = styles.find("w:style[@w:styleId='GwColophonCc']", NS)
     pr_style = styles.find("w:style[@w:styleId='GwColophonPrint']", NS)
-    eighths = lambda mm: round(L.mm_to_pt(mm) * 8)  # noqa: E731
-    assert cc_style.find("w:pPr/w:pBdr/w:top", NS).get(f"{W}sz") == str(eighths(0.35))
-    assert cc_style.find("w:pPr/w:pBdr/w:bottom", NS).get(f"{W}sz") == str(eighths(0.25))
-    assert pr_style.find("w:pPr/w:pBdr/w:bottom", NS).get(f"{W}sz") == str(eighths(0.35))
-    frame = pr_style.find("w:pPr/w:framePr", NS)
-    assert frame.get(f"{W}yAlign") == "bottom" and frame.get(f"{W}w") == str(TEXT_WIDTH_TWIPS)
     side = round(L.COLOPHON_SIZE_PT * 20)
     assert pr_style.find("w:pPr/w:ind", NS).get(f"{W}left") == str(side)
     assert pr_style.find("w:pPr/w:tabs/w:tab", NS).get(f"{W}pos") == str(TEXT_WIDTH_TWIPS - side)
+    assert cc_style.find("w:pPr/w:ind", NS).get(f"{W}right") == str(side)
+    assert int(cc_style.find("w:pPr/w:ind", NS).get(f"{W}left")) - \
+        int(cc_style.find("w:pPr/w:ind", NS).get(f"{W}hanging")) == side
     assert cc_style.find("w:rPr/w:sz", NS).get(f"{W}val") == "28"
+
+
+def test_colophon_line_estimate():
+    from fupin_docs.compose.tree import Colophon
+
+    def lines(cc):
+        return colophon_lines(Colophon(printer="某办公室", print_date="2020年6月8日", cc=cc))
+
+    assert lines(None) == 1
+    assert lines("县扶贫办。") == 2
+    # first line: 156 mm less 1 字 each side at 四号 → 30 characters; later lines also lose “抄送：”
+    assert lines("甲" * 26 + "。") == 2 and lines("甲" * 28 + "。") == 3
+    assert lines("甲" * 26 + "乙" * 28) == 3 and lines("甲" * 26 + "乙" * 29) == 4
 
 
 def test_attachment_page_starts_with_label_on_line_one(rendered):

@@ -52,6 +52,7 @@ STYLE_NAMES = {
     "GwTableHeader": "公文表格表头",
     "GwColophonCc": "公文版记抄送",
     "GwColophonPrint": "公文版记印发",
+    "GwColophonSpacer": "公文版记上方留白",
     "GwPageNumber": "公文页码",
     "GwBlank": "公文空行",
     "GwSectionBreak": "公文分节符",
@@ -90,8 +91,6 @@ def style_xml(fonts: FontConfig) -> list[str]:
     no_indent = '<w:ind w:left="0" w:firstLine="0"/>'
     no_autospace = '<w:autoSpaceDE w:val="0"/><w:autoSpaceDN w:val="0"/>'
     colophon_char = twips_pt(L.COLOPHON_SIZE_PT)
-    frame = ('<w:framePr w:w="{w}" w:wrap="notBeside" w:vAnchor="margin" w:hAnchor="margin" '
-             'w:xAlign="center" w:yAlign="bottom"/>').format(w=TEXT_WIDTH_TWIPS)
     mark_space = twips_pt(MARK_SPACE_BEFORE_PT)
     mark_size = L.MARK_MAX_SIZE_PT
     return [
@@ -139,17 +138,15 @@ def style_xml(fonts: FontConfig) -> list[str]:
         _pstyle("GwTableHeader", '<w:keepNext/><w:snapToGrid w:val="0"/>'
                 + _exact(twips_pt(L.TABLE_LINE_PITCH_PT)) + '<w:jc w:val="center"/>' + no_indent,
                 rfonts(hei, hei) + size(L.TABLE_FONT_SIZE_PT), based="GwTableText"),
-        # 版记: a frame anchored to the bottom of the 版心 (§7.4: the last rule on
-        # the 版心's bottom edge), rules as paragraph borders as wide as the 版心.
-        _pstyle("GwColophonCc", '<w:keepNext/><w:keepLines/>' + frame + '<w:pBdr>'
-                + _border("top", L.COLOPHON_OUTER_RULE_MM) + _border("bottom", L.COLOPHON_INNER_RULE_MM)
-                + '</w:pBdr>' + _exact() + '<w:jc w:val="left"/>'
+        # 版记: paragraphs in a one-column table (the table draws the rules as
+        # wide as the 版心; see _colophon_table), below a spacer whose exact
+        # height finish.colophon_spacer sets.
+        _pstyle("GwColophonSpacer", '<w:snapToGrid w:val="0"/>' + _exact() + no_indent),
+        _pstyle("GwColophonCc", '<w:keepNext/><w:keepLines/>' + _exact() + '<w:jc w:val="left"/>'
                 + f'<w:ind w:left="{colophon_char * (1 + 3)}" w:right="{colophon_char}" '
                   f'w:hanging="{colophon_char * 3}"/>',
                 size(L.COLOPHON_SIZE_PT)),
-        _pstyle("GwColophonPrint", '<w:keepLines/>' + frame + '<w:pBdr>'
-                + _border("top", L.COLOPHON_OUTER_RULE_MM) + _border("bottom", L.COLOPHON_OUTER_RULE_MM)
-                + '</w:pBdr>'
+        _pstyle("GwColophonPrint", '<w:keepLines/>'
                 + f'<w:tabs><w:tab w:val="right" w:pos="{TEXT_WIDTH_TWIPS - colophon_char}"/></w:tabs>'
                 + no_autospace + _exact() + '<w:jc w:val="left"/>' + f'<w:ind w:left="{colophon_char}" w:firstLine="0"/>',
                 size(L.COLOPHON_SIZE_PT)),
@@ -261,12 +258,21 @@ def _colophon_section(document) -> None:
     """版记 in its own last section on a new page, with empty footers.
 
     Choice for “no page number on the 版记 page” (§7.5): the body's section has
-    the numbered odd/even footers; the 版记 section has none, and its frame
-    puts the 版记 at the bottom of that page's 版心. Tried and rejected:
-    a footer field IF PAGE < NUMPAGES (LibreOffice prints the nested fields'
-    results, “141”, instead of evaluating it), and an even-page section break
-    (LibreOffice ignores the parity, so Word and LibreOffice would disagree on
-    the page count).
+    the numbered odd/even footers; the 版记 section has none. On that page a
+    spacer paragraph, sized by finish.colophon_spacer from the 版记's line
+    count, pushes the 版记 table down so its last rule lies on the 版心's
+    bottom edge; the page holds nothing else, so its height is known.
+
+    Tried and rejected: a footer field IF PAGE < NUMPAGES (LibreOffice prints
+    the nested fields' results, “141”, instead of evaluating it); an even-page
+    section break (LibreOffice ignores the parity, so Word and LibreOffice
+    would disagree on the page count); the 版记 as paragraphs in a frame at the
+    bottom of the margin (w:framePr yAlign="bottom": LibreOffice 7.4 makes no
+    frame when the framed paragraphs' borders differ, as the 0.35/0.25 mm rules
+    must, and left the 版记 at the top of the page); a floating table with
+    tblpYSpec="bottom" and section vAlign="bottom" (LibreOffice 7.4 ignores
+    both); the 版记 in the section's footer (exact, but text readers that walk
+    the body — python-docx paragraphs, archive text extraction — lose it).
     """
     from docx.enum.section import WD_SECTION
 
@@ -349,6 +355,34 @@ def _table() -> str:
     return f"<w:tbl>{tblpr}{grid}{header}{row_open}{row}{row_close}</w:tbl>"
 
 
+def _colophon_table() -> str:
+    """版记 (§7.4) as a one-column table as wide as the 版心: top and bottom rules
+    0.35 mm, the rule between 抄送 and 印发 0.25 mm. A table, not paragraph
+    borders: Word and LibreOffice draw a paragraph's border from its indents,
+    and 抄送/印发机关 sit 1 字 in, so the rules would fall short of the 版心."""
+    def rule(side: str, mm: float) -> str:
+        return f'<w:{side} w:val="single" w:sz="{border_eighths(mm)}" w:space="0" w:color="000000"/>'
+
+    borders = (rule("top", L.COLOPHON_OUTER_RULE_MM) + '<w:left w:val="nil"/>'
+               + rule("bottom", L.COLOPHON_OUTER_RULE_MM) + '<w:right w:val="nil"/>'
+               + rule("insideH", L.COLOPHON_INNER_RULE_MM) + '<w:insideV w:val="nil"/>')
+    tblpr = (f'<w:tblPr><w:tblW w:w="{TEXT_WIDTH_TWIPS}" w:type="dxa"/><w:jc w:val="center"/>'
+             f'<w:tblBorders>{borders}</w:tblBorders><w:tblLayout w:type="fixed"/>'
+             '<w:tblCellMar><w:top w:w="0" w:type="dxa"/><w:left w:w="0" w:type="dxa"/>'
+             '<w:bottom w:w="0" w:type="dxa"/><w:right w:w="0" w:type="dxa"/></w:tblCellMar></w:tblPr>')
+
+    def row(content: str) -> str:
+        return f"<w:tr><w:trPr><w:cantSplit/></w:trPr>{_cell(content, TEXT_WIDTH_TWIPS)}</w:tr>"
+
+    return (f'<w:tbl>{tblpr}<w:tblGrid><w:gridCol w:w="{TEXT_WIDTH_TWIPS}"/></w:tblGrid>'
+            + row(_tag("{%tr if colophon.cc %}"))
+            + row(_p("GwColophonCc", _text("{{ colophon.cc }}")))
+            + row(_tag("{%tr endif %}"))
+            + row(_p("GwColophonPrint", _text("{{ colophon.printer }}"), "<w:r><w:tab/></w:r>",
+                     _text("{{ colophon.print_date }}")))
+            + "</w:tbl>")
+
+
 def body_xml() -> list[str]:
     h = []
     # 版头: 份号/密级/紧急程度 on lines 1–3 (context pads to exactly three lines,
@@ -397,12 +431,8 @@ def body_xml() -> list[str]:
         + [_p("GwTitle", _text("{{ b.title }}"))]
     b += [_tag("{%p endif %}"), _tag("{%p endfor %}")]
 
-    # 版记 (§7.4), framed at the bottom of the last page's 版心.
-    c = [_tag("{%p if colophon.cc %}"),
-         _p("GwColophonCc", _text("{{ colophon.cc }}")),
-         _tag("{%p endif %}"),
-         _p("GwColophonPrint", _text("{{ colophon.printer }}"), "<w:r><w:tab/></w:r>",
-            _text("{{ colophon.print_date }}"))]
+    # 版记 (§7.4), pushed to the bottom of the last page (see _colophon_section).
+    c = [_p("GwColophonSpacer"), _colophon_table(), _p("GwSectionBreak")]
     return h + b, c
 
 

@@ -11,13 +11,14 @@ with punctuation shared by Latin and CJK.
 from __future__ import annotations
 
 import math
+import re
 
 from docx.oxml.ns import qn
 
-from ...compose.tree import AttachmentNote, Attendance, ComposedDocument, Signature, Table
+from ...compose.tree import AttachmentNote, Attendance, Colophon, ComposedDocument, Signature, Table
 from ...workspace.config import Config, FontConfig
 from .. import layout as L
-from .ooxml import (TEXT_WIDTH_TWIPS, chars, el, needs_hint, set_east_asia_hint, twips_mm, twips_pt,
+from .ooxml import (LINE_TWIPS, TEXT_WIDTH_TWIPS, chars, el, needs_hint, set_east_asia_hint, twips_mm, twips_pt,
                     width_chars)
 
 W = qn
@@ -224,6 +225,45 @@ def tables(body, blocks: list[Table]) -> None:
                 trpr.append(el("<w:tblHeader/>"))
 
 
+def wrapped_lines(text: str, first_pt: float, rest_pt: float, char_pt: float) -> int:
+    """Lines TEXT takes when the first line holds FIRST_PT and later lines REST_PT
+    (a CJK character CHAR_PT wide, Latin and digits half; no break is
+    assumed inside a run of Latin letters or digits — they move as a word)."""
+    lines, used, width = 1, 0.0, first_pt
+    for word in re.findall(r"[\x21-\x7e]+|.", text):
+        w = width_chars(word) * char_pt
+        if used and used + w > width + 0.01:
+            lines, used, width = lines + 1, 0.0, rest_pt
+        used += w
+    return lines
+
+
+# Room left under the 版记 table for what the estimate leaves out: the table's
+# rules (0.35 + 0.25 + 0.35 mm ≈ 2.7 pt, drawn inside or outside the rows
+# depending on the program) and the 1 pt paragraph that must follow a table;
+# measured in LibreOffice 7.4: 4 pt still pushes that paragraph onto a new page.
+COLOPHON_SLACK_TWIPS = 6 * L.TWIPS_PER_PT
+
+
+def colophon_lines(colophon: Colophon) -> int:
+    """Lines of the 版记 table: the 抄送 paragraph (1 字 in, wrapped lines after
+    “抄送：”, 1 字 from the right) and the 印发 line."""
+    if not colophon.cc:
+        return 1
+    char = L.COLOPHON_SIZE_PT + L.DOCX_CHAR_SPACING_TWENTIETHS / 20
+    side = L.COLOPHON_SIDE_INDENT_CHARS * L.COLOPHON_SIZE_PT
+    width = L.mm_to_pt(L.TEXT_WIDTH_MM)
+    label = width_chars("抄送：") * L.COLOPHON_SIZE_PT
+    return 1 + wrapped_lines(f"抄送：{colophon.cc}", width - 2 * side, width - 2 * side - label, char)
+
+
+def colophon_spacer(body, colophon: Colophon) -> None:
+    """Size the spacer above the 版记 so its last rule lands on the 版心's bottom edge (§7.4)."""
+    height = twips_mm(L.TEXT_HEIGHT_MM) - colophon_lines(colophon) * LINE_TWIPS - COLOPHON_SLACK_TWIPS
+    for p in _paragraphs(body, "GwColophonSpacer"):
+        _set_ppr_child(p, f'<w:spacing w:before="0" w:after="0" w:line="{max(20, height)}" w:lineRule="exact"/>')
+
+
 def drop_empty_runs(root) -> None:
     """docxtpl leaves an empty run where each {%r %} tag stood; remove them."""
     for run in list(root.iter(W("w:r"))):
@@ -263,6 +303,7 @@ def finish(document, doc: ComposedDocument, config: Config, builtin: bool) -> No
     attachment_notes(body, [b for b in doc.blocks if isinstance(b, AttachmentNote)])
     attendance(body, [b for b in doc.blocks if isinstance(b, Attendance)])
     tables(body, [b for b in doc.blocks if isinstance(b, Table)])
+    colophon_spacer(body, doc.colophon)
     hints(body)
     for section in document.sections:
         for footer in (section.footer, section.even_page_footer):
