@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import shutil
 import tempfile
 from dataclasses import asdict, dataclass, field
 from datetime import date as date_cls

@@ -22,7 +22,7 @@ from .query import ParsedQuery, parse_query
 from .whoosh_backend import SCHEMA_VERSION, WhooshBackend, set_digest
 
 __all__ = ["search", "rebuild_index", "index_item", "remove_item", "index_status", "get_backend",
-           "Hit", "IndexDoc", "Filters", "IndexStatus", "SearchBackend", "SearchError", "parse_query",
+           "Hit", "IndexDoc", "Filters", "IndexStatus", "SearchBackend", "SearchError", "ParsedQuery", "parse_query",
            "SCHEMA_VERSION"]
 
 

@@ -34,7 +34,7 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh import query as Q
-from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.fields import ID, KEYWORD, STORED, Schema
 
 from .analysis import BigramTokenizer, CountedText, WordTokenizer
 from .backend import Filters, Hit, IndexDoc
