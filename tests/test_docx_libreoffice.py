@@ -141,3 +141,18 @@ def test_colophon_sits_on_the_bottom_of_the_text_area(converted):
         bottom = max(w[3] for w in printed)
         assert TEXT_BOTTOM_PT - L.LINE_PITCH_PT < bottom <= TEXT_BOTTOM_PT, (name, bottom)
         assert all(w[1] > TEXT_BOTTOM_PT - 4 * L.LINE_PITCH_PT for w in words), name
+
+
+def test_signature_page_holds_text_too(converted):
+    # The plan's notice once left its 署名 and date alone on page 2.
+    for name, (doc, pdf) in converted.items():
+        signatures = [b for b in doc.blocks if type(b).__name__ == "Signature"]
+        for sig in signatures:
+            for page in range(1, pages(pdf) + 1):
+                text = squash(PAGE_NUMBER.sub("", page_text(pdf, page)))
+                if squash(sig.date) in text and squash(sig.issuer) in text:
+                    rest = text.replace(squash(sig.issuer), "", 1).replace(squash(sig.date), "", 1)
+                    assert len(rest) > 10, f"{name} page {page}: 署名 and date alone"
+                    break
+            else:
+                raise AssertionError(f"{name}: 署名 and date not found on one page")

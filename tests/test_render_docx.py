@@ -189,8 +189,35 @@ def test_signature_positions_without_and_with_seal(rendered):
         else:
             assert abs(28 - (left + s) - L.SIGNATURE_RIGHT_CHARS) < 0.01  # 署名 2 字 from the right
             assert abs(date_left - left - L.DATE_RIGHT_OF_SIGNATURE_CHARS) < 0.01
+    # The date longer than the 署名 (short: 某某镇人民政府 / 2020年6月8日): the date
+    # keeps 2 字 to the right, the 署名 starts 2 字 left of it (§7.3.5.2).
+    doc, path = rendered["short"]
+    paras = body_paragraphs(path)
+    issuer = next(p for p in paras if style_of(p) == "GwSignature")
+    date = next(p for p in paras if style_of(p) == "GwDate")
+    s, d = width_chars(text_of(issuer)), width_chars(text_of(date))
+    assert d > s
+    left = int(issuer.find("w:pPr/w:ind", NS).get(f"{W}left")) / chars(1)
+    date_left = int(date.find("w:pPr/w:ind", NS).get(f"{W}left")) / chars(1)
+    assert abs(28 - (date_left + d) - L.SIGNATURE_RIGHT_CHARS) < 0.01
+    assert abs(date_left - left - L.DATE_RIGHT_OF_SIGNATURE_CHARS) < 0.01
     # a sealed signature leaves one more blank line for the seal
     assert len(body_paragraphs(rendered["sealed"][1])) == len(body_paragraphs(rendered["hostile"][1])) + 1
+
+
+def test_signature_keeps_with_the_text_above(rendered):
+    # §7.3.5: no page with only the 署名 and date — every paragraph from the last
+    # paragraph of text down to the 署名 keeps with the next one.
+    for name in ("hostile", "plan", "rectification", "short"):
+        issuer = next(p for p in body_paragraphs(rendered[name][1]) if style_of(p) == "GwSignature")
+        prev = issuer.getprevious()
+        while prev.tag == f"{W}p" and style_of(prev) in ("GwBlank", "GwAttachmentNote"):
+            assert prev.find("w:pPr/w:keepNext", NS) is not None, name
+            prev = prev.getprevious()
+        if name == "hostile":
+            assert prev.tag == f"{W}tbl"  # a table above: the blank line after it keeps
+        else:
+            assert text_of(prev) and prev.find("w:pPr/w:keepNext", NS) is not None, name
 
 
 def test_attachment_note_hangs_after_the_label(rendered):

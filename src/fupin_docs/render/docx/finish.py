@@ -133,17 +133,31 @@ def signatures(body, blocks: list[Signature]) -> None:
             # date 4 字 from the right; 署名 centred over the date.
             date_left = line - L.SEALED_DATE_RIGHT_CHARS - d
             name_left = date_left + d / 2 - s / 2
-        else:
-            # 署名 2 字 from the right; date starts 2 字 right of the 署名's first character,
-            # moved left as a whole if the date would run past the right edge.
+        elif d <= s:
+            # 署名 2 字 from the right; date starts 2 字 right of the 署名's first character.
             name_left = line - L.SIGNATURE_RIGHT_CHARS - s
             date_left = name_left + L.DATE_RIGHT_OF_SIGNATURE_CHARS
-            if date_left + d > line:
-                date_left = line - d
-                name_left = date_left - L.DATE_RIGHT_OF_SIGNATURE_CHARS
+        else:
+            # The date is longer than the 署名: the date keeps 2 字 to the right and the
+            # 署名 moves left so the date still starts 2 字 right of it (§7.3.5.2).
+            date_left = line - L.SIGNATURE_RIGHT_CHARS - d
+            name_left = date_left - L.DATE_RIGHT_OF_SIGNATURE_CHARS
         name_left = min(max(0.0, name_left), max(0.0, line - s))
         _indent(p_name, name_left)
-        _indent(p_date, max(0.0, date_left))
+        _indent(p_date, min(max(0.0, date_left), max(0.0, line - d)))
+        keep_with_text_above(p_name)
+
+
+def keep_with_text_above(p) -> None:
+    """§7.3.5: a page must not hold the 署名 and date alone. Keep the 署名 with
+    the blank lines, 附件说明 and last lines of 正文 above it, so a page break
+    moves some 正文 along with them."""
+    prev = p.getprevious()
+    while prev is not None and prev.tag == W("w:p"):
+        _set_ppr_child(prev, "<w:keepNext/>")
+        if _style(prev) not in ("GwBlank", "GwAttachmentNote"):
+            break  # the last paragraph of text
+        prev = prev.getprevious()
 
 
 def attachment_notes(body, blocks: list[AttachmentNote]) -> None:
