@@ -20,6 +20,7 @@ from fupin_docs.archive import Archive, ArchiveError
 from fupin_docs.archive.extract import inspect_file
 from fupin_docs.cli.main import cli
 from fupin_docs.workspace.config import open_workspace
+from conftest import make_workspace
 
 ARCHIVE_NO = re.compile(r"^Z001-WS·(\d{4})-(Y|D30|D10)-ZFB-(\d{4})$")
 PNG_1PX = bytes.fromhex(
@@ -84,7 +85,7 @@ def ws(tmp_path):
     root = tmp_path / "ws"
     root.mkdir()
     (root / "fupin.toml").write_text("# test workspace\n", encoding="utf-8")  # the CLI needs a workspace
-    return open_workspace(root)
+    return make_workspace(root)
 
 
 def journal_lines(ws) -> list[str]:

@@ -42,9 +42,9 @@ def test_new_writes_a_skeleton_that_validates(tmp_path, kind):
     assert refused.exit_code == 1 and "已存在" in refused.output
 
 
-def test_new_unknown_kind_is_an_input_error():
+def test_new_unknown_kind_is_a_usage_error():
     result = run("new", "memo")
-    assert result.exit_code == 1 and "不认识的类型" in result.output
+    assert result.exit_code == 2 and "不认识的类型" in result.output
 
 
 def test_validate_exit_codes_and_located_messages(tmp_path):
@@ -65,3 +65,57 @@ def test_console_script_runs():
     out = subprocess.run([sys.executable, "-m", "fupin_docs.cli.main", "--help"],
                          capture_output=True, text=True, check=True)
     assert "扶贫公文工具" in out.stdout
+
+
+def test_fupin_toml_mistake_is_located_with_a_fix(tmp_path):
+    run("init", tmp_path / "ws", "--no-examples")
+    config = tmp_path / "ws" / "fupin.toml"
+    lines = config.read_text(encoding="utf-8").splitlines()
+    number = next(i for i, line in enumerate(lines, 1) if line.startswith("code ="))
+    lines[number - 1] = "code = 青政发"
+    config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run("render", EXAMPLES / "notice-回头看督查通知.yaml", workspace=tmp_path / "ws")
+    assert result.exit_code == 1
+    assert f"fupin.toml:{number}:8: fupin.toml 写法有误：取值写法不对：文字要用英文双引号括起来" in result.output
+
+
+def test_validate_json_lists_problems(tmp_path):
+    import json
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("类型: 实施方案\n方案名称: 测试\n成文日期: 2020-02-30\n", encoding="utf-8")
+    result = run("validate", "--json", bad)
+    assert result.exit_code == 1
+    assert json.loads(result.stdout) == [{"file": str(bad), "line": 3, "column": 7,
+                                          "message": "日期“2020-02-30”不存在（2020年2月没有30日），请核对"}]
+
+
+def test_outputs_are_readable_by_colleagues(tmp_path):
+    import os
+    import stat
+
+    from fupin_docs.atomic import atomic_write_bytes
+
+    old = os.umask(0o022)
+    try:
+        atomic_write_bytes(tmp_path / "a.bin", b"x")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "a.bin").stat().st_mode) == 0o644
+
+
+def test_archive_commands_refuse_to_run_outside_a_workspace(tmp_path):
+    stray = tmp_path / "not-a-workspace"
+    stray.mkdir()
+    result = run("search", "危房", workspace=stray)
+    assert result.exit_code == 1 and "不是工作目录" in result.output
+    assert list(stray.iterdir()) == []  # no stray archive/ or indexes/ made
+
+
+def test_workspace_is_found_from_a_subfolder(tmp_path, monkeypatch):
+    from fupin_docs.workspace import open_workspace
+
+    run("init", tmp_path / "ws", "--no-examples")
+    monkeypatch.chdir(tmp_path / "ws" / "inputs")
+    monkeypatch.delenv("FUPIN_WORKSPACE", raising=False)
+    assert open_workspace().root == (tmp_path / "ws").resolve()

@@ -97,3 +97,31 @@ def test_non_utf8_file_says_how_to_save_it(tmp_path):
     with pytest.raises(InputError) as caught:
         load_document(path)
     assert "UTF-8" in caught.value.problems[0].message
+
+
+def test_tab_indentation_says_use_spaces():
+    [message] = problems_of(MINIMAL_PLAN + "指导思想:\n\t- 内容\n")
+    assert message == "in.yaml:5:1: YAML 语法错误：不能用 Tab 缩进，请改用空格"
+
+
+def test_missing_colon_is_reported_on_the_line_typed_wrong():
+    [message] = problems_of("类型: 实施方案\n方案名称 测试方案\n成文日期: 2020-06-08\n")
+    assert message.startswith("in.yaml:2:1: ") and "缺少冒号" in message
+
+
+def test_each_paragraph_with_an_ascii_colon_gets_its_own_fix():
+    messages = problems_of(MINIMAL_PLAN + "指导思想:\n  - 会议强调: 要整改到位。\n  - 正常的一段\n  - 时间: 明天\n")
+    assert messages == [
+        "in.yaml:5:5: 这一行的英文冒号“: ”被当成了“键: 值”，请改用中文冒号写成“会议强调：要整改到位。”，或给整段文字加上引号",
+        "in.yaml:7:5: 这一行的英文冒号“: ”被当成了“键: 值”，请改用中文冒号写成“时间：明天”，或给整段文字加上引号",
+    ]
+
+
+def test_traditional_keys_and_choice_values_are_understood():
+    text = ("類型: 會議紀要\n會議名稱: 青山鎮危房改造專題會議\n成文日期: 2020-03-18\n會議時間: 2020-03-17\n"
+            "會議地點: 會議室\n主持人: 鎮長\n出席: 張三、李四\n密級: 機密\n")
+    doc = load_document_text(text)
+    assert isinstance(doc, Minutes) and doc.secrecy == "机密"
+    assert doc.meeting_name == "青山鎮危房改造專題會議"  # the text itself is kept as written
+    [message] = problems_of(text + "會議地址: 某处\n")
+    assert message == "in.yaml:9:1: 不认识的键“會議地址”，是不是“会议地点”？"

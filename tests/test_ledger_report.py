@@ -65,7 +65,7 @@ def test_report_from_the_ledger_lists_its_problems_and_counts(tmp_path):
     assert result.exit_code == 0, result.output
 
     document = docx.Document(str(tmp_path / "out" / "report.docx"))
-    [table] = document.tables
+    [table] = [t for t in document.tables if t.rows[0].cells[0].text == "序号"]
     assert len(table.rows) == 1 + len(mine)
     statuses = [row.cells[-1].text for row in table.rows[1:]]
     assert statuses.count("已销号") == 1

@@ -22,6 +22,7 @@ from fupin_docs.cli.main import cli
 from fupin_docs.pack import Selection, build_pack, verify_pack
 from fupin_docs.pack.names import UniqueNames, bag_dir_name, clean_part, item_file_name
 from fupin_docs.workspace.config import open_workspace
+from conftest import make_workspace
 
 UNIT = "三星镇人民政府"
 PNG_1PX = bytes.fromhex(
@@ -48,7 +49,7 @@ def pdfs():
 def make_ws(root: Path):
     root.mkdir(parents=True, exist_ok=True)
     (root / "fupin.toml").write_text(f'[office]\nname = "{UNIT}"\n', encoding="utf-8")
-    return open_workspace(root)
+    return make_workspace(root)
 
 
 @pytest.fixture

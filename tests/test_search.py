@@ -20,6 +20,7 @@ from fupin_docs.search import index_status, rebuild_index, search
 from fupin_docs.search.normalize import normalize, to_simplified
 from fupin_docs.search.query import parse_query
 from fupin_docs.workspace.config import open_workspace
+from conftest import make_workspace
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 CORPUS = SHARED / "corpus"
@@ -49,7 +50,7 @@ def built(tmp_path_factory):
     root = tmp_path_factory.mktemp("search") / "ws"
     root.mkdir()
     (root / "fupin.toml").write_text("# test workspace\n", encoding="utf-8")  # the CLI needs a workspace
-    ws = open_workspace(root)
+    ws = make_workspace(root)
     archive = Archive(ws)
     numbers = {}
     for n, path in enumerate(corpus_files(), 1):
@@ -224,7 +225,7 @@ def copy(built, tmp_path):
     ws, numbers = built
     root = tmp_path / "ws"
     shutil.copytree(ws.root, root)
-    return open_workspace(root), numbers
+    return make_workspace(root), numbers
 
 
 def test_deleted_index_is_rebuilt(copy):

@@ -9,7 +9,7 @@ import sys
 import click
 
 from ..inputs.problems import InputError
-from ..workspace.config import Workspace, open_workspace
+from ..workspace.config import CONFIG_NAME, Workspace, is_workspace, open_workspace
 
 # Exit codes (DESIGN.md): 0 ok, 1 the user's input is wrong, 2 usage, 3 integrity.
 EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_INTEGRITY = 0, 1, 2, 3
@@ -27,9 +27,21 @@ class IntegrityError(Exception):
     exit_code = EXIT_INTEGRITY
 
 
-def workspace_from(ctx: click.Context) -> Workspace:
+def workspace_from(ctx: click.Context, required: bool = True) -> Workspace:
+    """The workspace the command works in.
+
+    A command that reads or writes the archive, index or ledger refuses to run
+    outside a workspace: silently starting a new, empty archive in the wrong
+    folder would tell an inspection team that nothing exists.
+    """
     obj = ctx.find_root().obj or {}
-    return open_workspace(obj.get("workspace"))
+    workspace = open_workspace(obj.get("workspace"))
+    if required and not is_workspace(workspace):
+        raise UserError(
+            f"{workspace.root} 不是工作目录（找不到 {CONFIG_NAME}）。请先进入工作目录，"
+            f"或用 --workspace 指定工作目录；新建请运行 fupin init"
+        )
+    return workspace
 
 
 def print_json(data) -> None:
@@ -46,6 +58,7 @@ def handle_errors(func):
         except InputError as err:
             for problem in err.problems:
                 click.echo(str(problem), err=True)
+            click.echo(f"共 {len(err.problems)} 处问题，请按提示修改后重试。{getattr(err, 'note', '')}", err=True)
             sys.exit(EXIT_INPUT)
         except (UserError, IntegrityError) as err:
             click.echo(f"错误：{err}", err=True)

@@ -64,7 +64,7 @@ def command(ctx, as_json):
                  "candidates": [候选字体…], "installed": [已安装的候选…],
                  "fallbacks": [逐字补字字体…], "install_hint": 缺字体时应安装的软件包或 null}]}
     """
-    status = fonts_status(workspace_from(ctx).config)
+    status = fonts_status(workspace_from(ctx, required=False).config)
     if as_json:
         print_json(status)
     else:

@@ -8,6 +8,7 @@ import click
 
 from ..atomic import atomic_write_bytes
 from ..inputs.models import KIND_NAMES
+from ..inputs.script import to_simplified
 from ..workspace.resources import skeleton_path
 from .common import UserError, handle_errors
 
@@ -23,9 +24,9 @@ def command(kind, output, force):
     KIND：plan（实施方案）、notice（督查通知）、minutes（会议纪要）、rectification（整改报告），
     也可以直接写中文名称。
     """
-    normalized = KIND_NAMES.get(kind.strip())
+    normalized = KIND_NAMES.get(to_simplified(kind.strip()))
     if normalized is None:
-        raise UserError(f"不认识的类型“{kind}”，请写 plan、notice、minutes 或 rectification")
+        raise click.BadParameter(f"不认识的类型“{kind}”，请写 plan、notice、minutes 或 rectification", param_hint="KIND")
     text = skeleton_path(normalized).read_bytes()
     if not output:
         click.echo(text.decode("utf-8"), nl=False)

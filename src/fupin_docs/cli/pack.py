@@ -13,6 +13,7 @@ import sys
 
 import click
 
+from ..workspace.config import is_workspace
 from .common import IntegrityError, UserError, handle_errors, print_json, workspace_from
 
 BUILD_JSON_HELP = (
@@ -120,7 +121,10 @@ def verify(ctx, pack, no_archive, as_json):
     """
     from ..pack import verify_pack
 
-    ws = None if no_archive else workspace_from(ctx)
+    # An inspector verifies without any archive; a clerk's workspace adds the archive check.
+    ws = None if no_archive else workspace_from(ctx, required=False)
+    if ws is not None and not is_workspace(ws):
+        ws = None
     report = _call(verify_pack, pack, ws)
     if as_json:
         print_json(report.as_dict())

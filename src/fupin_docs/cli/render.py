@@ -5,6 +5,8 @@ from __future__ import annotations
 import click
 
 from ..pipeline import parse_formats, render_files
+from ..inputs import InputError
+from ..workspace.config import is_workspace
 from .common import handle_errors, print_json, workspace_from
 
 
@@ -27,9 +29,16 @@ def command(ctx, files, formats, out_dir, template, archive, pdfa, as_json):
     --json 输出：[{"input", "title", "kind", "outputs": {"docx": 路径, "pdf": 路径},
                   "archive_no", "fallback_chars": {角色: 字符}}]
     """
-    workspace = workspace_from(ctx)
-    outcomes = render_files(files, workspace, formats=parse_formats(formats), out_dir=out_dir,
-                            template=template, archive=archive, pdfa=pdfa, progress=not as_json)
+    workspace = workspace_from(ctx, required=archive)
+    if not archive and not is_workspace(workspace):
+        click.echo(f"提示：{workspace.root} 不是工作目录，发文机关等默认值取内置示例值；"
+                   "请在工作目录中运行或用 --workspace 指定。", err=True)
+    try:
+        outcomes = render_files(files, workspace, formats=parse_formats(formats), out_dir=out_dir,
+                                template=template, archive=archive, pdfa=pdfa, progress=not as_json)
+    except InputError as err:
+        err.note = "输入有误，没有生成任何文件。"
+        raise
     if as_json:
         print_json([{
             "input": str(o.source), "title": o.document.title, "kind": o.document.kind,

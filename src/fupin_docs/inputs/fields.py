@@ -33,22 +33,29 @@ def _text(value: Any) -> str:
 Text = Annotated[str, BeforeValidator(_text)]
 
 
-def _paragraphs(value: Any) -> list[str]:
-    """A string (one paragraph per non-empty line) or a list of strings."""
+def _paragraph_list(value: Any) -> list:
+    """A string (one paragraph per non-empty line), or a list of paragraphs."""
     if isinstance(value, str):
-        items = [line.strip() for line in value.splitlines()]
-        return [item for item in items if item]
+        return [line.strip() for line in value.splitlines() if line.strip()]
     if isinstance(value, list):
-        out = []
-        for item in value:
-            if isinstance(item, (dict, list)):
-                raise ValueError("段落列表里的每一项应为一段文字")
-            out.append(_text(item))
-        return out
-    return [_text(value)]
+        return value
+    return [value]
 
 
-Paragraphs = Annotated[list[str], BeforeValidator(_paragraphs)]
+def _paragraph(value: Any) -> str:
+    if isinstance(value, dict) and len(value) == 1:
+        key, inner = next(iter(value.items()))
+        raise ValueError(
+            f"这一行的英文冒号“: ”被当成了“键: 值”，请改用中文冒号写成“{key}：{inner if inner is not None else ''}”，"
+            "或给整段文字加上引号"
+        )
+    if isinstance(value, (dict, list)):
+        raise ValueError("段落列表里的每一项应为一段文字，请检查缩进")
+    return _text(value)
+
+
+# Each paragraph is validated on its own, so every bad line gets its own FILE:LINE:COL.
+Paragraphs = Annotated[list[Annotated[str, BeforeValidator(_paragraph)]], BeforeValidator(_paragraph_list)]
 
 
 def _names(value: Any) -> list[str]:

@@ -11,13 +11,36 @@ import datetime as dt
 import re
 from typing import Annotated, Any, Literal, Optional, Union
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from .fields import CopyNumber, DocDate, DocNumber, Flag, Names, Paragraphs, Text, parse_date
+from .script import to_simplified, to_traditional
 
 
 class Model(BaseModel):
+    """Keys: the Chinese term, its Traditional spelling, or the English name."""
+
     model_config = ConfigDict(populate_by_name=True, extra="forbid", frozen=True)
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs):
+        super().__pydantic_init_subclass__(**kwargs)
+        changed = False
+        for name, field in cls.model_fields.items():
+            if field.alias and not isinstance(field.validation_alias, AliasChoices):
+                spellings = dict.fromkeys([field.alias, to_traditional(field.alias), name])
+                field.validation_alias = AliasChoices(*spellings)
+                changed = True
+        if changed:
+            cls.model_rebuild(force=True)
+
+
+def _simplified(value: Any) -> Any:
+    """Choice values (密级, 整改状态 …) may be typed in Traditional script."""
+    return to_simplified(value) if isinstance(value, str) else value
+
+
+Simplified = BeforeValidator(_simplified)
 
 
 # --- building blocks ----------------------------------------------------------
@@ -92,9 +115,9 @@ class Gongwen(Model):
 
     kind: Text = Field(alias="类型")
     copy_number: Optional[CopyNumber] = Field(None, alias="份号")
-    secrecy: Optional[Literal["秘密", "机密", "绝密"]] = Field(None, alias="密级")
+    secrecy: Annotated[Optional[Literal["秘密", "机密", "绝密"]], Simplified] = Field(None, alias="密级")
     secrecy_period: Optional[Text] = Field(None, alias="保密期限")
-    urgency: Optional[Literal["特急", "加急"]] = Field(None, alias="紧急程度")
+    urgency: Annotated[Optional[Literal["特急", "加急"]], Simplified] = Field(None, alias="紧急程度")
     issuer: Optional[Text] = Field(None, alias="发文机关")
     issuer_mark: Optional[Text] = Field(None, alias="发文机关标志")
     doc_number: Optional[DocNumber] = Field(None, alias="发文字号")
@@ -245,7 +268,7 @@ class ProblemItem(Model):
     unit: Optional[Text] = Field(None, alias="责任单位")
     person: Optional[Text] = Field(None, alias="责任人")
     deadline: Optional[Deadline] = Field(None, alias="完成时限")
-    status: Literal["未整改", "整改中", "已整改", "已销号"] = Field("整改中", alias="整改状态")
+    status: Annotated[Literal["未整改", "整改中", "已整改", "已销号"], Simplified] = Field("整改中", alias="整改状态")
 
 
 class LedgerFilter(Model):
@@ -258,7 +281,7 @@ class LedgerFilter(Model):
 
 
 class Rectification(Gongwen):
-    source: Literal[PROBLEM_SOURCES] = Field(alias="问题来源")  # type: ignore[valid-type]
+    source: Annotated[Literal[PROBLEM_SOURCES], Simplified] = Field(alias="问题来源")  # type: ignore[valid-type]
     intro: Paragraphs = Field(default_factory=list, alias="导语")
     progress: Sections = Field(default_factory=list, alias="整改工作开展情况")
     problems: list[ProblemItem] = Field(default_factory=list, alias="问题清单")

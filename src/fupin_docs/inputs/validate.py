@@ -10,6 +10,7 @@ from pydantic import BaseModel, ValidationError
 
 from .models import KIND_LABELS, KIND_NAMES, MODELS, Document
 from .problems import InputError, Problem
+from .script import to_simplified
 from .yaml_source import YamlDocument, load_yaml_file, load_yaml_text
 
 
@@ -30,6 +31,7 @@ def _model_at(model: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
     for part in loc:
         if isinstance(part, int):
             continue
+        part = to_simplified(part)
         field = next(
             (f for name, f in current.model_fields.items() if part in (name, f.alias)), None
         )
@@ -71,7 +73,7 @@ def _message(err: dict, model: type[BaseModel], path: tuple) -> str:
         owner = _model_at(model, path[:-1])
         candidates = _keys(owner) if owner else []
         english = {name: (f.alias or name) for name, f in owner.model_fields.items()} if owner else {}
-        close = difflib.get_close_matches(key, candidates + list(english), n=1, cutoff=0.4)
+        close = difflib.get_close_matches(to_simplified(key), candidates + list(english), n=1, cutoff=0.4)
         if close:
             suggestion = english.get(close[0], close[0])
             return f"不认识的键“{key}”，是不是“{suggestion}”？"
@@ -110,12 +112,12 @@ def _problems(doc: YamlDocument, model: type[BaseModel], error: ValidationError)
 def kind_of(doc: YamlDocument) -> str:
     if not isinstance(doc.data, dict):
         raise InputError([doc.problem((), "文件最外层应为“键: 值”形式，请用 `fupin new 类型` 生成模板后填写")])
-    raw = doc.data.get("类型", doc.data.get("kind"))
+    key = next((k for k in ("类型", "類型", "kind") if k in doc.data), None)
+    raw = doc.data.get(key) if key else None
     if raw is None:
         raise InputError([doc.problem((), "缺少“类型”，请在第一行写“类型: 实施方案”（或 督查通知、会议纪要、整改报告）")])
-    kind = KIND_NAMES.get(str(raw).strip())
+    kind = KIND_NAMES.get(to_simplified(str(raw).strip()))
     if kind is None:
-        key = "类型" if "类型" in doc.data else "kind"
         raise InputError([doc.problem((key,), f"不认识的类型“{raw}”，请写：{'、'.join(KIND_LABELS.values())}")])
     return kind
 

@@ -131,7 +131,7 @@ def _build(node, path: tuple, doc: YamlDocument, problems: list[Problem]):
 
 def _yaml_error_message(err: MarkedYAMLError) -> str:
     problem = (err.problem or "").lower()
-    if "tab" in problem:
+    if "tab" in problem or "'\\t'" in problem or "\t" in problem:
         return "YAML 语法错误：不能用 Tab 缩进，请改用空格"
     if "mapping values are not allowed" in problem:
         return "YAML 语法错误：此处不能出现冒号“:”，值里含冒号时请用引号把整个值括起来"
@@ -154,6 +154,10 @@ def load_yaml_text(text: str, file: str) -> YamlDocument:
         root = yaml.compose(text)
     except MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
+        # A key without its colon is only noticed on the next line; the
+        # clerk's mistake is where the key started.
+        if "could not find expected ':'" in (err.problem or "") and err.context_mark:
+            mark = err.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         raise InputError([Problem(file, line, col, _yaml_error_message(err))]) from None
     if root is None:

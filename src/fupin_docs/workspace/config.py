@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +55,27 @@ class Config:
     archive: ArchiveConfig = field(default_factory=ArchiveConfig)
 
 
+_TOML_AT = re.compile(r"^(?P<msg>.*?)\s*\(at line (?P<line>\d+), column (?P<col>\d+)\)$")
+_TOML_MESSAGES = {
+    "Invalid value": "取值写法不对：文字要用英文双引号括起来，例如 code = \"青政发\"",
+    "Expected '=' after a key in a key/value pair": "缺少等号：每行应写成 名称 = \"值\"",
+    "Cannot overwrite a value": "同一个设置写了两次，请删除其中一行",
+    "Unclosed array": "列表没有闭合：请用 ] 结尾，例如 pdf_body = [\"仿宋_GB2312\"]",
+    "Illegal character '\\n'": "引号没有闭合：请在行尾补上英文双引号",
+}
+
+
+def _toml_problem(file: str, err: Exception) -> Problem:
+    """tomllib (Python 3.11) puts the position only in its message text."""
+    text = str(err)
+    match = _TOML_AT.match(text)
+    line, col, msg = (int(match["line"]), int(match["col"]), match["msg"]) if match else (1, 1, text)
+    fix = _TOML_MESSAGES.get(msg)
+    if fix is None:
+        fix = next((value for key, value in _TOML_MESSAGES.items() if msg.startswith(key)), None)
+    return Problem(file, line, col, f"fupin.toml 写法有误：{fix or msg}；可参照 fupin init 生成的示例修改")
+
+
 def _section(data: dict, name: str, cls, file: str):
     raw = data.get(name, {})
     if not isinstance(raw, dict):
@@ -72,10 +94,10 @@ def load_config(path: Path) -> Config:
         return Config()
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise InputError([Problem(str(path), 1, 1, "fupin.toml 不是 UTF-8 编码，请用记事本“另存为”UTF-8")]) from None
     except tomllib.TOMLDecodeError as err:
-        line = getattr(err, "lineno", 1) or 1
-        col = getattr(err, "colno", 1) or 1
-        raise InputError([Problem(str(path), line, col, f"fupin.toml 语法错误：{err.msg if hasattr(err, 'msg') else err}")]) from None
+        raise InputError([_toml_problem(str(path), err)]) from None
     return Config(
         office=_section(data, "office", OfficeConfig, str(path)),
         fonts=_section(data, "fonts", FontConfig, str(path)),
@@ -105,7 +127,22 @@ class Workspace:
         return self.root / "indexes"
 
 
+def find_root(start: str | Path | None = None) -> Path:
+    """The folder holding fupin.toml at or above START (like git finds .git),
+    else START itself: a clerk working in inputs/ still means the workspace."""
+    start = Path(start or ".").resolve()
+    for folder in (start, *start.parents):
+        if (folder / CONFIG_NAME).is_file():
+            return folder
+    return start
+
+
 def open_workspace(root: str | Path | None = None) -> Workspace:
-    """The workspace at ROOT, $FUPIN_WORKSPACE, or the current directory."""
-    root = Path(root or os.environ.get("FUPIN_WORKSPACE") or ".").resolve()
+    """The workspace at ROOT, else $FUPIN_WORKSPACE, else found from the current directory."""
+    explicit = root or os.environ.get("FUPIN_WORKSPACE")
+    root = Path(explicit).resolve() if explicit else find_root()
     return Workspace(root=root, config=load_config(root / CONFIG_NAME))
+
+
+def is_workspace(workspace: Workspace) -> bool:
+    return (workspace.root / CONFIG_NAME).is_file()
