@@ -364,6 +364,23 @@ def test_attachment_page_starts_with_label_on_line_one(rendered):
     assert not any(br.get(f"{W}type") == "page" for br in part(path, "word/document.xml").iter(f"{W}br"))
 
 
+def test_attachment_title_in_trapezoid_lines(rendered):
+    # The plan's 附件1 title (21 字) once wrapped its last character, “单”, onto a line of its own.
+    doc, path = rendered["plan"]
+    heading = next(b for b in doc.blocks if type(b).__name__ == "AttachmentHeading" and len(b.title) > 20)
+    paras = body_paragraphs(path)
+    label = next(i for i, p in enumerate(paras)
+                 if style_of(p) == "GwAttachmentLabel" and text_of(p) == heading.label)
+    lines = []
+    for p in paras[label + 2:]:
+        if style_of(p) != "GwTitle":
+            break
+        lines.append(text_of(p))
+    assert "".join(lines) == heading.title and len(lines) >= 2
+    assert all(len(line) * L.TITLE_SIZE_PT <= L.mm_to_pt(L.TEXT_WIDTH_MM) for line in lines)
+    assert min(len(line) for line in lines) >= len(heading.title) // len(lines) - 2
+
+
 def test_words_in_order(rendered):
     for doc, path in rendered.values():
         text = "\n".join(text_of(p) for p in body_paragraphs(path))

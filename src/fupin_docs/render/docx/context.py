@@ -11,6 +11,7 @@ from __future__ import annotations
 from ...compose.tree import (Addressees, Attendance, AttachmentHeading, AttachmentNote, ComposedDocument,
                              Heading, Note, PageBreak, Paragraph, Signature, Table, Title,
                              block_texts)
+from ...compose.numbering import split_title
 from .. import layout as L
 
 
@@ -67,7 +68,8 @@ def _block(block, previous) -> dict:
     if isinstance(block, PageBreak):
         return {"type": "page_break"}
     if isinstance(block, AttachmentHeading):
-        return {"type": "attachment_heading", "label": block.label, "title": block.title}
+        # The title centred on line 3, split into 梯形 lines like the document title (§7.3.1).
+        return {"type": "attachment_heading", "label": block.label, "title_lines": list(split_title(block.title))}
     raise TypeError(f"unknown block {type(block).__name__}")
 
 
