@@ -98,6 +98,8 @@ def test_fonts_in_defaults_styles_and_theme(rendered):
     mark = style("GwMark")
     assert east_asia("GwMark") == "方正小标宋简体"
     assert mark.find("w:rPr/w:color", NS).get(f"{W}val") == L.MARK_COLOR.lstrip("#").upper()
+    lang = part(path, "word/settings.xml").find("w:themeFontLang", NS)
+    assert lang.get(f"{W}eastAsia") == "zh-CN"  # not python-docx's ja-JP: Word would take the Japanese theme face
     with zipfile.ZipFile(path) as z:
         theme = z.read("word/theme/theme1.xml").decode()
     assert '<a:ea typeface="仿宋_GB2312"/>' in theme and '<a:latin typeface="Times New Roman"' in theme

@@ -209,6 +209,19 @@ def _rewrite_theme(document, fonts: FontConfig) -> None:
             part._blob = xml.encode("utf-8")
 
 
+def _theme_language(document) -> None:
+    """Theme fonts resolve for Simplified Chinese (python-docx's default names
+    ja-JP, which makes Word take the theme's Japanese face, ＭＳ 明朝, wherever a
+    style or a pasted run refers to a theme font)."""
+    settings = document.settings.element
+    node = settings.find(qn("w:themeFontLang"))
+    if node is None:
+        node = el("<w:themeFontLang/>")
+        settings.find(qn("w:clrSchemeMapping")).addprevious(node)
+    node.set(qn("w:val"), "en-US")
+    node.set(qn("w:eastAsia"), "zh-CN")
+
+
 def _page_number_field() -> str:
     """“— N —”: the number is a PAGE field, the dashes plain text (hint eastAsia → 宋体 一字线)."""
     dash = L.PAGE_NUMBER_DASH
@@ -445,6 +458,7 @@ def build(out: Path, fonts: FontConfig | None = None) -> Path:
             body.remove(child)
     _set_defaults(document, fonts)
     _rewrite_theme(document, fonts)
+    _theme_language(document)
     _section(document)
     main, colophon = body_xml()
     sect = body.find(qn("w:sectPr"))
