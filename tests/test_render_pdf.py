@@ -496,6 +496,20 @@ def test_table_dates_wrap_only_after_the_year(out_dir):
         assert date in lines or (f"{year}年" in lines and rest in lines), date
 
 
+def test_long_unbroken_cell_text_wraps_inside_its_column(out_dir):
+    # Fixed table layout: a token with no break opportunity (phone number,
+    # file name) must wrap inside its cell, not spill over the next column.
+    token = "0851-83221234转8801/13800138000"
+    table = Table((Column("序号", 1, "center"), Column("问题", 6), Column("联系电话", 1)),
+                  (("1", "住房安全有保障", token), ("2", "饮水安全有保障", "无")))
+    doc = make_doc([Title(("问题清单",)), table])
+    target = out_dir / "long-token.pdf"
+    render_pdf(doc, target, config=CONFIG)
+    lines = page_lines(target, 1)
+    assert all(ln.x1 <= RIGHT + 0.5 for ln in lines), [(ln.text, ln.x1) for ln in lines if ln.x1 > RIGHT]
+    assert in_pieces(token, body_text(target))
+
+
 def headings_ending_a_page(path: Path, doc: ComposedDocument) -> list[str]:
     """Headings that are the last line of a page's text (their text went over)."""
     headings = {squash(b.text) for b in doc.blocks if isinstance(b, Heading)}
