@@ -1,8 +1,9 @@
 """Whoosh, the embedded default backend.
 
-Each document is indexed twice: as jieba words (field body, plus title for a
-boost; ranking by BM25F over real words) and as character bigrams (body_bi:
-matching). Both views are of the traditional→simplified text; the title and
+Each document is indexed twice: as jieba words (field body: words of three or
+more characters, whose two-character parts are bigram postings anyway; title:
+all its words, for a boost) and as character bigrams (body_bi: matching and
+most of the ranking). Both views are of the traditional→simplified text; the title and
 searchable metadata are part of the body.
 
 Matching follows query.matches(): a two-character word (整改, 销号, even when
@@ -36,13 +37,13 @@ from whoosh import index as whoosh_index
 from whoosh import query as Q
 from whoosh.fields import ID, KEYWORD, STORED, Schema
 
-from .analysis import BigramTokenizer, CountedText, WordTokenizer
+from .analysis import BigramTokenizer, CountedText, LongWordTokenizer, WordTokenizer
 from .backend import Filters, Hit, IndexDoc
 from .normalize import bigrams, normalize
 from .query import ParsedQuery, Term, matches, needs_text_check, term_needs, term_words
 from .snippet import make_snippet
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 INDEX_NAME = "fupin"
 META_NAME = "fupin-index.json"
 MERGE_AT_SEGMENTS = 12
@@ -54,7 +55,7 @@ def make_schema() -> Schema:
         archive_no=ID(stored=True, unique=True),
         sha256=ID(stored=True),
         title=CountedText(analyzer=WordTokenizer(), stored=True, phrase=False, field_boost=2.0),
-        body=CountedText(analyzer=WordTokenizer(), phrase=False),
+        body=CountedText(analyzer=LongWordTokenizer(), phrase=False),
         body_bi=CountedText(analyzer=BigramTokenizer(), phrase=False),
         text=STORED(),
         meta=STORED(),
@@ -113,13 +114,15 @@ def _term_query(term: Term) -> Q.Query | None:
     parts = [_need_query(n) for n in dict.fromkeys(needs)]
     match = parts[0] if len(parts) == 1 else Q.And(parts)
     # Two-character needs already score through their bigram posting; words add
-    # a title boost, and body weight for longer words.
+    # a title boost, and body weight: longer words from the word field, other
+    # two-character words (e.g. 保障 in 两不愁三保障) from their bigram.
     exact = {n for n in needs if not needs_text_check(n)}
     ranking = []
     for w in dict.fromkeys(term_words(term)):
         ranking.append(Q.Term("title", w))
-        if w not in exact:
-            ranking.append(Q.Term("body", w))
+        if w in exact:
+            continue
+        ranking.append(Q.Term("body_bi" if len(w) == 2 and w[0] >= "\u3400" else "body", w))
     return Q.AndMaybe(match, Q.Or(ranking)) if ranking else match
 
 
