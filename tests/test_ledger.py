@@ -271,6 +271,76 @@ def test_set_records_old_and_new(town):
         set_fields(town, "WT-2020-0003", deadline="下个月")
 
 
+
+def test_deadline_before_discovery_is_refused(town, tmp_path):
+    """Found 2020-06-08: a 完成时限 of 2020-05-31 cannot be met, by set, import-check or import."""
+    before = ledger_path(town).read_bytes()
+    with pytest.raises(LedgerError, match="完成时限 2020-05-31 早于发现日期 2020-06-08"):
+        set_fields(town, "WT-2020-0003", deadline="2020-05-31")
+    with pytest.raises(LedgerError, match="早于发现日期"):
+        set_fields(town, "WT-2020-0003", deadline="2020年5月底前", unit="镇水保站")
+    assert ledger_path(town).read_bytes() == before
+    base = ["--workspace", str(town.root), "ledger"]
+    result = CliRunner().invoke(cli, base + ["set", "WT-2020-0003", "--deadline", "2020-05-31"])
+    assert result.exit_code == 1 and "完成时限 2020-05-31 早于发现日期 2020-06-08" in result.stderr
+    assert ledger_path(town).read_bytes() == before
+    # the discovery day itself and 长期坚持 are fine
+    set_fields(town, "WT-2020-0003", deadline="2020-06-08")
+    set_fields(town, "WT-2020-0004", deadline="长期坚持")
+    assert load_ledger(town).get("WT-2020-0003").deadline == CHECK_DATE
+    # import-check: --deadline before --date
+    sheet = write_sheet(tmp_path / "s.xlsx", [["东风村", "9001", "王一", "达标", "达标", "达标", "达标", "不达标", "达标", None]])
+    before = ledger_path(town).read_bytes()
+    early = CliRunner().invoke(cli, base + ["import-check", str(sheet), "--date", "2020-06-08", "--deadline", "2020-05-31"])
+    assert early.exit_code == 1 and "早于排查（发现）日期 2020-06-08" in early.stderr
+    assert ledger_path(town).read_bytes() == before
+    # ledger import: a row's 完成时限 before its own 发现日期, or before the ledger's
+    header = ["问题编号", "问题描述", "问题来源", "整改状态", "完成时限", "发现日期"]
+    upper = write_sheet(tmp_path / "upper.xlsx", [
+        ["WT-2020-0001", "家庭收入不达标", "自查", "整改中", "2020-05-31", None],
+        ["X-1", "描述", "自查", "未整改", "2020-06-01", "2020-06-10"],
+        ["X-2", "描述", "自查", "未整改", "2020-06-30", "2020-06-10"],
+    ], header=header)
+    with pytest.raises(InputError) as caught:
+        import_ledger(town, upper)
+    assert [(p.line, p.column) for p in caught.value.problems] == [(2, 5), (3, 5)]
+    assert "完成时限 2020-05-31 早于发现日期 2020-06-08" in caught.value.problems[0].message
+    assert ledger_path(town).read_bytes() == before
+
+
+def test_export_and_import_only_xlsx(town, tmp_path):
+    runner = CliRunner()
+    base = ["--workspace", str(town.root), "ledger"]
+    for name in ("台账.csv", "台账.xls", "台账"):
+        result = runner.invoke(cli, base + ["export", str(tmp_path / name)])
+        assert result.exit_code == 1
+        stem = name.split(".")[0]
+        assert f"只支持导出为 .xlsx 文件，请把文件名改为 {stem}.xlsx" in result.stderr
+        assert not (tmp_path / name).exists()
+    assert runner.invoke(cli, base + ["export", str(tmp_path / "台账.XLSX")]).exit_code == 0
+    # a real workbook under another name is still refused on import
+    (tmp_path / "台账.XLSX").replace(tmp_path / "台账.csv")
+    before = ledger_path(town).read_bytes()
+    for name, cmd in (("台账.csv", "import"), ("台账.csv", "import-check")):
+        result = runner.invoke(cli, base + [cmd, str(tmp_path / name)])
+        assert result.exit_code == 1 and "只支持导入 .xlsx 文件" in result.stderr and "另存为" in result.stderr
+    assert ledger_path(town).read_bytes() == before
+
+
+def test_help_keeps_json_keys_whole():
+    """click re-wraps help paragraphs and would cut now_passing into now_pa ssing; keys sit in \\b blocks."""
+    runner = CliRunner()
+    for args, keys in ((["ledger", "import-check", "--help"], ["now_passing", "households", "existing"]),
+                       (["ledger", "import", "--help"], ["created", "updated", "unchanged"]),
+                       (["ledger", "summary", "--help"], ["rate_percent", "overdue_ids", "by_category"]),
+                       (["ledger", "list", "--help"], ["佐证材料（档号列表）", "逾期天数"]),
+                       (["ledger", "history", "--help"], ["操作人、操作、问题编号、字段、原值、新值"])):
+        for width in (60, 80, 100):
+            result = runner.invoke(cli, args, terminal_width=width)
+            assert result.exit_code == 0
+            for key in keys:
+                assert key in result.stdout, (args, width, key)
+
 def test_overdue_and_summary_figures(town):
     for pid in ("WT-2020-0001", "WT-2020-0002", "WT-2020-0003"):
         set_fields(town, pid, status="已整改", unit="镇扶贫工作站")
@@ -421,4 +491,4 @@ def test_cli_round_trip(tmp_path, town_sheet):
     missing = runner.invoke(cli, base + ["show", "WT-2020-0999"])
     assert missing.exit_code == 1 and "没有问题编号“WT-2020-0999”" in missing.stderr
     bad_date = runner.invoke(cli, base + ["close", "WT-2020-0001", "--evidence", "X", "--date", "2020-13-01"])
-    assert bad_date.exit_code == 2
+    assert bad_date.exit_code == 1 and "日期“2020-13-01”不存在（月份应为1到12），请核对" in bad_date.stderr

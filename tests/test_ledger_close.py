@@ -104,3 +104,45 @@ def test_cli_close(ws, tmp_path):
     shown = json.loads(runner.invoke(cli, base + ["show", "WT-2020-0002", "--json"]).stdout)
     assert shown["整改状态"] == "已销号" and shown["销号日期"] == "2020-06-29" and shown["佐证材料"] == [good]
     assert any(r["操作"] == "销号" for r in shown["变更记录"])
+
+
+def test_close_date_after_today_is_refused(ws, tmp_path):
+    good = archived(ws, tmp_path, "饮水证明.txt", "已通自来水，水质检测合格。")
+    before = ledger_path(ws).read_bytes()
+    tomorrow = dt.date.today() + dt.timedelta(days=1)
+    with pytest.raises(LedgerError, match="晚于今天"):
+        close_problem(ws, "WT-2020-0002", [good], date=tomorrow)
+    runner = CliRunner()
+    base = ["--workspace", str(ws.root), "ledger", "close", "WT-2020-0002", "--evidence", good]
+    future = runner.invoke(cli, base + ["--date", "2030-01-01"])
+    assert future.exit_code == 1
+    assert "销号日期 2030-01-01 晚于今天" in future.stderr and "--date" in future.stderr
+    assert ledger_path(ws).read_bytes() == before
+    assert load_ledger(ws).get("WT-2020-0002").status == "未整改"
+    # today itself is fine, and so is the Chinese form of a date
+    today = dt.date.today()
+    done = runner.invoke(cli, base + ["--date", f"{today.year}年{today.month}月{today.day}日"])
+    assert done.exit_code == 0, done.output
+    assert load_ledger(ws).get("WT-2020-0002").closed_on == today
+
+
+@pytest.mark.parametrize("args", [
+    ["close", "WT-2020-0002", "--evidence", "X", "--date", "2020-02-30"],
+    ["import-check", "排查表.xlsx", "--date", "2020-02-30"],
+    ["list", "--today", "2020-02-30"],
+    ["show", "WT-2020-0002", "--today", "2020-02-30"],
+    ["summary", "--today", "2020-02-30"],
+    ["export", "x.xlsx", "--today", "2020-02-30"],
+    ["set", "WT-2020-0002", "--deadline", "2020-02-30"],
+    ["import-check", "排查表.xlsx", "--deadline", "2020-02-30"],
+])
+def test_every_impossible_date_is_an_input_error(ws, tmp_path, args):
+    """A mistyped date is the clerk's input (exit 1, parse_date's words), never a usage error (exit 2)."""
+    args = [str(tmp_path / a) if a.endswith(".xlsx") else a for a in args]
+    before = ledger_path(ws).read_bytes()
+    result = CliRunner().invoke(cli, ["--workspace", str(ws.root), "ledger", *args])
+    assert result.exit_code == 1, result.output
+    assert "日期“2020-02-30”不存在（2020年2月没有30日），请核对" in result.stderr
+    assert "取值不对" not in result.stderr and "用法" not in result.stderr
+    assert ledger_path(ws).read_bytes() == before
+    assert not (tmp_path / "x.xlsx").exists()

@@ -7,29 +7,14 @@ import re
 
 import click
 
-from ..inputs.fields import parse_date
 from ..ledger import (close_problem, export_ledger, filter_problems, import_check_sheet, import_ledger,
                       load_ledger, set_fields, summarize)
 from ..ledger import history as ledger_history
 from ..ledger.model import FIELDS, display_value
 from ..ledger.store import history_path
 from .common import handle_errors, print_json, workspace_from
+from .dates import DATE
 
-
-
-class DateType(click.ParamType):
-    name = "日期"
-
-    def convert(self, value, param, ctx):
-        if isinstance(value, dt.date):
-            return value
-        try:
-            return parse_date(value)
-        except ValueError as err:
-            self.fail(str(err), param, ctx)
-
-
-DATE = DateType()
 _SPLIT = re.compile(r"[、，,；;\s]+")
 
 
@@ -82,16 +67,27 @@ def command():
               help="户名册 .xlsx（含“户编号”列，可含“村”列），不在名册中的户编号视为错误；"
                    "默认使用工作目录中的 ledger/户名册.xlsx（如有）")
 @click.option("--who", help="操作人（默认取环境变量 FUPIN_USER 或登录名）")
-@click.option("--json", "as_json", is_flag=True,
-              help="输出 JSON：households、villages、failing、created、existing、now_passing")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON（键见上文）")
 @click.pass_context
 @handle_errors
 def import_check(ctx, sheet, source, date, deadline, unit, person, roster, who, as_json):
     """把入户排查表导入台账：每个不达标项登记为一个问题。
 
-    表头（第一行）：村、户编号、户主姓名、家庭收入、基本生活、义务教育、基本医疗、住房安全、饮水安全、备注；
-    其他列忽略。各项填 达标/不达标（也可用 是/否、✓/✗）。重复导入同一张表不会重复登记
-    （以 户编号+类别+问题来源 识别）。表中有任何错误时逐条输出“文件:行:列: 说明”，台账不做任何改动。
+    \b
+    表头（第一行）：村、户编号、户主姓名、家庭收入、基本生活、
+    义务教育、基本医疗、住房安全、饮水安全、备注；其他列忽略。
+    各项填 达标/不达标（也可用 是/否、✓/✗）。
+    重复导入同一张表不会重复登记（以 户编号+类别+问题来源 识别）。
+    表中有任何错误时逐条输出“文件:行:列: 说明”，台账不做任何改动。
+
+    \b
+    --json 输出一个对象，键固定为：
+      households   排查户数
+      villages     村数
+      failing      不达标项数
+      created      新登记的问题编号
+      existing     已在台账中、未重复登记的问题编号
+      now_passing  本次已达标、台账中尚未整改完成的问题编号
     """
     ws = workspace_from(ctx)
     result = import_check_sheet(ws, sheet, source=source, date=date, deadline=deadline, unit=unit,
@@ -112,15 +108,24 @@ def import_check(ctx, sheet, source, date, deadline, unit, person, roster, who, 
 @command.command("import")
 @click.argument("xlsx", type=click.Path(dir_okay=False))
 @click.option("--who", help="操作人（默认取环境变量 FUPIN_USER 或登录名）")
-@click.option("--json", "as_json", is_flag=True, help="输出 JSON：created、updated、unchanged（问题编号列表）")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON（键见上文）")
 @click.pass_context
 @handle_errors
 def import_(ctx, xlsx, who, as_json):
     """导入上级或其他单位交换的台账 .xlsx，与本地台账合并。
 
-    表头：问题编号、问题来源、问题描述、类别、村、户、整改措施、责任单位、责任人、完成时限、整改状态、
-    销号日期、佐证材料（问题描述、问题来源、整改状态三列必须有）。问题编号已存在的更新表中有的列，
-    新编号照录，空编号自动编号。任何一行有错时逐条输出“文件:行:列: 说明”，台账不做任何改动。
+    \b
+    表头：问题编号、问题来源、问题描述、类别、村、户、整改措施、
+    责任单位、责任人、完成时限、整改状态、销号日期、佐证材料
+    （问题描述、问题来源、整改状态三列必须有）。
+    问题编号已存在的更新表中有的列，新编号照录，空编号自动编号。
+    任何一行有错时逐条输出“文件:行:列: 说明”，台账不做任何改动。
+
+    \b
+    --json 输出一个对象，键固定为（值都是问题编号列表）：
+      created    新增的问题
+      updated    有改动的问题
+      unchanged  无变化的问题
     """
     result = import_ledger(workspace_from(ctx), xlsx, who=who)
     if as_json:
@@ -136,7 +141,7 @@ def import_(ctx, xlsx, who, as_json):
 @click.pass_context
 @handle_errors
 def export(ctx, xlsx, status, unit, village, source, category, overdue, today):
-    """把台账导出为 .xlsx（可按条件筛选），逾期问题的完成时限单元格标色。"""
+    """把台账导出为 .xlsx 文件（可按条件筛选），逾期问题的完成时限单元格标色。"""
     ws = workspace_from(ctx)
     problems = _select(ws, status, unit, village, source, category, overdue, today)
     count = export_ledger(ws, xlsx, problems, today=today)
@@ -153,9 +158,13 @@ def list_(ctx, status, unit, village, source, category, overdue, today, as_json)
 
     逾期：已过完成时限且整改状态不是“已整改”或“已销号”。
 
-    --json 输出一个数组，每个问题一个对象，键固定为：id（问题编号）、问题来源、类别、村、户编号、
-    户主姓名、问题描述、发现日期、整改措施、责任单位、责任人、完成时限（YYYY-MM-DD 或“长期坚持”）、
-    整改状态、销号日期、佐证材料（档号列表）、逾期（true/false）、逾期天数；没有的值为 null。
+    \b
+    --json 输出一个数组，每个问题一个对象，键固定为：
+      id（问题编号）、问题来源、类别、村、户编号、户主姓名、
+      问题描述、发现日期、整改措施、责任单位、责任人、
+      完成时限（YYYY-MM-DD 或“长期坚持”）、整改状态、销号日期、
+      佐证材料（档号列表）、逾期（true/false）、逾期天数；
+    没有的值为 null。
     """
     today = today or dt.date.today()
     problems = _select(workspace_from(ctx), status, unit, village, source, category, overdue, today)
@@ -179,7 +188,7 @@ def list_(ctx, status, unit, village, source, category, overdue, today, as_json)
 @command.command("show")
 @click.argument("pid")
 @click.option("--today", type=DATE, help="按指定日期计算逾期（默认今天）")
-@click.option("--json", "as_json", is_flag=True, help="输出 JSON：与 list --json 的键相同，另加“变更记录”")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON：键与 list --json 相同，另加“变更记录”")
 @click.pass_context
 @handle_errors
 def show(ctx, pid, today, as_json):
@@ -267,9 +276,22 @@ def close(ctx, pid, more, evidence, date, who):
 def summary(ctx, status, unit, village, source, category, overdue, today, as_json):
     """台账汇总：按整改状态、责任单位、问题来源统计，整改率与逾期数。
 
-    整改率 =（已整改 + 已销号）÷ 问题总数。--json 的键：total、by_status（四种状态都有）、by_unit
-    （无责任单位记为“（未明确）”）、by_source、by_village、by_category、done、rate（0～1）、
-    rate_percent（百分数，一位小数）、overdue（逾期数）、overdue_ids、today。
+    整改率 =（已整改 + 已销号）÷ 问题总数。
+
+    \b
+    --json 输出一个对象，键固定为：
+      total         问题总数
+      by_status     按整改状态计数（四种状态都有）
+      by_unit       按责任单位计数（无责任单位记为“（未明确）”）
+      by_source     按问题来源计数
+      by_village    按村计数
+      by_category   按类别计数
+      done          已整改 + 已销号的个数
+      rate          整改率（0～1）
+      rate_percent  整改率百分数（一位小数）
+      overdue       逾期数
+      overdue_ids   逾期问题编号
+      today         计算逾期所用的日期
     """
     today = today or dt.date.today()
     problems = _select(workspace_from(ctx), status, unit, village, source, category, overdue, today)
@@ -290,12 +312,16 @@ def summary(ctx, status, unit, village, source, category, overdue, today, as_jso
 
 @command.command("history")
 @click.argument("pid", required=False)
-@click.option("--json", "as_json", is_flag=True,
-              help="输出 JSON 数组，每条的键：时间、操作人、操作、问题编号、字段、原值、新值")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON（键见上文）")
 @click.pass_context
 @handle_errors
 def history(ctx, pid, as_json):
-    """显示台账变更记录（谁、何时、改了哪个问题的哪一项、原值 → 新值）；可只看一个问题。"""
+    """显示台账变更记录（谁、何时、改了哪个问题的哪一项、原值 → 新值）；可只看一个问题。
+
+    \b
+    --json 输出一个数组，每条记录的键固定为：
+      时间、操作人、操作、问题编号、字段、原值、新值
+    """
     records = ledger_history.read(history_path(workspace_from(ctx)), pid)
     if as_json:
         print_json(records)

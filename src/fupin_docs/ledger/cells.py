@@ -43,8 +43,9 @@ class Sheet:
 def _open(path: Path, file: str):
     if not path.exists():
         raise InputError([Problem(file, 1, 1, "文件不存在，请检查文件名和路径")])
-    if path.suffix.lower() in (".xls", ".et", ".csv"):
-        raise InputError([Problem(file, 1, 1, "只能读取 .xlsx 文件，请在 Excel/WPS 中“另存为” Excel 工作簿（*.xlsx）")])
+    if path.suffix.lower() != ".xlsx":
+        raise InputError([Problem(file, 1, 1, f"只支持导入 .xlsx 文件：请在 Excel/WPS 中打开“{path.name}”，"
+                                              f"另存为 Excel 工作簿（*.xlsx），再导入 {path.with_suffix('.xlsx').name}")])
     try:
         return load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError):

@@ -21,8 +21,8 @@ from typing import Any, Iterable, Optional
 from ..inputs.problems import InputError, Problem
 from ..workspace.config import Workspace
 from .cells import Sheet, read_sheet
-from .model import (CHECK_ITEMS, OPEN_STATUS, LedgerProblem, clean_label, clean_text, parse_deadline,
-                    parse_optional_date, parse_source)
+from .model import (CHECK_ITEMS, OPEN_STATUS, LedgerProblem, clean_label, clean_text, deadline_before_found,
+                    parse_deadline, parse_optional_date, parse_source)
 from .errors import LedgerError
 from .store import edit_ledger, ledger_dir
 
@@ -187,6 +187,11 @@ def import_check_sheet(workspace: Workspace, path: str | Path, *, source: str = 
         ledger = session.ledger
         known_villages = {p.household: p.village for p in ledger if p.household and p.village}
         rows = read_check_sheet(path, roster=roster_map, known_villages=known_villages)
+        early = [row for row in rows if row.failing and deadline_before_found(due, row.found_on or date)]
+        if early:
+            found = min(row.found_on or date for row in early)
+            raise LedgerError(f"--deadline {due} 早于排查（发现）日期 {found}，整改不可能在发现问题之前完成，"
+                              f"请核对 --deadline 和 --date（或表中的“排查日期”）")
         by_key = {(p.household, p.category, p.source): p for p in ledger if p.household}
         result = ImportResult(households=len(rows), villages=len({r.village for r in rows}))
         for row in rows:

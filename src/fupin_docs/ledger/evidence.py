@@ -83,9 +83,14 @@ def close_problem(workspace: Workspace, pid: str, evidence: Iterable[str], *,
     """`fupin ledger close`: 销号 PID with archived evidence on DATE (default today).
 
     Refused (LedgerError, nothing written) when the problem is already 已销号,
-    when no evidence is given, or when any archive number is unknown or withdrawn.
+    when no evidence is given, when any archive number is unknown or withdrawn,
+    or when DATE is after today or before the problem's 发现日期.
     """
-    date = date or dt.date.today()
+    today = dt.date.today()
+    date = date or today
+    if date > today:
+        raise LedgerError(f"销号日期 {date} 晚于今天（{today}）：只能在整改到位之后销号，不能预先销号，"
+                          f"请核对 --date（不写 --date 即按今天销号）")
     archive = open_archive(workspace)
     with edit_ledger(workspace, who) as session:
         problem = session.ledger.get(pid)

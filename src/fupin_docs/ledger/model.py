@@ -222,11 +222,21 @@ def parse_deadline(value: Any) -> Deadline:
         text = before[1]
     try:
         return parse_date(text)
-    except ValueError:
+    except ValueError as err:
+        if "不存在" in str(err):  # the right form, but no such day (2020-02-30)
+            raise ValueError(f"完成时限：{err}") from None
         raise ValueError(
             f"完成时限“{clean_text(value)}”不是日期，请写成 2020-06-30、2020年6月30日、"
             f"2020年6月底前，或“长期坚持”"
         ) from None
+
+
+def deadline_before_found(deadline: Deadline, found_on: Optional[dt.date]) -> Optional[str]:
+    """The complaint when 完成时限 DEADLINE falls before 发现日期 FOUND_ON, else None."""
+    if isinstance(deadline, dt.date) and found_on is not None and deadline < found_on:
+        return (f"完成时限 {deadline.isoformat()} 早于发现日期 {found_on.isoformat()}，"
+                f"整改不可能在发现问题之前完成，请核对完成时限")
+    return None
 
 
 def format_deadline(value: Deadline) -> str:

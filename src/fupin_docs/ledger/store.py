@@ -26,7 +26,7 @@ from ..workspace.config import Workspace
 from . import history
 from .errors import LedgerError
 from .model import (CLOSED_STATUS, FIELDS, KEYS, PID_PATTERN, LedgerProblem, display_value,
-                    make_pid, parse_deadline, parse_status, problem_from_values)
+                    deadline_before_found, make_pid, parse_deadline, parse_status, problem_from_values)
 
 LEDGER_DIR = "ledger"
 LEDGER_FILE = "问题台账.yaml"
@@ -247,6 +247,10 @@ def set_fields(workspace: Workspace, pid: str, *, measures: Optional[str] = None
         raise LedgerError("没有要修改的内容，请至少给出 --measures、--unit、--person、--deadline、--status 之一")
     with edit_ledger(workspace, who) as session:
         problem = session.ledger.get(pid)
+        if "deadline" in changes:
+            complaint = deadline_before_found(changes["deadline"], problem.found_on)
+            if complaint:
+                raise LedgerError(f"问题 {problem.pid}：{complaint}（--deadline）")
         if problem.status == CLOSED_STATUS and "status" in changes and changes["status"] != CLOSED_STATUS:
             changes["closed_on"] = None
             action = "撤销销号"

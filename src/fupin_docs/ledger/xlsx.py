@@ -20,7 +20,8 @@ from ..atomic import atomic_path
 from ..inputs.problems import InputError, Problem
 from ..workspace.config import Workspace
 from .cells import read_sheet
-from .model import FIELDS, LedgerProblem, problem_from_values
+from .errors import LedgerError
+from .model import FIELDS, LedgerProblem, deadline_before_found, problem_from_values
 from .store import edit_ledger, load_ledger
 
 LEDGER_HEADER = ("问题编号", "问题来源", "问题描述", "类别", "村", "户", "整改措施", "责任单位",
@@ -42,6 +43,9 @@ def export_ledger(workspace: Workspace, target: str | Path, problems: Optional[I
                   *, today: Optional[dt.date] = None) -> int:
     """Write PROBLEMS (default: the whole ledger) to TARGET atomically; returns the row count.
     Overdue problems have their 完成时限 cell shaded."""
+    target = Path(target)
+    if target.suffix.lower() != ".xlsx":
+        raise LedgerError(f"只支持导出为 .xlsx 文件，请把文件名改为 {target.with_suffix('.xlsx').name}")
     today = today or dt.date.today()
     problems = list(load_ledger(workspace) if problems is None else problems)
     workbook = Workbook()
@@ -102,7 +106,7 @@ def import_ledger(workspace: Workspace, source: str | Path, *, who: Optional[str
     sheet = read_sheet(source, required=REQUIRED, known=HEADER, aliases=ALIASES, what="台账")
     present = [HEADER_ATTR[name] for name in sheet.columns]
     problems: list[Problem] = []
-    parsed: list[LedgerProblem] = []
+    parsed: list[tuple[int, LedgerProblem]] = []
     first_row: dict[str, int] = {}
     for row, values in sheet.rows:
         raw = {HEADER_ATTR[name]: sheet.cell(values, name) for name in sheet.columns}
@@ -123,13 +127,23 @@ def import_ledger(workspace: Workspace, source: str | Path, *, who: Optional[str
                 continue
             first_row[problem.pid] = row
         if len(problems) == errors_before:
-            parsed.append(problem)
+            parsed.append((row, problem))
     if problems:
         raise InputError(problems)
     result = LedgerImportResult()
     with edit_ledger(workspace, who) as session:
         ledger = session.ledger
-        for incoming in parsed:
+        # 完成时限 before 发现日期, taking the ledger's value for whichever the row leaves empty
+        for row, incoming in parsed:
+            old = ledger.find(incoming.pid) if incoming.pid else None
+            complaint = deadline_before_found(incoming.deadline or (old.deadline if old else None),
+                                              incoming.found_on or (old.found_on if old else None))
+            if complaint:
+                problems.append(sheet.problem(row, "完成时限" if "完成时限" in sheet.columns else "问题编号",
+                                              f"：{complaint}"))
+        if problems:
+            raise InputError(problems)
+        for _row, incoming in parsed:
             old = ledger.find(incoming.pid) if incoming.pid else None
             if old is None:
                 if not incoming.pid:
