@@ -15,6 +15,7 @@ PACKAGES=(
   poppler-utils              # pdftotext / pdffonts / pdfinfo
   libreoffice-writer-nogui   # headless .docx -> PDF check
   fontconfig
+  zip                        # tests re-zip a pack as Info-ZIP does (names without the UTF-8 flag)
 )
 FANDOL_DIR=/usr/local/share/fonts/fandol
 

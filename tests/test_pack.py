@@ -7,6 +7,7 @@ library, pdftotext, and `fupin pack verify` through the CLI.
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import zipfile
 from pathlib import Path
@@ -489,3 +490,119 @@ def test_verify_catches_a_flipped_byte_in_the_zip_itself(built, tmp_path):
     bad.write_bytes(bytes(raw))
     res = verify_cli(ws, bad)
     assert res.exit_code == 3 and info.filename.split("/", 1)[1] in res.output
+
+
+# --- packs re-zipped by other tools, CLI guards ---------------------------------------
+
+
+class LegacyNameInfo(zipfile.ZipInfo):
+    """A member written the way Info-ZIP `zip -r` or Windows “发送到压缩文件夹” write it:
+    the name in the writer's own encoding and the UTF-8 flag (bit 11) clear."""
+
+    encoding = "utf-8"
+
+    def _encodeFilenameFlags(self):
+        return self.filename.encode(self.encoding), self.flag_bits & ~0x800
+
+
+def rezip_without_utf8_flag(src: Path, dest: Path, encoding: str, change=lambda name, data: data) -> None:
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dest, "w") as zout:
+        for info in zin.infolist():
+            legacy = LegacyNameInfo(info.filename, info.date_time)
+            legacy.encoding = encoding
+            legacy.compress_type = zipfile.ZIP_DEFLATED
+            zout.writestr(legacy, change(info.filename, zin.read(info)))
+
+
+def flip_minutes(nos, victim):
+    def flip(name, data):
+        if nos["minutes"] in name and name.endswith(".docx"):
+            victim["name"] = name.split("/", 1)[1]
+            data = bytearray(data)
+            data[100] ^= 0x01
+            return bytes(data)
+        return data
+    return flip
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gbk"])
+def test_verify_reads_names_zipped_without_utf8_flag(built, tmp_path, encoding):
+    ws, archive, nos, target = built
+    plain = tmp_path / f"plain-{encoding}.zip"
+    rezip_without_utf8_flag(target, plain, encoding)
+    with zipfile.ZipFile(plain) as zf:  # zipfile alone reads these names as cp437 mojibake
+        assert not any(i.flag_bits & 0x800 for i in zf.infolist())
+        assert not any("目录" in n for n in zf.namelist())
+    report = verify_pack(plain, ws)
+    assert report.ok, [str(p) for p in report.problems]
+    assert report.payload_files == verify_pack(target).payload_files and report.archive_checked == 6
+    bad = tmp_path / f"bad-{encoding}.zip"
+    victim = {}
+    rezip_without_utf8_flag(target, bad, encoding, flip_minutes(nos, victim))
+    report = verify_pack(bad, ws)
+    assert [p.kind for p in report.problems] == ["checksum", "archive"]
+    assert report.damaged_paths() == [victim["name"]]
+    res = verify_cli(ws, bad)
+    assert res.exit_code == 3 and victim["name"] in res.output and "缺少文件" not in res.output
+
+
+@pytest.mark.skipif(shutil.which("zip") is None, reason="Info-ZIP zip not installed (scripts/setup-system.sh)")
+def test_verify_pack_rezipped_by_info_zip(built, tmp_path):
+    ws, archive, nos, target = built
+    bag_dir = unzip(target, tmp_path / "un")
+    (victim,) = [p for p in (bag_dir / "data").iterdir() if nos["minutes"] in p.name and p.suffix == ".docx"]
+    data = bytearray(victim.read_bytes())
+    data[100] ^= 0x01
+    victim.write_bytes(bytes(data))
+    rezipped = tmp_path / "rezipped.zip"
+    subprocess.run(["zip", "-qr", str(rezipped), bag_dir.name], cwd=bag_dir.parent, check=True)
+    report = verify_pack(rezipped)
+    assert [p.kind for p in report.problems] == ["checksum"]
+    assert report.damaged_paths() == [f"data/{victim.name}"]
+
+
+def test_pack_cli_needs_output_and_force(town, tmp_path):
+    ws, archive, nos = town
+    runner = CliRunner()
+    base = ["--workspace", str(ws.root), "pack"]
+    res = runner.invoke(cli, base + ["危房"])
+    assert res.exit_code == 2
+    assert res.stderr.strip() == ("错误：缺少 -o/--output：请指定佐证材料包的文件名，"
+                                  "例如 fupin pack 危房 -o 危房佐证.zip")
+    assert "pack build" not in res.output
+    res = runner.invoke(cli, base + ["--id", nos["notice"]])
+    assert res.exit_code == 2 and "fupin pack 危房 -o 危房佐证.zip" in res.stderr and "pack build" not in res.output
+    target = tmp_path / "材料.zip"
+    first = runner.invoke(cli, base + ["--id", nos["notice"], "-o", str(target)])
+    assert first.exit_code == 0, first.output
+    before = target.read_bytes()
+    again = runner.invoke(cli, base + ["--id", nos["report"], "-o", str(target)])
+    assert again.exit_code == 1 and "已存在；如需覆盖请加 --force" in again.stderr
+    assert target.read_bytes() == before
+    forced = runner.invoke(cli, base + ["--id", nos["report"], "-o", str(target), "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert target.read_bytes() != before and verify_pack(target).ok
+
+
+def test_pack_dates_are_input_errors(town, tmp_path):
+    ws, archive, nos = town
+    base = ["--workspace", str(ws.root), "pack", "--id", nos["notice"], "-o", str(tmp_path / "d.zip")]
+    for option in ("--from", "--to"):
+        res = CliRunner().invoke(cli, base + [option, "2020-02-30"])
+        assert res.exit_code == 1, res.output
+        assert f"{option}：日期“2020-02-30”不存在（2020年2月没有30日），请核对" in res.stderr
+        assert not (tmp_path / "d.zip").exists()
+    res = CliRunner().invoke(cli, base + ["--from", "2020年6月1日", "--to", "2020年6月1日", "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["items"] == 1
+
+
+def test_pack_help_keeps_json_keys_whole():
+    runner = CliRunner()
+    for args, keys in ((["pack", "verify", "--help"], ["payload_bytes", "archive_checked", "archive_unknown"]),
+                       (["pack", "build", "--help"], ["merged_pages", "archive_no", "warnings"])):
+        for width in (60, 80, 100):
+            res = runner.invoke(cli, args, terminal_width=width)
+            assert res.exit_code == 0
+            for key in keys:
+                assert key in res.stdout, (args, width, key)

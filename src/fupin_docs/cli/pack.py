@@ -9,25 +9,50 @@ The group routes anything that is not `verify` (or `build`) to `build`, so
 
 from __future__ import annotations
 
+import inspect
 import sys
+from pathlib import Path
 
 import click
 
 from ..workspace.config import is_workspace
-from .common import IntegrityError, UserError, handle_errors, print_json, workspace_from
+from .common import EXIT_USAGE, IntegrityError, UserError, handle_errors, print_json, workspace_from
+from .dates import DATE
 
-BUILD_JSON_HELP = (
-    "--json 输出一个对象，键固定为：path（材料包路径）、items（材料件数）、files（包内文件数，含目录与合并本）、"
-    "bytes（data/ 总字节数）、catalog（目录 PDF 在包内的路径）、merged（合并打印本路径或 null）、"
-    "merged_pages（合并本页数）、seconds（用时）、missing（缺失材料数组：archive_no、status、problem）、"
-    "warnings（提醒文字数组）。"
-)
-VERIFY_JSON_HELP = (
-    "--json 输出一个对象，键固定为：path、ok（true/false）、bagit_version、payload_files、payload_bytes、"
-    "items、archive_checked（与档案记录核对过的文件数）、archive_unknown（档案中找不到的档号）、"
-    "problems（数组：kind、path、detail；kind 为 missing/extra/checksum/tag/structure/oxum/archive）、"
-    "bag_info（bag-info.txt 的内容）。"
-)
+# Key lists are \b blocks, one key a line: click would otherwise re-wrap them
+# and could cut an identifier such as payload_bytes in two.
+BUILD_JSON_HELP = """\b
+--json 输出一个对象，键固定为：
+  path          材料包路径
+  items         材料件数
+  files         包内文件数（含目录与合并本）
+  bytes         data/ 总字节数
+  catalog       目录 PDF 在包内的路径
+  merged        合并打印本路径或 null
+  merged_pages  合并本页数
+  seconds       用时（秒）
+  missing       缺失材料数组，每项的键：archive_no、status、problem
+  warnings      提醒文字数组"""
+VERIFY_JSON_HELP = """\b
+--json 输出一个对象，键固定为：
+  path             材料包路径
+  ok               true/false
+  bagit_version    BagIt 版本
+  payload_files    data/ 中的文件数
+  payload_bytes    data/ 总字节数
+  items            材料件数
+  archive_checked  与档案记录核对过的文件数
+  archive_unknown  档案中找不到的档号
+  problems         问题数组，每项的键：kind、path、detail
+  bag_info         bag-info.txt 的内容
+kind 为以下之一：
+  missing、extra、checksum、tag、structure、oxum、archive"""
+MISSING_OUTPUT = "缺少 -o/--output：请指定佐证材料包的文件名，例如 fupin pack {query} -o {query}佐证.zip"
+
+
+def _with_json_help(cmd: click.Command, text: str) -> None:
+    """Append TEXT to CMD's help; the docstring is dedented first so both share one margin."""
+    cmd.help = inspect.cleandoc(cmd.help or "") + "\n\n" + text
 
 
 class PackGroup(click.Group):
@@ -60,22 +85,23 @@ def command():
 @click.argument("query", nargs=-1)
 @click.option("--id", "ids", multiple=True, metavar="档号", help="按档号选取（可重复）")
 @click.option("--problem", metavar="问题编号", help="选取台账问题的全部佐证材料")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-              help="输出的材料包（.zip）")
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="输出的材料包（.zip），必须给出")
+@click.option("--force", is_flag=True, help="覆盖已存在的同名材料包")
 @click.option("--purpose", default="", help="用途说明，写入目录和 bag-info.txt（如“迎接县督查组检查”）")
 @click.option("--title", default="", help="材料包标题，印在目录首页（默认“佐证材料”）")
 @click.option("--merge", is_flag=True, help="另附一份合并打印本：全部 PDF 按目录顺序合成一个文件，每页边上印页码和档号")
 @click.option("--skip-missing", is_flag=True, help="有材料无法读取或已损坏时仍打包其余材料，目录中注明缺失")
 @click.option("--kind", help="只要该类别的材料")
 @click.option("--unit", help="只要该单位的材料")
-@click.option("--from", "date_from", metavar="YYYY-MM-DD", help="只要此日期及以后的材料")
-@click.option("--to", "date_to", metavar="YYYY-MM-DD", help="只要此日期及以前的材料")
+@click.option("--from", "date_from", type=DATE, help="只要此日期及以后的材料（如 2020-06-08 或 2020年6月8日）")
+@click.option("--to", "date_to", type=DATE, help="只要此日期及以前的材料")
 @click.option("--tag", "tags", multiple=True, help="只要带此标签的材料（可重复）")
 @click.option("--limit", type=click.IntRange(min=1), help="最多打包多少件")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出结果（键见下）")
 @click.pass_context
 @handle_errors
-def build(ctx, query, ids, problem, output, purpose, title, merge, skip_missing, kind, unit,
+def build(ctx, query, ids, problem, output, force, purpose, title, merge, skip_missing, kind, unit,
           date_from, date_to, tags, limit, as_json):
     """生成佐证材料包：fupin pack (检索词 | --id 档号... | --problem 问题编号) -o 材料包.zip
 
@@ -83,12 +109,18 @@ def build(ctx, query, ids, problem, output, purpose, title, merge, skip_missing,
     选不到任何材料时报错，不生成空包；有材料无法读取时报出档号，不生成材料包（除非加 --skip-missing）。
     """
     from ..pack import Selection, build_pack
-    from ..pack.select import normalize_date
 
+    if not output:
+        # A usage error, but about `fupin pack` (the routing to `build` is an implementation detail).
+        word = query[0] if len(query) == 1 and 0 < len(query[0]) <= 20 and " " not in query[0] else "危房"
+        click.echo("错误：" + MISSING_OUTPUT.format(query=word), err=True)
+        ctx.exit(EXIT_USAGE)
+    if Path(output).exists() and not Path(output).is_dir() and not force:
+        raise UserError(f"{output} 已存在；如需覆盖请加 --force")
     ws = workspace_from(ctx)
     selection = Selection(query=" ".join(query).strip() or None, ids=tuple(ids), problem=problem,
-                          kind=kind, unit=unit, date_from=normalize_date(date_from, "--from"),
-                          date_to=normalize_date(date_to, "--to"), tags=tuple(tags), limit=limit)
+                          kind=kind, unit=unit, date_from=date_from.isoformat() if date_from else None,
+                          date_to=date_to.isoformat() if date_to else None, tags=tuple(tags), limit=limit)
     result = _call(build_pack, ws, selection, output, purpose=purpose, title=title, merge=merge,
                    skip_missing=skip_missing)
     if as_json:
@@ -104,7 +136,7 @@ def build(ctx, query, ids, problem, output, purpose, title, merge, skip_missing,
         if result.merged_name:
             click.echo(f"合并打印本：data/{result.merged_name}，共 {result.merged_pages} 页。")
         click.echo(f"目录：data/{result.catalog_name}。校验：fupin pack verify {result.path}")
-build.help = (build.help or "") + "\n\n" + BUILD_JSON_HELP
+_with_json_help(build, BUILD_JSON_HELP)
 
 
 @command.command("verify", short_help="校验材料包是否齐全、未被改动（损坏时退出码 3）")
@@ -114,7 +146,7 @@ build.help = (build.help or "") + "\n\n" + BUILD_JSON_HELP
 @click.pass_context
 @handle_errors
 def verify(ctx, pack, no_archive, as_json):
-    """校验材料包：文件齐全、没有多出的文件、每个文件的校验值正确；
+    """校验材料包：文件齐全、没有多出的文件、每个文件的校验值正确。
 
     在有档案的工作目录中运行时，还核对每件材料与归档时记录的 SHA-256 是否一致。
     发现问题时逐个列出受损文件，退出码为 3。
@@ -148,7 +180,7 @@ def verify(ctx, pack, no_archive, as_json):
     names = report.damaged_paths()
     raise IntegrityError(f"材料包已损坏或被改动，共 {len(report.problems)} 处问题"
                          + (f"，涉及：{'、'.join(names)}" if names else ""))
-verify.help = (verify.help or "") + "\n\n" + VERIFY_JSON_HELP
+_with_json_help(verify, VERIFY_JSON_HELP)
 
 
 def _call(func, *args, **kwargs):

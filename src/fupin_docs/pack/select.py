@@ -64,18 +64,6 @@ class Selection:
                 "to": self.date_to, "tags": list(self.tags), "limit": self.limit}
 
 
-def normalize_date(value: str | None, option: str) -> str | None:
-    """A --from/--to value as YYYY-MM-DD; UserError naming the option if it is no date."""
-    if not value:
-        return None
-    from ..inputs.fields import parse_date
-
-    try:
-        return parse_date(value).isoformat()
-    except ValueError as err:
-        raise UserError(f"{option}：{err}") from None
-
-
 def _iso(value) -> str:
     if value is None:
         return ""

@@ -115,7 +115,7 @@ def _parse_tags(text: str) -> dict[str, str]:
     return info
 
 
-def _hash_member(zf: zipfile.ZipFile, name: str, algorithm: str) -> tuple[str, int]:
+def _hash_member(zf: zipfile.ZipFile, name: zipfile.ZipInfo, algorithm: str) -> tuple[str, int]:
     digest = hashlib.new(algorithm)
     size = 0
     with zf.open(name) as handle:
@@ -123,6 +123,56 @@ def _hash_member(zf: zipfile.ZipFile, name: str, algorithm: str) -> tuple[str, i
             digest.update(block)
             size += len(block)
     return digest.hexdigest(), size
+
+
+UTF8_FLAG = 0x800  # general purpose bit 11: the name is UTF-8
+
+
+LEGACY_ENCODINGS = ("utf-8", "gbk")  # what re-zipping tools write when they leave the flag clear
+
+
+def _raw_name(info: zipfile.ZipInfo) -> bytes | None:
+    """The stored name bytes of an entry without the UTF-8 flag (zipfile decoded them as cp437)."""
+    if info.flag_bits & UTF8_FLAG:
+        return None
+    try:
+        return info.filename.encode("cp437")
+    except UnicodeEncodeError:  # decoded some other way already (metadata_encoding)
+        return None
+
+
+def _decodes(raw: bytes, encoding: str) -> bool:
+    try:
+        raw.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _members_by_real_name(zf: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
+    """Real name → entry; read entries through the ZipInfo, never the (cp437) name.
+
+    Without the UTF-8 flag zipfile decodes a name as cp437, but the tools that
+    re-zip a pack without setting the flag (Info-ZIP `zip -r`, Windows
+    “发送到压缩文件夹”) write UTF-8 or, on a Chinese Windows, GBK bytes. One
+    writer uses one encoding for every name, so the encoding is chosen for the
+    whole zip: short GBK names (目录 is C4BF C2BC) can pass for UTF-8 on their own.
+    """
+    infos = zf.infolist()
+    raws = {id(info): _raw_name(info) for info in infos}
+    legacy = [raw for raw in raws.values() if raw is not None]
+    encoding = next((enc for enc in LEGACY_ENCODINGS if all(_decodes(raw, enc) for raw in legacy)), None)
+    out: dict[str, zipfile.ZipInfo] = {}
+    for info in infos:
+        raw = raws[id(info)]
+        name = info.filename
+        if raw is not None:
+            for enc in ([encoding] if encoding else LEGACY_ENCODINGS):  # mixed: name by name
+                if _decodes(raw, enc):
+                    name = raw.decode(enc)
+                    break
+        out[name] = info
+    return out
 
 
 def _unsafe(name: str) -> bool:
@@ -183,14 +233,15 @@ def _bag_root(names: list[str], report: VerifyReport) -> str | None:
 
 
 def _verify_zip(zf: zipfile.ZipFile, report: VerifyReport) -> None:
-    names = zf.namelist()
+    by_name = _members_by_real_name(zf)
+    names = list(by_name)
     for name in names:
         if _unsafe(name):
             report.problems.append(VerifyProblem(STRUCTURE, name, "文件名不安全（绝对路径或含 ..），解压时可能写到包外"))
     root = _bag_root(names, report)
     if root is None:
         return
-    members = {n[len(root):]: n for n in names if n.startswith(root) and not n.endswith("/")}
+    members = {n[len(root):]: by_name[n] for n in names if n.startswith(root) and not n.endswith("/")}
     outside = [n for n in names if not n.startswith(root) and not n.endswith("/")]
     for name in outside:
         report.problems.append(VerifyProblem(EXTRA, name, "在材料包目录之外，清单中没有"))
@@ -245,7 +296,7 @@ def _verify_zip(zf: zipfile.ZipFile, report: VerifyReport) -> None:
 
     payload = [n for n in members if n.startswith("data/")]
     report.payload_files = len(payload)
-    report.payload_bytes = sum(zf.getinfo(members[n]).file_size for n in payload)
+    report.payload_bytes = sum(members[n].file_size for n in payload)
     for rel in sorted(payload):
         if rel not in listed:
             report.problems.append(VerifyProblem(EXTRA, rel, "包中有，清单中没有（可能是后加入的文件）"))
