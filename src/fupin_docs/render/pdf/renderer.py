@@ -101,8 +101,9 @@ def render_pdfs(docs_and_targets, *, config: Config, jobs: int = 2, progress: bo
     import click
 
     items = [(doc, Path(target), config, pdfa) for doc, target in docs_and_targets]
-    require_faces(config.fonts)
+    faces = require_faces(config.fonts)
     _weasyprint()
+    _stylesheet(build_css(faces))  # parsed once here; forked workers inherit it
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(items) or 1))
     results: list[PdfResult] = []
     bar = click.progressbar(length=len(items), label="正在生成 PDF", file=sys.stderr,
