@@ -6,8 +6,8 @@ from ..inputs.fields import cn_date
 from ..inputs.models import KIND_LABELS, Gongwen, Section
 from ..workspace.config import Config
 from .numbering import level1, level2, numbered_level, numbered_prefix
-from .tree import (AttachmentHeading, AttachmentNote, Block, Colophon, Header, Heading, Note,
-                   PageBreak, Paragraph, Run, Signature)
+from .tree import (AttachmentHeading, AttachmentNote, Block, Colophon, ComposedDocument, Header, Heading,
+                   Note, PageBreak, Paragraph, Run, Signature)
 
 
 def issuer(doc: Gongwen, config: Config) -> str:
@@ -135,3 +135,22 @@ def metadata(doc: Gongwen, config: Config, kind: str, title: str, **extra) -> di
 
 def page_break() -> PageBreak:
     return PageBreak()
+
+
+def deadline_text(deadline) -> str:
+    """完成时限 as printed: a date in GB/T form, or the clerk's own phrase."""
+    if deadline is None:
+        return ""
+    return cn_date(deadline) if hasattr(deadline, "year") else str(deadline)
+
+
+def document(doc: Gongwen, config: Config, kind: str, title: str, blocks: list[Block],
+             banner: Header | None = None, **extra) -> ComposedDocument:
+    """The finished tree: blocks between the 版头 and the 版记, plus archive metadata."""
+    return ComposedDocument(
+        kind=kind, kind_label=KIND_LABELS[kind],
+        header=banner or header(doc, config),
+        blocks=tuple(blocks),
+        colophon=colophon(doc, config),
+        metadata=metadata(doc, config, kind, title, **extra),
+    )

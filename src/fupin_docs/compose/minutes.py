@@ -10,10 +10,6 @@ from .numbering import level1, split_title
 from .tree import Attendance, ComposedDocument, Paragraph, Run, Title
 
 
-def _deadline_text(deadline) -> str:
-    return cn_date(deadline) if hasattr(deadline, "year") else str(deadline)
-
-
 def compose_minutes(doc: Minutes, config: Config) -> ComposedDocument:
     session = f"第{doc.session}次" if doc.session else ""
     name = doc.meeting_name
@@ -33,7 +29,7 @@ def compose_minutes(doc: Minutes, config: Config) -> ComposedDocument:
         if decision.units:
             duty.append(f"责任单位：{decision.units}")
         if decision.deadline:
-            duty.append(f"完成时限：{_deadline_text(decision.deadline)}")
+            duty.append(f"完成时限：{common.deadline_text(decision.deadline)}")
         suffix = f"（{'；'.join(duty)}）" if duty else ""
         blocks.append(Paragraph((Run(level1(n), "h1"), Run(decision.content + suffix))))
 
@@ -49,11 +45,7 @@ def compose_minutes(doc: Minutes, config: Config) -> ComposedDocument:
 
     mark = config.office.minutes_mark or f"{common.issuer(doc, config)}会议纪要"
     number = doc.doc_number or (f"第{doc.issue_number}期" if doc.issue_number else None)
-    return ComposedDocument(
-        kind="minutes", kind_label="会议纪要",
-        header=common.header(doc, config, mark=mark, doc_number=number),
-        blocks=tuple(blocks),
-        colophon=common.colophon(doc, config),
-        metadata=common.metadata(doc, config, "minutes", title, meeting_date=doc.meeting_date.isoformat(),
-                                 place=doc.place, host=doc.host, attendees=list(doc.attendees)),
-    )
+    return common.document(doc, config, "minutes", title, blocks,
+                           banner=common.header(doc, config, mark=mark, doc_number=number),
+                           meeting_date=doc.meeting_date.isoformat(), place=doc.place, host=doc.host,
+                           attendees=list(doc.attendees))

@@ -43,10 +43,4 @@ def compose_notice(doc: Notice, config: Config) -> ComposedDocument:
     blocks += common.closing(doc, config)
     blocks += common.attachment_pages(doc)
 
-    return ComposedDocument(
-        kind="notice", kind_label="督查通知",
-        header=common.header(doc, config),
-        blocks=tuple(blocks),
-        colophon=common.colophon(doc, config),
-        metadata=common.metadata(doc, config, "notice", title),
-    )
+    return common.document(doc, config, "notice", title, blocks)

@@ -10,10 +10,6 @@ from .numbering import level2, level3, split_title
 from .tree import Addressees, ComposedDocument, Paragraph, Run, Title
 
 
-def _deadline_text(deadline) -> str:
-    return cn_date(deadline) if hasattr(deadline, "year") else str(deadline)
-
-
 def _span(phase) -> str:
     if phase.start and phase.end:
         end = cn_date(phase.end)
@@ -54,7 +50,7 @@ def compose_plan(doc: Plan, config: Config) -> ComposedDocument:
         if task.units:
             duty.append(f"责任单位：{task.units}")
         if task.deadline:
-            duty.append(f"完成时限：{_deadline_text(task.deadline)}")
+            duty.append(f"完成时限：{common.deadline_text(task.deadline)}")
         if duty:
             task_blocks.append(Paragraph((Run("；".join(duty) + "。"),)))
     outline.part("主要任务", task_blocks)
@@ -72,11 +68,5 @@ def compose_plan(doc: Plan, config: Config) -> ComposedDocument:
     blocks += outline.blocks
     blocks += common.attachment_pages(doc)
 
-    return ComposedDocument(
-        kind="plan", kind_label="实施方案",
-        header=common.header(doc, config),
-        blocks=tuple(blocks),
-        colophon=common.colophon(doc, config),
-        metadata=common.metadata(doc, config, "plan", title, plan_title=doc.plan_title,
-                                 units=sorted({t.units for t in doc.tasks if t.units})),
-    )
+    return common.document(doc, config, "plan", title, blocks, plan_title=doc.plan_title,
+                           units=sorted({t.units for t in doc.tasks if t.units}))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ..inputs.fields import cn_date
 from ..inputs.models import DONE_STATUSES, PROBLEM_STATUSES, ProblemItem, Rectification
 from ..workspace.config import Config
 from . import common
@@ -36,16 +35,10 @@ def _rate_text(rate: float) -> str:
     return f"{rate:g}%"
 
 
-def _deadline_text(deadline) -> str:
-    if deadline is None:
-        return ""
-    return cn_date(deadline) if hasattr(deadline, "year") else str(deadline)
-
-
 def problem_table(problems: list[ProblemItem]) -> Table:
     rows = tuple(
         (str(i), p.description, p.measures or "", p.unit or "", p.person or "",
-         _deadline_text(p.deadline), p.status)
+         common.deadline_text(p.deadline), p.status)
         for i, p in enumerate(problems, 1)
     )
     return Table(PROBLEM_COLUMNS, rows)
@@ -75,13 +68,7 @@ def compose_rectification(doc: Rectification, config: Config,
     blocks += common.closing(doc, config)
     blocks += common.attachment_pages(doc)
 
-    return ComposedDocument(
-        kind="rectification", kind_label="整改报告",
-        # A report goes up (上行文): 签发人 is shown in the 版头 (§7.2.5).
-        header=common.header(doc, config, with_signers=True),
-        blocks=tuple(blocks),
-        colophon=common.colophon(doc, config),
-        metadata=common.metadata(doc, config, "rectification", title, source=doc.source,
-                                 summary=figures,
-                                 units=sorted({p.unit for p in problems if p.unit})),
-    )
+    # A report goes up (上行文): 签发人 is shown in the 版头 (§7.2.5).
+    return common.document(doc, config, "rectification", title, blocks,
+                           banner=common.header(doc, config, with_signers=True), source=doc.source,
+                           summary=figures, units=sorted({p.unit for p in problems if p.unit}))
