@@ -19,12 +19,22 @@ $(STAMP): pyproject.toml
 
 setup: system $(STAMP)
 
+DEMO := $(BIN)/fupin --workspace out/demo
+
 demo: setup
 	rm -rf out/demo
-	$(BIN)/fupin --workspace out/demo init
-	$(BIN)/fupin --workspace out/demo render examples/*.yaml -f docx,pdf -o out/demo/output --archive
-	$(BIN)/fupin --workspace out/demo archive list
-	$(BIN)/fupin --workspace out/demo search 脱贫攻坚 --limit 5
+	$(DEMO) init
+	$(DEMO) render examples/*.yaml -f docx,pdf -o out/demo/output --archive
+	$(DEMO) archive list
+	$(DEMO) search 脫貧攻堅 --limit 3
+	$(DEMO) search 危房 --kind minutes
+	$(BIN)/python scripts/make_check_sheet.py out/demo/排查表.xlsx
+	$(DEMO) ledger import-check out/demo/排查表.xlsx --date 2020-06-08 --deadline 2020-06-30
+	$(DEMO) ledger summary --today 2020-07-01
+	$(DEMO) pack 危房 --purpose 迎接县级督查：危房改造佐证材料 -o out/demo/危房改造佐证材料.zip
+	$(DEMO) pack verify out/demo/危房改造佐证材料.zip
+	$(DEMO) archive verify
+	@echo "演示完成：公文在 out/demo/output/，佐证材料包在 out/demo/危房改造佐证材料.zip"
 
 test: setup
 	$(BIN)/python -m pytest -q
