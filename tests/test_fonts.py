@@ -89,3 +89,51 @@ def test_fupin_fonts_reads_fupin_toml(tmp_path):
     result = CliRunner().invoke(cli, ["--workspace", str(tmp_path), "fonts", "--json"])
     roles = {row["role"]: row for row in json.loads(result.output)["roles"]}
     assert roles["h2"]["face"] == "FandolKai"
+
+
+def test_large_faces_are_embedded_from_their_gb2312_copies_and_rare_characters_from_the_full_face(tmp_path):
+    from fupin_docs.render.pdf.fontcache import charset, derived_face
+    from fupin_docs.render.pdf.fonts import face_cmap
+
+    faces = resolve_faces(FontConfig())
+    title = faces["title"].primary
+    copy = derived_face(title.family, title.file, title.index)
+    assert copy is not None and copy.stat().st_size < Path(title.file).stat().st_size / 3
+    covered = face_cmap(str(copy), 0)
+    assert ord("脱") in covered and ord("〔") in covered and ord("龘") not in covered
+    full = face_cmap(title.file, title.index)
+    assert set(charset()) & full <= covered  # nothing of GB 2312 the full face has is lost
+    # 龘 (GBK, not GB 2312) and 𠀀 (Ext-B) in a title: the first from the full
+    # 小标宋 face, the second from a fallback — never a blank box.
+    doc = ComposedDocument(kind="notice", kind_label="督查通知", header=Header(mark="某某镇人民政府文件"),
+                           blocks=(Title(("关于龘村𠀀组脱贫攻坚的通知",)), Paragraph((Run("正文。"),))),
+                           colophon=Colophon(printer="某某镇党政综合办公室", print_date="2020年6月8日"))
+    target = tmp_path / "rare.pdf"
+    result = render_pdf(doc, target, config=Config())
+    assert result.uncovered == ""
+    assert "关于龘村𠀀组脱贫攻坚的通知" in subprocess.run(["pdftotext", str(target), "-"], capture_output=True,
+                                                   text=True).stdout.replace("\n", "")
+    fonts = subprocess.run(["pdffonts", str(target)], capture_output=True, text=True).stdout
+    names = [line.split()[0].split("+", 1)[-1] for line in fonts.splitlines()[2:]]
+    assert any(n.startswith("Noto-Serif-CJK-SC-Black-GB2312-fupin") for n in names), names
+    # the full Black face (Pango names it by family and weight: …-Heavy), not the regular weight
+    assert any(n.startswith("Noto-Serif-CJK-SC") and "GB2312" not in n and n.endswith("Heavy")
+               for n in names), names
+
+
+def test_no_cache_directory_means_the_full_faces(tmp_path, monkeypatch):
+    from fupin_docs.render.pdf.fontcache import derived_face
+    from fupin_docs.render.pdf.html import font_families
+
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("x")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
+    faces = resolve_faces(FontConfig())
+    title = faces["title"].primary
+    assert derived_face(title.family, title.file, title.index) is None
+    families = font_families(faces)
+    assert families["font_faces"] == []
+    assert families["fam"]["title"] == faces["title"].css_family
+    body = faces["body"].primary  # FandolFang: small enough to embed as it is
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    assert derived_face(body.family, body.file, body.index) is None

@@ -20,7 +20,8 @@ from ...compose.tree import (Addressees, AttachmentHeading, AttachmentNote, Atte
                              ComposedDocument, Heading, Note, PageBreak, Paragraph, Signature,
                              Table, Title)
 from ...compose.numbering import split_title
-from .fonts import RoleFaces
+from .fontcache import derived_face, derived_family
+from .fonts import RoleFaces, _css_quote
 
 
 def _floor(value: float, digits: int = 4) -> float:
@@ -102,8 +103,26 @@ def css_values(faces: dict[str, RoleFaces]) -> dict:
         "colo_indent": _num(L.COLOPHON_SIDE_INDENT_CHARS * L.COLOPHON_SIZE_PT),
         "colo_char3": _num(3 * L.COLOPHON_SIZE_PT),
         "colo_indent_plus_label": _num((L.COLOPHON_SIDE_INDENT_CHARS + 3) * L.COLOPHON_SIZE_PT),
-        "fam": {role: rf.css_family for role, rf in faces.items()},
+        **font_families(faces),
     }
+
+
+def font_families(faces: dict[str, RoleFaces]) -> dict:
+    """CSS family list of each role, and the @font-face rules of the GB 2312
+    copies of large faces (fontcache.py), which go first in their roles' lists."""
+    font_faces, fam = [], {}
+    for role, rf in faces.items():
+        fam[role] = rf.css_family
+        if rf.primary is None:
+            continue
+        path = derived_face(rf.primary.family, rf.primary.file, rf.primary.index)
+        if path is None:
+            continue
+        family = _css_quote(derived_family(rf.primary.family))
+        if all(f["family"] != family for f in font_faces):
+            font_faces.append({"family": family, "url": path.as_uri()})
+        fam[role] = f"{family}, {fam[role]}"
+    return {"fam": fam, "font_faces": font_faces}
 
 
 @functools.lru_cache(maxsize=8)
