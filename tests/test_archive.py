@@ -347,7 +347,7 @@ def test_cli_add_list_show_withdraw(ws, files):
     again = runner.invoke(cli, base + ["archive", "add", str(files["docx"]), "--json"])
     assert json.loads(again.output)[0] == {**json.loads(again.output)[0], "archive_no": number, "created": False}
     bad = runner.invoke(cli, base + ["archive", "add", str(files["txt"]), "--date", "2020-13-01"])
-    assert bad.exit_code == 1 and "YYYY-MM-DD" in bad.output
+    assert bad.exit_code == 1 and "不存在" in bad.output and "月份" in bad.output
     listed = json.loads(runner.invoke(cli, base + ["archive", "list", "--json"]).output)
     assert [i["archive_no"] for i in listed] == [number]
     assert listed[0]["kind"] == "minutes" and listed[0]["kind_label"] == "会议纪要"
@@ -363,3 +363,212 @@ def test_cli_add_list_show_withdraw(ws, files):
     assert json.loads(runner.invoke(cli, base + ["archive", "list", "--json"]).output) == []
     verify = runner.invoke(cli, base + ["archive", "verify", "--json"])
     assert verify.exit_code == 0 and json.loads(verify.output)["withdrawn"] == 1
+
+
+# ---- clerk acceptance findings ---------------------------------------------------
+
+def _cli(ws, *args):
+    return CliRunner().invoke(cli, ["--workspace", str(ws.root), *map(str, args)])
+
+
+def _set_app_xml(path: Path, pages: int, words: int, characters: int) -> Path:
+    """Rewrite docProps/app.xml as Word would after counting (python-docx leaves its template's)."""
+    import zipfile
+    with zipfile.ZipFile(path) as src:
+        entries = {name: src.read(name) for name in src.namelist()}
+    entries["docProps/app.xml"] = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
+        f"<Pages>{pages}</Pages><Words>{words}</Words><Characters>{characters}</Characters>"
+        "<Application>Microsoft Office Word</Application></Properties>").encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dest:
+        for name, data in entries.items():
+            dest.writestr(name, data)
+    return path
+
+
+def test_page_count_comes_from_the_pdf_rendition_or_is_unknown(ws, tmp_path):
+    archive = Archive(ws)
+    # python-docx's template says <Pages>1</Pages> with no words counted: that is no page count
+    generated = make_docx(tmp_path / "生成.docx", ["通知正文"] * 3)
+    assert "<Pages>1</Pages>" in __import__("zipfile").ZipFile(generated).read("docProps/app.xml").decode()
+    lone = archive.add(generated, date="2020-03-01").item
+    assert lone.pages is None
+    assert "页数：—" in _cli(ws, "archive", "show", lone.archive_no).output
+    # the same kind of .docx with its PDF: the PDF's pages
+    docx = make_docx(tmp_path / "方案.docx", ["实施方案正文"])
+    pdf = make_pdf(tmp_path / "方案.pdf", "一", "二", "三")
+    item = archive.add(docx, date="2020-03-02", renditions=[pdf]).item
+    assert item.pages == 3 and archive.get(item.archive_no).pages == 3
+    assert "页数：3" in _cli(ws, "archive", "show", item.archive_no).output
+    # a .docx saved by Word: its own count when the text fits on those pages
+    counted = _set_app_xml(make_docx(tmp_path / "Word存.docx", ["正文"] * 5), pages=4, words=120, characters=300)
+    assert archive.add(counted, date="2020-03-03").item.pages == 4
+    stale = _set_app_xml(make_docx(tmp_path / "过期.docx", ["很长的正文" * 800]), pages=1, words=10, characters=10)
+    assert archive.add(stale, date="2020-03-04").item.pages is None
+    assert archive.add(make_pdf(tmp_path / "两页.pdf", "甲", "乙"), date="2020-03-05").item.pages == 2
+    assert archive.verify().ok
+
+
+def test_items_filed_with_a_wrong_page_count_read_right(ws, tmp_path):
+    """An item filed before the fix (pages 1 from the template, PDF rendition of 3 pages)."""
+    archive = Archive(ws)
+    docx = make_docx(tmp_path / "旧.docx", ["正文"])
+    pdf = make_pdf(tmp_path / "旧.pdf", "一", "二", "三")
+    item = archive.add(docx, date="2020-04-01", renditions=[pdf]).item
+    detail = {k: v for k, v in item.to_json().items()
+              if k not in ("kind_label", "retention_label", "withdrawn", "withdraw_reason", "withdrawn_at")}
+    detail.update(pages=1, archive_no=item.archive_no[:-4] + "0002", sha256="0" * 64)
+    archive.journal.append(archive._state(), "add", detail, "老版本")
+    old = archive.get(item.archive_no[:-4] + "0002")
+    assert old.pages == 3
+    assert json.loads(_cli(ws, "archive", "list", "--json").stdout)[1]["pages"] == 3
+
+
+def test_render_archive_records_the_pdf_page_count(tmp_path):
+    from pypdf import PdfReader
+    from fupin_docs.pipeline import render_files
+    root = tmp_path / "ws"
+    ws = make_workspace(root)
+    example = Path(__file__).resolve().parents[1] / "examples" / "notice-回头看督查通知.yaml"
+    [outcome] = render_files([example], ws, formats=("docx", "pdf"), archive=True)
+    pages = len(PdfReader(str(outcome.outputs["pdf"])).pages)
+    assert pages > 1
+    item = Archive(ws).get(outcome.archive_no)
+    assert item.pages == pages and item.format == "docx"
+    assert f"页数：{pages}" in _cli(ws, "archive", "show", outcome.archive_no).output
+
+
+def test_archive_numbers_can_be_typed_without_the_middle_dot(ws, files):
+    archive = Archive(ws)
+    a = archive.add(files["txt"], date="2020-01-02").item  # Z001-WS·2020-D30-ZFB-0001
+    b = archive.add(files["md"], date="2020-01-03").item  # …-0002
+    c = archive.add(files["png"], date="2021-01-03").item  # Z001-WS·2021-D30-ZFB-0001
+    for typed in ("Z001-WS-2020-D30-ZFB-0002", " z001-ws.2020-d30-zfb-0002 ", "Z001-WS．2020-D30-ZFB-0002",
+                  "Z001－WS－2020－D30－ZFB－0002", "z001-ws-2020-d30-zfb-2", "0002", "2", "ZFB-0002"):
+        assert archive.get(typed).archive_no == b.archive_no, typed
+    assert archive.get("0003") is None
+    with pytest.raises(ArchiveError) as err:
+        archive.get("1")  # 0001 of 2020 and of 2021
+    assert a.archive_no in str(err.value) and c.archive_no in str(err.value) and "完整档号" in str(err.value)
+    shown = _cli(ws, "archive", "show", "z001-ws-2021-d30-zfb-0001")
+    assert shown.exit_code == 0 and f"档号：{c.archive_no}" in shown.output
+    ambiguous = _cli(ws, "archive", "show", "0001")
+    assert ambiguous.exit_code == 1 and a.archive_no in ambiguous.output and c.archive_no in ambiguous.output
+    out = _cli(ws, "archive", "withdraw", "2", "--reason", "误归档")
+    assert out.exit_code == 0 and b.archive_no in out.output
+    assert archive.get(b.archive_no).withdrawn
+    # ledger close --evidence goes through Archive.get
+    from fupin_docs.ledger.evidence import check_evidence
+    [evidence] = check_evidence(ws, ["z001-ws-2021-d30-zfb-0001"], archive=archive)
+    assert evidence.archive_no == c.archive_no
+
+
+def test_pack_id_accepts_a_hyphenated_number(ws, files, tmp_path):
+    item = Archive(ws).add(files["pdf"], date="2020-05-01").item
+    target = tmp_path / "包.zip"
+    result = _cli(ws, "pack", "--id", item.archive_no.replace("·", "-").lower(), "-o", target)
+    assert result.exit_code == 0, result.output
+    assert target.exists()
+
+
+def test_add_date_uses_the_shared_date_words(ws, files):
+    impossible = _cli(ws, "archive", "add", files["txt"], "--date", "2020-02-30")
+    assert impossible.exit_code == 1 and "不存在" in impossible.output and "YYYY-MM-DD" not in impossible.output
+    chinese = _cli(ws, "archive", "add", files["txt"], "--date", "2020年6月8日", "--json")
+    assert chinese.exit_code == 0
+    assert json.loads(chinese.stdout)[0]["date"] == "2020-06-08"
+    assert Archive(ws).items()[0].date == "2020-06-08"
+
+
+def test_add_without_date_takes_the_date_at_the_end_of_the_document(ws, tmp_path):
+    signed = make_docx(tmp_path / "通知.docx", ["关于开展督查的通知", "请各村认真落实。", "三星镇人民政府", "2020年2月28日"])
+    result = _cli(ws, "archive", "add", signed)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("Z001-WS·2020-D30-ZFB-0001")
+    assert "成文日期 2020-02-28" in result.stderr and "--date" in result.stderr
+    item = Archive(ws).get("0001")
+    assert item.date == "2020-02-28" and item.date_source == "成文日期"
+    # a deadline inside a sentence at the end is no 成文日期: this year, and a warning
+    deadline = make_docx(tmp_path / "要求.docx", ["整改要求", "完成时限：2019年5月31日"])
+    result = _cli(ws, "archive", "add", deadline, "--json")
+    import datetime as dt
+    [entry] = json.loads(result.stdout)
+    assert entry["archive_no"].startswith(f"Z001-WS·{dt.date.today().year}-")
+    assert entry["date"] is None and entry["date_source"] == "today"
+    assert "找不到成文日期" in result.stderr and "--date" in result.stderr
+    # an explicit --date wins and prints no note
+    given = _cli(ws, "archive", "add", make_docx(tmp_path / "另一份.docx", ["正文", "2020年2月28日"]),
+                 "--date", "2019-12-01")
+    assert given.stdout.startswith("Z001-WS·2019-") and "注意" not in given.stderr
+
+
+def test_show_prints_local_times_and_chinese_actions(ws, files, monkeypatch):
+    import time
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    try:
+        item = Archive(ws).add(files["txt"], date="2020-01-02").item
+        Archive(ws).withdraw(item.archive_no, "误归档")
+        monkeypatch.setenv("TZ", "Asia/Shanghai")
+        time.tzset()
+        text = _cli(ws, "archive", "show", item.archive_no).output
+        data = json.loads(_cli(ws, "archive", "show", item.archive_no, "--json").output)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    from datetime import datetime, timedelta
+    utc = datetime.fromisoformat(data["added_at"])
+    assert utc.utcoffset() == timedelta(0)  # JSON keeps the ISO time with its offset
+    local = (utc + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M:%S")
+    assert f"归档时间：{local}" in text and "+00:00" not in text and "T" not in text.split("归档时间：")[1][:20]
+    assert " 归档" in text and " 撤回" in text and " add" not in text and " withdraw" not in text
+    assert [h["action_label"] for h in data["history"]] == ["归档", "撤回"]
+    assert [h["action"] for h in data["history"]] == ["add", "withdraw"]
+
+
+def test_verify_names_damaged_items_by_title_and_file_name(ws, files):
+    archive = Archive(ws)
+    item = archive.add(files["pdf"], title="督查通知原件", date="2020-02-01").item
+    archive.file_path(item).unlink()
+    code, output = _damaged(ws)
+    line = next(line for line in output.splitlines() if "丢失" in line)
+    assert code == 3 and item.archive_no in line and "督查通知原件" in line and "督查通知.pdf" in line
+
+
+def test_add_a_folder_of_photos(ws, tmp_path):
+    folder = tmp_path / "现场照片"
+    (folder / "子文件夹").mkdir(parents=True)
+    _write(folder / "入户1.png", PNG_1PX)
+    _write(folder / "入户2.png", PNG_1PX + b"\x00")
+    _write(folder / ".DS_Store", b"junk")
+    _write(folder / "子文件夹" / "别的.png", PNG_1PX + b"\x01")
+    result = _cli(ws, "archive", "add", folder, "--date", "2020-03-15")
+    assert result.exit_code == 0, result.output
+    assert "2 个文件" in result.output and "归档 2 件，已存在 0 件，失败 0 件" in result.output
+    assert sorted(i.file_name for i in Archive(ws).items()) == ["入户1.png", "入户2.png"]
+    empty = tmp_path / "空"
+    empty.mkdir()
+    assert _cli(ws, "archive", "add", empty).exit_code == 1
+
+
+def test_a_mixed_batch_reports_what_happened(ws, files, tmp_path):
+    Archive(ws).add(files["md"], date="2020-01-01")
+    result = _cli(ws, "archive", "add", files["txt"], files["md"], tmp_path / "missing.docx", "--date", "2020-01-02")
+    assert result.exit_code == 1
+    assert "找不到" in result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "归档 1 件，已存在 1 件，失败 1 件"
+    as_json = _cli(ws, "archive", "add", files["png"], tmp_path / "missing.docx", "--date", "2020-01-02", "--json")
+    assert as_json.exit_code == 1 and len(json.loads(as_json.stdout)) == 1
+    assert "归档 1 件，已存在 0 件，失败 1 件" in as_json.stderr
+
+
+def test_json_output_keeps_chinese_readable(ws, files):
+    item = Archive(ws).add(files["docx"], unit="三星村", date="2020-03-15").item
+    outputs = [_cli(ws, "archive", "add", files["txt"], "--date", "2020-03-16", "--json").stdout,
+               _cli(ws, "archive", "list", "--json").stdout,
+               _cli(ws, "archive", "show", item.archive_no, "--json").stdout,
+               _cli(ws, "archive", "verify", "--json").stdout]
+    for output in outputs:
+        json.loads(output)
+        assert "\\u" not in output and ("三星村" in output or "说明" in output or "ok" in output)

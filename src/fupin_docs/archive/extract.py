@@ -33,6 +33,7 @@ class Extracted:
     pages: int | None
     text: str
     title_hint: str | None = None
+    date_hint: tuple | None = None  # (datetime.date, "成文日期"/"印发日期") found at the end of the text
 
 
 def safe_file_name(name: str) -> str:
@@ -74,17 +75,88 @@ def _docx(path: Path, name: str) -> Extracted:
         raise
     except Exception as err:  # python-docx raises many kinds on broken packages
         raise _fail(name, f"无法作为 Word 文档读取（{type(err).__name__}）", fix) from None
-    pages = None
+    text = "\n".join(parts)
+    # the date from the paragraphs alone: table rows (appended last) carry deadlines
+    # (the 版记 with its 印发日期 may be a table at the very end)
+    date_hint = (find_document_date("\n".join(p.text for p in document.paragraphs))
+                 or find_document_date(text, signed=False))
+    return Extracted("docx", _docx_pages(path, text), text, title, date_hint)
+
+
+# A page of A4 holds well under this many characters in any font an office uses.
+MAX_CHARS_PER_PAGE = 3000
+
+
+def _docx_pages(path: Path, text: str) -> int | None:
+    """docProps/app.xml <Pages>, when the program that saved the file counted it.
+
+    Word, WPS and LibreOffice write <Pages> with <Words>/<Characters> when they save.
+    A file made by a program (python-docx and the like) carries whatever its template
+    said — typically <Pages>1</Pages> with zero words — so a count beside zero words,
+    or one the text could not fit in, is no count: None (shown “—”), never a made-up 1.
+    """
     try:
         with zipfile.ZipFile(path) as package:
-            if "docProps/app.xml" in package.namelist():
-                app = package.read("docProps/app.xml").decode("utf-8", "replace")
-                match = re.search(r"<(?:\w+:)?Pages>(\d+)</", app)
-                if match and int(match.group(1)) > 0:
-                    pages = int(match.group(1))
+            if "docProps/app.xml" not in package.namelist():
+                return None
+            app = package.read("docProps/app.xml").decode("utf-8", "replace")
     except Exception:
-        pages = None
-    return Extracted("docx", pages, "\n".join(parts), title)
+        return None
+
+    def number(tag: str) -> int:
+        match = re.search(rf"<(?:\w+:)?{tag}>\s*(\d+)\s*</", app)
+        return int(match.group(1)) if match else 0
+
+    pages = number("Pages")
+    if pages <= 0 or (number("Words") <= 0 and number("Characters") <= 0):
+        return None
+    if len(re.sub(r"\s", "", text)) > pages * MAX_CHARS_PER_PAGE:
+        return None
+    return pages
+
+
+# 成文日期 as GB/T 9704 writes it (Arabic numerals): 2020年2月28日, possibly spaced out by
+# PDF text extraction.
+_CN_DATE = re.compile(r"((?:19|20)\d\d)\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+DATE_LINES = 12  # 成文日期 and 印发日期 sit in the last lines of a document
+_NOT_A_DATE_LINE = re.compile(r"[：:（(，,。；;]")
+
+
+def find_document_date(text: str, signed: bool = True):
+    """(date, "成文日期" or "印发日期") when the end of TEXT clearly shows one, else None.
+
+    Only short lines among the last few count: a line ending with the date and
+    nothing but perhaps the 发文机关 before it (the 成文日期 under the signature),
+    or, failing that, the 版记's “… 2020年3月18日印发” (only that when not SIGNED). Dates inside sentences
+    (“完成时限：2020年5月31日”) and dates after today do not count.
+    """
+    import datetime as dt
+    import unicodedata
+
+    lines = [line.strip() for line in unicodedata.normalize("NFKC", text or "").splitlines() if line.strip()]
+    lines = [line for line in lines[-DATE_LINES:] if len(line) <= 40]
+
+    def date_at_end(line: str, suffix: str):
+        matches = list(_CN_DATE.finditer(line))
+        if not matches or line[matches[-1].end():].strip() != suffix:
+            return None
+        year, month, day = (int(g) for g in matches[-1].groups())
+        try:
+            found = dt.date(year, month, day)
+        except ValueError:
+            return None
+        return found if found <= dt.date.today() else None
+
+    for line in reversed(lines if signed else ()):
+        if not _NOT_A_DATE_LINE.search(line):
+            found = date_at_end(line, "")
+            if found:
+                return found, "成文日期"
+    for line in reversed(lines):
+        found = date_at_end(line, "印发")
+        if found:
+            return found, "印发日期"
+    return None
 
 
 def _pdf(path: Path, name: str) -> Extracted:
@@ -115,7 +187,7 @@ def _pdf(path: Path, name: str) -> Extracted:
             title = None
     except Exception as err:
         raise _fail(name, f"无法作为 PDF 读取（{type(err).__name__}）", fix) from None
-    return Extracted("pdf", pages, "\n".join(texts), title)
+    return Extracted("pdf", pages, "\n".join(texts), title, find_document_date(texts[-1] if texts else ""))
 
 
 def _xlsx(path: Path, name: str) -> Extracted:
@@ -153,7 +225,8 @@ def _text(path: Path, name: str, fmt: str) -> Extracted:
     data = path.read_bytes()
     if b"\x00" in data[:8192]:
         raise _fail(name, "看起来不是文本文件（含有二进制内容）", "请确认扩展名是否正确")
-    return Extracted(fmt, None, decode_text(data))
+    text = decode_text(data)
+    return Extracted(fmt, None, text, None, find_document_date(text) if fmt in ("txt", "md") else None)
 
 
 def _image(path: Path, name: str, fmt: str) -> Extracted:

@@ -35,6 +35,32 @@ def now_iso() -> str:
     return datetime.now().astimezone().isoformat(timespec="seconds")
 
 
+# What the journal's actions are called where people read them.
+ACTION_LABELS = {
+    "add": "归档",
+    "withdraw": "撤回",
+    "ledger.close": "台账销号",
+}
+
+
+def action_label(action: str | None) -> str:
+    return ACTION_LABELS.get(action or "", action or "")
+
+
+def local_time(iso: str | None) -> str:
+    """An ISO time from the journal as this machine's local time, '2020-03-15 10:20:30'.
+    Anything that is no ISO time comes back as it was."""
+    if not iso:
+        return ""
+    try:
+        moment = datetime.fromisoformat(str(iso).replace("Z", "+00:00"))
+    except ValueError:
+        return str(iso)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone()
+    return moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
 @dataclass
 class JournalState:
     events: list = field(default_factory=list)  # parsed records, in file order

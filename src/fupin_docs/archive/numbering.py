@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from .errors import ArchiveError
 
@@ -61,9 +62,48 @@ def sequence_key(archive_no: str) -> tuple | None:
     return (parts["fonds"], parts["category"], parts["year"], parts["retention"], parts["org"])
 
 
+# What people type between the parts of a 档号: the middle dot is hard to find on a
+# keyboard, so any dash, dot, full stop or space is taken for either separator.
+_SEPARATORS = re.compile(r"[\s\-‐‑‒–—―−－﹣.．。·•・‧∙･・_/]+")
+
+
+def _tokens(text: str) -> list[str]:
+    text = unicodedata.normalize("NFKC", str(text or "")).strip().upper()
+    return [token for token in _SEPARATORS.split(text) if token]
+
+
 def normalize_archive_no(text: str) -> str:
-    """Accept what people type: '.' or '•' for '·', stray spaces, lower case."""
-    text = (text or "").strip().replace(" ", "")
-    for dot in (".", "•", "・", "‧", "∙"):
-        text = text.replace(dot, "·")
-    return text.upper()
+    """What people type → the canonical 档号 when it has all six parts.
+
+    'z001-ws-2020-d30-zfb-0005', 'Z001.WS.2020.D30.ZFB.5', 'Ｚ001－WS．2020…' all give
+    'Z001-WS·2020-D30-ZFB-0005'. Anything else comes back trimmed and upper-cased.
+    """
+    tokens = _tokens(text)
+    if len(tokens) == 6 and tokens[2].isdigit() and len(tokens[2]) == 4 and tokens[5].isdigit() \
+            and len(tokens[5]) <= 4:
+        fonds, category, year, retention, org, seq = tokens
+        return f"{fonds}-{category}·{year}-{retention}-{org}-{int(seq):04d}"
+    return "-".join(tokens)
+
+
+def match_archive_nos(text: str, numbers) -> list[str]:
+    """The 档号 among NUMBERS that TEXT names: the whole number in any of the spellings
+    normalize_archive_no accepts, or its tail — the bare 件号 ('0005', '5') or the last
+    parts ('ZFB-0005', '2020-D30-ZFB-5'). Several results mean TEXT is ambiguous."""
+    numbers = list(numbers)
+    wanted = normalize_archive_no(text)
+    exact = [no for no in numbers if no.upper() == wanted]
+    if exact:
+        return exact
+    tokens = _tokens(text)
+    if not tokens or len(tokens) > 6 or not tokens[-1].isdigit():
+        return []
+    found = []
+    for no in numbers:
+        parts = _tokens(no)
+        if len(parts) != 6 or not parts[-1].isdigit():
+            continue
+        tail = parts[-len(tokens):]
+        if tail[:-1] == tokens[:-1] and int(tail[-1]) == int(tokens[-1]):
+            found.append(no)
+    return found

@@ -29,7 +29,7 @@ from .errors import ArchiveError
 from .extract import Extracted, inspect_file, safe_file_name
 from .journal import Journal, JournalState, default_user, now_iso
 from .kinds import kind_label, normalize_kind
-from .numbering import (RETENTIONS, check_code, format_archive_no, normalize_archive_no,
+from .numbering import (RETENTIONS, check_code, format_archive_no, match_archive_nos,
                         normalize_retention, sequence_key)
 
 DEFAULT_MAX_BYTES = 100 * 1024 * 1024  # 100 MB: above this, ask the user to split/compress
@@ -61,6 +61,7 @@ class ArchiveItem:
     withdraw_reason: str | None = None
     withdrawn_at: str | None = None
     renditions: list = field(default_factory=list)  # [{file_name, sha256, format, size, pages}]
+    date_source: str | None = None  # how the date was found when not given: 成文日期/印发日期 (from the text)
 
     @property
     def kind_label(self) -> str:
@@ -79,7 +80,22 @@ class ArchiveItem:
     @classmethod
     def from_record(cls, detail: dict) -> "ArchiveItem":
         known = cls.__dataclass_fields__
-        return cls(**{key: value for key, value in detail.items() if key in known})
+        item = cls(**{key: value for key, value in detail.items() if key in known})
+        # Items filed before page counts came from the PDF rendition (a generated
+        # .docx recorded its template's <Pages>1</Pages>) get the right figure on read.
+        item.pages = page_count(item.format, item.pages, item.renditions)
+        return item
+
+
+def page_count(fmt: str | None, pages: int | None, renditions) -> int | None:
+    """页数: a PDF's own count; for anything else its PDF rendition's count when it has
+    one, else the count found in the file itself (or None: unknown)."""
+    if fmt != "pdf":
+        for rendition in renditions or ():
+            if isinstance(rendition, dict) and rendition.get("format") == "pdf" \
+                    and isinstance(rendition.get("pages"), int) and rendition["pages"] > 0:
+                return rendition["pages"]
+    return pages
 
 
 @dataclass
@@ -87,17 +103,18 @@ class AddResult:
     item: ArchiveItem
     created: bool  # False: the same bytes were already archived; item is that one
     index_error: str | None = None  # set when the item stands but the index update failed
+    date_source: str | None = None  # no date given: "成文日期"/"印发日期" found in the text, "today" when none
 
 
 def _parse_date(value) -> str | None:
+    """2020-03-15, 2020年3月15日 or a date → ISO; ArchiveError in parse_date's words."""
     if value is None or value == "":
         return None
-    if isinstance(value, date_cls):
-        return value.isoformat()
+    from ..inputs.fields import parse_date
     try:
-        return date_cls.fromisoformat(str(value).strip()).isoformat()
-    except ValueError:
-        raise ArchiveError(f"日期“{value}”无效：请写成 YYYY-MM-DD，例如 2020-03-15") from None
+        return parse_date(value).isoformat()
+    except ValueError as err:
+        raise ArchiveError(f"--date：{err}") from None
 
 
 def _fsync_dir(path: Path) -> None:
@@ -174,11 +191,20 @@ class Archive:
         return [item for item in items if include_withdrawn or not item.withdrawn]
 
     def get(self, archive_no: str) -> ArchiveItem | None:
-        wanted = normalize_archive_no(archive_no)
-        for number, item in self._all().items():
-            if number.upper() == wanted:
-                return item
-        return None
+        """The item ARCHIVE_NO names, typed any way match_archive_nos accepts (hyphen or
+        '.' for '·', lower case, the bare 件号 …); None when there is none; ArchiveError
+        listing the candidates when a short form names several."""
+        return self._find(self._all(), archive_no)
+
+    @staticmethod
+    def _find(items: dict, archive_no: str) -> ArchiveItem | None:
+        found = match_archive_nos(archive_no, items)
+        if len(found) > 1:
+            shown = "；".join(f"{no}《{items[no].title}》" + ("（已撤回）" if items[no].withdrawn else "")
+                             for no in sorted(found)[:10])
+            more = f"等 {len(found)} 件" if len(found) > 10 else ""
+            raise ArchiveError(f"“{archive_no.strip()}”对应多件文件：{shown}{more}。请写出完整档号")
+        return items[found[0]] if found else None
 
     def object_path(self, sha256: str, file_name: str) -> Path:
         suffix = Path(file_name).suffix.lower()
@@ -249,11 +275,20 @@ class Archive:
 
     def add(self, path, *, kind=None, title=None, unit=None, date=None, tags=(), doc_number=None,
             issuer=None, secrecy=None, retention=None, renditions=(), how="手工添加",
-            who=None, index=True) -> AddResult:
+            who=None, index=True, date_from_text=True) -> AddResult:
+        """File PATH. Without DATE, the date is the 成文日期 (or 印发日期) clearly shown at
+        the end of the document's text when DATE_FROM_TEXT, and the 档号 year is that
+        date's (else this year's, date left empty); AddResult.date_source says which."""
         source = self._check_source(path)
         file_name = safe_file_name(source.name)
         info: Extracted = inspect_file(source, file_name)
         iso_date = _parse_date(date)
+        date_source = None
+        if iso_date is None:
+            if date_from_text and info.date_hint:
+                iso_date, date_source = info.date_hint[0].isoformat(), info.date_hint[1]
+            else:
+                date_source = "today"
         retention = normalize_retention(retention) or self.default_retention
         secrecy = (secrecy or "").strip() or None
         if secrecy is not None and not secrecy.startswith(SECRECY_LEVELS):
@@ -278,7 +313,7 @@ class Archive:
                 items = self._fold(state)
                 for existing in items.values():
                     if existing.sha256 == sha256:
-                        return AddResult(existing, False)
+                        return AddResult(existing, False)  # no date_source: nothing was dated
                 year = int(iso_date[:4]) if iso_date else date_cls.today().year
                 key = (self.fonds, self.category, year, retention, self.org_code)
                 used = [int(no[-4:]) for no in items if sequence_key(no) == key]
@@ -292,12 +327,16 @@ class Archive:
                 item = ArchiveItem(
                     archive_no=archive_no, title=title, kind=kind, unit=unit or None, date=iso_date,
                     doc_number=doc_number or None, issuer=issuer or None, secrecy=secrecy,
-                    retention=retention, pages=info.pages, format=info.format, file_name=file_name,
+                    retention=retention, pages=page_count(info.format, info.pages, rendition_records),
+                    format=info.format, file_name=file_name,
                     size=size, sha256=sha256, tags=tags, added_at=now_iso(), how=how,
-                    renditions=rendition_records)
+                    renditions=rendition_records,
+                    date_source=date_source if date_source != "today" else None)
                 detail = item.to_json()
                 for derived in ("kind_label", "retention_label", "withdrawn", "withdraw_reason", "withdrawn_at"):
                     detail.pop(derived, None)
+                if detail.get("date_source") is None:
+                    detail.pop("date_source", None)
                 detail["added_by"] = who = who or default_user()
                 record = self.journal.append(state, "add", detail, who)
                 item.added_by = record["who"]
@@ -306,7 +345,7 @@ class Archive:
             tmp.unlink(missing_ok=True)
             for rtmp, *_ in staged:
                 rtmp.unlink(missing_ok=True)
-        result = AddResult(item, True)
+        result = AddResult(item, True, date_source=date_source)
         if index:
             result.index_error = self._index(item, info.text)
         return result
@@ -327,8 +366,7 @@ class Archive:
         with self._lock():
             state = self._state()
             items = self._fold(state)
-            wanted = normalize_archive_no(archive_no)
-            item = next((it for no, it in items.items() if no.upper() == wanted), None)
+            item = self._find(items, archive_no)
             if item is None:
                 raise ArchiveError(f"档案中没有档号为“{archive_no}”的文件，可用 fupin archive list 查看")
             if item.withdrawn:

@@ -105,8 +105,18 @@ def _check_file(report: VerifyReport, path, label: str, sha256: str, size: int, 
 _SHA_RE = re.compile(r"^[0-9a-f]{64}$")
 
 
+def item_label(item) -> str:
+    """'Z001-WS·2020-D30-ZFB-0001《题名》（原文件名）': how a problem line names an item."""
+    label = item.archive_no
+    if item.title:
+        label += f"《{item.title}》"
+    if item.file_name:
+        label += f"（{item.file_name}）"
+    return label
+
+
 def _check_metadata(report: VerifyReport, item) -> None:
-    no = item.archive_no
+    no = item_label(item)
     missing = [label for label, value in (("题名", item.title), ("文种", item.kind), ("格式", item.format),
                                           ("文件名", item.file_name), ("归档时间", item.added_at))
                if not value]
@@ -179,11 +189,12 @@ def verify_archive(archive) -> VerifyReport:
             by_key.setdefault(sequence_key(no), []).append(parts["seq"])
         _check_metadata(report, item)
         if item.sha256 in seen_sha:
-            report.warn("完整性", f"{no} 与 {seen_sha[item.sha256]} 内容相同（重复归档）")
+            report.warn("完整性", f"{item_label(item)} 与 {seen_sha[item.sha256]} 内容相同（重复归档）")
         seen_sha.setdefault(item.sha256, no)
-        _check_file(report, archive.file_path(item), no, item.sha256, item.size, item.format)
+        label = item_label(item)
+        _check_file(report, archive.file_path(item), label, item.sha256, item.size, item.format)
         for rendition, path in zip(item.renditions, archive.rendition_paths(item)):
-            _check_file(report, path, f"{no} 的副本 {rendition.get('file_name')}",
+            _check_file(report, path, f"{no}《{item.title}》的副本 {rendition.get('file_name')}",
                         rendition.get("sha256", ""), rendition.get("size", -1), rendition.get("format", ""))
     for key, numbers in sorted(by_key.items()):
         expected = set(range(1, max(numbers) + 1))

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import sys
+from pathlib import Path
 
 import click
 
 from .common import EXIT_INPUT, EXIT_INTEGRITY, IntegrityError, UserError, handle_errors, print_json, workspace_from
+from .dates import DATE
 
 ITEM_JSON_HELP = """\b
 --json 输出的键（稳定，供脚本使用）：
@@ -16,7 +18,11 @@ ITEM_JSON_HELP = """\b
   retention 保管期限(Y/D30/D10), retention_label, pages 页数(或 null), format 格式,
   file_name 原文件名, size 字节数, sha256, tags 标签[], added_at 归档时间, added_by 归档人,
   how 归档方式, withdrawn 是否撤回, withdraw_reason, withdrawn_at,
-  renditions 副本[{file_name, sha256, format, size, pages}]"""
+  renditions 副本[{file_name, sha256, format, size, pages}],
+  date_source 日期来源（未给 --date 时从正文找到的“成文日期”/“印发日期”，否则 null）
+时间（added_at 等）为带时区的 ISO 8601"""
+
+
 
 
 @contextlib.contextmanager
@@ -47,19 +53,22 @@ def command():
     \b
     fupin archive add 会议纪要.docx --kind 会议纪要 --unit 三星村 --date 2020-03-15
     fupin archive list
-    fupin archive show Z001-WS·2020-D30-ZFB-0001
+    fupin archive add 照片文件夹/ --kind 照片 --date 2020-03-15
+    fupin archive show Z001-WS·2020-D30-ZFB-0001   （也可写 z001-ws-2020-d30-zfb-0001 或 0001）
     fupin archive verify
     fupin archive withdraw 档号 --reason "重复归档"
     """
 
 
 @command.command("add")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--kind", "-k", help="文种：plan/notice/minutes/rectification（或 实施方案/督查通知/会议纪要/整改报告），"
                                    "其他材料可写 签到册、照片、台账 等；默认照片为“照片”，其余为 other")
 @click.option("--title", "-t", help="题名（默认取文档属性中的标题或文件名）")
 @click.option("--unit", "-u", help="所属单位，如 三星村、镇扶贫工作站")
-@click.option("--date", "-d", "date", help="文件日期 YYYY-MM-DD；档号年度取自此日期（默认今年）")
+@click.option("--date", "-d", "date", type=DATE,
+              help="文件日期，如 2020-03-15 或 2020年3月15日；档号年度取自此日期。"
+                   "不写时取文件末尾的成文日期（或印发日期），找不到则按今年")
 @click.option("--tag", "tags", multiple=True, help="标签，可重复：--tag 饮水安全 --tag 2020督查")
 @click.option("--doc-number", help="文件编号（发文字号），如 某政发〔2020〕5号")
 @click.option("--issuer", help="责任者（发文机关）")
@@ -71,20 +80,25 @@ def command():
 @click.pass_context
 @handle_errors
 def add(ctx, paths, kind, title, unit, date, tags, doc_number, issuer, secrecy, retention, renditions, as_json):
-    """归档文件（.docx .pdf .xlsx .txt .md 图片 等），输出所分配的档号。
+    """归档文件（.docx .pdf .xlsx .txt .md 图片 等）或文件夹中的文件，输出所分配的档号。
 
+    给出文件夹时归档其中的文件（不含子文件夹和隐藏文件）。
     同一内容（sha256 相同）的文件只保存一份，再次归档时报告已有的档号。
-    文件原样保存、只读，不作任何改动。
+    文件原样保存、只读，不作任何改动。多个文件时最后报告
+    “归档 N 件，已存在 M 件，失败 K 件”；有失败时退出码为 1。
 
     \b
     --json 输出列表，每项键：archive_no, created（false 表示内容已归档过）,
-      title, file_name, sha256, index_error（检索索引未能更新时为原因，否则 null）
+      title, file_name, sha256, date（YYYY-MM-DD 或 null）,
+      date_source（未给 --date 时："成文日期"/"印发日期" 表示取自正文，"today" 表示按今年；给了为 null）,
+      index_error（检索索引未能更新时为原因，否则 null）
     """
-    if renditions and len(paths) > 1:
+    files = _expand(paths)
+    if renditions and len(files) > 1:
         raise UserError("--rendition 只能与单个文件一起使用")
     archive = _archive(ctx)
-    results, failures = [], 0
-    for path in paths:
+    results, failures, existing = [], 0, 0
+    for path in files:
         try:
             with _errors():
                 result = archive.add(path, kind=kind, title=title, unit=unit, date=date, tags=tags,
@@ -95,22 +109,53 @@ def add(ctx, paths, kind, title, unit, date, tags, doc_number, issuer, secrecy, 
             click.echo(f"错误：{err}", err=True)
             continue
         item = result.item
+        existing += not result.created
         results.append({"archive_no": item.archive_no, "created": result.created, "title": item.title,
-                        "file_name": item.file_name, "sha256": item.sha256, "index_error": result.index_error})
+                        "file_name": item.file_name, "sha256": item.sha256, "date": item.date,
+                        "date_source": result.date_source, "index_error": result.index_error})
         if not as_json:
             if result.created:
                 click.echo(f"{item.archive_no}\t已归档：{item.title}（{item.file_name}）")
             else:
                 click.echo(f"{item.archive_no}\t内容相同的文件已归档，未重复保存：{item.title}")
+        if result.date_source == "today":
+            click.echo(f"注意：未给 --date，{item.file_name} 中也找不到成文日期，档号年度按今年（{item.archive_no}），"
+                       "日期空缺。如不对，请撤回后用 --date 指定日期重新归档", err=True)
+        elif result.date_source:
+            click.echo(f"注意：未给 --date，日期取自 {item.file_name} 末尾的{result.date_source} {item.date}"
+                       f"（档号年度据此）。如不对，请撤回后用 --date 指定日期重新归档", err=True)
         if result.index_error:
             click.echo(f"注意：{item.archive_no} 已归档，但检索索引未能更新（{result.index_error}）。"
                        "请运行 fupin index rebuild", err=True)
     if as_json:
         print_json(results)
+    if len(files) > 1 or failures:
+        click.echo(f"归档 {len(results) - existing} 件，已存在 {existing} 件，失败 {failures} 件", err=as_json)
     if failures:
         sys.exit(EXIT_INPUT)
 
 
+def _expand(paths) -> list[str]:
+    """PATHS with each folder replaced by its files (not sub-folders, not hidden files)."""
+    files = []
+    for path in paths:
+        folder = Path(path)
+        if not folder.is_dir():
+            files.append(path)
+            continue
+        try:
+            entries = sorted(folder.iterdir(), key=lambda p: p.name)
+        except OSError as err:
+            raise UserError(f"无法读取文件夹“{folder}”（{err.strerror or err}），请检查权限") from None
+        found = [str(p) for p in entries if p.is_file() and not p.name.startswith(".")]
+        skipped = sum(1 for p in entries if p.is_dir() and not p.name.startswith("."))
+        if not found:
+            raise UserError(f"文件夹“{folder}”中没有可归档的文件" +
+                            (f"（有 {skipped} 个子文件夹，不会自动进入，请分别指定）" if skipped else ""))
+        click.echo(f"文件夹“{folder}”：{len(found)} 个文件待归档" +
+                   (f"（未包括 {skipped} 个子文件夹）" if skipped else ""), err=True)
+        files.extend(found)
+    return files
 
 
 @command.command("list")
@@ -147,11 +192,17 @@ list_.help = (list_.help or "") + "\n\n" + ITEM_JSON_HELP
 
 @command.command("show")
 @click.argument("archive_no")
-@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（键见下，另有 path, rendition_paths, history）")
+@click.option("--json", "as_json", is_flag=True,
+              help="以 JSON 输出（键见下，另有 path, rendition_paths, "
+                   "history[{seq, at 带时区 ISO 时间, who, action 如 add/withdraw, action_label 如 归档/撤回}]）")
 @click.pass_context
 @handle_errors
 def show(ctx, archive_no, as_json):
-    """显示一件文件的全部元数据、存放位置和审计记录。"""
+    """显示一件文件的全部元数据、存放位置和审计记录（时间为本机时区）。
+
+    档号可用“-”或“.”代替“·”，大小写均可；只写件号（如 0005 或 5）时须能唯一确定一件文件。
+    """
+    from ..archive.journal import action_label, local_time
     archive = _archive(ctx)
     with _errors():
         item = archive.get(archive_no)
@@ -165,27 +216,30 @@ def show(ctx, archive_no, as_json):
         data = item.to_json()
         data["path"] = str(path)
         data["rendition_paths"] = [str(p) for p in archive.rendition_paths(item)]
-        data["history"] = [{"seq": e["seq"], "at": e["at"], "who": e["who"], "action": e["action"]}
-                           for e in history]
+        data["history"] = [{"seq": e["seq"], "at": e["at"], "who": e["who"], "action": e["action"],
+                            "action_label": action_label(e["action"])} for e in history]
         print_json(data)
         return
+    date = item.date
+    if date and item.date_source:
+        date += f"（归档时未给日期，取自文件末尾的{item.date_source}）"
     rows = [("档号", item.archive_no), ("题名", item.title), ("文种", item.kind_label), ("单位", item.unit),
-            ("日期", item.date), ("文件编号", item.doc_number), ("责任者", item.issuer), ("密级", item.secrecy),
-            ("保管期限", item.retention_label), ("页数", item.pages), ("格式", item.format),
+            ("日期", date), ("文件编号", item.doc_number), ("责任者", item.issuer), ("密级", item.secrecy),
+            ("保管期限", item.retention_label), ("页数", item.pages if item.pages else "—"), ("格式", item.format),
             ("原文件名", item.file_name), ("大小", f"{item.size} 字节"), ("sha256", item.sha256),
-            ("标签", "、".join(item.tags)), ("归档时间", item.added_at), ("归档人", item.added_by),
+            ("标签", "、".join(item.tags)), ("归档时间", local_time(item.added_at)), ("归档人", item.added_by),
             ("归档方式", item.how), ("存放位置", str(path))]
     for rendition, rpath in zip(item.renditions, archive.rendition_paths(item)):
         rows.append(("副本", f"{rendition['file_name']}（{rendition['format']}，{rpath}）"))
     if item.withdrawn:
-        rows.append(("状态", f"已撤回（{item.withdrawn_at}，原因：{item.withdraw_reason}；文件仍保留）"))
+        rows.append(("状态", f"已撤回（{local_time(item.withdrawn_at)}，原因：{item.withdraw_reason}；文件仍保留）"))
     for label, value in rows:
         if value not in (None, ""):
             click.echo(f"{label}：{value}")
     if history:
         click.echo("审计记录：")
         for event in history:
-            click.echo(f"  #{event['seq']} {event['at']} {event['who']} {event['action']}")
+            click.echo(f"  #{event['seq']} {local_time(event['at'])} {event['who']} {action_label(event['action'])}")
 
 
 show.help = (show.help or "") + "\n\n" + ITEM_JSON_HELP
@@ -235,7 +289,10 @@ def verify(ctx, as_json):
 @click.pass_context
 @handle_errors
 def withdraw(ctx, archive_no, reason):
-    """撤回一件文件：不再出现在列表和检索中，但文件和元数据仍保留，并记入审计日志。"""
+    """撤回一件文件：不再出现在列表和检索中，但文件和元数据仍保留，并记入审计日志。
+
+    档号可用“-”或“.”代替“·”，大小写均可；只写件号（如 0005 或 5）时须能唯一确定一件文件。
+    """
     archive = _archive(ctx)
     with _errors():
         item = archive.withdraw(archive_no, reason)
