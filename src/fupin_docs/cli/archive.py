@@ -97,7 +97,7 @@ def add(ctx, paths, kind, title, unit, date, tags, doc_number, issuer, secrecy, 
     if renditions and len(files) > 1:
         raise UserError("--rendition 只能与单个文件一起使用")
     archive = _archive(ctx)
-    results, failures, existing = [], 0, 0
+    results, failures, existing, undated, dated = [], 0, 0, [], 0
     for path in files:
         try:
             with _errors():
@@ -119,20 +119,30 @@ def add(ctx, paths, kind, title, unit, date, tags, doc_number, issuer, secrecy, 
             else:
                 click.echo(f"{item.archive_no}\t内容相同的文件已归档，未重复保存：{item.title}")
         if result.date_source == "today":
-            click.echo(f"注意：未给 --date，{item.file_name} 中也找不到成文日期，档号年度按今年（{item.archive_no}），"
-                       "日期空缺。如不对，请撤回后用 --date 指定日期重新归档", err=True)
+            undated.append(item)
         elif result.date_source:
-            click.echo(f"注意：未给 --date，日期取自 {item.file_name} 末尾的{result.date_source} {item.date}"
-                       f"（档号年度据此）。如不对，请撤回后用 --date 指定日期重新归档", err=True)
+            dated += 1
+            click.echo(f"注意：未给 --date，{item.archive_no} 的日期取自 {item.file_name} 末尾的"
+                       f"{result.date_source} {item.date}，档号年度据此", err=True)
         if result.index_error:
             click.echo(f"注意：{item.archive_no} 已归档，但检索索引未能更新（{result.index_error}）。"
                        "请运行 fupin index rebuild", err=True)
+    if undated:
+        year = undated[0].archive_no.split("·")[1][:4]
+        names = "、".join(item.file_name for item in undated[:5]) + (f" 等 {len(undated)} 件" if len(undated) > 5 else "")
+        click.echo(f"注意：未给 --date，{names} 中找不到成文日期，档号年度按今年（{year}），日期空缺", err=True)
+    if undated or dated:
+        click.echo(DATE_FIX, err=True)
     if as_json:
         print_json(results)
     if len(files) > 1 or failures:
         click.echo(f"归档 {len(results) - existing} 件，已存在 {existing} 件，失败 {failures} 件", err=as_json)
     if failures:
         sys.exit(EXIT_INPUT)
+
+
+DATE_FIX = ("日期如不对，归档时请用 --date 指定日期（如 --date 2020-03-15）；"
+            "已归档的这件目前不能改日期，只能用 fupin archive withdraw 撤回")
 
 
 def _expand(paths) -> list[str]:
