@@ -606,3 +606,13 @@ def test_pack_help_keeps_json_keys_whole():
             assert res.exit_code == 0
             for key in keys:
                 assert key in res.stdout, (args, width, key)
+
+
+def test_id_may_be_typed_with_hyphens_or_as_the_bare_item_number(town, tmp_path):
+    ws, archive, nos = town
+    typed = nos["notice"].replace("·", "-").lower()
+    tail = str(int(nos["notice"].rsplit("-", 1)[1]))
+    for spelling in (typed, tail):
+        target = tmp_path / f"{spelling}.zip"
+        result = build_pack(ws, Selection(ids=(spelling,)), target)
+        assert [item.archive_no for item in result.items] == [nos["notice"]]

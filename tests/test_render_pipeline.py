@@ -139,3 +139,11 @@ def test_hostile_text_comes_out_exactly_in_both_formats(tmp_path):
     pdf = pdf_text(tmp_path / "out" / "hostile.pdf")
     assert squash("{{ 7*7 }} & <b>粗</b> {% raw %}") in pdf
     assert "犇" in pdf and "𠀀" in pdf
+
+
+def test_docx_file_properties_name_the_document(rendered):
+    root, _ = rendered
+    [example] = [p for p in EXAMPLES if p.stem.startswith("notice")]
+    props = docx.Document(str(root / "out" / f"{example.stem}.docx")).core_properties
+    assert props.title == "关于开展脱贫攻坚问题整改“回头看”督查的通知"
+    assert props.author == "三星镇人民政府" and props.subject == "督查通知"

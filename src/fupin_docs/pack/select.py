@@ -112,9 +112,14 @@ class ArchiveLookup:
                        for item in archive.items(include_withdrawn=True)}
 
     def get(self, archive_no: str):
-        from ..archive.numbering import normalize_archive_no
+        """The item a clerk's 档号 names: any spelling, or an unambiguous 件号 tail."""
+        from ..archive.numbering import match_archive_nos
 
-        return self._by_no.get(normalize_archive_no(archive_no))
+        found = match_archive_nos(archive_no, [item.archive_no for item in self._by_no.values()])
+        if len(found) > 1:
+            listed = "、".join(f"{no}《{self._by_no[no.upper()].title}》" for no in found[:5])
+            raise UserError(f"“{archive_no}”对应多件材料：{listed}；请写出完整档号")
+        return self._by_no[found[0].upper()] if found else None
 
 
 def select_items(workspace, selection: Selection, archive) -> list:

@@ -100,6 +100,17 @@ def _load(path: Path):
     return tpl
 
 
+def _describe(document, doc: ComposedDocument) -> None:
+    """File properties say what this document is, not what the template was:
+    Word's 属性 dialog, Windows search and `archive add` of the file read them."""
+    props = document.core_properties
+    props.title = doc.title
+    props.subject = doc.kind_label
+    props.author = doc.metadata.get("issuer") or ""
+    props.keywords = "、".join(doc.metadata.get("tags") or ())
+    props.comments = doc.metadata.get("doc_number") or ""
+
+
 def render_docx(doc: ComposedDocument, target: Path, *, config: Config,
                 template: str | Path | None = None, templates_dir: Path | None = None) -> Path:
     """Render DOC to TARGET (.docx), atomically; returns TARGET."""
@@ -118,6 +129,7 @@ def render_docx(doc: ComposedDocument, target: Path, *, config: Config,
     except etree.XMLSyntaxError as err:
         raise TemplateError(f"模板 {path} 渲染后不是有效的 Word 文档（{err}），请检查模板标签是否放在段落或表格行中") from None
     finish(tpl.docx, doc, config, builtin)
+    _describe(tpl.docx, doc)
     with atomic_path(target) as tmp:
         tpl.save(str(tmp))
     return target
