@@ -8,9 +8,13 @@ into DOCS documents of 600–700 characters at pseudo-random offsets (fixed seed
 Measured in one run, each in a fresh temporary directory:
   baseline  Whoosh's default writer, one TEXT field with jieba's ChineseAnalyzer,
             one process (the naive way)
-  fupin     fupin_docs.search.whoosh_backend.WhooshBackend.rebuild: t2s + jieba
-            word field + character-bigram field (2 indexed views of every text),
-            Whoosh's multiprocessing writer with PROCS workers
+  fupin     fupin_docs.search.whoosh_backend.WhooshBackend.rebuild: t2s, the body
+            as character bigrams, the title also as jieba words, PROCS worker
+            processes writing one segment per chunk
+With --variants, two other index layouts through the same rebuild, for the
+record of why the layout is what it is (bench/README.md):
+  words+bi  schema 5: a second body field of jieba words (3+ characters)
+  merged    jieba words (3+ characters) and bigrams in ONE body field
 Then query latency of the fupin index over a set of queries (two-character
 words, phrases, OR, exclusion, traditional script), each run ROUNDS times via
 the backend's query() (parse + search + highlighted snippets, top 20), and the
@@ -89,6 +93,57 @@ def run_fupin(docs: list[str], directory: Path, procs: int, limitmb: int = 128):
     return backend, elapsed
 
 
+# ---- alternative layouts (--variants) ---------------------------------------
+
+from fupin_docs.search.analysis import _Base  # noqa: E402
+
+
+class LongWordTokenizer(_Base):
+    """Schema 5's body word field: jieba words of 3+ characters and Latin/digit tokens."""
+
+    def _tokens(self, text):
+        from fupin_docs.search.normalize import words
+        return [w for w in words(text) if len(w) > 2 or w[0] < "\u3400"]
+
+
+class MergedTokenizer(_Base):
+    """Bigrams and 3+-character jieba words as the postings of one field."""
+
+    def _tokens(self, text):
+        from fupin_docs.search.normalize import bigrams
+        return bigrams(text) + LongWordTokenizer()._tokens(text)
+
+
+def use_layout(layout: str) -> None:
+    """Switch whoosh_backend to LAYOUT in this (forked) process and its workers."""
+    from fupin_docs.search import whoosh_backend as wb
+    from fupin_docs.search.analysis import CountedText
+    if layout == "bigrams":
+        return
+    make_schema, fields_of = wb.make_schema, wb._fields
+
+    def schema():
+        s = make_schema()
+        if layout == "words+bi":
+            s.add("body", CountedText(analyzer=LongWordTokenizer(), phrase=False))
+        else:
+            s.remove("body_bi")
+            s.add("body_bi", CountedText(analyzer=MergedTokenizer(), phrase=False))
+        return s
+
+    def fields(doc):
+        f = fields_of(doc)
+        if layout == "words+bi":
+            f["body"] = f["body_bi"]
+        return f
+    wb.make_schema, wb._fields = schema, fields
+
+
+def run_layout(layout, docs, directory, procs, limitmb):
+    use_layout(layout)
+    return run_fupin(docs, directory, procs, limitmb)
+
+
 def _in_child(queue, func, args):
     elapsed = func(*args)
     if isinstance(elapsed, tuple):
@@ -135,6 +190,8 @@ def main(argv=None) -> int:
     parser.add_argument("--rounds", type=int, default=5, help="每个查询计时的轮数（默认 5）")
     parser.add_argument("--limitmb", type=int, default=None, help="每个写入进程的内存上限 MB（默认取 fupin 的设置）")
     parser.add_argument("--skip-baseline", action="store_true", help="不跑基线（只测 fupin）")
+    parser.add_argument("--variants", action="store_true",
+                        help="另测两种索引结构：正文另设词字段（第 5 版）、词与二元组合为一个字段")
     args = parser.parse_args(argv)
 
     from fupin_docs.search.normalize import init_jieba
@@ -155,6 +212,14 @@ def main(argv=None) -> int:
         ours_s, ours_mem, workers_mem, ours_cpu = measured(run_fupin, docs, work / "fupin", args.procs,
                                                 args.limitmb or WhooshBackend(work).limitmb)
         print(f"fupin 建索引：{ours_s:.1f} 秒", flush=True)
+        variants = []
+        if args.variants:
+            import bench.search_index as me  # classes pickled by their importable name
+            for layout in ("words+bi", "merged"):
+                seconds, _, vmem, vcpu = measured(me.run_layout, layout, docs, work / layout, args.procs,
+                                                  args.limitmb or WhooshBackend(work).limitmb)
+                variants.append((layout, seconds, vmem, vcpu))
+                print(f"{layout} 建索引：{seconds:.1f} 秒", flush=True)
         backend = WhooshBackend(work / "fupin")
 
         filters = Filters()
@@ -188,6 +253,10 @@ def main(argv=None) -> int:
             print(f"| 建索引 CPU 时间（含工作进程） | {base_cpu:.1f} s | {ours_cpu:.1f} s（{base_cpu / ours_cpu:.2f}× 省）| |")
         else:
             print(f"| 建索引 文档/秒 | — | {ours_rate:.0f} | |")
+        for layout, seconds, vmem, vcpu in variants:
+            rate = len(docs) / seconds
+            vs = f"（{rate / base_rate:.2f}×）" if base_s is not None else ""
+            print(f"| 建索引 {layout} 文档/秒 · CPU | | {rate:.0f}{vs} · {vcpu:.1f} s，工作进程 ≤ {vmem:.0f} MB | 对照 |")
         print(f"| 机器负载（1 分钟平均，结束时） | {os.getloadavg()[0]:.2f} | | 其他进程会拉低并行的 fupin |")
         bm = f"{statistics.median(base_times):.1f} ms" if base_times else "—"
         bp = f"{percentile(base_times, 95):.1f} ms" if base_times else "—"

@@ -66,7 +66,8 @@ def built(tmp_path_factory):
         document.add_paragraph(line)
     document.save(files / "繁體督戰方案.docx")
     numbers["seed"] = archive.add(files / "繁體督戰方案.docx", title="脫貧攻堅掛牌督戰工作方案", kind="plan",
-                                  unit="某區", date="2020-03-01", index=False).item.archive_no
+                                  unit="某區", date="2020-03-01", doc_number="三政发〔2020〕12号",
+                                  index=False).item.archive_no
     minutes = Document()
     minutes.add_paragraph("三星村危房改造专题会议纪要")
     minutes.add_paragraph("会议听取了危房改造进展汇报，要求对排查出的问题逐项整改，整改一件、销号一件。")
@@ -209,7 +210,7 @@ def test_cli_search_text_and_json(built):
     text = runner.invoke(cli, base + ["危房", "--kind", "会议纪要", "--from", "2020-01-01", "--to", "2020-12-31"])
     assert numbers["minutes"] in text.output and "【危房】" in text.output
     bad = runner.invoke(cli, base + ["危房", "--from", "2020-02-30"])
-    assert bad.exit_code == 1 and "YYYY-MM-DD" in bad.output
+    assert bad.exit_code == 1 and "2020-02-30" in bad.output and "不存在" in bad.output
     assert runner.invoke(cli, base + ["危房", "--bogus"]).exit_code == 2
     assert runner.invoke(cli, base).exit_code == 1
 
@@ -281,3 +282,68 @@ def test_index_out_of_step_is_caught_up_by_search(copy, tmp_path):
     notes = []
     assert item.archive_no in nos(search(ws, "后续扶持", notes=notes))
     assert notes and index_status(ws).ok
+
+
+def test_and_words_are_a_plain_space(built):
+    ws, numbers = built
+    both = nos(search(ws, "销号 危房", limit=100))
+    assert both
+    for query in ("销号 AND 危房", "销号 and 危房", "销号 与 危房", "销号 和 危房", "AND 销号 危房 AND"):
+        assert nos(search(ws, query, limit=100)) == both, query
+    assert nos(search(ws, "危房 AND", limit=100)) == nos(search(ws, "危房", limit=100))
+    # 和 inside a word is an ordinary character
+    assert [[t.text for t in g] for g in parse_query("和美乡村 AND 饮水").groups] == [["和美乡村"], ["饮水"]]
+
+
+def test_bar_without_spaces_is_or(built):
+    ws, numbers = built
+    either = set(nos(search(ws, "危房 OR 饮水", limit=100)))
+    assert len(either) > len(set(nos(search(ws, "危房", limit=100))))
+    for query in ("危房|饮水", "危房 | 饮水", "危房｜饮水", "危房|饮水|"):
+        assert set(nos(search(ws, query, limit=100))) == either, query
+    assert [t.text for t in parse_query('"a|b"').groups[0]] == ["a|b"]  # a quoted bar is text
+
+
+def test_archive_number_and_doc_number_find_the_item(built):
+    ws, numbers = built
+    no = numbers["minutes"]  # e.g. Z001-WS·2020-D30-ZFB-0003
+    for query in (no, no.replace("·", "-"), no.replace("·", "."), no.lower(), no[:-4] + str(int(no[-4:]))):
+        assert nos(search(ws, query))[:1] == [no], query
+    for query in ("三政发〔2020〕12号", "三政发[2020]12号", "三政發（2020）12號", "三政发〔2020〕第12号"):
+        hits = search(ws, query)
+        assert nos(hits)[:1] == [numbers["seed"]], query
+    result = CliRunner().invoke(cli, ["--workspace", str(ws.root), "search", no.replace("·", "-"), "--json"])
+    assert result.exit_code == 0 and json.loads(result.output)["hits"][0]["archive_no"] == no
+    # a number of an item that is not there finds nothing (not every item of the year)
+    assert search(ws, no[:-4] + "0999") == []
+
+
+def test_date_options(built):
+    ws, numbers = built
+    runner = CliRunner()
+    base = ["--workspace", str(ws.root), "search", "危房"]
+    reversed_ = runner.invoke(cli, base + ["--from", "2020-07-01", "--to", "2020-01-01"])
+    assert reversed_.exit_code == 1 and "晚于" in reversed_.output
+    chinese = runner.invoke(cli, base + ["--from", "2020年3月1日", "--to", "2020年3月31日", "--json"])
+    assert chinese.exit_code == 0, chinese.output
+    assert [hit["archive_no"] for hit in json.loads(chinese.output)["hits"]] == [numbers["minutes"]]
+    outside = runner.invoke(cli, base + ["--from", "2020年4月1日", "--to", "2020年5月31日"])
+    assert outside.exit_code == 0 and "没有找到" in outside.output
+
+
+def test_ranking_documents_about_a_word_before_passing_mentions(tmp_path):
+    ws = make_workspace(tmp_path / "ws")
+    archive = Archive(ws)
+    about = tmp_path / "饮水.txt"
+    about.write_text("三星村农村饮水安全巩固提升工作方案\n"
+                     "为保障农村饮水安全，对全村饮水安全情况逐户排查。饮水安全问题台账实行销号管理，"
+                     "饮水安全工程建成后由村委会管护。", encoding="utf-8")
+    about_no = archive.add(about, title="农村饮水安全巩固提升工作方案", date="2020-05-01", index=False).item.archive_no
+    passing = {}
+    for path in corpus_files():
+        if "饮水安全" in path.read_text(encoding="utf-8"):
+            passing[path.name] = archive.add(path, title=header(path)["TITLE"], index=False).item.archive_no
+    assert passing  # the corpus mentions it in passing
+    rebuild_index(ws)
+    hits = nos(search(ws, "饮水安全", limit=50))
+    assert hits[0] == about_no and set(hits) == {about_no, *passing.values()}

@@ -5,14 +5,15 @@ from __future__ import annotations
 import click
 
 from .common import UserError, handle_errors, print_json, workspace_from
+from .dates import DATE
 
 
 @click.command("search", context_settings={"ignore_unknown_options": True})
 @click.argument("query", nargs=-1)
 @click.option("--kind", "-k", help="只查此文种：plan/notice/minutes/rectification 或 实施方案/督查通知/会议纪要/整改报告/签到册 …")
 @click.option("--unit", "-u", help="只查此单位，如 三星村")
-@click.option("--from", "date_from", help="起始日期 YYYY-MM-DD（含）")
-@click.option("--to", "date_to", help="截止日期 YYYY-MM-DD（含）")
+@click.option("--from", "date_from", type=DATE, help="起始日期（含），如 2020-01-01 或 2020年1月1日")
+@click.option("--to", "date_to", type=DATE, help="截止日期（含），如 2020-12-31 或 2020年12月31日")
 @click.option("--tag", "tags", multiple=True, help="只查带此标签的文件，可重复")
 @click.option("--limit", "-n", type=click.IntRange(1, 10000), default=20, show_default=True, help="最多显示几条")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（键见下）")
@@ -26,9 +27,12 @@ def command(ctx, query, kind, unit, date_from, date_to, tags, limit, as_json):
       fupin search 危房改造               词语（也会找到分开出现的“危房”“改造”；要原样出现请加引号）
       fupin search 危房 三星村            同时包含两个词
       fupin search '"问题清零"'           加引号：必须原样出现
-      fupin search 整改 OR 销号           包含其中任一个（也可写 或、|）
+      fupin search 危房 AND 饮水          同时包含（AND、与、和 单独成词时等同空格）
+      fupin search 整改 OR 销号           包含其中任一个（也可写 或、|，如 整改|销号）
       fupin search 脱贫 -医疗             排除含“医疗”的（也可写 NOT 医疗）
       fupin search 饮水安全 --unit 三星村 --from 2020-01-01 --kind 会议纪要
+      fupin search Z001-WS·2020-D30-ZFB-0003    按档号查（· 也可写成 . 或 -）
+      fupin search 三政发〔2020〕12号          按发文字号查（〔〕也可写成 [] 或 ()）
     匹配处在摘要中用【】标出。
 
     \b

@@ -64,7 +64,7 @@ def item_doc(item, text: str) -> IndexDoc:
                                      item.file_name, " ".join(item.tags)) if v)
     return IndexDoc(archive_no=item.archive_no, sha256=item.sha256, title=item.title, text=text or "",
                     kind=item.kind or "", unit=item.unit or "", date=item.date or "",
-                    tags=tuple(item.tags), meta=meta)
+                    tags=tuple(item.tags), meta=meta, ids=(item.archive_no, item.doc_number or ""))
 
 
 def _docs_from_archive(archive, items=None):
@@ -189,6 +189,9 @@ def search(workspace, query: str, *, kind=None, unit=None, date_from=None, date_
     filters = Filters(kind=normalize_kind(kind), unit=(unit or "").strip() or None,
                       date_from=_iso(date_from, "起始日期"), date_to=_iso(date_to, "截止日期"),
                       tags=tuple(t.strip() for t in tags if t and t.strip()))
+    if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
+        raise SearchError(f"起始日期 {filters.date_from} 晚于截止日期 {filters.date_to}，不会有任何文件；"
+                          "请对调 --from 与 --to，或改正其中一个日期")
     if parsed.empty and not any((filters.kind, filters.unit, filters.date_from, filters.date_to, filters.tags)):
         raise SearchError("请输入要查找的词，例如：fupin search 危房改造")
     if limit is None or limit < 1:

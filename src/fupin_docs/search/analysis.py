@@ -1,4 +1,4 @@
-"""Whoosh tokenizers for the two indexed views of a text.
+"""Whoosh tokenizers: jieba words (the title) and character bigrams (the body).
 
 Both normalise the raw value themselves (t2s + lower case, cached per text), so a
 multiprocessing writer does that work in its worker processes. Classes live at
@@ -40,15 +40,6 @@ class WordTokenizer(_Base):
 
     def _tokens(self, text):
         return words(text)
-
-
-class LongWordTokenizer(_Base):
-    """jieba words of three or more characters (and Latin/digit tokens). Two-character
-    words are exactly the bigram postings already, so the body word field leaves
-    them out: half the postings of the field, the same matches and ranking."""
-
-    def _tokens(self, text):
-        return [w for w in words(text) if len(w) > 2 or w[0] < "\u3400"]
 
 
 class BigramTokenizer(_Base):

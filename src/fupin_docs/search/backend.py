@@ -30,6 +30,7 @@ class IndexDoc:
     date: str = ""  # ISO YYYY-MM-DD or ''
     tags: tuple = ()
     meta: str = ""  # other searchable metadata: 文件编号, 责任者, file name, tags …
+    ids: tuple = ()  # archive number, 文件编号: found by their normalised form (query.id_key)
 
 
 @dataclass

@@ -2,8 +2,12 @@
 
     危房 改造            both (AND)
     "消费扶贫"           exact phrase (quotes ＂“”「」 accepted)
-    整改 OR 销号         either (also: or, |, 或)
+    危房 AND 饮水        both: AND, and, &, 与, 和, 且 standing alone are a plain space
+    整改 OR 销号         either (also: or, 或, and | or ｜ with or without spaces)
     -销号  NOT 销号      exclude (also: 非)
+    Z001-WS·2020-D30-ZFB-0003, 三政发〔2020〕12号
+                         an archive number or 发文字号 (any dot, bracket or hyphen
+                         variant) is looked up in the ids field first
 A bare run of Chinese characters matches either exactly or as all of its jieba
 words; a quoted phrase matches only exactly. Both scripts work: every term is
 normalised traditional → simplified like the documents.
@@ -18,8 +22,19 @@ from .normalize import normalize
 
 _TOKEN_RE = re.compile(r'[-－]?["“”＂「」『』][^"“”＂「」『』]*["“”＂「」『』]?|\S+')
 _QUOTES = '"“”＂「」『』'
-OR_WORDS = {"or", "|", "或"}
+OR_WORDS = {"or", "|", "｜", "||", "或"}
 NOT_WORDS = {"not", "非"}
+# standalone connectors that mean what a space already means (和/与 only as a
+# token of their own: inside a word they are ordinary characters)
+AND_WORDS = {"and", "&", "&&", "＆", "与", "和", "且"}
+_BAR_RE = re.compile(r"([|｜]+)")
+
+# what people type for an archive number (DA/T 22 档号: any dot or hyphen for ·,
+#件号 with or without its zeros) and a 发文字号 (any bracket for 〔〕, 第, 号)
+_ARCHIVE_NO_LOOSE = re.compile(
+    r"^([a-z0-9]+)[-－—]([a-z0-9]+)[·.•・‧∙\-－—]?(\d{4})[-－—](y|d30|d10)[-－—]([a-z0-9]+)[-－—](\d{1,4})$")
+_DOC_NUMBER_LOOSE = re.compile(
+    r"^([\u4e00-\u9fff]{1,20})[\[\(（【〔［{]?(\d{4}|\d{2})[\]\)）】〕］}](?:第)?0*(\d+)号?$")
 
 
 @dataclass(frozen=True)
@@ -32,6 +47,7 @@ class Term:
 class ParsedQuery:
     groups: list = field(default_factory=list)  # each: list[Term], any of which must match
     excluded: list = field(default_factory=list)  # list[Term], none may match
+    id_key: str | None = None  # the whole query read as an archive number or 发文字号
 
     @property
     def empty(self) -> bool:
@@ -41,13 +57,42 @@ class ParsedQuery:
         return [term for group in self.groups for term in group]
 
 
+def id_key(text: str) -> str | None:
+    """The normalised form of an archive number or 发文字号 as typed (either
+    script, any dot/bracket/hyphen variant), or None when TEXT is neither:
+    Z001-WS·2020-D30-ZFB-0003, z001-ws.2020-d30-zfb-3 → Z001-WS·2020-D30-ZFB-0003;
+    三政發[2020]12号, 三政发〔2020〕第012号 → 三政发〔2020〕12号."""
+    compact = re.sub(r"\s+", "", normalize(text or ""))
+    match = _ARCHIVE_NO_LOOSE.match(compact)
+    if match:
+        fonds, category, year, retention, org, seq = match.groups()
+        return f"{fonds}-{category}·{year}-{retention}-{org}-{int(seq):04d}".upper()
+    match = _DOC_NUMBER_LOOSE.match(compact)
+    if match and (match.group(2) or "").isdigit():
+        code, year, seq = match.groups()
+        if len(year) == 2:
+            year = "20" + year
+        return f"{code}〔{year}〕{int(seq)}号"
+    return None
+
+
+def _split_bars(raw: str) -> list[str]:
+    """危房|饮水 → 危房, |, 饮水 (a quoted phrase keeps its bars)."""
+    if raw[0] in _QUOTES or (raw[0] in "-－" and len(raw) > 1 and raw[1] in _QUOTES):
+        return [raw]
+    return [piece for piece in _BAR_RE.split(raw) if piece]
+
+
 def parse_query(text: str) -> ParsedQuery:
-    query = ParsedQuery()
+    query = ParsedQuery(id_key=id_key(text))
     pending_or = False
     pending_not = False
-    for raw in _TOKEN_RE.findall(text or ""):
+    tokens = [piece for raw in _TOKEN_RE.findall(text or "") for piece in _split_bars(raw)]
+    for raw in tokens:
         lowered = raw.lower()
-        if lowered in OR_WORDS:
+        if lowered in AND_WORDS:
+            continue
+        if lowered in OR_WORDS or set(lowered) <= set("|｜"):
             pending_or = bool(query.groups)
             continue
         if lowered in NOT_WORDS:

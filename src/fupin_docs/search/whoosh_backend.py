@@ -1,10 +1,13 @@
 """Whoosh, the embedded default backend.
 
-Each document is indexed twice: as jieba words (field body: words of three or
-more characters, whose two-character parts are bigram postings anyway; title:
-all its words, for a boost) and as character bigrams (body_bi: matching and
-most of the ranking). Both views are of the traditional→simplified text; the title and
-searchable metadata are part of the body.
+The body (title, text and searchable metadata, traditional→simplified) is
+indexed as character bigrams only (body_bi: matching and ranking); the title
+also as jieba words (title, for a boost). A query word is looked up as its
+bigrams, so BM25 over bigram postings ranks it. Schema 5 also had a jieba word
+field over the body; dropping it halved the indexing CPU time for the same
+ranking on the corpus (measured side by side in bench/search_index.py, see
+bench/README.md). Archive numbers and 发文字号 are indexed in normalised form
+in the ids field, which a query that looks like one searches first.
 
 Matching follows query.matches(): a two-character word (整改, 销号, even when
 jieba glued it into a longer word) is one bigram posting, exact; a longer
@@ -37,13 +40,13 @@ from whoosh import index as whoosh_index
 from whoosh import query as Q
 from whoosh.fields import ID, KEYWORD, STORED, Schema
 
-from .analysis import BigramTokenizer, CountedText, LongWordTokenizer, WordTokenizer
+from .analysis import BigramTokenizer, CountedText, WordTokenizer
 from .backend import Filters, Hit, IndexDoc
 from .normalize import bigrams, normalize
-from .query import ParsedQuery, Term, matches, needs_text_check, term_needs, term_words
+from .query import ParsedQuery, Term, id_key, matches, needs_text_check, term_needs, term_words
 from .snippet import make_snippet
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 INDEX_NAME = "fupin"
 META_NAME = "fupin-index.json"
 MERGE_AT_SEGMENTS = 12
@@ -55,7 +58,6 @@ def make_schema() -> Schema:
         archive_no=ID(stored=True, unique=True),
         sha256=ID(stored=True),
         title=CountedText(analyzer=WordTokenizer(), stored=True, phrase=False, field_boost=2.0),
-        body=CountedText(analyzer=LongWordTokenizer(), phrase=False),
         body_bi=CountedText(analyzer=BigramTokenizer(), phrase=False),
         text=STORED(),
         meta=STORED(),
@@ -63,6 +65,7 @@ def make_schema() -> Schema:
         unit=ID(stored=True),
         date=ID(stored=True),
         tags=KEYWORD(stored=True, commas=True, lowercase=True, scorable=False),
+        ids=KEYWORD(commas=True, scorable=False),
     )
 
 
@@ -83,7 +86,6 @@ def _fields(doc: IndexDoc) -> dict:
         "archive_no": doc.archive_no,
         "sha256": doc.sha256,
         "title": doc.title or "",
-        "body": body,
         "body_bi": body,
         "text": doc.text[:MAX_STORED_TEXT],
         "meta": doc.meta or "",
@@ -91,6 +93,9 @@ def _fields(doc: IndexDoc) -> dict:
         "unit": doc.unit or "",
         "date": doc.date or "",
     }
+    keys = [key for key in dict.fromkeys(id_key(value) for value in doc.ids if value) if key]
+    if keys:
+        fields["ids"] = ",".join(keys)
     if doc.tags:
         fields["tags"] = ",".join(tag.replace(",", " ") for tag in doc.tags)
     return fields
@@ -113,16 +118,9 @@ def _term_query(term: Term) -> Q.Query | None:
         return None
     parts = [_need_query(n) for n in dict.fromkeys(needs)]
     match = parts[0] if len(parts) == 1 else Q.And(parts)
-    # Two-character needs already score through their bigram posting; words add
-    # a title boost, and body weight: longer words from the word field, other
-    # two-character words (e.g. 保障 in 两不愁三保障) from their bigram.
-    exact = {n for n in needs if not needs_text_check(n)}
-    ranking = []
-    for w in dict.fromkeys(term_words(term)):
-        ranking.append(Q.Term("title", w))
-        if w in exact:
-            continue
-        ranking.append(Q.Term("body_bi" if len(w) == 2 and w[0] >= "\u3400" else "body", w))
+    # The body scores through the bigram postings of the match itself (every word
+    # of the term is made of them); jieba words of the term add a title boost.
+    ranking = [Q.Term("title", w) for w in dict.fromkeys(term_words(term))]
     return Q.AndMaybe(match, Q.Or(ranking)) if ranking else match
 
 
@@ -391,6 +389,11 @@ class WhooshBackend:
         needles = highlight_needles(parsed)
         with self._lock:
             searcher = self._get_searcher()
+            if parsed.id_key:
+                # an archive number or 发文字号: the item it names, when there is one
+                named = list(searcher.search(Q.Term("ids", parsed.id_key), filter=fq, limit=limit))
+                if named:
+                    return [self._hit(hit, needles + [normalize(parsed.id_key)]) for hit in named]
             if isinstance(q, Q.Every) and fq is not None:
                 # filters only: list what matches, newest first
                 chosen = sorted(searcher.search(fq, limit=None),
