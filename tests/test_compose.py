@@ -82,3 +82,8 @@ def test_long_titles_split_into_whole_words_within_the_line(title):
     assert all(len(line) <= 20 for line in lines)
     assert len(lines[0]) <= len(lines[1])  # 正梯形
     assert not lines[0].endswith(("脱", "整")) and not lines[1].startswith(("贫", "改"))
+
+
+def test_title_lines_never_split_a_set_phrase_of_the_work():
+    lines = split_title("关于印发《三星镇2020年脱贫攻坚挂牌督战实施方案》的通知")
+    assert lines == ("关于印发《三星镇2020年", "脱贫攻坚挂牌督战实施方案》的通知")

@@ -60,6 +60,35 @@ def numbered_prefix(text: str) -> str:
 TITLE_CHARS_PER_LINE = 20
 
 
+# Set phrases of this work that jieba cuts in two (脱贫|攻坚); a title line
+# must not break inside them either.
+DOMAIN_TERMS = frozenset({
+    "脱贫攻坚", "挂牌督战", "两不愁三保障", "两不愁", "三保障", "饮水安全", "住房安全", "危房改造",
+    "乡村振兴", "精准扶贫", "精准脱贫", "巩固拓展", "脱贫成果", "防止返贫", "易地扶贫搬迁",
+    "整改销号", "回头看", "成效考核", "第三方评估", "驻村工作队", "扶贫开发", "领导小组", "实施方案",
+    "工作方案", "会议纪要", "督查通知",
+})
+_LONGEST_TERM = max(len(term) for term in DOMAIN_TERMS)
+
+
+def _join_terms(pieces: list[str]) -> list[str]:
+    """Merge runs of jieba pieces that spell a DOMAIN_TERMS phrase."""
+    out: list[str] = []
+    i = 0
+    while i < len(pieces):
+        best = 1
+        text = pieces[i]
+        for j in range(i + 1, len(pieces)):
+            text += pieces[j]
+            if len(text) > _LONGEST_TERM:
+                break
+            if text in DOMAIN_TERMS:
+                best = j - i + 1
+        out.append("".join(pieces[i:i + best]))
+        i += best
+    return out
+
+
 def _words(text: str) -> list[str]:
     """Word pieces a title line may break between; 《…》 stays whole when it fits."""
     import logging
@@ -75,7 +104,7 @@ def _words(text: str) -> list[str]:
         if part.startswith("《") and len(part) <= TITLE_CHARS_PER_LINE:
             pieces.append(part)
         else:
-            pieces.extend(jieba.lcut(part, HMM=False))
+            pieces.extend(_join_terms(jieba.lcut(part, HMM=False)))
     return pieces
 
 
