@@ -174,15 +174,67 @@ def highlight_needles(parsed: ParsedQuery) -> list[str]:
     return needles
 
 
+class _CachedLengths:
+    """A segment's per-document field lengths, read once per field. Whoosh's
+    FieldWriter.add_postings asks the per-document reader for the length of the
+    document's field once per posting (a column-file seek and read each time, a
+    quarter of a rebuild's CPU); the lengths are the same numbers from a list."""
+
+    def __init__(self, reader):
+        self._reader = reader
+        self._lists: dict = {}
+
+    def doc_field_length(self, docnum, fieldname, default=0):
+        lengths = self._lists.get(fieldname)
+        if lengths is None:
+            reader = self._reader
+            lengths = self._lists[fieldname] = [reader.doc_field_length(n, fieldname, default)
+                                                for n in range(reader.doc_count_all())]
+        return lengths[docnum]
+
+
+def _segment_writer_class():
+    from whoosh.writing import PostingPool, SegmentWriter
+
+    class LeanPool(PostingPool):
+        """PostingPool.add without its per-posting type assertions (our fields
+        yield bytes) and with its size estimate in one sum."""
+
+        def add(self, item):
+            self.fieldnames.add(item[0])
+            self.currentsize += 150 + len(item[0]) + 2 * len(item[1]) + len(item[4] or b"")
+            if self.currentsize > self.limit:
+                self.save()
+            self.current.append(item)
+
+    class BuildWriter(SegmentWriter):
+        """SegmentWriter for a rebuild: the lean pool, and a final posting write
+        that looks field lengths up in _CachedLengths. The segment is the same."""
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.pool.__class__ = LeanPool
+
+        def _flush_segment(self):
+            self.perdocwriter.close()
+            reader = self.per_document_reader() if self.codec.length_stats else None
+            self.fieldwriter.add_postings(self.schema, _CachedLengths(reader) if reader else None,
+                                          self.pool.iter_postings())
+            self.fieldwriter.close()
+            if reader:
+                reader.close()
+
+    return BuildWriter
+
+
 BUILD_CHUNK = 2000  # documents per segment in a parallel build: its postings fit in memory
 
 
 def _build_segment(job):
     """Worker: write one segment of CHUNK documents into the index at PATH."""
     path, chunk, limitmb = job
-    from whoosh.writing import SegmentWriter
     ix = whoosh_index.open_dir(path, indexname=INDEX_NAME)
-    writer = SegmentWriter(ix, _lk=False, limitmb=limitmb)
+    writer = _segment_writer_class()(ix, _lk=False, limitmb=limitmb)
     for fields in chunk:
         writer.add_document(**fields)
     return writer._finalize_segment()
@@ -323,7 +375,7 @@ class WhooshBackend:
                 chunk = max(1, -(-len(docs) // (procs * rounds)))
                 count = _parallel_build(ix, str(fresh), fields_of(docs), procs, self.limitmb, chunk)
             else:
-                writer = ix.writer(limitmb=self.limitmb)
+                writer = _segment_writer_class()(ix, limitmb=self.limitmb)
                 try:
                     for fields in fields_of(docs):
                         writer.add_document(**fields)
