@@ -572,3 +572,109 @@ def test_json_output_keeps_chinese_readable(ws, files):
     for output in outputs:
         json.loads(output)
         assert "\\u" not in output and ("三星村" in output or "说明" in output or "ok" in output)
+
+
+# ---- metadata correction (archive edit) -------------------------------------------
+
+def test_edit_corrects_metadata_keeps_bytes_and_number_and_is_logged(ws, files):
+    from fupin_docs.search import search
+    archive = Archive(ws)
+    item = archive.add(files["docx"], kind="会议纪要", unit="三星村", date="2020-03-15", tags=["危房"]).item
+    before = archive.file_path(item).read_bytes()
+    out = _cli(ws, "archive", "edit", item.archive_no[-4:], "--title", "五星村饮水工程验收纪要",
+               "--date", "2021年1月5日", "--unit", "五星村", "--kind", "other", "--doc-number", "某政发〔2021〕3号",
+               "--issuer", "某镇人民政府", "--secrecy", "内部", "--tag", "饮水安全", "--tag", "验收",
+               "--reason", "题名和日期登记错误，按原件更正")
+    assert out.exit_code == 0, out.output
+    assert "档号不变" in out.output and "题名 “危房改造专题会议纪要” → “五星村饮水工程验收纪要”" in out.output
+    assert "年度与档号中的年度不同" in out.output
+    again = Archive(ws).get(item.archive_no)
+    assert (again.title, again.date, again.unit, again.kind, again.doc_number, again.issuer, again.secrecy,
+            again.tags) == ("五星村饮水工程验收纪要", "2021-01-05", "五星村", "other", "某政发〔2021〕3号",
+                            "某镇人民政府", "内部", ["饮水安全", "验收"])
+    assert again.archive_no == item.archive_no == "Z001-WS·2020-D30-ZFB-0001"  # the year stays as assigned
+    assert again.sha256 == item.sha256 and archive.file_path(again).read_bytes() == before
+    assert again.changed_at and again.changed_by
+    record = json.loads(journal_lines(ws)[-1])
+    assert record["action"] == "change" and record["detail"]["reason"] == "题名和日期登记错误，按原件更正"
+    assert record["detail"]["changes"]["date"] == {"old": "2020-03-15", "new": "2021-01-05"}
+    assert record["detail"]["changes"]["tags"] == {"old": ["危房"], "new": ["饮水安全", "验收"]}
+    assert record["prev"] == json.loads(journal_lines(ws)[-2])["hash"]
+    # list / show read the new values; show lists the change with its label and reason
+    listed = json.loads(_cli(ws, "archive", "list", "--json").output)
+    assert listed[0]["title"] == "五星村饮水工程验收纪要" and listed[0]["date"] == "2021-01-05"
+    text = _cli(ws, "archive", "show", item.archive_no).output
+    assert "题名：五星村饮水工程验收纪要" in text and "日期：2021-01-05" in text
+    assert " 修改：" in text and "原因：题名和日期登记错误" in text and " change" not in text
+    shown = json.loads(_cli(ws, "archive", "show", item.archive_no, "--json").output)
+    assert [h["action_label"] for h in shown["history"]] == ["归档", "修改"]
+    assert shown["history"][1]["changes"]["unit"] == {"old": "三星村", "new": "五星村"}
+    # the index finds it by the new title and filters, not by the old unit/date
+    assert [h.archive_no for h in search(ws, "饮水工程验收")] == [item.archive_no]
+    assert [h.title for h in search(ws, "纪要", unit="五星村")] == ["五星村饮水工程验收纪要"]
+    assert search(ws, "纪要", unit="三星村") == []
+    assert [h.archive_no for h in search(ws, "纪要", date_from="2021-01-01", date_to="2021-01-31")] \
+        == [item.archive_no]
+    assert search(ws, "纪要", date_from="2020-03-01", date_to="2020-03-31") == []
+    hit = json.loads(_cli(ws, "search", "验收", "--json").output)["hits"][0]
+    assert hit["title"] == "五星村饮水工程验收纪要" and hit["date"] == "2021-01-05"
+    verify = _cli(ws, "archive", "verify")
+    assert verify.exit_code == 0, verify.output
+
+
+def test_edit_json_and_clearing_a_field(ws, files):
+    item = Archive(ws).add(files["txt"], unit="三星村", tags=["旧"], date="2020-05-01").item
+    out = _cli(ws, "archive", "edit", item.archive_no, "--unit", "", "--tag", "", "--reason", "误填", "--json")
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.output)
+    assert data["changes"] == {"unit": {"old": "三星村", "new": None}, "tags": {"old": ["旧"], "new": []}}
+    assert data["item"]["unit"] is None and data["item"]["tags"] == [] and data["reason"] == "误填"
+    assert data["seq"] == 2 and data["index_error"] is None
+    assert Archive(ws).verify().ok
+
+
+def test_edit_tampered_change_entry_is_caught_by_verify(ws, files):
+    archive = Archive(ws)
+    item = archive.add(files["txt"], title="原题名", date="2020-05-01").item
+    archive.change(item.archive_no, title="更正后的题名", reason="题名有误", who="李四")
+    assert _damaged(ws)[0] == 0
+    log = ws.archive_dir / "journal.jsonl"
+    original = log.read_text(encoding="utf-8")
+    log.write_text(original.replace("更正后的题名", "被篡改的题名"), encoding="utf-8")
+    code, output = _damaged(ws)
+    assert code == 3 and "哈希不符" in output and "第 2 行" in output
+    log.write_text(original.replace("题名有误", "无"), encoding="utf-8")  # the reason is covered too
+    assert _damaged(ws)[0] == 3
+    log.write_text(original.splitlines(keepends=True)[0], encoding="utf-8")  # the change line cut off
+    assert any("截短" in p for p in archive.verify().problems)
+
+
+def test_edit_is_refused_for_withdrawn_unknown_and_empty_changes(ws, files):
+    archive = Archive(ws)
+    item = archive.add(files["txt"], title="原题名", date="2020-05-01").item
+    lines = len(journal_lines(ws))
+    no_reason = _cli(ws, "archive", "edit", item.archive_no, "--title", "新题名")
+    assert no_reason.exit_code == 2 and "--reason" in no_reason.output
+    with pytest.raises(ArchiveError, match="原因"):
+        archive.change(item.archive_no, title="新题名", reason="  ")
+    same = _cli(ws, "archive", "edit", item.archive_no, "--title", "原题名", "--reason", "核对")
+    assert same.exit_code == 1 and "没有需要修改的内容" in same.output
+    nothing = _cli(ws, "archive", "edit", item.archive_no, "--reason", "核对")
+    assert nothing.exit_code == 1 and "没有给出要修改的内容" in nothing.output
+    with pytest.raises(ArchiveError, match="不能修改“retention、sha256”"):
+        archive.change(item.archive_no, retention="Y", sha256="0" * 64, reason="试试")
+    with pytest.raises(ArchiveError, match="题名不能改为空"):
+        archive.change(item.archive_no, title=" ", reason="试试")
+    bad_date = _cli(ws, "archive", "edit", item.archive_no, "--date", "2020-02-30", "--reason", "核对")
+    assert bad_date.exit_code == 1 and "不存在" in bad_date.output
+    bad_secrecy = _cli(ws, "archive", "edit", item.archive_no, "--secrecy", "很秘密", "--reason", "核对")
+    assert bad_secrecy.exit_code == 1 and "密级" in bad_secrecy.output
+    missing = _cli(ws, "archive", "edit", "Z001-WS·2020-D30-ZFB-0099", "--title", "x", "--reason", "核对")
+    assert missing.exit_code == 1 and "没有档号" in missing.output
+    with pytest.raises(ArchiveError):
+        archive.log_event("change", {"archive_no": item.archive_no})
+    assert len(journal_lines(ws)) == lines  # nothing refused was logged
+    archive.withdraw(item.archive_no, "误归档")
+    refused = _cli(ws, "archive", "edit", item.archive_no, "--title", "新题名", "--reason", "更正")
+    assert refused.exit_code == 1 and "撤回的文件不能修改" in refused.output
+    assert Archive(ws).get(item.archive_no).title == "原题名"

@@ -1,7 +1,7 @@
 """The archive journal: an append-only, hash-chained JSON-lines log.
 
 Why JSON lines and not sqlite: the journal is both the catalog and the audit
-log. Every add, withdraw and other event is one line that is never rewritten;
+log. Every add, change (metadata correction), withdraw and other event is one line that is never rewritten;
 the current catalog is the fold of those lines. Appending one line is the
 commit point of an add (a process killed before it leaves no item), the file is
 readable with any text editor decades from now, and each line carries the hash
@@ -39,6 +39,7 @@ def now_iso() -> str:
 ACTION_LABELS = {
     "add": "归档",
     "withdraw": "撤回",
+    "change": "修改",
     "ledger.close": "台账销号",
 }
 

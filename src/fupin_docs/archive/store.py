@@ -62,6 +62,8 @@ class ArchiveItem:
     withdrawn_at: str | None = None
     renditions: list = field(default_factory=list)  # [{file_name, sha256, format, size, pages}]
     date_source: str | None = None  # how the date was found when not given: 成文日期/印发日期 (from the text)
+    changed_at: str | None = None  # 最近修改时间 (archive edit), None when never changed
+    changed_by: str | None = None  # 最近修改人
 
     @property
     def kind_label(self) -> str:
@@ -96,6 +98,69 @@ def page_count(fmt: str | None, pages: int | None, renditions) -> int | None:
                     and isinstance(rendition.get("pages"), int) and rendition["pages"] > 0:
                 return rendition["pages"]
     return pages
+
+
+# The descriptive metadata `Archive.change` may correct, with the names people read.
+# Not here, on purpose: the 档号 and 保管期限 (part of the 档号), and everything the
+# bytes determine (格式, 页数, 原文件名, 大小, sha256) or the add recorded (归档时间 …).
+EDITABLE_FIELDS = {
+    "title": "题名",
+    "date": "日期",
+    "unit": "单位",
+    "kind": "文种",
+    "doc_number": "文件编号",
+    "issuer": "责任者",
+    "secrecy": "密级",
+    "tags": "标签",
+}
+_REQUIRED_FIELDS = ("title", "kind")
+
+
+def _check_secrecy(secrecy) -> str | None:
+    secrecy = (secrecy or "").strip() or None
+    if secrecy is not None and not secrecy.startswith(SECRECY_LEVELS):
+        raise ArchiveError(f"密级“{secrecy}”无效，可用：{'、'.join(SECRECY_LEVELS)}（可带保密期限，如“秘密★1年”）")
+    return secrecy
+
+
+def _clean_tags(tags) -> list[str]:
+    if isinstance(tags, str):
+        tags = [tags]
+    seen: list[str] = []
+    for tag in tags or ():
+        tag = str(tag).strip()
+        if tag and tag not in seen:
+            seen.append(tag)
+    return seen
+
+
+def _edited_value(name: str, value):
+    """VALUE for field NAME as the catalog keeps it; None or "" clears an optional field."""
+    if name == "tags":
+        return _clean_tags(value)
+    if name == "date":
+        return _parse_date(value)
+    if name == "secrecy":
+        return _check_secrecy(value)
+    text = "" if value is None else str(value).strip()
+    if name == "kind":
+        text = normalize_kind(text) or ""
+    if not text and name in _REQUIRED_FIELDS:
+        raise ArchiveError(f"{EDITABLE_FIELDS[name]}不能改为空，请给出新的{EDITABLE_FIELDS[name]}")
+    return text or None
+
+
+def apply_change(item: "ArchiveItem", event: dict) -> None:
+    """Fold one 'change' journal record into ITEM (the catalog's current values)."""
+    changes = (event.get("detail") or {}).get("changes") or {}
+    for name, change in changes.items():
+        if name in EDITABLE_FIELDS and isinstance(change, dict) and "new" in change:
+            value = change["new"]
+            setattr(item, name, list(value) if name == "tags" and isinstance(value, list) else value)
+            if name == "date":
+                item.date_source = None  # the date is now one a person gave
+    item.changed_at = event.get("at")
+    item.changed_by = event.get("who")
 
 
 @dataclass
@@ -138,6 +203,8 @@ class Archive:
         self.tmp_dir = self.root / "tmp"
         self.journal = Journal(self.root / "journal.jsonl")
         self.max_bytes = max_bytes
+        self.last_index_error: str | None = None  # set by change() when the index update failed
+        self.last_change: dict | None = None  # the journal record change() appended
         cfg = workspace.config.archive
         self.fonds = check_code("fonds", cfg.fonds)
         self.category = check_code("category", cfg.category)
@@ -179,7 +246,9 @@ class Archive:
                     item.withdrawn = True
                     item.withdraw_reason = detail.get("reason")
                     item.withdrawn_at = event.get("at")
-            except TypeError:
+                elif action == "change" and detail.get("archive_no") in items:
+                    apply_change(items[detail["archive_no"]], event)
+            except (TypeError, AttributeError):
                 continue  # a malformed record; verify reports the damage
         return items
 
@@ -290,9 +359,7 @@ class Archive:
             else:
                 date_source = "today"
         retention = normalize_retention(retention) or self.default_retention
-        secrecy = (secrecy or "").strip() or None
-        if secrecy is not None and not secrecy.startswith(SECRECY_LEVELS):
-            raise ArchiveError(f"密级“{secrecy}”无效，可用：{'、'.join(SECRECY_LEVELS)}（可带保密期限，如“秘密★1年”）")
+        secrecy = _check_secrecy(secrecy)
         kind = normalize_kind(kind) or ("照片" if info.format in ("jpeg", "png", "gif", "bmp", "tiff", "webp") else "other")
         title = (title or "").strip() or info.title_hint or Path(file_name).stem
         tags = [str(tag).strip() for tag in tags if str(tag).strip()]
@@ -333,7 +400,8 @@ class Archive:
                     renditions=rendition_records,
                     date_source=date_source if date_source != "today" else None)
                 detail = item.to_json()
-                for derived in ("kind_label", "retention_label", "withdrawn", "withdraw_reason", "withdrawn_at"):
+                for derived in ("kind_label", "retention_label", "withdrawn", "withdraw_reason", "withdrawn_at",
+                                "changed_at", "changed_by"):
                     detail.pop(derived, None)
                 if detail.get("date_source") is None:
                     detail.pop("date_source", None)
@@ -380,9 +448,60 @@ class Archive:
             pass  # verify reports the index out of step
         return item
 
+    def change(self, archive_no: str, *, who: str | None = None, reason: str, index: bool = True,
+               **fields) -> ArchiveItem:
+        """Correct ARCHIVE_NO's descriptive metadata (EDITABLE_FIELDS: title, date, unit,
+        kind, doc_number, issuer, secrecy, tags — tags replaces the whole list; None or ""
+        clears an optional field). Appends one hash-chained 'change' record with who,
+        when, REASON and {field: {old, new}} for each field that really changes; the
+        bytes, sha256 and the 档号 (its year included) stay as they are. Returns the
+        item with its new values; ArchiveError for a withdrawn item, an unknown field,
+        no reason or nothing to change."""
+        reason = (reason or "").strip()
+        if not reason:
+            raise ArchiveError("修改元数据必须写明原因（--reason），例如：--reason \"日期登记错误，按原件更正\"")
+        unknown = [name for name in fields if name not in EDITABLE_FIELDS]
+        if unknown:
+            allowed = "、".join(f"{label}（{name}）" for name, label in EDITABLE_FIELDS.items())
+            raise ArchiveError(f"不能修改“{'、'.join(unknown)}”：可修改的只有 {allowed}。"
+                               "档号、保管期限和文件本身（格式、页数、大小、sha256）归档后不能改动")
+        if not fields:
+            raise ArchiveError("没有给出要修改的内容，请至少指定一项，如 --title 新题名 或 --date 2020-03-15")
+        wanted = {name: _edited_value(name, value) for name, value in fields.items()}
+        with self._lock():
+            state = self._state()
+            items = self._fold(state)
+            item = self._find(items, archive_no)
+            if item is None:
+                raise ArchiveError(f"档案中没有档号为“{archive_no}”的文件，可用 fupin archive list 查看")
+            if item.withdrawn:
+                raise ArchiveError(f"{item.archive_no} 已于 {item.withdrawn_at} 撤回，撤回的文件不能修改元数据")
+            changes = {}
+            for name, new in wanted.items():
+                old = getattr(item, name)
+                if name == "tags":
+                    old = list(old or [])
+                if old != new:
+                    changes[name] = {"old": old, "new": new}
+            if not changes:
+                given = "、".join(EDITABLE_FIELDS[name] for name in wanted)
+                raise ArchiveError(f"{item.archive_no} 的{given}与给出的值相同，没有需要修改的内容")
+            detail = {"archive_no": item.archive_no, "reason": reason, "changes": changes}
+            record = self.journal.append(state, "change", detail, who)
+        apply_change(item, record)
+        self.last_change, self.last_index_error = record, None
+        if index:
+            from .extract import extract_text
+            try:
+                text = extract_text(self.file_path(item), item.file_name)
+            except Exception:  # unreadable bytes: verify reports them; the index keeps the metadata
+                text = ""
+            self.last_index_error = self._index(item, text)
+        return item
+
     def log_event(self, action: str, detail: dict, who: str | None = None) -> dict:
         """Append any event (ledger changes, pack exports …) to the audit log."""
-        if action in ("add", "withdraw"):
+        if action in ("add", "withdraw", "change"):
             raise ArchiveError(f"“{action}”是档案保留的操作名，请换一个名称记录事件")
         with self._lock():
             state = self._state()

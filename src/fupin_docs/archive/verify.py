@@ -177,6 +177,18 @@ def verify_archive(archive) -> VerifyReport:
                 report.problem("真实性", f"审计日志第 {seq} 条与头记录的哈希不符：日志被改写过")
 
     items = archive._fold(state)
+    seen_nos: set = set()
+    for event in state.events:
+        detail = event.get("detail") if isinstance(event.get("detail"), dict) else {}
+        if event.get("action") == "add":
+            seen_nos.add(detail.get("archive_no"))
+        elif event.get("action") == "change":
+            changes = detail.get("changes")
+            if detail.get("archive_no") not in seen_nos:
+                report.problem("完整性", f"审计日志第 {event.get('seq')} 条修改记录指向不在档的档号"
+                                      f"“{detail.get('archive_no')}”")
+            elif not isinstance(changes, dict) or not changes:
+                report.problem("完整性", f"审计日志第 {event.get('seq')} 条修改记录没有修改内容")
     report.items = sum(1 for item in items.values() if not item.withdrawn)
     report.withdrawn = sum(1 for item in items.values() if item.withdrawn)
     by_key: dict = {}

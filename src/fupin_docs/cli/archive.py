@@ -1,8 +1,9 @@
-"""`fupin archive add|list|show|verify|withdraw`."""
+"""`fupin archive add|list|show|edit|verify|withdraw`."""
 
 from __future__ import annotations
 
 import contextlib
+import inspect
 import sys
 from pathlib import Path
 
@@ -19,7 +20,8 @@ ITEM_JSON_HELP = """\b
   file_name 原文件名, size 字节数, sha256, tags 标签[], added_at 归档时间, added_by 归档人,
   how 归档方式, withdrawn 是否撤回, withdraw_reason, withdrawn_at,
   renditions 副本[{file_name, sha256, format, size, pages}],
-  date_source 日期来源（未给 --date 时从正文找到的“成文日期”/“印发日期”，否则 null）
+  date_source 日期来源（未给 --date 时从正文找到的“成文日期”/“印发日期”，否则 null）,
+  changed_at 最近修改时间, changed_by 最近修改人（未修改过为 null）
 时间（added_at 等）为带时区的 ISO 8601"""
 
 
@@ -48,13 +50,14 @@ def _archive(ctx):
 
 @click.group("archive")
 def command():
-    """档案：归档文件，查看、核验（四性检测）与撤回。
+    """档案：归档文件，查看、修改元数据、核验（四性检测）与撤回。
 
     \b
     fupin archive add 会议纪要.docx --kind 会议纪要 --unit 三星村 --date 2020-03-15
     fupin archive list
     fupin archive add 照片文件夹/ --kind 照片 --date 2020-03-15
     fupin archive show Z001-WS·2020-D30-ZFB-0001   （也可写 z001-ws-2020-d30-zfb-0001 或 0001）
+    fupin archive edit 0001 --date 2020-03-16 --reason "日期登记错误，按原件更正"
     fupin archive verify
     fupin archive withdraw 档号 --reason "重复归档"
     """
@@ -141,8 +144,8 @@ def add(ctx, paths, kind, title, unit, date, tags, doc_number, issuer, secrecy, 
         sys.exit(EXIT_INPUT)
 
 
-DATE_FIX = ("日期如不对，归档时请用 --date 指定日期（如 --date 2020-03-15）；"
-            "已归档的这件目前不能改日期，只能用 fupin archive withdraw 撤回")
+DATE_FIX = ("日期如不对，可用 fupin archive edit 档号 --date 2020-03-15 --reason 原因 更正"
+            "（档号按归档时分配的保持不变）；以后归档时可用 --date 指定日期")
 
 
 def _expand(paths) -> list[str]:
@@ -204,7 +207,9 @@ list_.help = (list_.help or "") + "\n\n" + ITEM_JSON_HELP
 @click.argument("archive_no")
 @click.option("--json", "as_json", is_flag=True,
               help="以 JSON 输出（键见下，另有 path, rendition_paths, "
-                   "history[{seq, at 带时区 ISO 时间, who, action 如 add/withdraw, action_label 如 归档/撤回}]）")
+                   "history[{seq, at 带时区 ISO 时间, who, action 如 add/change/withdraw, "
+                   "action_label 如 归档/修改/撤回, reason 原因（修改、撤回时，否则 null）, "
+                   "changes 修改内容{字段: {old, new}}（仅修改时，否则 null）}]）")
 @click.pass_context
 @handle_errors
 def show(ctx, archive_no, as_json):
@@ -227,7 +232,10 @@ def show(ctx, archive_no, as_json):
         data["path"] = str(path)
         data["rendition_paths"] = [str(p) for p in archive.rendition_paths(item)]
         data["history"] = [{"seq": e["seq"], "at": e["at"], "who": e["who"], "action": e["action"],
-                            "action_label": action_label(e["action"])} for e in history]
+                            "action_label": action_label(e["action"]),
+                            "reason": (e.get("detail") or {}).get("reason"),
+                            "changes": (e.get("detail") or {}).get("changes") if e["action"] == "change" else None}
+                           for e in history]
         print_json(data)
         return
     date = item.date
@@ -239,6 +247,8 @@ def show(ctx, archive_no, as_json):
             ("原文件名", item.file_name), ("大小", f"{item.size} 字节"), ("sha256", item.sha256),
             ("标签", "、".join(item.tags)), ("归档时间", local_time(item.added_at)), ("归档人", item.added_by),
             ("归档方式", item.how), ("存放位置", str(path))]
+    if item.changed_at:
+        rows.append(("最近修改", f"{local_time(item.changed_at)} {item.changed_by or ''}（修改记录见下）"))
     for rendition, rpath in zip(item.renditions, archive.rendition_paths(item)):
         rows.append(("副本", f"{rendition['file_name']}（{rendition['format']}，{rpath}）"))
     if item.withdrawn:
@@ -249,10 +259,103 @@ def show(ctx, archive_no, as_json):
     if history:
         click.echo("审计记录：")
         for event in history:
-            click.echo(f"  #{event['seq']} {local_time(event['at'])} {event['who']} {action_label(event['action'])}")
+            line = f"  #{event['seq']} {local_time(event['at'])} {event['who']} {action_label(event['action'])}"
+            detail = event.get("detail") or {}
+            if event["action"] == "change":
+                line += "：" + describe_changes(detail.get("changes"))
+            if event["action"] in ("change", "withdraw") and detail.get("reason"):
+                line += f"（原因：{detail['reason']}）"
+            click.echo(line)
 
 
 show.help = (show.help or "") + "\n\n" + ITEM_JSON_HELP
+
+
+def _shown(name: str, value) -> str:
+    from ..archive import kind_label
+    if value in (None, "", []):
+        return "（空）"
+    if name == "tags" and isinstance(value, list):
+        return "、".join(map(str, value))
+    if name == "kind":
+        return kind_label(value)
+    return str(value)
+
+
+def describe_changes(changes) -> str:
+    """'题名 “旧” → “新”；日期 2020-03-15 → 2020-03-16' for a change record's CHANGES."""
+    from ..archive.store import EDITABLE_FIELDS
+    if not isinstance(changes, dict):
+        return ""
+    parts = []
+    for name, change in changes.items():
+        if isinstance(change, dict):
+            parts.append(f"{EDITABLE_FIELDS.get(name, name)} “{_shown(name, change.get('old'))}” → "
+                         f"“{_shown(name, change.get('new'))}”")
+    return "；".join(parts)
+
+
+@command.command("edit")
+@click.argument("archive_no")
+@click.option("--title", "-t", help="新的题名")
+@click.option("--date", "-d", "date", type=DATE, help="新的日期，如 2020-03-15 或 2020年3月15日（档号不随之改变）")
+@click.option("--unit", "-u", help="新的所属单位（写 \"\" 清空）")
+@click.option("--kind", "-k", help="新的文种：plan/notice/minutes/rectification（或 实施方案/督查通知/会议纪要/整改报告）或其他文种")
+@click.option("--doc-number", help="新的文件编号（发文字号）（写 \"\" 清空）")
+@click.option("--issuer", help="新的责任者（发文机关）（写 \"\" 清空）")
+@click.option("--secrecy", help="新的密级：秘密/机密/绝密 等（写 \"\" 清空）")
+@click.option("--tag", "tags", multiple=True,
+              help="新的标签，可重复；给出时替换全部原有标签（--tag \"\" 清空标签）")
+@click.option("--reason", "-r", required=True, help="修改原因（必填），如 “日期登记错误，按原件更正”")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出结果（键见下）")
+@click.pass_context
+@handle_errors
+def edit(ctx, archive_no, title, date, unit, kind, doc_number, issuer, secrecy, tags, reason, as_json):
+    """更正一件文件的著录元数据：题名、日期、单位、文种、文件编号、责任者、密级、标签。
+
+    \b
+    只改登记的元数据：文件本身（字节、sha256）原样不动，档号按归档时分配的保持不变——
+    即使日期改到了另一年，档号中的年度也不变。每次修改都记入审计日志（修改人、时间、
+    原因、各项的原值和新值），fupin archive show 可查看；已撤回的文件不能修改。
+    检索索引随之更新，按新题名、日期、单位即可检索到。
+
+    档号可用“-”或“.”代替“·”，大小写均可；只写件号（如 0005 或 5）时须能唯一确定一件文件。
+
+    \b
+    例：fupin archive edit 0001 --title "三星村危房改造专题会议纪要" --reason "题名漏字"
+        fupin archive edit Z001-WS·2020-D30-ZFB-0001 --date 2020-03-16 --reason "日期登记错误"
+
+    \b
+    --json 输出键：archive_no, seq 审计记录序号, at 修改时间（带时区 ISO 8601）, who,
+      reason, changes{字段: {old, new}}（字段为 title/date/unit/kind/doc_number/
+      issuer/secrecy/tags）, item（修改后的全部元数据，键同 archive list --json）,
+      index_error（检索索引未能更新时为原因，否则 null）
+    """
+    given = {"title": title, "date": date, "unit": unit, "kind": kind, "doc_number": doc_number,
+             "issuer": issuer, "secrecy": secrecy}
+    fields = {name: value for name, value in given.items() if value is not None}
+    if tags:
+        fields["tags"] = list(tags)
+    archive = _archive(ctx)
+    with _errors():
+        item = archive.change(archive_no, reason=reason, **fields)
+    record = archive.last_change or {}
+    changes = (record.get("detail") or {}).get("changes") or {}
+    if as_json:
+        print_json({"archive_no": item.archive_no, "seq": record.get("seq"), "at": record.get("at"),
+                    "who": record.get("who"), "reason": (record.get("detail") or {}).get("reason"),
+                    "changes": changes, "item": item.to_json(), "index_error": archive.last_index_error})
+    else:
+        click.echo(f"已修改 {item.archive_no}《{item.title}》：{describe_changes(changes)}"
+                   f"（原因：{reason.strip()}；档号不变，已记入审计日志）")
+        if "date" in changes and item.date and item.date[:4] != item.archive_no.split("·")[1][:4]:
+            click.echo(f"注意：新日期的年度与档号中的年度不同，档号按归档时分配的保持不变", err=True)
+    if archive.last_index_error:
+        click.echo(f"注意：{item.archive_no} 已修改，但检索索引未能更新（{archive.last_index_error}）。"
+                   "请运行 fupin index rebuild", err=True)
+
+
+edit.help = inspect.cleandoc(edit.help or "") + "\n\n" + ITEM_JSON_HELP.replace("--json 输出的键", "item 的键")
 
 
 @command.command("verify")
