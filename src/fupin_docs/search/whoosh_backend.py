@@ -21,9 +21,10 @@ is indexed (XOR of sha256(archive_no|sha256) over documents), kept up to date by
 every write, so a search can tell in microseconds whether the index is in step
 with the archive instead of reading every stored document.
 
-A full rebuild uses Whoosh's multiprocessing writer: segmentation and posting
-encoding run in one worker per core and each worker's segment is added as-is
-(multisegment), which is what makes it several times faster than one writer.
+A full rebuild runs in one worker process per core, each writing whole segments
+of ≤ BUILD_CHUNK documents that are then listed in the index as they are (like
+Whoosh's MpWriter with multisegment=True), through a SegmentWriter that reads
+field lengths once per field instead of once per posting.
 """
 
 from __future__ import annotations
