@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from fupin_docs.ledger import import_check_sheet, load_ledger
-from fupin_docs.workspace.config import open_workspace
+from fupin_docs.workspace import init_workspace, open_workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 GOAL_SECONDS = 5.0
@@ -45,6 +45,8 @@ def main(argv: list[str] | None = None) -> int:
         timings: dict[str, list[float]] = {"api-first": [], "api-reimport": [], "cli-first": []}
         fupin = Path(sys.executable).with_name("fupin")
         for run in range(args.runs):
+            init_workspace(tmp / f"ws{run}", with_examples=False)
+            init_workspace(tmp / f"cli{run}", with_examples=False)  # not timed: `fupin init` once per office
             ws = open_workspace(tmp / f"ws{run}")
             start = time.perf_counter()
             result = import_check_sheet(ws, sheet)
