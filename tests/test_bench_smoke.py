@@ -1,0 +1,32 @@
+"""Every benchmark still runs (tiny sizes, nothing timed or asserted about speed).
+
+Benchmarks are not tests of speed; this only keeps them from rotting when the
+code they drive changes (e.g. a command that starts needing a workspace).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+CASES = {
+    "pdf_render": ["--runs", "1", "--batch", "2", "--jobs", "1", "--no-soffice"],
+    "search_index": ["--docs", "60", "--rounds", "1", "--procs", "1"],
+    "pack_build": ["--items", "6", "--runs", "1"],
+    "ledger_import": ["--runs", "1"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_benchmark_runs(name):
+    result = subprocess.run([sys.executable, "-m", f"bench.{name}", *CASES[name]], cwd=ROOT,
+                            capture_output=True, text=True, timeout=600)
+    # exit 1 means "goal missed" for some benches; a crash is a traceback
+    assert "Traceback" not in result.stderr, result.stderr[-2000:]
+    assert result.returncode in (0, 1), result.stderr[-2000:]
+    assert result.stdout.strip()
