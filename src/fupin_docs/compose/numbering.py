@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from ..render.layout import TITLE_CHARS_PER_LINE  # 20 二号 characters a line (§7.3.1)
+
 _DIGITS = "零一二三四五六七八九"
 
 
@@ -54,10 +56,6 @@ def numbered_prefix(text: str) -> str:
         if match:
             return match.group(0)
     return ""
-
-
-# GB/T 9704 §7.3.1: 二号 (22 pt) title on the 156 mm 版心 → 20 characters a line.
-TITLE_CHARS_PER_LINE = 20
 
 
 # Set phrases of this work that jieba cuts in two (脱贫|攻坚); a title line

@@ -34,6 +34,7 @@ MARGIN_TOP_MM = 37.0  # 天头
 MARGIN_LEFT_MM = 28.0  # 订口
 TEXT_WIDTH_MM = 156.0  # 版心宽
 TEXT_HEIGHT_MM = 225.0  # 版心高
+TEXT_WIDTH_PT = mm_to_pt(TEXT_WIDTH_MM)
 MARGIN_RIGHT_MM = PAGE_WIDTH_MM - MARGIN_LEFT_MM - TEXT_WIDTH_MM  # 26
 MARGIN_BOTTOM_MM = PAGE_HEIGHT_MM - MARGIN_TOP_MM - TEXT_HEIGHT_MM  # 35
 
@@ -44,11 +45,13 @@ BODY_SIZE_PT = SIZE_SANHAO
 # ? exact pitch: the standard gives lines per page, not a pitch; 225 mm / 22 is
 # the arithmetic one (≈ 28.95 pt).
 LINE_PITCH_PT = mm_to_pt(TEXT_HEIGHT_MM) / LINES_PER_PAGE
-CHAR_PITCH_PT = mm_to_pt(TEXT_WIDTH_MM) / CHARS_PER_LINE  # ≈ 15.79 pt
+CHAR_PITCH_PT = TEXT_WIDTH_PT / CHARS_PER_LINE  # ≈ 15.79 pt
 LETTER_SPACING_PT = CHAR_PITCH_PT - BODY_SIZE_PT  # ≈ −0.21 pt
 FIRST_LINE_INDENT_CHARS = 2  # 正文 first-line indent 2 字 (§7.3.3)
 
 # --- 版头 (§7.2) ----------------------------------------------------------------
+# 份号, 密级和保密期限, 紧急程度 on lines 1–3 (§7.2.1–7.2.3); the 标志 follows.
+BANNER_INFO_LINES = 3
 MARK_TOP_FROM_TEXT_TOP_MM = 35.0  # 发文机关标志 top edge below 版心 top (§7.2.3)
 MARK_MAX_SIZE_PT = SIZE_XIAOCHU  # ? size not fixed; 36 pt, shrunk to fit 156 mm
 MARK_MIN_SIZE_PT = SIZE_ERHAO
@@ -57,9 +60,12 @@ BLANK_LINES_MARK_TO_DOC_NUMBER = 2  # §7.2.4
 SEPARATOR_BELOW_DOC_NUMBER_MM = 4.0  # red line 4 mm below 发文字号 (§7.2.6)
 SEPARATOR_THICKNESS_MM = 0.35  # ? thickness not fixed; 0.35 mm is common practice
 SIGNER_RIGHT_INDENT_CHARS = 1  # 签发人 1 字 from the right (§7.2.5)
+DOC_NUMBER_LEFT_INDENT_CHARS = 1  # with 签发人, 发文字号 1 字 from the left (§7.2.5)
 
 # --- 主体 (§7.3) ----------------------------------------------------------------
 TITLE_SIZE_PT = SIZE_ERHAO
+# 梯形 title lines hold this many 二号 characters: 442 pt / 22 pt → 20 (§7.3.1).
+TITLE_CHARS_PER_LINE = int(TEXT_WIDTH_PT // TITLE_SIZE_PT)
 BLANK_LINES_SEPARATOR_TO_TITLE = 2  # §7.3.1
 BLANK_LINES_TITLE_TO_ADDRESSEES = 1  # §7.3.2
 SIGNATURE_RIGHT_CHARS = 2  # 署名 2 字 from the right, no seal (§7.3.5.2)
@@ -89,9 +95,12 @@ BLANK_LINES_BEFORE_SIGNATURE = 1  # §7.3.5.2: 署名 1 blank line below 正文/
 # the text above; 2 blank lines leave room for a 42 mm seal over 署名 and date.
 BLANK_LINES_BEFORE_SEALED_SIGNATURE = 2
 BLANK_LINES_BEFORE_ATTENDANCE = 1  # §10.3: one blank line after 正文, then 出席
-ATTACHMENT_NOTE_LABEL_CHARS = 3  # “附件：” is 3 字; later names align after it
+# “附件：”, “抄送：”, “出席：” are 3 字: 附件说明, 抄送 and 出席 names wrap
+# aligned after their label (§7.3.4, §7.4.2, §10.3).
+LABEL_CHARS = 3
 TABLE_LINE_PITCH_PT = 18.0  # ? 小四 table text, exact 18 pt lines (1.5 × 12 pt)
 TABLE_CELL_MARGIN_MM = 1.5  # ? left/right padding inside table cells
+TABLE_RULE_PT = 0.5  # ? table rules: thin black lines
 
 # --- DOCX specifics (render/docx) ---------------------------------------------
 TWIPS_PER_PT = 20
@@ -101,13 +110,13 @@ TWIPS_PER_PT = 20
 # Measured: type "linesAndChars" with w:charSpace −848 (15.79 pt pitch) is what
 # Word templates carry, but LibreOffice 7/24 then gives every 16 pt character
 # two 15.79 pt grid cells — 14 characters a line and twice the pages.
-DOCX_CHAR_SPACING_TWENTIETHS = math.floor(LETTER_SPACING_PT * 20)  # −5 → −0.25 pt
-DOCX_CHAR_ADVANCE_PT = BODY_SIZE_PT + DOCX_CHAR_SPACING_TWENTIETHS / 20  # one 字 on the page
+DOCX_CHAR_SPACING_TWENTIETHS = math.floor(LETTER_SPACING_PT * TWIPS_PER_PT)  # −5 → −0.25 pt
+DOCX_CHAR_SPACING_PT = DOCX_CHAR_SPACING_TWENTIETHS / TWIPS_PER_PT
+DOCX_CHAR_ADVANCE_PT = BODY_SIZE_PT + DOCX_CHAR_SPACING_PT  # one 字 on the page
 # Footer distance (page bottom edge → bottom of the footer line) so that the
 # page number's top sits PAGE_NUMBER_BELOW_TEXT_MM below the 版心: 35 − 7 mm
 # minus one 四号 line.
 PAGE_NUMBER_FOOTER_DISTANCE_MM = MARGIN_BOTTOM_MM - PAGE_NUMBER_BELOW_TEXT_MM - PAGE_NUMBER_SIZE_PT * MM_PER_PT
 
 # --- PDF specifics (render/pdf) ----------------------------------------------
-TABLE_RULE_PT = 0.5  # ? table rules: thin black lines
 TABLE_CELL_PADDING_V_PT = 2.0  # ? top/bottom padding inside table cells

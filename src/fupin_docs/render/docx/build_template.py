@@ -24,10 +24,8 @@ from docx.shared import Mm
 from ...atomic import atomic_path
 from ...workspace.config import FontConfig
 from .. import layout as L
-from .ooxml import (LINE_TWIPS, MARK_COLOR_HEX, TEXT_WIDTH_TWIPS, border_eighths, chars, el,
-                    rfonts, size, twips_mm, twips_pt)
-
-LATIN = "Times New Roman"
+from .ooxml import (LATIN, LINE_TWIPS, MARK_COLOR_HEX, MARK_SPACE_BEFORE_PT, TEXT_WIDTH_TWIPS, border_eighths,
+                    chars, el, rfonts, size, twips_mm, twips_pt)
 
 # Style ids (ASCII, stable: the renderer finds paragraphs by them) → Chinese names.
 STYLE_NAMES = {
@@ -60,8 +58,6 @@ STYLE_NAMES = {
     "GwKai": "公文楷体字符",
 }
 
-MARK_SPACE_BEFORE_PT = L.mm_to_pt(L.MARK_TOP_FROM_TEXT_TOP_MM) - 3 * LINE_TWIPS / L.TWIPS_PER_PT
-
 
 def _exact(line_twips: int = LINE_TWIPS, before: int = 0) -> str:
     return f'<w:spacing w:before="{before}" w:after="0" w:line="{line_twips}" w:lineRule="exact"/>'
@@ -85,25 +81,27 @@ def _border(side: str, mm: float, color: str = "000000", space_pt: int = 0) -> s
             f'w:color="{color}"/>')
 
 
+# The red separator under the 发文字号 (§7.2.6), drawn as the paragraph's bottom border.
+_SEPARATOR = ('<w:pBdr>' + _border("bottom", L.SEPARATOR_THICKNESS_MM, MARK_COLOR_HEX,
+                                   round(L.mm_to_pt(L.SEPARATOR_BELOW_DOC_NUMBER_MM))) + '</w:pBdr>')
+
+
 def style_xml(fonts: FontConfig) -> list[str]:
     body, title, hei, kai = fonts.docx_body, fonts.docx_title, fonts.docx_heading1, fonts.docx_heading2
     indent2 = f'<w:ind w:firstLine="{chars(L.FIRST_LINE_INDENT_CHARS)}"/>'
     no_indent = '<w:ind w:left="0" w:firstLine="0"/>'
     no_autospace = '<w:autoSpaceDE w:val="0"/><w:autoSpaceDN w:val="0"/>'
-    colophon_char = twips_pt(L.COLOPHON_SIZE_PT)
+    colophon_side = twips_pt(L.COLOPHON_SIDE_INDENT_CHARS * L.COLOPHON_SIZE_PT)
+    colophon_label = twips_pt(L.LABEL_CHARS * L.COLOPHON_SIZE_PT)
     mark_space = twips_pt(MARK_SPACE_BEFORE_PT)
     mark_size = L.MARK_MAX_SIZE_PT
     return [
         _pstyle("GwHeaderLine", _exact() + '<w:jc w:val="left"/>' + no_indent),
         _pstyle("GwMark", _exact(twips_pt(mark_size), mark_space) + '<w:jc w:val="center"/>' + no_indent,
                 rfonts(title, title) + f'<w:b w:val="0"/><w:color w:val="{MARK_COLOR_HEX}"/>' + size(mark_size)),
-        _pstyle("GwDocNumber", '<w:pBdr>' + _border("bottom", L.SEPARATOR_THICKNESS_MM, MARK_COLOR_HEX,
-                                                    round(L.mm_to_pt(L.SEPARATOR_BELOW_DOC_NUMBER_MM)))
-                + '</w:pBdr>' + _exact() + '<w:jc w:val="center"/>' + no_indent),
-        _pstyle("GwDocNumberSigned", '<w:pBdr>' + _border("bottom", L.SEPARATOR_THICKNESS_MM, MARK_COLOR_HEX,
-                                                          round(L.mm_to_pt(L.SEPARATOR_BELOW_DOC_NUMBER_MM)))
-                + '</w:pBdr>'
-                + f'<w:tabs><w:tab w:val="left" w:pos="{chars(1)}"/>'
+        _pstyle("GwDocNumber", _SEPARATOR + _exact() + '<w:jc w:val="center"/>' + no_indent),
+        _pstyle("GwDocNumberSigned", _SEPARATOR
+                + f'<w:tabs><w:tab w:val="left" w:pos="{chars(L.DOC_NUMBER_LEFT_INDENT_CHARS)}"/>'
                   f'<w:tab w:val="right" w:pos="{TEXT_WIDTH_TWIPS - chars(L.SIGNER_RIGHT_INDENT_CHARS)}"/></w:tabs>'
                 + _exact() + '<w:jc w:val="left"/>' + no_indent),
         # snapToGrid off: LibreOffice would give a 22 pt line two grid lines.
@@ -123,14 +121,15 @@ def style_xml(fonts: FontConfig) -> list[str]:
         # 附件说明: first line starts 2 字 in; later lines align after “附件：” (+ the
         # number, reached by the implicit tab stop at the left indent).
         _pstyle("GwAttachmentNote", _exact() + '<w:jc w:val="left"/>'
-                + f'<w:ind w:left="{chars(2 + L.ATTACHMENT_NOTE_LABEL_CHARS + 1)}" '
-                  f'w:hanging="{chars(L.ATTACHMENT_NOTE_LABEL_CHARS + 1)}"/>'),
+                + f'<w:ind w:left="{chars(L.FIRST_LINE_INDENT_CHARS + L.LABEL_CHARS + 1)}" '
+                  f'w:hanging="{chars(L.LABEL_CHARS + 1)}"/>'),
         # No extra Asian/Latin spacing in 署名/日期: “2020年6月8日” keeps the width it was placed by.
         _pstyle("GwSignature", '<w:keepNext/>' + no_autospace + _exact() + '<w:jc w:val="left"/>' + no_indent),
         _pstyle("GwDate", no_autospace + _exact() + '<w:jc w:val="left"/>' + no_indent),
         _pstyle("GwNote", _exact() + '<w:jc w:val="both"/>' + indent2),
         _pstyle("GwAttendance", _exact() + '<w:jc w:val="left"/>'
-                + f'<w:ind w:left="{chars(L.FIRST_LINE_INDENT_CHARS + 3)}" w:hanging="{chars(3)}"/>'),
+                + f'<w:ind w:left="{chars(L.FIRST_LINE_INDENT_CHARS + L.LABEL_CHARS)}" '
+                  f'w:hanging="{chars(L.LABEL_CHARS)}"/>'),
         _pstyle("GwAttachmentLabel", _exact() + '<w:jc w:val="left"/>' + no_indent,
                 rfonts(hei, hei)),
         _pstyle("GwTableText", '<w:snapToGrid w:val="0"/>' + _exact(twips_pt(L.TABLE_LINE_PITCH_PT))
@@ -143,12 +142,12 @@ def style_xml(fonts: FontConfig) -> list[str]:
         # height finish.colophon_spacer sets.
         _pstyle("GwColophonSpacer", '<w:snapToGrid w:val="0"/>' + _exact() + no_indent),
         _pstyle("GwColophonCc", '<w:keepNext/><w:keepLines/>' + _exact() + '<w:jc w:val="left"/>'
-                + f'<w:ind w:left="{colophon_char * (1 + 3)}" w:right="{colophon_char}" '
-                  f'w:hanging="{colophon_char * 3}"/>',
+                + f'<w:ind w:left="{colophon_side + colophon_label}" w:right="{colophon_side}" '
+                  f'w:hanging="{colophon_label}"/>',
                 size(L.COLOPHON_SIZE_PT)),
         _pstyle("GwColophonPrint", '<w:keepLines/>'
-                + f'<w:tabs><w:tab w:val="right" w:pos="{TEXT_WIDTH_TWIPS - colophon_char}"/></w:tabs>'
-                + no_autospace + _exact() + '<w:jc w:val="left"/>' + f'<w:ind w:left="{colophon_char}" w:firstLine="0"/>',
+                + f'<w:tabs><w:tab w:val="right" w:pos="{TEXT_WIDTH_TWIPS - colophon_side}"/></w:tabs>'
+                + no_autospace + _exact() + '<w:jc w:val="left"/>' + f'<w:ind w:left="{colophon_side}" w:firstLine="0"/>',
                 size(L.COLOPHON_SIZE_PT)),
         _pstyle("GwPageNumber", '<w:snapToGrid w:val="0"/><w:spacing w:before="0" w:after="0" '
                 'w:line="240" w:lineRule="auto"/>',
@@ -345,9 +344,8 @@ def _cell(content: str, width: int) -> str:
 def _table() -> str:
     width = TEXT_WIDTH_TWIPS // 3
     margin = twips_mm(L.TABLE_CELL_MARGIN_MM)
-    border = border_eighths(0.18)
-    borders = "".join(f'<w:{s} w:val="single" w:sz="{border}" w:space="0" w:color="000000"/>'
-                      for s in ("top", "left", "bottom", "right", "insideH", "insideV"))
+    rule_mm = L.TABLE_RULE_PT * L.MM_PER_PT
+    borders = "".join(_border(side, rule_mm) for side in ("top", "left", "bottom", "right", "insideH", "insideV"))
     tblpr = (f'<w:tblPr><w:tblW w:w="{TEXT_WIDTH_TWIPS}" w:type="dxa"/><w:jc w:val="center"/>'
              f"<w:tblBorders>{borders}</w:tblBorders><w:tblLayout w:type=\"fixed\"/>"
              f'<w:tblCellMar><w:left w:w="{margin}" w:type="dxa"/><w:right w:w="{margin}" w:type="dxa"/>'
@@ -357,15 +355,16 @@ def _table() -> str:
               + _cell(_tag("{%tc for col in b.columns %}"), width)
               + _cell(_p("GwTableHeader", _text("{{ col.header }}")), width)
               + _cell(_tag("{%tc endfor %}"), width) + "</w:tr>")
-    row_open = "<w:tr>" + _cell(_tag("{%tr for row in b.rows %}"), width) + _cell(_p("GwBlank"), width) \
-               + _cell(_p("GwBlank"), width) + "</w:tr>"
+
+    def tag_row(tag: str) -> str:
+        """A row holding only a {%tr … %} tag (docxtpl removes the row)."""
+        return "<w:tr>" + _cell(_tag(tag), width) + _cell(_p("GwBlank"), width) * 2 + "</w:tr>"
+
     row = ('<w:tr><w:trPr><w:cantSplit/></w:trPr>'
            + _cell(_tag("{%tc for cell in row %}"), width)
            + _cell(_p("GwTableText", _text("{{ cell }}")), width)
            + _cell(_tag("{%tc endfor %}"), width) + "</w:tr>")
-    row_close = "<w:tr>" + _cell(_tag("{%tr endfor %}"), width) + _cell(_p("GwBlank"), width) \
-                + _cell(_p("GwBlank"), width) + "</w:tr>"
-    return f"<w:tbl>{tblpr}{grid}{header}{row_open}{row}{row_close}</w:tbl>"
+    return f"<w:tbl>{tblpr}{grid}{header}{tag_row('{%tr for row in b.rows %}')}{row}{tag_row('{%tr endfor %}')}</w:tbl>"
 
 
 def _colophon_table() -> str:
@@ -373,12 +372,9 @@ def _colophon_table() -> str:
     0.35 mm, the rule between 抄送 and 印发 0.25 mm. A table, not paragraph
     borders: Word and LibreOffice draw a paragraph's border from its indents,
     and 抄送/印发机关 sit 1 字 in, so the rules would fall short of the 版心."""
-    def rule(side: str, mm: float) -> str:
-        return f'<w:{side} w:val="single" w:sz="{border_eighths(mm)}" w:space="0" w:color="000000"/>'
-
-    borders = (rule("top", L.COLOPHON_OUTER_RULE_MM) + '<w:left w:val="nil"/>'
-               + rule("bottom", L.COLOPHON_OUTER_RULE_MM) + '<w:right w:val="nil"/>'
-               + rule("insideH", L.COLOPHON_INNER_RULE_MM) + '<w:insideV w:val="nil"/>')
+    borders = (_border("top", L.COLOPHON_OUTER_RULE_MM) + '<w:left w:val="nil"/>'
+               + _border("bottom", L.COLOPHON_OUTER_RULE_MM) + '<w:right w:val="nil"/>'
+               + _border("insideH", L.COLOPHON_INNER_RULE_MM) + '<w:insideV w:val="nil"/>')
     tblpr = (f'<w:tblPr><w:tblW w:w="{TEXT_WIDTH_TWIPS}" w:type="dxa"/><w:jc w:val="center"/>'
              f'<w:tblBorders>{borders}</w:tblBorders><w:tblLayout w:type="fixed"/>'
              '<w:tblCellMar><w:top w:w="0" w:type="dxa"/><w:left w:w="0" w:type="dxa"/>'
@@ -398,7 +394,7 @@ def _colophon_table() -> str:
 
 def body_xml() -> list[str]:
     h = []
-    # 版头: 份号/密级/紧急程度 on lines 1–3 (context pads to exactly three lines,
+    # 版头: 份号/密级/紧急程度 on lines 1–3 (context pads to BANNER_INFO_LINES,
     # so the 标志's space-before lands its top 35 mm below the 版心 top).
     h += [_tag("{%p for line in header.lines %}"),
           _p("GwHeaderLine", _tag_run("{%r if line.role == 'hei' %}"), _text("{{ line.text }}", "GwHei"),

@@ -25,7 +25,7 @@ def _header(doc: ComposedDocument) -> dict:
     if h.urgency:
         lines.append({"text": h.urgency, "role": "hei"})  # 紧急程度: 黑体
     # Always three lines, so the 标志 below keeps its fixed distance from the 版心 top.
-    while len(lines) < 3:
+    while len(lines) < L.BANNER_INFO_LINES:
         lines.append({"text": "", "role": "body"})
     return {
         "lines": lines,

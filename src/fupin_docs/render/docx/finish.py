@@ -18,8 +18,8 @@ from docx.oxml.ns import qn
 from ...compose.tree import AttachmentNote, Attendance, Colophon, ComposedDocument, Signature, Table
 from ...workspace.config import Config, FontConfig
 from .. import layout as L
-from .ooxml import (LINE_TWIPS, TEXT_WIDTH_TWIPS, chars, el, needs_hint, set_east_asia_hint, twips_mm, twips_pt,
-                    width_chars)
+from .ooxml import (LINE_TWIPS, MARK_SPACE_BEFORE_PT, TEXT_WIDTH_TWIPS, chars, el, needs_hint, set_east_asia_hint,
+                    twips_mm, twips_pt, width_chars)
 
 W = qn
 
@@ -83,12 +83,9 @@ def _text(p) -> str:
 
 def fit_mark(body) -> None:
     """发文机关标志: the largest size ≤ MARK_MAX that fits 156 mm (never below MARK_MIN)."""
-    from .build_template import MARK_SPACE_BEFORE_PT
-
-    width_pt = L.mm_to_pt(L.TEXT_WIDTH_MM)
     for p in _paragraphs(body, "GwMark"):
         n = max(1.0, width_chars(_text(p)))
-        size = math.floor(width_pt / n * 2) / 2  # half points
+        size = math.floor(L.TEXT_WIDTH_PT / n * 2) / 2  # half points
         size = max(L.MARK_MIN_SIZE_PT, min(L.MARK_MAX_SIZE_PT, size))
         half = int(size * 2)
         for run in p.iter(W("w:r")):
@@ -163,7 +160,7 @@ def keep_with_text_above(p) -> None:
 def attachment_notes(body, blocks: list[AttachmentNote]) -> None:
     """附件说明: “附件：1.名称”; later numbers under the first, wrapped lines under the name."""
     paragraphs = _paragraphs(body, "GwAttachmentNote")
-    label = L.ATTACHMENT_NOTE_LABEL_CHARS
+    label = L.LABEL_CHARS
     start = L.FIRST_LINE_INDENT_CHARS
     for note in blocks:
         group, paragraphs = paragraphs[:len(note.names)], paragraphs[len(note.names):]
@@ -264,9 +261,9 @@ def colophon_lines(colophon: Colophon) -> int:
     “抄送：”, 1 字 from the right) and the 印发 line."""
     if not colophon.cc:
         return 1
-    char = L.COLOPHON_SIZE_PT + L.DOCX_CHAR_SPACING_TWENTIETHS / 20
+    char = L.COLOPHON_SIZE_PT + L.DOCX_CHAR_SPACING_PT
     side = L.COLOPHON_SIDE_INDENT_CHARS * L.COLOPHON_SIZE_PT
-    width = L.mm_to_pt(L.TEXT_WIDTH_MM)
+    width = L.TEXT_WIDTH_PT
     label = width_chars("抄送：") * L.COLOPHON_SIZE_PT
     return 1 + wrapped_lines(f"抄送：{colophon.cc}", width - 2 * side, width - 2 * side - label, char)
 

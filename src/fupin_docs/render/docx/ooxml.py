@@ -14,7 +14,7 @@ from docx.oxml.ns import nsdecls, qn
 
 from .. import layout as L
 
-W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+LATIN = "Times New Roman"  # the Latin face of every style
 
 
 def twips_pt(pt: float) -> int:
@@ -35,6 +35,9 @@ def chars(n: float) -> int:
 LINE_TWIPS = int(L.LINE_PITCH_PT * L.TWIPS_PER_PT)
 TEXT_WIDTH_TWIPS = twips_mm(L.TEXT_WIDTH_MM)
 MARK_COLOR_HEX = L.MARK_COLOR.lstrip("#").upper()
+# Space above the 标志 so its top edge lies MARK_TOP_FROM_TEXT_TOP_MM below the
+# 版心 top, under the banner's lines (the 标志's exact line is as tall as its type).
+MARK_SPACE_BEFORE_PT = L.mm_to_pt(L.MARK_TOP_FROM_TEXT_TOP_MM) - L.BANNER_INFO_LINES * LINE_TWIPS / L.TWIPS_PER_PT
 
 
 def border_eighths(mm: float) -> int:
@@ -42,7 +45,7 @@ def border_eighths(mm: float) -> int:
     return max(2, int(round(L.mm_to_pt(mm) * 8)))
 
 
-def rfonts(east_asia: str | None, latin: str | None = "Times New Roman", hint: bool = False) -> str:
+def rfonts(east_asia: str | None, latin: str | None = LATIN, hint: bool = False) -> str:
     attrs = []
     if latin:
         attrs += [f"w:ascii={quoteattr(latin)}", f"w:hAnsi={quoteattr(latin)}", f"w:cs={quoteattr(latin)}"]

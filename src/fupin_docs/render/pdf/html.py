@@ -41,7 +41,7 @@ PITCH = _floor(L.LINE_PITCH_PT)
 # ~0.15 pt and wrapped. 0.01 pt more squeeze per character (0.3 pt a line,
 # invisible) makes 28 characters fit for certain.
 LETTER_SPACING = _floor(L.LETTER_SPACING_PT, 2) - 0.01
-TEXT_WIDTH_PT = L.mm_to_pt(L.TEXT_WIDTH_MM)
+TEXT_WIDTH_PT = L.TEXT_WIDTH_PT
 
 
 def width_in_chars(text: str) -> float:
@@ -79,9 +79,9 @@ def css_values(faces: dict[str, RoleFaces]) -> dict:
         "pn_indent": _num(L.PAGE_NUMBER_SIDE_INDENT_CHARS * L.PAGE_NUMBER_SIZE_PT),
         "body_size": _num(L.BODY_SIZE_PT), "pitch": _num(PITCH),
         "ls": _num(LETTER_SPACING),
-        "char": _num(CHAR), "char3": _num(3 * CHAR),
+        "doc_number_left": _num(L.DOC_NUMBER_LEFT_INDENT_CHARS * CHAR), "label": _num(L.LABEL_CHARS * CHAR),
         "indent": _num(L.FIRST_LINE_INDENT_CHARS * CHAR),
-        "indent_plus_label": _num((L.FIRST_LINE_INDENT_CHARS + 3) * CHAR),
+        "indent_plus_label": _num((L.FIRST_LINE_INDENT_CHARS + L.LABEL_CHARS) * CHAR),
         "att_width": _num(TEXT_WIDTH_PT - L.FIRST_LINE_INDENT_CHARS * CHAR),
         "mark_top": _num(L.MARK_TOP_FROM_TEXT_TOP_MM), "red": L.MARK_COLOR,
         "blank1": _num(PITCH), "att_gap": _num(L.BLANK_LINES_BEFORE_ATTACHMENT_NOTE * PITCH),
@@ -101,8 +101,8 @@ def css_values(faces: dict[str, RoleFaces]) -> dict:
         "colo_size": _num(L.COLOPHON_SIZE_PT),
         "colo_outer": _num(L.COLOPHON_OUTER_RULE_MM), "colo_inner": _num(L.COLOPHON_INNER_RULE_MM),
         "colo_indent": _num(L.COLOPHON_SIDE_INDENT_CHARS * L.COLOPHON_SIZE_PT),
-        "colo_char3": _num(3 * L.COLOPHON_SIZE_PT),
-        "colo_indent_plus_label": _num((L.COLOPHON_SIDE_INDENT_CHARS + 3) * L.COLOPHON_SIZE_PT),
+        "colo_label": _num(L.LABEL_CHARS * L.COLOPHON_SIZE_PT),
+        "colo_indent_plus_label": _num((L.COLOPHON_SIDE_INDENT_CHARS + L.LABEL_CHARS) * L.COLOPHON_SIZE_PT),
         **font_families(faces),
     }
 
