@@ -74,6 +74,28 @@ SEALED_DATE_RIGHT_CHARS = 4  # with seal: date 4 字 from the right (§7.3.5.1)
 ATTACHMENT_TITLE_LINE = 3  # 附件 title on line 3 of its page (§7.3.7)
 TABLE_FONT_SIZE_PT = SIZE_XIAOSI  # ? tables: the standard sets no size; 小四 keeps 7 columns readable
 
+
+def signature_columns(issuer_chars: float, date_chars: float, seal: bool) -> tuple[float, float]:
+    """Where the 署名 and the 成文日期 start, in 字 from the left (§7.3.5), given
+    their widths in 字; both renderers place them by this."""
+    cols = CHARS_PER_LINE
+    if seal:
+        # Date 4 字 from the right; 署名 centred over the date.
+        date_start = cols - SEALED_DATE_RIGHT_CHARS - date_chars
+        issuer_start = date_start + (date_chars - issuer_chars) / 2
+    elif date_chars + DATE_RIGHT_OF_SIGNATURE_CHARS <= issuer_chars + SIGNATURE_RIGHT_CHARS:
+        # 署名 2 字 from the right; the date starts 2 字 right of its first character.
+        issuer_start = cols - SIGNATURE_RIGHT_CHARS - issuer_chars
+        date_start = issuer_start + DATE_RIGHT_OF_SIGNATURE_CHARS
+    else:
+        # The date is the longer line: it keeps 2 字 to the right and the 署名
+        # moves left so the date still starts 2 字 right of it (§7.3.5.2).
+        date_start = cols - SIGNATURE_RIGHT_CHARS - date_chars
+        issuer_start = date_start - DATE_RIGHT_OF_SIGNATURE_CHARS
+    issuer_start = min(max(issuer_start, 0.0), max(cols - issuer_chars, 0.0))
+    date_start = min(max(date_start, 0.0), max(cols - date_chars, 0.0))
+    return issuer_start, date_start
+
 # --- 版记 and page numbers (§7.4, §7.5) ----------------------------------------
 COLOPHON_SIZE_PT = SIZE_SIHAO
 COLOPHON_OUTER_RULE_MM = 0.35  # first and last 版记 rule

@@ -123,25 +123,10 @@ def signatures(body, blocks: list[Signature]) -> None:
     """§7.3.5: 署名 and 成文日期 positions, with and without a seal."""
     names = _paragraphs(body, "GwSignature")
     dates = _paragraphs(body, "GwDate")
-    line = L.CHARS_PER_LINE
     for sig, p_name, p_date in zip(blocks, names, dates):
-        s, d = width_chars(sig.issuer), width_chars(sig.date)
-        if sig.seal:
-            # date 4 字 from the right; 署名 centred over the date.
-            date_left = line - L.SEALED_DATE_RIGHT_CHARS - d
-            name_left = date_left + d / 2 - s / 2
-        elif d <= s:
-            # 署名 2 字 from the right; date starts 2 字 right of the 署名's first character.
-            name_left = line - L.SIGNATURE_RIGHT_CHARS - s
-            date_left = name_left + L.DATE_RIGHT_OF_SIGNATURE_CHARS
-        else:
-            # The date is longer than the 署名: the date keeps 2 字 to the right and the
-            # 署名 moves left so the date still starts 2 字 right of it (§7.3.5.2).
-            date_left = line - L.SIGNATURE_RIGHT_CHARS - d
-            name_left = date_left - L.DATE_RIGHT_OF_SIGNATURE_CHARS
-        name_left = min(max(0.0, name_left), max(0.0, line - s))
+        name_left, date_left = L.signature_columns(width_chars(sig.issuer), width_chars(sig.date), sig.seal)
         _indent(p_name, name_left)
-        _indent(p_date, min(max(0.0, date_left), max(0.0, line - d)))
+        _indent(p_date, date_left)
         keep_with_text_above(p_name)
 
 

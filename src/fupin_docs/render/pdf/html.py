@@ -144,23 +144,7 @@ def mark_size(mark: str) -> float:
 
 def signature_columns(sig: Signature) -> tuple[float, float]:
     """Left offsets (pt) of the 署名 and the date lines (§7.3.5)."""
-    cols = L.CHARS_PER_LINE
-    wi, wd = width_in_chars(sig.issuer), width_in_chars(sig.date)
-    if sig.seal:
-        # Date 4 字 from the right; 署名 centred over the date.
-        date_start = cols - L.SEALED_DATE_RIGHT_CHARS - wd
-        issuer_start = date_start + (wd - wi) / 2
-    elif wd + L.DATE_RIGHT_OF_SIGNATURE_CHARS <= wi + L.SIGNATURE_RIGHT_CHARS:
-        # 署名 2 字 from the right; the date starts 2 字 right of its first character.
-        issuer_start = cols - L.SIGNATURE_RIGHT_CHARS - wi
-        date_start = issuer_start + L.DATE_RIGHT_OF_SIGNATURE_CHARS
-    else:
-        # The date is the longer line: it keeps 2 字 to the right and the 署名
-        # moves left so the date still starts 2 字 right of it (§7.3.5.2).
-        date_start = cols - L.SIGNATURE_RIGHT_CHARS - wd
-        issuer_start = date_start - L.DATE_RIGHT_OF_SIGNATURE_CHARS
-    issuer_start = min(max(issuer_start, 0.0), max(cols - wi, 0.0))
-    date_start = min(max(date_start, 0.0), max(cols - wd, 0.0))
+    issuer_start, date_start = L.signature_columns(width_in_chars(sig.issuer), width_in_chars(sig.date), sig.seal)
     return issuer_start * CHAR, date_start * CHAR
 
 
