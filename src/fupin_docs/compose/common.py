@@ -5,9 +5,9 @@ from __future__ import annotations
 from ..inputs.fields import cn_date
 from ..inputs.models import KIND_LABELS, Gongwen, Section
 from ..workspace.config import Config
-from .numbering import level1, level2, numbered_level, numbered_prefix
-from .tree import (AttachmentHeading, AttachmentNote, Block, Colophon, ComposedDocument, Header, Heading,
-                   Note, PageBreak, Paragraph, Run, Signature)
+from .numbering import level1, level2, numbered_level, numbered_prefix, split_title
+from .tree import (Addressees, AttachmentHeading, AttachmentNote, Block, Colophon, ComposedDocument, Header,
+                   Heading, Note, PageBreak, Paragraph, Run, Signature, Title)
 
 
 def issuer(doc: Gongwen, config: Config) -> str:
@@ -35,6 +35,15 @@ def addressees_text(doc: Gongwen, config: Config) -> str | None:
     if not text:
         return None
     return text.rstrip("：:") + "："
+
+
+def opening(doc: Gongwen, config: Config, title: str) -> list[Block]:
+    """标题, then 主送机关 when there is one (§7.3.1, §7.3.2)."""
+    blocks: list[Block] = [Title(split_title(title))]
+    addressees = addressees_text(doc, config)
+    if addressees:
+        blocks.append(Addressees(addressees))
+    return blocks
 
 
 def paragraph(text: str) -> Paragraph:
@@ -133,15 +142,21 @@ def metadata(doc: Gongwen, config: Config, kind: str, title: str, **extra) -> di
     }
 
 
-def page_break() -> PageBreak:
-    return PageBreak()
-
-
 def deadline_text(deadline) -> str:
     """完成时限 as printed: a date in GB/T form, or the clerk's own phrase."""
     if deadline is None:
         return ""
     return cn_date(deadline) if hasattr(deadline, "year") else str(deadline)
+
+
+def duty_text(units: str | None, deadline) -> str:
+    """“责任单位：…；完成时限：…”, leaving out what is not given."""
+    duty = []
+    if units:
+        duty.append(f"责任单位：{units}")
+    if deadline:
+        duty.append(f"完成时限：{deadline_text(deadline)}")
+    return "；".join(duty)
 
 
 def document(doc: Gongwen, config: Config, kind: str, title: str, blocks: list[Block],

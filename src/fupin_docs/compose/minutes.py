@@ -25,12 +25,8 @@ def compose_minutes(doc: Minutes, config: Config) -> ComposedDocument:
     blocks += common.paragraphs(intro)
     blocks += common.paragraphs(doc.summary)
     for n, decision in enumerate(doc.decisions, 1):
-        duty = []
-        if decision.units:
-            duty.append(f"责任单位：{decision.units}")
-        if decision.deadline:
-            duty.append(f"完成时限：{common.deadline_text(decision.deadline)}")
-        suffix = f"（{'；'.join(duty)}）" if duty else ""
+        duty = common.duty_text(decision.units, decision.deadline)
+        suffix = f"（{duty}）" if duty else ""
         blocks.append(Paragraph((Run(level1(n), "h1"), Run(decision.content + suffix))))
 
     # §10.3: after the body, 出席/请假/列席 each on a new line.

@@ -5,16 +5,13 @@ from __future__ import annotations
 from ..inputs.models import Notice
 from ..workspace.config import Config
 from . import common
-from .numbering import level2, split_title
-from .tree import Addressees, ComposedDocument, Paragraph, Run, Title
+from .numbering import level2
+from .tree import ComposedDocument, Paragraph, Run
 
 
 def compose_notice(doc: Notice, config: Config) -> ComposedDocument:
     title = doc.title or "关于开展督查工作的通知"
-    blocks: list = [Title(split_title(title))]
-    addressees = common.addressees_text(doc, config)
-    if addressees:
-        blocks.append(Addressees(addressees))
+    blocks = common.opening(doc, config, title)
     blocks += common.paragraphs(doc.intro)
 
     outline = common.Outline()

@@ -7,7 +7,7 @@ from ..inputs.models import Plan
 from ..workspace.config import Config
 from . import common
 from .numbering import level2, level3, split_title
-from .tree import Addressees, ComposedDocument, Paragraph, Run, Title
+from .tree import ComposedDocument, PageBreak, Paragraph, Run, Title
 
 
 def _span(phase) -> str:
@@ -25,16 +25,13 @@ def _span(phase) -> str:
 
 def compose_plan(doc: Plan, config: Config) -> ComposedDocument:
     title = doc.title or f"关于印发《{doc.plan_title}》的通知"
-    blocks: list = [Title(split_title(title))]
-    addressees = common.addressees_text(doc, config)
-    if addressees:
-        blocks.append(Addressees(addressees))
+    blocks = common.opening(doc, config, title)
     cover = doc.cover_text or [f"现将《{doc.plan_title}》印发给你们，请结合实际，认真抓好贯彻落实。"]
     blocks += common.paragraphs(cover)
     blocks += common.closing(doc, config)
 
     # The plan follows the notice on a new page, under its own title.
-    blocks += [common.page_break(), Title(split_title(doc.plan_title))]
+    blocks += [PageBreak(), Title(split_title(doc.plan_title))]
     outline = common.Outline()
     outline.part("指导思想", common.paragraphs(doc.guiding))
     outline.part("总体要求", common.paragraphs(doc.general))
@@ -46,13 +43,9 @@ def compose_plan(doc: Plan, config: Config) -> ComposedDocument:
         first = task.content[0] if task.content else ""
         task_blocks.append(Paragraph((Run(f"{level2(n)}{task.name.rstrip('。')}。", "h2"), Run(first))))
         task_blocks += common.paragraphs(task.content[1:])
-        duty = []
-        if task.units:
-            duty.append(f"责任单位：{task.units}")
-        if task.deadline:
-            duty.append(f"完成时限：{common.deadline_text(task.deadline)}")
+        duty = common.duty_text(task.units, task.deadline)
         if duty:
-            task_blocks.append(Paragraph((Run("；".join(duty) + "。"),)))
+            task_blocks.append(Paragraph((Run(duty + "。"),)))
     outline.part("主要任务", task_blocks)
 
     phase_blocks = []

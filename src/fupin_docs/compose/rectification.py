@@ -7,8 +7,7 @@ from collections import Counter
 from ..inputs.models import DONE_STATUSES, PROBLEM_STATUSES, ProblemItem, Rectification
 from ..workspace.config import Config
 from . import common
-from .numbering import split_title
-from .tree import Addressees, Column, ComposedDocument, Paragraph, Run, Table, Title
+from .tree import Column, ComposedDocument, Paragraph, Run, Table
 
 PROBLEM_COLUMNS = (
     Column("序号", 0.5, "center"),
@@ -49,10 +48,7 @@ def compose_rectification(doc: Rectification, config: Config,
     """PROBLEMS overrides the input's list (the ledger supplies them)."""
     problems = list(problems if problems is not None else doc.problems)
     title = doc.title or f"关于{doc.source}问题整改情况的报告"
-    blocks: list = [Title(split_title(title))]
-    addressees = common.addressees_text(doc, config)
-    if addressees:
-        blocks.append(Addressees(addressees))
+    blocks = common.opening(doc, config, title)
     blocks += common.paragraphs(doc.intro)
 
     figures = progress_summary(problems)
