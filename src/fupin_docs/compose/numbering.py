@@ -30,10 +30,6 @@ def level3(n: int) -> str:
     return f"{n}."
 
 
-def level4(n: int) -> str:
-    return f"（{n}）"
-
-
 # A paragraph a clerk wrote with its own number keeps the matching font role.
 _LEVEL_PATTERNS = (
     (1, re.compile(r"^[一二三四五六七八九十]+、")),

@@ -107,9 +107,6 @@ PAGE_NUMBER_SIDE_INDENT_CHARS = 1  # odd right, even left, 1 字 in
 PAGE_NUMBER_DASH = "—"  # 一字线 either side: "— 1 —"
 
 
-def page_number_text(n: int) -> str:
-    return f"{PAGE_NUMBER_DASH} {n} {PAGE_NUMBER_DASH}"
-
 # --- blank lines and table text (shared by DOCX and PDF) ------------------------
 BLANK_LINES_BEFORE_ATTACHMENT_NOTE = 1  # §7.3.4: 附件说明 1 blank line below 正文
 BLANK_LINES_BEFORE_SIGNATURE = 1  # §7.3.5.2: 署名 1 blank line below 正文/附件说明

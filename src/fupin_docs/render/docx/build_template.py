@@ -300,12 +300,10 @@ def _colophon_section(document) -> None:
 
 # --- the body: docxtpl tags walking the context of render/docx/context.py -------
 
-def _text(text: str, style: str | None = None, hint: bool = True) -> str:
-    rpr = ""
-    if style or hint:
-        rpr = "<w:rPr>" + (f'<w:rStyle w:val="{style}"/>' if style else "") \
-              + ('<w:rFonts w:hint="eastAsia"/>' if hint else "") + "</w:rPr>"
-    return f'<w:r>{rpr}<w:t xml:space="preserve">{text}</w:t></w:r>'
+def _text(text: str, style: str | None = None) -> str:
+    """A run of text, hinted East Asian so shared punctuation takes the CJK face."""
+    rstyle = f'<w:rStyle w:val="{style}"/>' if style else ""
+    return f'<w:r><w:rPr>{rstyle}<w:rFonts w:hint="eastAsia"/></w:rPr><w:t xml:space="preserve">{text}</w:t></w:r>'
 
 
 def _tag_run(tag: str) -> str:
