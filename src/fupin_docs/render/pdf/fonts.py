@@ -137,8 +137,10 @@ def _style_rank(style: str) -> int:
     return 0 if first in ("regular", "book", "normal", "r") else 1
 
 
+@functools.lru_cache(maxsize=None)
 def find_face(name: str) -> Face | None:
-    """The installed face fontconfig would use for family NAME, if any."""
+    """The installed face fontconfig would use for family NAME, if any; cached,
+    as uncovered_chars asks again for every PDF that needed a fallback."""
     wanted = name.strip().lower()
     matches = [f for f in installed_faces() if wanted in (n.lower() for n in f[0])]
     if not matches:
