@@ -120,9 +120,11 @@ LABEL_CHARS = 3
 TABLE_LINE_PITCH_PT = 18.0  # ? 小四 table text, exact 18 pt lines (1.5 × 12 pt)
 TABLE_CELL_MARGIN_MM = 1.5  # ? left/right padding inside table cells
 TABLE_RULE_PT = 0.5  # ? table rules: thin black lines
+TABLE_COLUMN_SLACK_PT = 1.0  # ? room a column sized to fit its short cells keeps, so they never wrap
 
 # --- DOCX specifics (render/docx) ---------------------------------------------
 TWIPS_PER_PT = 20
+HEADER_DISTANCE_MM = 15.0  # ? a 公文 has no page header; any distance inside the 37 mm 天头 will do
 # Grid: w:docGrid type "lines" (linePitch = the exact line pitch) plus a
 # character spacing of −0.25 pt on every run, so 28 三号 characters fill a line
 # (28 × 15.75 = 441 pt ≤ 442.2 pt) in Word, WPS and LibreOffice alike.

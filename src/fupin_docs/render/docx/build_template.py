@@ -252,7 +252,7 @@ def _section(document) -> None:
     section.page_width, section.page_height = Mm(L.PAGE_WIDTH_MM), Mm(L.PAGE_HEIGHT_MM)
     section.top_margin, section.bottom_margin = Mm(L.MARGIN_TOP_MM), Mm(L.MARGIN_BOTTOM_MM)
     section.left_margin, section.right_margin = Mm(L.MARGIN_LEFT_MM), Mm(L.MARGIN_RIGHT_MM)
-    section.header_distance = Mm(15)
+    section.header_distance = Mm(L.HEADER_DISTANCE_MM)
     section.footer_distance = Mm(L.PAGE_NUMBER_FOOTER_DISTANCE_MM)
     section.gutter = 0
     document.settings.odd_and_even_pages_header_footer = True

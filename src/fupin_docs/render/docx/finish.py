@@ -171,7 +171,7 @@ def column_widths(block: Table) -> list[int]:
     for i, column in enumerate(block.columns):
         short = [cell for row in block.rows if i < len(row) for cell in [row[i]] if len(cell) <= 4]
         need = max([width_chars(t) for t in short] + [min(width_chars(column.header), 2.0)])
-        minimum.append(int(need * char) + margin + 20)
+        minimum.append(int(need * char) + margin + twips_pt(L.TABLE_COLUMN_SLACK_PT))
     total = sum(c.weight for c in block.columns) or 1.0
     widths = [max(m, int(TEXT_WIDTH_TWIPS * c.weight / total)) for m, c in zip(minimum, block.columns)]
     excess = sum(widths) - TEXT_WIDTH_TWIPS

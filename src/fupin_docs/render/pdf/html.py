@@ -166,7 +166,7 @@ def table_widths(table: Table) -> list[float]:
     a header “责任\n人” also scrambles copy-paste and search in PDF viewers."""
     n = len(table.columns)
     size = L.TABLE_FONT_SIZE_PT
-    pad = 2 * L.mm_to_pt(L.TABLE_CELL_MARGIN_MM) + 2 * L.TABLE_RULE_PT + 1.0
+    pad = 2 * L.mm_to_pt(L.TABLE_CELL_MARGIN_MM) + 2 * L.TABLE_RULE_PT + L.TABLE_COLUMN_SLACK_PT
     mins = []
     for i, column in enumerate(table.columns):
         need = width_in_chars(column.header)
