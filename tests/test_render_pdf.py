@@ -13,14 +13,15 @@ import pytest
 
 from fupin_docs.compose import compose
 from fupin_docs.compose.plan import compose_plan
-from fupin_docs.compose.tree import (Addressees, AttachmentHeading, AttachmentNote, Attendance,
+from fupin_docs.compose.tree import (Addressees, AttachmentNote, Attendance,
                                      Colophon, Column, ComposedDocument, Header, Heading, Note,
-                                     PageBreak, Paragraph, Run, Signature, Table, Title,
+                                     Paragraph, Run, Signature, Table, Title,
                                      block_texts)
 from fupin_docs.inputs import load_document, load_document_text
 from fupin_docs.render import layout as L
 from fupin_docs.render.pdf import PdfResult, render_pdf, render_pdfs
 from fupin_docs.workspace.config import Config
+from conftest import in_order, squash
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "examples").glob("*.yaml"))
 PT = 72 / 25.4  # pt per mm
@@ -32,9 +33,6 @@ CONFIG = Config()
 
 
 # --- reading PDFs back ------------------------------------------------------------
-
-def squash(text: str) -> str:
-    return re.sub(r"\s+", "", text)
 
 
 def pdf_text(path: Path, first: int | None = None, last: int | None = None) -> str:
@@ -77,18 +75,6 @@ def pdffonts(path: Path) -> list[list[str]]:
     out = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
     return [line.split() for line in out.splitlines()[2:] if line.strip()]
 
-
-def in_order(words: list[str], text: str) -> list[str]:
-    """Words NOT found in order in TEXT (empty when all are)."""
-    missing, position = [], 0
-    for word in words:
-        word = squash(word)
-        found = text.find(word, position)
-        if found < 0:
-            missing.append(word)
-        else:
-            position = found + len(word)
-    return missing
 
 
 def body_text(path: Path) -> str:

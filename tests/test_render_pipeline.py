@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from fupin_docs.cli.main import cli
 from fupin_docs.compose import compose
 from fupin_docs.inputs import load_document
 from fupin_docs.workspace import init_workspace, open_workspace
+from conftest import in_order, squash
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "examples").glob("*.yaml"))
 
@@ -22,9 +22,6 @@ EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "examples").glob("*.yam
 def run(workspace, *args):
     return CliRunner().invoke(cli, ["--workspace", str(workspace), *map(str, args)], catch_exceptions=False)
 
-
-def squash(text: str) -> str:
-    return re.sub(r"\s+", "", text)
 
 
 def docx_text(path: Path) -> str:
@@ -45,18 +42,6 @@ def pdf_text(path: Path) -> str:
     out = subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True, check=True)
     return squash(out.stdout)
 
-
-def in_order(words: list[str], text: str) -> list[str]:
-    """The words that are NOT found in order in TEXT (empty when all are)."""
-    missing, position = [], 0
-    for word in words:
-        word = squash(word)
-        found = text.find(word, position)
-        if found < 0:
-            missing.append(word)
-        else:
-            position = found + len(word)
-    return missing
 
 
 @pytest.fixture(scope="module")
