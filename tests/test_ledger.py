@@ -18,7 +18,6 @@ from fupin_docs.ledger import (LedgerError, export_ledger, history_path, import_
                                ledger_path, load_ledger, select_problems, select_summary, set_fields,
                                summarize)
 from fupin_docs.ledger.xlsx import HEADER
-from fupin_docs.workspace.config import open_workspace
 from conftest import make_workspace
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -14,7 +14,6 @@ from fupin_docs.archive import Archive
 from fupin_docs.cli.main import cli
 from fupin_docs.ledger import (LedgerError, close_problem, history_path, import_check_sheet, ledger_path,
                                load_ledger, set_fields, summarize)
-from fupin_docs.workspace.config import open_workspace
 from conftest import make_workspace
 
 HEADER = ["村", "户编号", "户主姓名", "家庭收入", "基本生活", "义务教育", "基本医疗", "住房安全", "饮水安全", "备注"]

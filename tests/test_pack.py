@@ -22,7 +22,6 @@ from fupin_docs.cli.common import IntegrityError, UserError
 from fupin_docs.cli.main import cli
 from fupin_docs.pack import Selection, build_pack, verify_pack
 from fupin_docs.pack.names import UniqueNames, bag_dir_name, clean_part, item_file_name
-from fupin_docs.workspace.config import open_workspace
 from conftest import make_workspace
 
 UNIT = "三星镇人民政府"

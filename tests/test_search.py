@@ -19,7 +19,6 @@ from fupin_docs.cli.main import cli
 from fupin_docs.search import index_status, rebuild_index, search
 from fupin_docs.search.normalize import normalize, to_simplified
 from fupin_docs.search.query import parse_query
-from fupin_docs.workspace.config import open_workspace
 from conftest import make_workspace
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"

@@ -349,7 +349,7 @@ def edit(ctx, archive_no, title, date, unit, kind, doc_number, issuer, secrecy, 
         click.echo(f"已修改 {item.archive_no}《{item.title}》：{describe_changes(changes)}"
                    f"（原因：{reason.strip()}；档号不变，已记入审计日志）")
         if "date" in changes and item.date and item.date[:4] != item.archive_no.split("·")[1][:4]:
-            click.echo(f"注意：新日期的年度与档号中的年度不同，档号按归档时分配的保持不变", err=True)
+            click.echo("注意：新日期的年度与档号中的年度不同，档号按归档时分配的保持不变", err=True)
     if archive.last_index_error:
         click.echo(f"注意：{item.archive_no} 已修改，但检索索引未能更新（{archive.last_index_error}）。"
                    "请运行 fupin index rebuild", err=True)

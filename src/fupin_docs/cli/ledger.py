@@ -302,7 +302,7 @@ def summary(ctx, status, unit, village, source, category, overdue, today, as_jso
     click.echo(f"问题总数 {figures['total']} 个，已整改 {figures['by_status']['已整改']} 个、"
                f"已销号 {figures['by_status']['已销号']} 个，整改率 {figures['rate_percent']}%")
     ids = figures["overdue_ids"]
-    shown = "、".join(ids[:10]) + (f" 等（全部请看 fupin ledger list --overdue）" if len(ids) > 10 else "")
+    shown = "、".join(ids[:10]) + (" 等（全部请看 fupin ledger list --overdue）" if len(ids) > 10 else "")
     click.echo(f"逾期 {figures['overdue']} 个（截至 {figures['today']}）" + (f"：{shown}" if ids else ""))
     for title, key in (("按整改状态", "by_status"), ("按责任单位", "by_unit"), ("按问题来源", "by_source"),
                        ("按村", "by_village"), ("按类别", "by_category")):
