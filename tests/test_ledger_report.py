@@ -74,3 +74,32 @@ def test_report_from_the_ledger_lists_its_problems_and_counts(tmp_path):
     pdf = subprocess.run(["pdftotext", "-raw", str(tmp_path / "out" / "report.pdf"), "-"],
                          capture_output=True, text=True, check=True).stdout
     assert f"自查共指出问题{len(mine)}个" in pdf.replace("\n", "")
+
+
+def test_report_counts_only_its_own_source_and_an_empty_selection_is_located(tmp_path):
+    ws = tmp_path / "ws"
+    init_workspace(ws, with_examples=False)
+    sheet = tmp_path / "排查表.xlsx"
+    make_sheet(sheet)
+    assert run(ws, "ledger", "import-check", sheet, "--date", "2020-06-08").exit_code == 0  # all 自查
+    import json
+
+    village = json.loads(run(ws, "ledger", "list", "--json").output)[0]["村"]
+    source = tmp_path / "省考.yaml"
+    source.write_text(REPORT.format(village=village).replace("问题来源: 自查", "问题来源: 省考反馈"), encoding="utf-8")
+    result = run(ws, "render", source, "-f", "docx", "-o", tmp_path / "out")
+    assert result.exit_code == 1
+    assert f"{source}:8:1: 问题台账中没有符合条件（村={village}，问题来源=省考反馈）的问题" in result.output
+    assert not (tmp_path / "out").exists()
+    # an explicit 问题来源 in the filter is used as written
+    source.write_text(REPORT.format(village=village).replace("问题来源: 自查", "问题来源: 省考反馈")
+                      .replace(f"  村: {village}", f"  村: {village}\n  问题来源: 自查"), encoding="utf-8")
+    assert run(ws, "render", source, "-f", "docx", "-o", tmp_path / "out").exit_code == 0
+
+
+def test_bad_status_in_the_ledger_filter_is_caught_by_validate(tmp_path):
+    source = tmp_path / "r.yaml"
+    source.write_text(REPORT.format(village="三星村").replace("  村: 三星村", "  整改状态: 已完成"), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["validate", str(source)])
+    assert result.exit_code == 1
+    assert f"{source}:9:9: 整改状态“已完成”不是允许的值" in result.output

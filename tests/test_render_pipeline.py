@@ -132,3 +132,18 @@ def test_docx_file_properties_name_the_document(rendered):
     props = docx.Document(str(root / "out" / f"{example.stem}.docx")).core_properties
     assert props.title == "关于开展脱贫攻坚问题整改“回头看”督查的通知"
     assert props.author == "三星镇人民政府" and props.subject == "督查通知"
+
+
+def test_two_inputs_with_one_name_are_refused_before_anything_is_written(tmp_path):
+    for village in ("三星村", "红旗村"):
+        (tmp_path / village).mkdir()
+        (tmp_path / village / "方案.yaml").write_bytes(EXAMPLES[0].read_bytes())
+    out = tmp_path / "out"
+    init_workspace(tmp_path / "ws", with_examples=False)
+    result = run(tmp_path / "ws", "render", tmp_path / "三星村" / "方案.yaml", tmp_path / "红旗村" / "方案.yaml",
+                 "-f", "docx", "-o", out, "--archive")
+    assert result.exit_code == 1
+    second = tmp_path / "红旗村" / "方案.yaml"
+    assert re.search(rf"{re.escape(str(second))}:\d+:1: 与 {re.escape(str(tmp_path / '三星村' / '方案.yaml'))} 同名",
+                     result.output)
+    assert not out.exists()

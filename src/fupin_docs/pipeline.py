@@ -14,7 +14,9 @@ from pathlib import Path
 
 from .atomic import atomic_path
 from .compose import ComposedDocument, compose
-from .inputs import InputError, load_document
+from .inputs import InputError
+from .inputs.validate import validate_document
+from .inputs.yaml_source import load_yaml_file
 from .workspace.config import Workspace
 
 FORMATS = ("docx", "pdf")
@@ -41,16 +43,48 @@ def parse_formats(text: str) -> tuple[str, ...]:
 
 
 def load_all(paths) -> list:
-    """Validate every input; raise one InputError with all problems of all files."""
-    models, problems = [], []
+    """Validate every input; raise one InputError with all problems of all files.
+
+    Returns (path, model, yaml document) triples; the YAML document keeps the
+    positions later checks report against."""
+    loaded, problems = [], []
     for path in paths:
         try:
-            models.append((Path(path), load_document(path)))
+            source = load_yaml_file(path)
+            loaded.append((Path(path), validate_document(source), source))
         except InputError as err:
             problems.extend(err.problems)
     if problems:
         raise InputError(problems)
-    return models
+    return loaded
+
+
+def _check_output_names(loaded, out_dir: Path) -> None:
+    """Two inputs named alike (村甲/纪要.yaml, 村乙/纪要.yaml) would write one file twice."""
+    first: dict[str, Path] = {}
+    problems = []
+    for path, _model, source in loaded:
+        other = first.setdefault(path.stem, path)
+        if other != path:
+            problems.append(source.problem((), f"与 {other} 同名，都会生成 {out_dir / path.stem}.*，后一个会覆盖前一个；"
+                                                 "请给其中一个文件改名，或分两次用不同的 -o 目录生成"))
+    if problems:
+        raise InputError(problems)
+
+
+def _check_ledger_selection(outcomes, loaded) -> None:
+    """A report that takes its problems from the ledger must find some."""
+    problems = []
+    for outcome, (_path, model, source) in zip(outcomes, loaded):
+        ledger = getattr(model, "ledger", None)
+        if ledger is not None and not outcome.document.metadata["summary"]["total"]:
+            wanted = {key: value for key, value in ledger.model_dump(by_alias=True).items() if value}
+            wanted.setdefault("问题来源", model.source)
+            shown = "，".join(f"{key}={value}" for key, value in wanted.items())
+            problems.append(source.problem(("台账",), f"问题台账中没有符合条件（{shown}）的问题；"
+                                                     "请用 fupin ledger list 查看台账，核对村名、问题来源和整改状态", prefer_key=True))
+    if problems:
+        raise InputError(problems)
 
 
 def render_files(paths, workspace: Workspace, *, formats=("docx",), out_dir: str | Path | None = None,
@@ -64,10 +98,11 @@ def render_files(paths, workspace: Workspace, *, formats=("docx",), out_dir: str
     rendered on JOBS processes (both cores by default).
     """
     out_dir = Path(out_dir) if out_dir else workspace.root / "output"
-    outcomes = [
-        RenderOutcome(source=source, document=compose(model, workspace.config, workspace))
-        for source, model in load_all(paths)
-    ]
+    loaded = load_all(paths)
+    _check_output_names(loaded, out_dir)
+    outcomes = [RenderOutcome(source=path, document=_compose(model, workspace, source))
+                for path, model, source in loaded]
+    _check_ledger_selection(outcomes, loaded)
     for outcome in outcomes:
         outcome.outputs = {fmt: out_dir / f"{outcome.source.stem}.{fmt}" for fmt in formats}
     with contextlib.ExitStack() as stack:
@@ -95,6 +130,15 @@ def render_files(paths, workspace: Workspace, *, formats=("docx",), out_dir: str
         for outcome in outcomes:
             _archive(outcome, workspace)
     return outcomes
+
+
+def _compose(model, workspace: Workspace, source) -> ComposedDocument:
+    from .cli.common import UserError
+
+    try:
+        return compose(model, workspace.config, workspace)
+    except UserError as err:  # e.g. the ledger cannot be read: say which input asked for it
+        raise InputError([source.problem(("台账",), str(err), prefer_key=True)]) from None
 
 
 def _archive(outcome: RenderOutcome, workspace: Workspace) -> None:

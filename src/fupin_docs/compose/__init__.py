@@ -24,7 +24,8 @@ def compose(doc: Document, config: Config, workspace: Workspace | None = None) -
         if doc.ledger is not None and workspace is not None:
             from ..ledger import select_problems  # the ledger is optional for other kinds
 
-            problems = list(doc.problems) + list(select_problems(workspace, doc.ledger))
+            wanted = doc.ledger if doc.ledger.source else doc.ledger.model_copy(update={"source": doc.source})
+            problems = list(doc.problems) + list(select_problems(workspace, wanted))
         return compose_rectification(doc, config, problems)
     raise TypeError(f"unknown document model {type(doc).__name__}")
 

@@ -271,13 +271,39 @@ class ProblemItem(Model):
     status: Annotated[Literal["未整改", "整改中", "已整改", "已销号"], Simplified] = Field("整改中", alias="整改状态")
 
 
-class LedgerFilter(Model):
-    """Where a report takes its problems from the ledger (问题台账)."""
+def _choices(allowed: tuple[str, ...], label: str):
+    """A filter value: one or more of ALLOWED separated by 、 (an unambiguous
+    beginning such as 省考 is enough), checked here so `fupin validate` says where."""
 
-    source: Optional[Text] = Field(None, alias="问题来源")
+    def check(value: Any) -> Any:
+        if value is None:
+            return None
+        parts = [to_simplified(part.strip()) for part in re.split(r"[、，,|｜]", _text_of(value)) if part.strip()]
+        chosen = []
+        for part in parts:
+            matches = [a for a in allowed if a == part] or [a for a in allowed if a.startswith(part)]
+            if len(matches) != 1:
+                raise ValueError(f"{label}“{part}”不是允许的值，请填写：{'、'.join(allowed)}（多个值用顿号分隔）")
+            chosen.append(matches[0])
+        return "、".join(chosen)
+
+    return BeforeValidator(check)
+
+
+def _text_of(value: Any) -> str:
+    return str(getattr(value, "source", value)).strip()
+
+
+class LedgerFilter(Model):
+    """Where a report takes its problems from the ledger (问题台账).
+
+    Left out, 问题来源 means the report's own 问题来源: a report on 省考反馈
+    counts the 省考反馈 problems, not every problem of the village."""
+
+    source: Annotated[Optional[Text], _choices(PROBLEM_SOURCES, "问题来源")] = Field(None, alias="问题来源")
     village: Optional[Text] = Field(None, alias="村")
     unit: Optional[Text] = Field(None, alias="责任单位")
-    status: Optional[Text] = Field(None, alias="整改状态")
+    status: Annotated[Optional[Text], _choices(PROBLEM_STATUSES, "整改状态")] = Field(None, alias="整改状态")
 
 
 class Rectification(Gongwen):
