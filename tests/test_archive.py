@@ -678,3 +678,11 @@ def test_edit_is_refused_for_withdrawn_unknown_and_empty_changes(ws, files):
     refused = _cli(ws, "archive", "edit", item.archive_no, "--title", "新题名", "--reason", "更正")
     assert refused.exit_code == 1 and "撤回的文件不能修改" in refused.output
     assert Archive(ws).get(item.archive_no).title == "原题名"
+
+
+def test_a_future_date_is_refused_because_its_year_would_stay_in_the_number(ws, tmp_path):
+    note = tmp_path / "note.txt"
+    note.write_text("签到册", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["--workspace", str(ws.root), "archive", "add", str(note), "--date", "2099-01-01"])
+    assert result.exit_code == 1 and "晚于今天" in result.output
+    assert Archive(ws).items() == []

@@ -125,3 +125,8 @@ def test_traditional_keys_and_choice_values_are_understood():
     assert doc.meeting_name == "青山鎮危房改造專題會議"  # the text itself is kept as written
     [message] = problems_of(text + "會議地址: 某处\n")
     assert message == "in.yaml:9:1: 不认识的键“會議地址”，是不是“会议地点”？"
+
+
+def test_full_width_colon_after_a_key_says_so():
+    [message] = problems_of("类型: 实施方案\n方案名称：测试方案\n成文日期: 2020-06-08\n")
+    assert message == "in.yaml:2:1: YAML 语法错误：这一行用了中文冒号“：”；键后面要用英文冒号加一个空格，例如“方案名称: ……”"

@@ -175,11 +175,17 @@ def _parse_date(value) -> str | None:
     """2020-03-15, 2020年3月15日 or a date → ISO; ArchiveError in parse_date's words."""
     if value is None or value == "":
         return None
-    from ..inputs.fields import parse_date
+    import datetime as dt
+
+    from ..inputs.fields import cn_date, parse_date
     try:
-        return parse_date(value).isoformat()
+        day = parse_date(value)
     except ValueError as err:
         raise ArchiveError(f"--date：{err}") from None
+    # The year goes into the 档号 for good: a typo such as 2099 must not.
+    if day > dt.date.today():
+        raise ArchiveError(f"--date：日期 {cn_date(day)} 晚于今天，材料的形成日期不能在将来，请核对")
+    return day.isoformat()
 
 
 def _fsync_dir(path: Path) -> None:

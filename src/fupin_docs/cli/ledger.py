@@ -258,7 +258,7 @@ def close(ctx, pid, more, evidence, date, who):
     """销号：问题整改到位后，附上已归档的佐证材料销号（整改一件、销号一件）。
 
     \b
-    例：fupin ledger close WT-2020-0001 --evidence Z001-WS-2020-D30-0012 Z001-WS-2020-D30-0013
+    例：fupin ledger close WT-2020-0001 --evidence Z001-WS·2020-D30-ZFB-0012 0013
     佐证材料须已在档案中且未撤回；已销号的问题不能再次销号。
     """
     numbers = [n for value in (*evidence, *more) for n in _SPLIT.split(value) if n]

@@ -159,7 +159,13 @@ def load_yaml_text(text: str, file: str) -> YamlDocument:
         if "could not find expected ':'" in (err.problem or "") and err.context_mark:
             mark = err.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        raise InputError([Problem(file, line, col, _yaml_error_message(err))]) from None
+        lines = text.splitlines()
+        typed = lines[line - 1] if 0 < line <= len(lines) else ""
+        message = _yaml_error_message(err)
+        if "缺少冒号" in message and "：" in typed.split("#")[0]:
+            key = typed.split("：")[0].strip()
+            message = f"YAML 语法错误：这一行用了中文冒号“：”；键后面要用英文冒号加一个空格，例如“{key}: ……”"
+        raise InputError([Problem(file, line, col, message)]) from None
     if root is None:
         raise InputError([Problem(file, 1, 1, "文件是空的，请用 `fupin new 类型` 生成模板后填写")])
     problems: list[Problem] = []
