@@ -193,6 +193,7 @@ def test_ranking_on_the_corpus(built):
 def test_no_hits_is_said_plainly(built):
     ws, _ = built
     assert search(ws, "量子计算机") == []
+    assert search(ws, "𠀀𠀁") == []  # characters the index cannot hold match nothing, not everything
     result = CliRunner().invoke(cli, ["--workspace", str(ws.root), "search", "量子计算机"])
     assert result.exit_code == 0 and "没有找到与“量子计算机”相关的文件" in result.output
 

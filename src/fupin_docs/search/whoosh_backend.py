@@ -137,7 +137,12 @@ def build_query(parsed: ParsedQuery) -> tuple[Q.Query, bool]:
         alternatives = [q for q in (_term_query(t) for t in group) if q is not None]
         if alternatives:
             groups.append(alternatives[0] if len(alternatives) == 1 else Q.Or(alternatives))
-    positive = Q.And(groups) if len(groups) > 1 else (groups[0] if groups else Q.Every())
+    if parsed.groups and not groups:
+        # Words were asked for but none can be indexed (e.g. 𠀀𠀁): no document
+        # contains them as far as the index knows — never "every document".
+        positive = Q.NullQuery
+    else:
+        positive = Q.And(groups) if len(groups) > 1 else (groups[0] if groups else Q.Every())
     # Exclusions the postings prove exactly are applied by Whoosh; the others by the check.
     negatives = []
     for term in parsed.excluded:
