@@ -27,7 +27,7 @@ from filelock import FileLock, Timeout
 
 from .errors import ArchiveError
 from .extract import Extracted, inspect_file, safe_file_name
-from .journal import Journal, JournalState, default_user, now_iso
+from .journal import Journal, JournalState, default_user, local_time, now_iso
 from .kinds import kind_label, normalize_kind
 from .numbering import (RETENTIONS, check_code, format_archive_no, match_archive_nos,
                         normalize_retention, sequence_key)
@@ -433,18 +433,22 @@ class Archive:
         except Exception as err:  # the index is derived; verify reports it out of step
             return f"{type(err).__name__}: {err}"
 
+    def _live_item(self, items, archive_no: str, if_withdrawn: str) -> ArchiveItem:
+        """The item ARCHIVE_NO names, refusing an unknown or withdrawn one."""
+        item = self._find(items, archive_no)
+        if item is None:
+            raise ArchiveError(f"档案中没有档号为“{archive_no}”的文件，可用 fupin archive list 查看")
+        if item.withdrawn:
+            raise ArchiveError(f"{item.archive_no} 已于 {local_time(item.withdrawn_at)} 撤回，{if_withdrawn}")
+        return item
+
     def withdraw(self, archive_no: str, reason: str, who: str | None = None) -> ArchiveItem:
         reason = (reason or "").strip()
         if not reason:
             raise ArchiveError("撤回必须写明原因（--reason），例如：--reason \"重复归档\"")
         with self._lock():
             state = self._state()
-            items = self._fold(state)
-            item = self._find(items, archive_no)
-            if item is None:
-                raise ArchiveError(f"档案中没有档号为“{archive_no}”的文件，可用 fupin archive list 查看")
-            if item.withdrawn:
-                raise ArchiveError(f"{item.archive_no} 已于 {item.withdrawn_at} 撤回，无需重复撤回")
+            item = self._live_item(self._fold(state), archive_no, "无需重复撤回")
             record = self.journal.append(state, "withdraw", {"archive_no": item.archive_no, "reason": reason}, who)
         item.withdrawn, item.withdraw_reason, item.withdrawn_at = True, reason, record["at"]
         try:
@@ -477,11 +481,7 @@ class Archive:
         with self._lock():
             state = self._state()
             items = self._fold(state)
-            item = self._find(items, archive_no)
-            if item is None:
-                raise ArchiveError(f"档案中没有档号为“{archive_no}”的文件，可用 fupin archive list 查看")
-            if item.withdrawn:
-                raise ArchiveError(f"{item.archive_no} 已于 {item.withdrawn_at} 撤回，撤回的文件不能修改元数据")
+            item = self._live_item(items, archive_no, "撤回的文件不能修改元数据")
             changes = {}
             for name, new in wanted.items():
                 old = getattr(item, name)
