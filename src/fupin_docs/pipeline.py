@@ -111,9 +111,11 @@ def render_files(paths, workspace: Workspace, *, formats=("docx",), out_dir: str
         if "docx" in formats:
             from .render.docx import render_docx
 
-            for outcome, temp in zip(outcomes, temps):
-                render_docx(outcome.document, temp["docx"], config=workspace.config, template=template,
-                            templates_dir=workspace.templates_dir)
+            pairs = list(zip(outcomes, temps))
+            with _progress(pairs, "正在生成 Word", progress and len(pairs) > 1) as bar:
+                for outcome, temp in bar:
+                    render_docx(outcome.document, temp["docx"], config=workspace.config, template=template,
+                                templates_dir=workspace.templates_dir)
         if "pdf" in formats:
             from .render import pdf as pdf_stage
 
@@ -130,6 +132,17 @@ def render_files(paths, workspace: Workspace, *, formats=("docx",), out_dir: str
         for outcome in outcomes:
             _archive(outcome, workspace)
     return outcomes
+
+
+def _progress(items, label: str, show: bool):
+    """A Chinese progress bar on stderr for a batch, or the plain items."""
+    if not show:
+        return contextlib.nullcontext(items)
+    import sys
+
+    import click
+
+    return click.progressbar(items, label=label, file=sys.stderr, show_pos=True)
 
 
 def _compose(model, workspace: Workspace, source) -> ComposedDocument:
