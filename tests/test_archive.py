@@ -218,8 +218,11 @@ def test_withdraw_keeps_bytes_and_is_logged(ws, files):
     assert last["action"] == "withdraw" and last["who"] == "李四"
     with pytest.raises(ArchiveError):
         archive.withdraw(item.archive_no, "再次")
-    # re-adding the same bytes reports the withdrawn item instead of copying again
-    assert archive.add(files["txt"]).created is False
+    # re-adding the same bytes files them again as a new item, sharing the stored object
+    objects = sorted(p.name for p in (ws.archive_dir / "objects").rglob("*") if p.is_file())
+    again = archive.add(files["txt"])
+    assert again.created and again.item.archive_no != item.archive_no
+    assert sorted(p.name for p in (ws.archive_dir / "objects").rglob("*") if p.is_file()) == objects
 
 
 def test_audit_log_is_hash_chained_and_other_stages_can_append(ws, files):
@@ -686,3 +689,15 @@ def test_a_future_date_is_refused_because_its_year_would_stay_in_the_number(ws, 
     result = CliRunner().invoke(cli, ["--workspace", str(ws.root), "archive", "add", str(note), "--date", "2099-01-01"])
     assert result.exit_code == 1 and "晚于今天" in result.output
     assert Archive(ws).items() == []
+
+
+def test_a_withdrawn_file_can_be_filed_again_as_a_new_item(ws, tmp_path):
+    note = tmp_path / "b.txt"
+    note.write_text("第二份材料 饮水安全", encoding="utf-8")
+    archive = Archive(ws)
+    first = archive.add(note, date="2020-02-29").item
+    archive.withdraw(first.archive_no, "误归档")
+    again = archive.add(note, date="2020-02-29", title="重新归档")
+    assert again.created and again.item.archive_no != first.archive_no
+    assert [item.title for item in archive.items()] == ["重新归档"]
+    assert archive.verify().ok

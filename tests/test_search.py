@@ -347,3 +347,13 @@ def test_ranking_documents_about_a_word_before_passing_mentions(tmp_path):
     rebuild_index(ws)
     hits = nos(search(ws, "饮水安全", limit=50))
     assert hits[0] == about_no and set(hits) == {about_no, *passing.values()}
+
+
+def test_unit_and_tag_filters_accept_either_script(tmp_path):
+    ws = make_workspace(tmp_path / "ws")
+    note = tmp_path / "a.txt"
+    note.write_text("饮水安全 入户核查记录", encoding="utf-8")
+    Archive(ws).add(note, unit="张村", tags=("饮水",), date="2020-06-01")
+    assert [h.unit for h in search(ws, "饮水", unit="張村")] == ["张村"]
+    assert len(search(ws, "饮水", tags=("飲水",))) == 1
+    assert search(ws, "饮水", unit="李村") == []

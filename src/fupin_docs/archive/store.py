@@ -385,7 +385,9 @@ class Archive:
                 state = self._state()
                 items = self._fold(state)
                 for existing in items.values():
-                    if existing.sha256 == sha256:
+                    # A withdrawn item keeps its bytes but is no longer on file: filing the same
+                    # content again makes a new item (the stored object is shared, not copied).
+                    if existing.sha256 == sha256 and not existing.withdrawn:
                         return AddResult(existing, False)  # no date_source: nothing was dated
                 year = int(iso_date[:4]) if iso_date else date_cls.today().year
                 key = (self.fonds, self.category, year, retention, self.org_code)

@@ -47,7 +47,7 @@ from .normalize import bigrams, normalize
 from .query import ParsedQuery, Term, id_key, matches, needs_text_check, term_needs, term_words
 from .snippet import make_snippet
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7  # 7: script-neutral unit/tag filter keys
 INDEX_NAME = "fupin"
 META_NAME = "fupin-index.json"
 MERGE_AT_SEGMENTS = 12
@@ -66,6 +66,9 @@ def make_schema() -> Schema:
         unit=ID(stored=True),
         date=ID(stored=True),
         tags=KEYWORD(stored=True, commas=True, lowercase=True, scorable=False),
+        # Filter keys in simplified script: --unit 張村 finds 张村 (DESIGN: either script).
+        unit_key=ID(),
+        tag_keys=KEYWORD(commas=True, scorable=False),
         ids=KEYWORD(commas=True, scorable=False),
     )
 
@@ -97,8 +100,11 @@ def _fields(doc: IndexDoc) -> dict:
     keys = [key for key in dict.fromkeys(id_key(value) for value in doc.ids if value) if key]
     if keys:
         fields["ids"] = ",".join(keys)
+    if doc.unit:
+        fields["unit_key"] = normalize(doc.unit)
     if doc.tags:
         fields["tags"] = ",".join(tag.replace(",", " ") for tag in doc.tags)
+        fields["tag_keys"] = ",".join(normalize(tag).replace(",", " ") for tag in doc.tags)
     return fields
 
 
@@ -162,11 +168,11 @@ def build_filter(filters: Filters) -> Q.Query | None:
     if filters.kind:
         parts.append(Q.Term("kind", filters.kind))
     if filters.unit:
-        parts.append(Q.Term("unit", filters.unit))
+        parts.append(Q.Term("unit_key", normalize(filters.unit)))
     if filters.date_from or filters.date_to:
         parts.append(Q.TermRange("date", filters.date_from or "0000-00-00", filters.date_to or "9999-12-31"))
     for tag in filters.tags:
-        parts.append(Q.Term("tags", tag.lower()))
+        parts.append(Q.Term("tag_keys", normalize(tag)))
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else Q.And(parts)
