@@ -6,6 +6,7 @@ library, pdftotext, and `fupin pack verify` through the CLI.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import subprocess
@@ -358,11 +359,27 @@ def test_verify_against_archive_catches_a_rebagged_forgery(built, tmp_path):
     with zipfile.ZipFile(forged, "w") as zf:
         for p in sorted(bag_dir.rglob("*")):
             zf.write(p, p.relative_to(bag_dir.parent).as_posix())
-    assert verify_pack(forged).ok  # as a bag it is fine …
-    report = verify_pack(forged, ws)  # … but not against the archive
+    # as a bag it is fine, but the item list (under the tag manifest) still has the real hash …
+    alone = verify_pack(forged)
+    assert [(p.kind, p.path) for p in alone.problems] == [("checksum", f"data/{victim.name}")]
+    assert verify_cli(ws, forged, "--no-archive").exit_code == 3
+    # … and the archive knows it too, even when the item list is forged as well
+    pack_json = bag_dir / "fupin-pack.json"
+    listing = json.loads(pack_json.read_text(encoding="utf-8"))
+    for entry in listing["items"]:
+        for listed in entry["files"]:
+            if listed["path"] == f"data/{victim.name}":
+                listed["sha256"] = hashlib.sha256(victim.read_bytes()).hexdigest()
+    pack_json.write_text(json.dumps(listing, ensure_ascii=False), encoding="utf-8")
+    bagit.Bag(str(bag_dir)).save(manifests=True)
+    forged.unlink()
+    with zipfile.ZipFile(forged, "w") as zf:
+        for p in sorted(bag_dir.rglob("*")):
+            zf.write(p, p.relative_to(bag_dir.parent).as_posix())
+    assert verify_pack(forged).ok
+    report = verify_pack(forged, ws)
     assert [(p.kind, p.path) for p in report.problems] == [("archive", f"data/{victim.name}")]
     assert verify_cli(ws, forged).exit_code == 3
-    assert verify_cli(ws, forged, "--no-archive").exit_code == 0
 
 
 def test_verify_rejects_non_bags(tmp_path, built):
@@ -615,3 +632,19 @@ def test_id_may_be_typed_with_hyphens_or_as_the_bare_item_number(town, tmp_path)
         target = tmp_path / f"{spelling}.zip"
         result = build_pack(ws, Selection(ids=(spelling,)), target)
         assert [item.archive_no for item in result.items] == [nos["notice"]]
+
+
+def test_verify_misses_no_file_removed_with_its_manifest_line(built, tmp_path):
+    """A file deleted and every manifest rebuilt: the item list still names it."""
+    ws, archive, nos, target = built
+    bag_dir = unzip(target, tmp_path / "x")
+    victim = [p for p in (bag_dir / "data").iterdir() if nos["sign"] in p.name][0]
+    victim.unlink()
+    bagit.Bag(str(bag_dir)).save(manifests=True)
+    shrunk = tmp_path / "shrunk.zip"
+    with zipfile.ZipFile(shrunk, "w") as zf:
+        for p in sorted(bag_dir.rglob("*")):
+            zf.write(p, p.relative_to(bag_dir.parent).as_posix())
+    report = verify_pack(shrunk)
+    assert [(p.kind, p.path) for p in report.problems] == [("missing", f"data/{victim.name}")]
+    assert verify_cli(ws, shrunk, "--no-archive").exit_code == 3

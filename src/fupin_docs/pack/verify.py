@@ -349,8 +349,25 @@ def _verify_zip(zf: zipfile.ZipFile, report: VerifyReport) -> None:
             report.problems.append(VerifyProblem(STRUCTURE, PACK_TAG_FILE, "内容不是有效的 JSON"))
     if isinstance(report.pack, dict):
         report.items = len(report.pack.get("items", []))
+        _check_pack_listing(report)
     else:
         report.pack = None
+
+
+def _check_pack_listing(report: VerifyReport) -> None:
+    """The item list (covered by the tag manifest) names every file it packed: a file
+    removed together with its manifest line is still missed, and a swapped one differs."""
+    already = {problem.path for problem in report.problems}  # one finding per damaged file
+    for entry in report.pack.get("items", []):
+        for listed in entry.get("files", []):
+            rel, expected = listed.get("path", ""), listed.get("sha256", "")
+            if rel in already:
+                continue
+            found = report.hashes.get(rel)
+            if found is None:
+                report.problems.append(VerifyProblem(MISSING, rel, f"材料清单（{PACK_TAG_FILE}）列出了此文件，包中却没有"))
+            elif expected and found != expected:
+                report.problems.append(VerifyProblem(CHECKSUM, rel, f"与材料清单（{PACK_TAG_FILE}）记录的校验值不符"))
 
 
 def _verify_against_archive(zf: zipfile.ZipFile, report: VerifyReport, archive) -> None:
