@@ -103,6 +103,9 @@ def test_cli_close(ws, tmp_path):
     shown = json.loads(runner.invoke(cli, base + ["show", "WT-2020-0002", "--json"]).stdout)
     assert shown["整改状态"] == "已销号" and shown["销号日期"] == "2020-06-29" and shown["佐证材料"] == [good]
     assert any(r["操作"] == "销号" for r in shown["变更记录"])
+    withdrawn = runner.invoke(cli, ["--workspace", str(ws.root), "archive", "withdraw", good, "--reason", "误归档"])
+    assert withdrawn.exit_code == 0
+    assert "是台账问题 WT-2020-0002 的销号佐证材料" in withdrawn.stderr
 
 
 def test_close_date_after_today_is_refused(ws, tmp_path):

@@ -410,3 +410,18 @@ def withdraw(ctx, archive_no, reason):
     with _errors():
         item = archive.withdraw(archive_no, reason)
     click.echo(f"已撤回 {item.archive_no}：{item.title}（原因：{reason}；文件仍保留在档案中）")
+    cited = _closed_problems_citing(archive.workspace, item.archive_no)
+    if cited:
+        click.echo(f"注意：{item.archive_no} 是台账问题 {'、'.join(cited)} 的销号佐证材料，撤回后这些问题缺少有效佐证；"
+                   "请补充归档新的佐证材料，或用 fupin ledger set 问题编号 --status 整改中 重新打开", err=True)
+
+
+def _closed_problems_citing(workspace, archive_no: str) -> list[str]:
+    """Ledger problems closed (已销号) with ARCHIVE_NO among their evidence."""
+    from ..ledger import load_ledger
+
+    try:
+        ledger = load_ledger(workspace)
+    except Exception:  # a damaged ledger is its own command's business
+        return []
+    return [p.pid for p in ledger if p.status == "已销号" and archive_no in p.evidence]
