@@ -124,7 +124,7 @@ def _check_metadata(report: VerifyReport, item) -> None:
         report.problem("完整性", f"{no} 缺少必备元数据：{'、'.join(missing)}")
     if item.retention not in RETENTIONS:
         report.problem("完整性", f"{no} 的保管期限“{item.retention}”无效（应为 Y/D30/D10）")
-    parts = parse_archive_no(no)
+    parts = parse_archive_no(item.archive_no)
     if parts and parts["retention"] != item.retention:
         report.problem("完整性", f"{no} 档号中的保管期限与元数据“{item.retention}”不一致")
     if not _SHA_RE.match(item.sha256 or ""):
