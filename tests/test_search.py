@@ -284,6 +284,22 @@ def test_index_out_of_step_is_caught_up_by_search(copy, tmp_path):
     assert notes and index_status(ws).ok
 
 
+def test_metadata_edit_missed_by_the_index_is_caught_up_by_search(copy):
+    ws, numbers = copy
+    photo = numbers["photo"]  # an image: its metadata is all the index knows of it
+    Archive(ws).change(photo, reason="题名、单位登记错误", title="鸬鹚湾村光伏电站现场照片",
+                       unit="鸬鹚湾村", index=False)  # as if the re-index had failed
+    status = index_status(ws)
+    assert not status.ok and photo in status.missing and "修改前" in status.message
+    assert not index_status(ws, quick=True).ok
+    notes = []
+    assert nos(search(ws, "光伏电站", notes=notes)) == [photo]
+    assert notes and index_status(ws).ok and index_status(ws, quick=True).ok
+    assert photo not in nos(search(ws, "入户核查", limit=100))  # the old title is gone
+    assert nos(search(ws, "", unit="鸬鹚湾村")) == [photo]
+    assert photo not in nos(search(ws, "", unit="三星村", limit=100))
+
+
 def test_and_words_are_a_plain_space(built):
     ws, numbers = built
     both = nos(search(ws, "销号 危房", limit=100))

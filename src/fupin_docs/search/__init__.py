@@ -6,12 +6,17 @@
 
 The index (workspace/indexes/) is derived from the archive and repairs itself:
 missing, damaged or of an older schema → rebuilt from the archive; out of step
-(an add whose index update failed) → brought in step before answering.
+(an add or metadata edit whose index update failed) → brought in step before
+answering. "In step" compares each item's fingerprint (item_fingerprint: sha256
+and the searchable metadata), so an index holding an item's old title, date,
+unit, kind, tags, 文件编号 or 责任者 counts as out of step too.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 from datetime import date as date_cls
 from pathlib import Path
 
@@ -21,7 +26,7 @@ from .backend import Filters, Hit, IndexDoc, IndexStatus, SearchBackend, SearchE
 from .query import ParsedQuery, parse_query
 from .whoosh_backend import SCHEMA_VERSION, WhooshBackend, set_digest
 
-__all__ = ["search", "rebuild_index", "index_item", "remove_item", "index_status", "get_backend",
+__all__ = ["search", "rebuild_index", "index_item", "remove_item", "index_status", "get_backend", "item_fingerprint",
            "Hit", "IndexDoc", "Filters", "IndexStatus", "SearchBackend", "SearchError", "ParsedQuery", "parse_query",
            "SCHEMA_VERSION"]
 
@@ -58,13 +63,23 @@ def _archive(workspace):
     return Archive(workspace)
 
 
+def item_fingerprint(item) -> str:
+    """Short hash of what the index holds for ITEM: its bytes (sha256) and every
+    searchable metadata field. Any edit of that metadata changes it."""
+    values = [item.sha256, item.title, item.date, item.unit, item.kind, list(item.tags or ()),
+              item.doc_number, item.issuer, item.file_name]
+    data = json.dumps(values, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return hashlib.sha256(data).hexdigest()[:32]
+
+
 def item_doc(item, text: str) -> IndexDoc:
     from ..archive.kinds import kind_label
     meta = " ".join(str(v) for v in (item.doc_number, item.issuer, item.unit, kind_label(item.kind),
                                      item.file_name, " ".join(item.tags)) if v)
     return IndexDoc(archive_no=item.archive_no, sha256=item.sha256, title=item.title, text=text or "",
                     kind=item.kind or "", unit=item.unit or "", date=item.date or "",
-                    tags=tuple(item.tags), meta=meta, ids=(item.archive_no, item.doc_number or ""))
+                    tags=tuple(item.tags), meta=meta, ids=(item.archive_no, item.doc_number or ""),
+                    fingerprint=item_fingerprint(item))
 
 
 def _docs_from_archive(archive, items=None):
@@ -106,7 +121,7 @@ def _quick_in_step(backend, items) -> bool:
     meta = backend.meta() if isinstance(backend, WhooshBackend) else None
     if meta is None:
         return False
-    return meta.get("digest") == set_digest((item.archive_no, item.sha256) for item in items)
+    return meta.get("digest") == set_digest((item.archive_no, item_fingerprint(item)) for item in items)
 
 
 def index_status(workspace, items=None, quick: bool = False) -> IndexStatus:
@@ -126,13 +141,17 @@ def index_status(workspace, items=None, quick: bool = False) -> IndexStatus:
         indexed = backend.documents()
     except Exception as err:
         return IndexStatus(False, f"检索索引无法读取（{type(err).__name__}）")
-    expected = {item.archive_no: item.sha256 for item in items}
-    missing = sorted(no for no, sha in expected.items() if indexed.get(no) != sha)
+    expected = {item.archive_no: item_fingerprint(item) for item in items}
+    missing = sorted(no for no, fp in expected.items() if indexed.get(no) != fp)  # absent or stale
     extra = sorted(no for no in indexed if no not in expected)
     if missing or extra:
         parts = []
-        if missing:
-            parts.append(f"{len(missing)} 件未编入索引（如 {missing[0]}）")
+        absent = [no for no in missing if no not in indexed]
+        stale = [no for no in missing if no in indexed]
+        if absent:
+            parts.append(f"{len(absent)} 件未编入索引（如 {absent[0]}）")
+        if stale:
+            parts.append(f"{len(stale)} 件在索引中仍是修改前的题名等元数据或旧文件（如 {stale[0]}）")
         if extra:
             parts.append(f"{len(extra)} 件已撤回或不在档案中却仍在索引里（如 {extra[0]}）")
         return IndexStatus(False, "检索索引与档案不一致：" + "；".join(parts), missing=missing, extra=extra)
@@ -147,7 +166,7 @@ def ensure_index(workspace, notes: list | None = None) -> None:
     if _quick_in_step(backend, items):
         return
     status = index_status(workspace, items)
-    pairs = [(item.archive_no, item.sha256) for item in items]
+    pairs = [(item.archive_no, item_fingerprint(item)) for item in items]
     if status.ok and status.exists:
         with _index_lock(workspace):
             backend.reset_digest(pairs)  # the record was stale, the index is fine

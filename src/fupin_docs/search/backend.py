@@ -31,6 +31,7 @@ class IndexDoc:
     tags: tuple = ()
     meta: str = ""  # other searchable metadata: 文件编号, 责任者, file name, tags …
     ids: tuple = ()  # archive number, 文件编号: found by their normalised form (query.id_key)
+    fingerprint: str = ""  # what the index compares with the archive (sha256 + searchable metadata); '' → sha256
 
 
 @dataclass
@@ -78,7 +79,7 @@ class SearchBackend(Protocol):
     def remove(self, archive_nos: list[str]) -> None: ...
 
     def documents(self) -> dict[str, str]:
-        """archive_no -> sha256 of everything indexed. Raises when the index is unusable."""
+        """archive_no -> fingerprint (IndexDoc.fingerprint) of everything indexed. Raises when the index is unusable."""
 
     def query(self, query: ParsedQuery, filters: Filters, limit: int) -> list[Hit]: ...
 

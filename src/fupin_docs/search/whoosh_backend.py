@@ -17,7 +17,8 @@ until enough are proven. The bigram field therefore needs no positions, which
 makes it cheaper to build and lets Whoosh skip posting blocks when ranking.
 
 The meta file beside the index records the schema version and a digest of what
-is indexed (XOR of sha256(archive_no|sha256) over documents), kept up to date by
+is indexed (XOR of sha256(archive_no|fingerprint) over documents, the fingerprint
+covering the file's sha256 and its searchable metadata), kept up to date by
 every write, so a search can tell in microseconds whether the index is in step
 with the archive instead of reading every stored document.
 
@@ -47,7 +48,7 @@ from .normalize import bigrams, normalize
 from .query import ParsedQuery, Term, id_key, matches, needs_text_check, term_needs, term_words
 from .snippet import make_snippet
 
-SCHEMA_VERSION = 7  # 7: script-neutral unit/tag filter keys
+SCHEMA_VERSION = 8  # 7: script-neutral unit/tag filter keys; 8: stored fingerprint (sha256 + metadata)
 INDEX_NAME = "fupin"
 META_NAME = "fupin-index.json"
 MERGE_AT_SEGMENTS = 12
@@ -58,6 +59,7 @@ def make_schema() -> Schema:
     return Schema(
         archive_no=ID(stored=True, unique=True),
         sha256=ID(stored=True),
+        fingerprint=STORED(),  # IndexDoc.fingerprint: a metadata edit changes it
         title=CountedText(analyzer=WordTokenizer(), stored=True, phrase=False, field_boost=2.0),
         body_bi=CountedText(analyzer=BigramTokenizer(), phrase=False),
         text=STORED(),
@@ -73,15 +75,20 @@ def make_schema() -> Schema:
     )
 
 
-def doc_digest(archive_no: str, sha256: str) -> int:
-    return int.from_bytes(hashlib.sha256(f"{archive_no}|{sha256}".encode("utf-8")).digest()[:16], "big")
+def doc_digest(archive_no: str, fingerprint: str) -> int:
+    return int.from_bytes(hashlib.sha256(f"{archive_no}|{fingerprint}".encode("utf-8")).digest()[:16], "big")
 
 
 def set_digest(pairs) -> str:
+    """Digest of (archive_no, fingerprint) pairs."""
     value = 0
-    for archive_no, sha256 in pairs:
-        value ^= doc_digest(archive_no, sha256)
+    for archive_no, fingerprint in pairs:
+        value ^= doc_digest(archive_no, fingerprint)
     return f"{value:032x}"
+
+
+def _fingerprint(doc: IndexDoc) -> str:
+    return doc.fingerprint or doc.sha256
 
 
 def _fields(doc: IndexDoc) -> dict:
@@ -89,6 +96,7 @@ def _fields(doc: IndexDoc) -> dict:
     fields = {
         "archive_no": doc.archive_no,
         "sha256": doc.sha256,
+        "fingerprint": _fingerprint(doc),
         "title": doc.title or "",
         "body_bi": body,
         "text": doc.text[:MAX_STORED_TEXT],
@@ -360,7 +368,7 @@ class WhooshBackend:
     def documents(self) -> dict[str, str]:
         ix = self._open()
         with ix.searcher() as searcher:
-            return {fields["archive_no"]: fields.get("sha256", "") for fields in searcher.all_stored_fields()}
+            return {fields["archive_no"]: fields.get("fingerprint", "") for fields in searcher.all_stored_fields()}
 
     # ---- writing -------------------------------------------------------------
     def rebuild(self, docs, procs: int | None = None) -> int:
@@ -377,7 +385,7 @@ class WhooshBackend:
 
             def fields_of(doc_iter):
                 for doc in doc_iter:
-                    digests.append(doc_digest(doc.archive_no, doc.sha256))
+                    digests.append(doc_digest(doc.archive_no, _fingerprint(doc)))
                     yield _fields(doc)
 
             if procs > 1:
@@ -419,13 +427,13 @@ class WhooshBackend:
                 for number in set(remove) | {doc.archive_no for doc in add}:
                     docnum = searcher.document_number(archive_no=number)
                     if docnum is not None:
-                        digest ^= doc_digest(number, searcher.stored_fields(docnum).get("sha256", ""))
+                        digest ^= doc_digest(number, searcher.stored_fields(docnum).get("fingerprint", ""))
                         count -= 1
             for number in remove:
                 writer.delete_by_term("archive_no", number)
             for doc in add:
                 writer.update_document(**_fields(doc))
-                digest ^= doc_digest(doc.archive_no, doc.sha256)
+                digest ^= doc_digest(doc.archive_no, _fingerprint(doc))
                 count += 1
         except BaseException:
             writer.cancel()
@@ -442,7 +450,7 @@ class WhooshBackend:
         self._write([], list(archive_nos))
 
     def reset_digest(self, pairs) -> None:
-        """Record PAIRS (archive_no, sha256) as what the index holds, after a full check."""
+        """Record PAIRS (archive_no, fingerprint) as what the index holds, after a full check."""
         pairs = list(pairs)
         self._write_meta(self.path, len(pairs), set_digest(pairs))
 
