@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from docx import Document
 
 from fupin_docs.archive import Archive
-from fupin_docs.cli.common import IntegrityError, UserError
+from fupin_docs.errors import IntegrityError, UserError
 from fupin_docs.cli.main import cli
 from fupin_docs.pack import Selection, build_pack, verify_pack
 from fupin_docs.pack.names import UniqueNames, bag_dir_name, clean_part, item_file_name

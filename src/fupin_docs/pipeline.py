@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .atomic import atomic_path
 from .compose import ComposedDocument, compose
+from .errors import UserError
 from .inputs import InputError
 from .inputs.validate import validate_document
 from .inputs.yaml_source import load_yaml_file
@@ -36,8 +37,6 @@ def parse_formats(text: str) -> tuple[str, ...]:
     formats = tuple(part.strip().lower() for part in text.split(",") if part.strip())
     unknown = [f for f in formats if f not in FORMATS]
     if unknown or not formats:
-        from .cli.common import UserError
-
         raise UserError(f"不支持的输出格式“{','.join(unknown) or text}”，请写 docx、pdf 或 docx,pdf")
     return formats
 
@@ -146,8 +145,6 @@ def _progress(items, label: str, show: bool):
 
 
 def _compose(model, workspace: Workspace, source) -> ComposedDocument:
-    from .cli.common import UserError
-
     try:
         return compose(model, workspace.config, workspace)
     except UserError as err:  # e.g. the ledger cannot be read: say which input asked for it

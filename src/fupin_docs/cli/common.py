@@ -11,20 +11,11 @@ import click
 from ..inputs.problems import InputError
 from ..workspace.config import CONFIG_NAME, Workspace, is_workspace, open_workspace
 
-# Exit codes (DESIGN.md): 0 ok, 1 the user's input is wrong, 2 usage, 3 integrity.
-EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_INTEGRITY = 0, 1, 2, 3
+from ..errors import EXIT_INPUT, EXIT_INTEGRITY, EXIT_USAGE, IntegrityError, UserError
 
-
-class UserError(Exception):
-    """A problem the user can fix; the message is Simplified Chinese."""
-
-    exit_code = EXIT_INPUT
-
-
-class IntegrityError(Exception):
-    """Damage found by a verify command."""
-
-    exit_code = EXIT_INTEGRITY
+# Re-exported for the command modules: they import everything CLI-side from here.
+__all__ = ["EXIT_INPUT", "EXIT_INTEGRITY", "EXIT_USAGE", "IntegrityError", "UserError",
+           "handle_errors", "print_json", "workspace_from"]
 
 
 def workspace_from(ctx: click.Context, required: bool = True) -> Workspace:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..cli.common import UserError
+from ..errors import UserError
 
 
 class LedgerError(UserError):

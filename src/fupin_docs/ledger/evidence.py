@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Iterable, Optional
 
-from ..cli.common import IntegrityError
+from ..errors import IntegrityError
 from ..workspace.config import Workspace
 from .errors import LedgerError
 from .model import CLOSED_STATUS, LedgerProblem

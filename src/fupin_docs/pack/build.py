@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import __version__
-from ..cli.common import IntegrityError, UserError
+from ..errors import IntegrityError, UserError
 from .bag import BagWriter, PayloadFile
 from .catalog import CatalogFile, CatalogHeader, CatalogRow, render_catalog
 from .names import CATALOG_NAME, MERGED_NAME, UniqueNames, bag_dir_name, extension, item_file_name

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from ..cli.common import UserError
+from ..errors import UserError
 
 # A pack takes every match unless --limit says otherwise.
 ALL_HITS = 100_000

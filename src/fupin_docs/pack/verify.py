@@ -19,7 +19,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..cli.common import UserError
+from ..errors import UserError
 from .bag import BAGIT_VERSION
 
 PACK_TAG_FILE = "fupin-pack.json"

@@ -16,7 +16,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from lxml import etree
 
 from ...atomic import atomic_path
-from ...cli.common import UserError
+from ...errors import UserError
 from ...compose.tree import ComposedDocument
 from ...workspace.config import Config
 from .context import build_context

@@ -27,7 +27,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass, field
 
-from ...cli.common import UserError
+from ...errors import UserError
 from ...workspace.config import FontConfig
 
 ROLES = ("title", "body", "h1", "h2", "page")
