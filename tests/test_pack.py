@@ -96,6 +96,13 @@ def pdftext(path: Path, *args: str) -> str:
                           text=True, check=True).stdout
 
 
+def zip_bag(bag_dir: Path, target: Path) -> None:
+    """Zip an unpacked (possibly tampered) bag the way a forger would."""
+    with zipfile.ZipFile(target, "w") as zf:
+        for p in sorted(bag_dir.rglob("*")):
+            zf.write(p, p.relative_to(bag_dir.parent).as_posix())
+
+
 def rewrite_zip(src: Path, dest: Path, change) -> None:
     """Copy zip SRC to DEST passing each (name, bytes) through CHANGE (None drops it)."""
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zout:
@@ -356,9 +363,7 @@ def test_verify_against_archive_catches_a_rebagged_forgery(built, tmp_path):
     victim.write_text("签到册：张三、李四、王五", encoding="utf-8")
     bagit.Bag(str(bag_dir)).save(manifests=True)
     forged = tmp_path / "forged.zip"
-    with zipfile.ZipFile(forged, "w") as zf:
-        for p in sorted(bag_dir.rglob("*")):
-            zf.write(p, p.relative_to(bag_dir.parent).as_posix())
+    zip_bag(bag_dir, forged)
     # as a bag it is fine, but the item list (under the tag manifest) still has the real hash …
     alone = verify_pack(forged)
     assert [(p.kind, p.path) for p in alone.problems] == [("checksum", f"data/{victim.name}")]
@@ -373,9 +378,7 @@ def test_verify_against_archive_catches_a_rebagged_forgery(built, tmp_path):
     pack_json.write_text(json.dumps(listing, ensure_ascii=False), encoding="utf-8")
     bagit.Bag(str(bag_dir)).save(manifests=True)
     forged.unlink()
-    with zipfile.ZipFile(forged, "w") as zf:
-        for p in sorted(bag_dir.rglob("*")):
-            zf.write(p, p.relative_to(bag_dir.parent).as_posix())
+    zip_bag(bag_dir, forged)
     assert verify_pack(forged).ok
     report = verify_pack(forged, ws)
     assert [(p.kind, p.path) for p in report.problems] == [("archive", f"data/{victim.name}")]
@@ -642,9 +645,7 @@ def test_verify_misses_no_file_removed_with_its_manifest_line(built, tmp_path):
     victim.unlink()
     bagit.Bag(str(bag_dir)).save(manifests=True)
     shrunk = tmp_path / "shrunk.zip"
-    with zipfile.ZipFile(shrunk, "w") as zf:
-        for p in sorted(bag_dir.rglob("*")):
-            zf.write(p, p.relative_to(bag_dir.parent).as_posix())
+    zip_bag(bag_dir, shrunk)
     report = verify_pack(shrunk)
     assert [(p.kind, p.path) for p in report.problems] == [("missing", f"data/{victim.name}")]
     assert verify_cli(ws, shrunk, "--no-archive").exit_code == 3
