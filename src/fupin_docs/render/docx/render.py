@@ -51,9 +51,9 @@ def sandbox() -> jinja2.Environment:
 
 
 def builtin_template() -> Path:
-    import fupin_docs
+    from ...workspace.resources import templates_dir
 
-    top = Path(fupin_docs.__file__).resolve().parents[2] / "templates" / TEMPLATE_NAME
+    top = templates_dir() / TEMPLATE_NAME
     if top.is_file():
         return top
     return Path(__file__).resolve().parent / "templates" / TEMPLATE_NAME  # package-data copy
