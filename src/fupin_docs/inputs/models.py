@@ -11,28 +11,27 @@ import datetime as dt
 import re
 from typing import Annotated, Any, Literal, Optional, Union
 
-from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, model_validator
+from pydantic import Field as PydanticField
 
 from .fields import CopyNumber, DocDate, DocNumber, Flag, Names, Paragraphs, Text, parse_date
 from .script import to_simplified, to_traditional
+
+
+def Field(*args, alias: str | None = None, **kwargs):
+    """pydantic's Field, where a Chinese key may also be written in Traditional
+    script (類型 for 类型); the English field name stays accepted through
+    populate_by_name. Built per field at class creation: no model rebuild."""
+    if alias:
+        spellings = dict.fromkeys([alias, to_traditional(alias)])
+        kwargs["validation_alias"] = AliasChoices(*spellings)
+    return PydanticField(*args, alias=alias, **kwargs)
 
 
 class Model(BaseModel):
     """Keys: the Chinese term, its Traditional spelling, or the English name."""
 
     model_config = ConfigDict(populate_by_name=True, extra="forbid", frozen=True)
-
-    @classmethod
-    def __pydantic_init_subclass__(cls, **kwargs):
-        super().__pydantic_init_subclass__(**kwargs)
-        changed = False
-        for name, field in cls.model_fields.items():
-            if field.alias and not isinstance(field.validation_alias, AliasChoices):
-                spellings = dict.fromkeys([field.alias, to_traditional(field.alias), name])
-                field.validation_alias = AliasChoices(*spellings)
-                changed = True
-        if changed:
-            cls.model_rebuild(force=True)
 
 
 def _simplified(value: Any) -> Any:
