@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
-
-@lru_cache(maxsize=2)
-def _converter(config: str):
-    from opencc import OpenCC  # pure-Python OpenCC; loads its tables once
-
-    return OpenCC(config)
+from ..chinese_script import s2t, t2s
 
 
 def to_simplified(text: str) -> str:
-    return _converter("t2s").convert(text)
+    return t2s().convert(text)
 
 
 def to_traditional(text: str) -> str:
-    return _converter("s2t").convert(text)
+    return s2t().convert(text)

@@ -17,6 +17,8 @@ import os
 import re
 import threading
 
+from ..chinese_script import opencc_dictionary_dir, t2s
+
 _LOCK = threading.Lock()
 _CC = None
 _CHANGING: frozenset | None = None
@@ -29,21 +31,15 @@ _ALNUM_RE = re.compile(r"^[0-9a-z]+$")
 _CJK_FULL = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+$")
 
 
-def _opencc_dir() -> str:
-    import opencc
-    return os.path.join(os.path.dirname(opencc.__file__), "dictionary")
-
-
 def _load_tables() -> None:
     global _CC, _CHANGING, _CHAR_TABLE
     with _LOCK:
         if _CC is not None:
             return
-        from opencc import OpenCC
         changing: set = set()
         table: dict = {}
         for name in ("TSPhrases.txt", "TSCharacters.txt"):
-            with open(os.path.join(_opencc_dir(), name), encoding="utf-8") as handle:
+            with open(os.path.join(opencc_dictionary_dir(), name), encoding="utf-8") as handle:
                 for line in handle:
                     parts = line.rstrip("\n").split("\t")
                     if len(parts) < 2:
@@ -59,9 +55,7 @@ def _load_tables() -> None:
                         table[ord(key)] = value
         _CHANGING = frozenset(changing)
         _CHAR_TABLE = table
-        cc = OpenCC("t2s")
-        cc.convert("")  # loads its dictionaries
-        _CC = cc
+        _CC = t2s()  # the process's one loaded t2s converter
 
 
 def to_simplified(text: str) -> str:
