@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import functools
+import multiprocessing
 import os
-import sys
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from ...atomic import atomic_path
 from ...compose.tree import ComposedDocument
@@ -15,6 +18,10 @@ from .fonts import SETUP_COMMAND, FontSetupError, fallback_report, require_faces
 from .html import build_css, build_html, text_by_role
 
 PDFA_VARIANT = "pdf/a-2b"
+# The HTML references nothing relative (faces are absolute file: URIs in the
+# style sheet), so any fixed base works; this package folder keeps the result
+# independent of the caller's current directory.
+BASE_URL = Path(__file__).resolve().parent.as_uri() + "/"
 
 
 @dataclass(frozen=True)
@@ -56,14 +63,36 @@ def _drop_last_page_number(document) -> None:
     finished layout of the last page loses its margin boxes before painting:
     `write_pdf` builds its stacking contexts from the page box's children at
     paint time, so what is removed here is simply not drawn. This relies on
-    WeasyPrint's Page._page_box (v70); tests check the result from the PDF.
+    WeasyPrint's private Page._page_box (v70; pyproject.toml pins WeasyPrint
+    below 71 for it, tests/test_private_api.py checks it). If a WeasyPrint
+    without it is installed anyway, the last page keeps its number and a
+    warning says why, instead of every PDF failing.
     """
-    from weasyprint.formatting_structure.boxes import MarginBox
-
     if not document.pages:
         return
-    page_box = document.pages[-1]._page_box
-    page_box.children = [child for child in page_box.children if not isinstance(child, MarginBox)]
+    try:
+        from weasyprint.formatting_structure.boxes import MarginBox
+        page_box = document.pages[-1]._page_box
+        children = page_box.children
+    except (ImportError, AttributeError):
+        children = None
+    if not isinstance(children, (list, tuple)):
+        warnings.warn(_PAGE_BOX_WARNING.format(version=_weasyprint_version()), RuntimeWarning, stacklevel=3)
+        return
+    page_box.children = [child for child in children if not isinstance(child, MarginBox)]
+
+
+_PAGE_BOX_WARNING = ("已安装的 WeasyPrint {version} 与本程序不兼容（缺少 Page._page_box），"
+                     "PDF 版记页将保留页码。请安装 pyproject.toml 中指定版本的 WeasyPrint"
+                     "（pip install -e .）后重新生成。")
+
+
+def _weasyprint_version() -> str:
+    try:
+        import weasyprint
+        return str(getattr(weasyprint, "__version__", "?"))
+    except ImportError:
+        return "?"
 
 
 def render_pdf(doc: ComposedDocument, target: str | Path, *, config: Config,
@@ -74,7 +103,7 @@ def render_pdf(doc: ComposedDocument, target: str | Path, *, config: Config,
     weasyprint, font_config = _weasyprint()
     html = build_html(doc, faces)
     stylesheet = _stylesheet(build_css(faces))
-    document = weasyprint.HTML(string=html, base_url=str(Path.cwd())).render(
+    document = weasyprint.HTML(string=html, base_url=BASE_URL).render(
         stylesheets=[stylesheet], font_config=font_config)
     _drop_last_page_number(document)
     options = {"pdf_variant": PDFA_VARIANT} if pdfa else {}
@@ -91,41 +120,57 @@ def _render_one(args) -> PdfResult:
     return render_pdf(doc, target, config=config, pdfa=pdfa)
 
 
-def render_pdfs(docs_and_targets, *, config: Config, jobs: int = 2, progress: bool = True,
-                pdfa: bool = False) -> list[PdfResult]:
-    """Render many documents, JOBS processes at once, with a progress bar on stderr.
+def render_pdfs(docs_and_targets, *, config: Config, jobs: int = 2,
+                progress: Callable[[int, int], None] | None = None,
+                pdfa: bool = False, executor: concurrent.futures.Executor | None = None) -> list[PdfResult]:
+    """Render many documents; results come back in input order.
 
-    Results come back in input order. Fonts are checked once up front so a
-    missing face is one message, not one per worker.
+    PROGRESS, if given, is called as progress(done, total): once with (0, total)
+    before the first document and after each finished one (in completion order).
+    EXECUTOR, if given, is a concurrent.futures executor the caller owns (e.g. a
+    server's process pool): documents are submitted to it and it is left
+    running. Without one, JOBS > 1 starts a forked process pool (the workers
+    inherit the loaded WeasyPrint, faces and parsed style sheet) and shuts it
+    down afterwards; JOBS == 1 renders in this process. Fonts are checked once
+    up front so a missing face is one message, not one per worker. If a
+    document fails, the documents not yet started are cancelled and the error
+    is raised.
     """
-    import click
-
+    if progress is not None and not callable(progress):
+        raise TypeError("progress must be None or a callable progress(done, total)")
     items = [(doc, Path(target), config, pdfa) for doc, target in docs_and_targets]
+    total = len(items)
     faces = require_faces(config.fonts)
-    _weasyprint()
-    _stylesheet(build_css(faces))  # parsed once here; forked workers inherit it
-    jobs = max(1, min(jobs or os.cpu_count() or 1, len(items) or 1))
-    results: list[PdfResult] = []
-    bar = click.progressbar(length=len(items), label="正在生成 PDF", file=sys.stderr,
-                            show_pos=True, show_eta=True) if progress else None
+    if progress is not None:
+        progress(0, total)
+    jobs = max(1, min(jobs or os.cpu_count() or 1, total or 1))
+    if executor is None and jobs == 1:
+        results = []
+        for done, item in enumerate(items, 1):
+            results.append(_render_one(item))
+            if progress is not None:
+                progress(done, total)
+        return results
+    own = executor is None
+    if own:
+        _weasyprint()
+        _stylesheet(build_css(faces))  # parsed once here; forked workers inherit it
+        # fork: workers inherit the loaded WeasyPrint, fonts and cmaps.
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork" if "fork" in methods else None)
+        executor = concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=context)
+    futures = []
     try:
-        if jobs == 1:
-            for item in items:
-                results.append(_render_one(item))
-                if bar:
-                    bar.update(1)
-        else:
-            import multiprocessing
-
-            # fork: workers inherit the loaded WeasyPrint, fonts and cmaps.
-            method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
-            ctx = multiprocessing.get_context(method)
-            with ctx.Pool(jobs) as pool:
-                for result in pool.imap(_render_one, items, chunksize=1):
-                    results.append(result)
-                    if bar:
-                        bar.update(1)
+        futures = [executor.submit(_render_one, item) for item in items]
+        for done, future in enumerate(concurrent.futures.as_completed(futures), 1):
+            future.result()  # raises the first failure
+            if progress is not None:
+                progress(done, total)
+        return [future.result() for future in futures]
+    except BaseException:
+        for future in futures:
+            future.cancel()
+        raise
     finally:
-        if bar:
-            bar.render_finish()
-    return results
+        if own:
+            executor.shutdown(wait=True, cancel_futures=True)
