@@ -18,17 +18,21 @@ from fupin_docs.compose.tree import (Addressees, AttachmentNote, Attendance,
                                      Paragraph, Run, Signature, Table, Title,
                                      block_texts)
 from fupin_docs.inputs import load_document, load_document_text
-from fupin_docs.render import layout as L
 from fupin_docs.render.pdf import PdfResult, render_pdf, render_pdfs
 from fupin_docs.workspace.config import Config
 from conftest import in_order, squash
+import layout_standard as S
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "examples").glob("*.yaml"))
-PT = 72 / 25.4  # pt per mm
-LEFT = L.MARGIN_LEFT_MM * PT
-RIGHT = (L.MARGIN_LEFT_MM + L.TEXT_WIDTH_MM) * PT
-TOP = L.MARGIN_TOP_MM * PT
-BOTTOM = (L.MARGIN_TOP_MM + L.TEXT_HEIGHT_MM) * PT
+PT = S.PT_PER_MM  # pt per mm
+# The 版心's edges, in pt from the page's top-left corner: 37 mm top, 28 mm left,
+# 156 × 225 mm (GB/T 9704 §5.2.2), written out in tests/layout_standard.py.
+LEFT = S.TEXT_LEFT_PT
+RIGHT = S.TEXT_RIGHT_PT
+TOP = S.TEXT_TOP_PT
+BOTTOM = S.TEXT_BOTTOM_PT
+PITCH = S.LINE_PITCH_PT  # 225 mm / 22 lines ≈ 28.99 pt
+CHAR = S.CHAR_PITCH_PT  # 156 mm / 28 字 ≈ 15.79 pt
 CONFIG = Config()
 
 
@@ -79,7 +83,7 @@ def pdffonts(path: Path) -> list[list[str]]:
 
 def body_text(path: Path) -> str:
     """The whole text with page numbers removed, whitespace squashed."""
-    return re.sub(rf"{L.PAGE_NUMBER_DASH}\d+{L.PAGE_NUMBER_DASH}", "", squash(pdf_text(path)))
+    return re.sub(rf"{S.PAGE_NUMBER_DASH}\d+{S.PAGE_NUMBER_DASH}", "", squash(pdf_text(path)))
 
 
 def table_cells(doc: ComposedDocument) -> list[str]:
@@ -176,26 +180,28 @@ def test_a4_pages_and_result(grid_pdf):
 def test_full_body_page_holds_22_lines_of_28_characters(grid_pdf):
     path, _ = grid_pdf
     lines = [ln for ln in page_lines(path, 2) if ln.y1 < BOTTOM + 1]  # page number excluded
-    assert len(lines) == L.LINES_PER_PAGE
-    assert all(len(ln.text) == L.CHARS_PER_LINE for ln in lines), [len(ln.text) for ln in lines]
+    assert len(lines) == 22  # GB/T 9704 §5.2.3: 22 lines of 28 characters
+    assert all(len(ln.text) == 28 for ln in lines), [len(ln.text) for ln in lines]
     pitches = [b.y0 - a.y0 for a, b in zip(lines, lines[1:])]
-    assert all(abs(p - L.LINE_PITCH_PT) < 0.05 for p in pitches), pitches
-    assert abs(L.LINE_PITCH_PT - 28.99) < 0.05
+    # the PDF uses the arithmetic pitch, 225 mm / 22 ≈ 28.99 pt; 0.05 pt covers
+    # pdftotext's rounding of line boxes (one line more or less is ±1.4 pt)
+    assert all(abs(p - PITCH) < 0.05 for p in pitches), pitches
     # text fills the 版心 from margin to margin and from top to bottom
     assert all(abs(ln.x0 - LEFT) < 0.5 for ln in lines)
     assert all(abs(ln.x1 - RIGHT) < 1.0 for ln in lines)
-    assert TOP < lines[0].y0 < TOP + L.LINE_PITCH_PT / 2
-    assert BOTTOM - L.LINE_PITCH_PT / 2 < lines[-1].y1 < BOTTOM
+    assert TOP < lines[0].y0 < TOP + PITCH / 2
+    assert BOTTOM - PITCH / 2 < lines[-1].y1 < BOTTOM
 
 
 def test_page_numbers_alternate_sides_seven_mm_below_and_none_on_colophon_page(grid_pdf):
     path, result = grid_pdf
-    indent = L.PAGE_NUMBER_SIDE_INDENT_CHARS * L.PAGE_NUMBER_SIZE_PT
+    indent = 1 * S.SIHAO_PT  # 1 字 of 四号 in from the side (§7.5)
     for page in range(1, result.pages):
         numbers = [ln for ln in page_lines(path, page) if ln.y0 > BOTTOM]
-        assert [ln.text for ln in numbers] == [f"{L.PAGE_NUMBER_DASH}{page}{L.PAGE_NUMBER_DASH}"]
+        assert [ln.text for ln in numbers] == [f"—{page}—"]
         number = numbers[0]
-        assert abs(number.y0 - (BOTTOM + L.PAGE_NUMBER_BELOW_TEXT_MM * PT)) < 1.0
+        assert abs(number.y0 - (BOTTOM + 7 * PT)) < 1.0  # 7 mm below the 版心
+        assert abs((number.y1 - number.y0) - S.SIHAO_PT) < 1.5  # 四号
         if page % 2:
             assert abs(number.x1 - (RIGHT - indent)) < 1.0
         else:
@@ -212,10 +218,10 @@ def test_colophon_sits_at_the_bottom_of_the_last_page(grid_pdf):
     printed = [ln for ln in lines if ln.text.endswith("印发")]
     cc = [ln for ln in lines if ln.text.startswith("抄送：")]
     assert printed and cc
-    assert BOTTOM - L.LINE_PITCH_PT < printed[-1].y1 < BOTTOM
+    assert BOTTOM - PITCH < printed[-1].y1 < BOTTOM
     assert cc[0].y0 < printed[-1].y0
     # 抄送 and 印发机关 1 字 (四号) in; the date 1 字 from the right
-    indent = L.COLOPHON_SIDE_INDENT_CHARS * L.COLOPHON_SIZE_PT
+    indent = 1 * S.SIHAO_PT  # 1 字 of 四号 (§7.4)
     assert abs(cc[0].x0 - (LEFT + indent)) < 1.0
     words = re.findall(r"\S+", pdf_text(path, result.pages, result.pages))
     assert "某某镇党政综合办公室" in words
@@ -223,33 +229,50 @@ def test_colophon_sits_at_the_bottom_of_the_last_page(grid_pdf):
     assert date and abs(date[0].x1 - (RIGHT - indent)) < 1.5
     # the three rules, 版心-wide: 0.35 / 0.25 / 0.35 mm, the last on the 版心's bottom edge
     bands = dark_bands(path, result.pages, x_pt=LEFT + 1.0)
-    assert len([b for b in bands if b[0] > cc[0].y0 - L.LINE_PITCH_PT]) == 3, bands
+    assert len([b for b in bands if b[0] > cc[0].y0 - PITCH]) == 3, bands
     rules = bands[-3:]
     thick = [bottom - top for top, bottom in rules]
-    assert abs(thick[0] - L.COLOPHON_OUTER_RULE_MM * PT) < 0.3
-    assert abs(thick[1] - L.COLOPHON_INNER_RULE_MM * PT) < 0.3
-    assert abs(thick[2] - L.COLOPHON_OUTER_RULE_MM * PT) < 0.3
+    assert abs(thick[0] - 0.35 * PT) < 0.3
+    assert abs(thick[1] - 0.25 * PT) < 0.3
+    assert abs(thick[2] - 0.35 * PT) < 0.3
     assert abs(rules[-1][1] - BOTTOM) < 0.5
     assert dark_bands(path, result.pages, x_pt=RIGHT - 1.0)[-3:] and not dark_bands(path, result.pages, x_pt=LEFT - 2)
 
 
-def dark_bands(path: Path, page: int, x_pt: float, dpi: int = 288) -> list[tuple[float, float]]:
-    """Vertical extents (pt) of dark runs along the pixel column at X_PT."""
+def gray_page(path: Path, page: int, dpi: int) -> tuple[int, int, bytes]:
+    """PAGE rendered in grey: (width, height, pixels), one byte a pixel."""
     data = subprocess.run(["pdftoppm", "-r", str(dpi), "-gray", "-f", str(page), "-l", str(page), str(path)],
                           capture_output=True, check=True).stdout
     parts = data.split(b"\n", 3)  # P5, size, maxval, pixels
     width, height = map(int, parts[1].split())
-    pixels = parts[3]
-    col = int(x_pt * dpi / 72)
-    bands, start = [], None
-    for row in range(height):
-        dark = pixels[row * width + col] < 128
+    return width, height, parts[3]
+
+
+def dark_runs(values, dpi: int) -> list[tuple[float, float]]:
+    """Extents (pt) of the runs of dark pixels in VALUES."""
+    runs, start = [], None
+    for i, value in enumerate(list(values) + [255]):
+        dark = value < 128
         if dark and start is None:
-            start = row
+            start = i
         elif not dark and start is not None:
-            bands.append((start * 72 / dpi, row * 72 / dpi))
+            runs.append((start * 72 / dpi, i * 72 / dpi))
             start = None
-    return bands
+    return runs
+
+
+def dark_bands(path: Path, page: int, x_pt: float, dpi: int = 288) -> list[tuple[float, float]]:
+    """Vertical extents (pt) of dark runs along the pixel column at X_PT."""
+    width, height, pixels = gray_page(path, page, dpi)
+    col = int(x_pt * dpi / 72)
+    return dark_runs((pixels[row * width + col] for row in range(height)), dpi)
+
+
+def dark_spans(path: Path, page: int, y_pt: float, dpi: int = 288) -> list[tuple[float, float]]:
+    """Horizontal extents (pt) of dark runs along the pixel row at Y_PT."""
+    width, _, pixels = gray_page(path, page, dpi)
+    row = int(y_pt * dpi / 72)
+    return dark_runs(pixels[row * width:(row + 1) * width], dpi)
 
 
 def test_header_mark_number_separator_and_title(grid_pdf):
@@ -258,22 +281,32 @@ def test_header_mark_number_separator_and_title(grid_pdf):
     mark = next(ln for ln in lines if ln.text == "某某镇人民政府文件")
     # top edge 35 mm below the 版心 top: the em box is centred in the text box
     # pdftotext reports (ascent + descent), so its top is centre − size / 2
-    size = 36.0 if L.MARK_MAX_SIZE_PT >= 36 else L.MARK_MAX_SIZE_PT  # 9 字 fit at the largest size
+    size = S.MARK_MAX_SIZE_PT  # 9 字 fit at the largest size (the project's choice, 36 pt)
     em_top = (mark.y0 + mark.y1) / 2 - size / 2
-    assert abs(em_top - (TOP + L.MARK_TOP_FROM_TEXT_TOP_MM * PT)) < 1.5 * PT
+    assert abs(em_top - (TOP + 35 * PT)) < 1.5 * PT  # 35 mm below the 版心 top (§7.2.3)
     centre = (LEFT + RIGHT) / 2
     assert abs((mark.x0 + mark.x1) / 2 - centre) < 2
     number = next(ln for ln in lines if ln.text == "某政发〔2020〕12号")
     assert abs((number.x0 + number.x1) / 2 - centre) < 2
+    # the red separator: 4 mm below the 发文字号 (its 三号 em box; pdftotext's
+    # line box is that em box), as wide as the 版心 (156 mm) (§7.2.6)
+    rules = [b for b in dark_bands(path, 1, x_pt=LEFT + 1.0) if number.y1 < b[0] < number.y1 + 10 * PT]
+    assert len(rules) == 1, rules
+    top, bottom = rules[0]
+    assert abs(top - (number.y1 + 4 * PT)) < 1.0, (top, number.y1)
+    assert abs((bottom - top) - S.SEPARATOR_THICKNESS_MM * PT) < 0.3
+    spans = dark_spans(path, 1, y_pt=(top + bottom) / 2)
+    assert len(spans) == 1 and abs(spans[0][0] - LEFT) < 0.5 and abs(spans[0][1] - RIGHT) < 0.5, spans
+    assert abs((spans[0][1] - spans[0][0]) - 156 * PT) < 1.0
     # 2 blank lines between 标志 and 发文字号
     mark_em_bottom = (mark.y0 + mark.y1) / 2 + size / 2
-    assert 2 * L.LINE_PITCH_PT < number.y0 - mark_em_bottom < 2.5 * L.LINE_PITCH_PT
+    assert 2 * PITCH < number.y0 - mark_em_bottom < 2.5 * PITCH
     title = [ln for ln in lines if ln.text in ("关于开展脱贫攻坚“回头看”", "督查工作的通知")]
     assert len(title) == 2 and all(abs((t.x0 + t.x1) / 2 - centre) < 2 for t in title)
-    assert 2 * L.LINE_PITCH_PT < title[0].y0 - number.y1 < 4 * L.LINE_PITCH_PT
-    # red: the 标志 and the separator are painted in MARK_COLOR
+    assert 2 * PITCH < title[0].y0 - number.y1 < 4 * PITCH
+    # red: the 标志 and the separator are painted in the chosen red
     ops = pypdf.PdfReader(str(path)).pages[0].get_contents().get_data().decode("latin-1")
-    r, g, b = (int(L.MARK_COLOR[i:i + 2], 16) / 255 for i in (1, 3, 5))
+    r, g, b = (int(S.MARK_COLOR_HEX[i:i + 2], 16) / 255 for i in (0, 2, 4))
     assert re.search(rf"{r:.3f}\d* {g:g} {b:g} (rg|RG)", ops) or re.search(
         rf"{r:.2f}\d* 0 0 (rg|RG)", ops)
     fonts = {row[0].split("+", 1)[-1] for row in pdffonts(path)}
@@ -285,9 +318,9 @@ def test_signature_date_note_and_attachment_note_positions(grid_pdf):
     lines = [ln for p in range(1, result.pages + 1) for ln in page_lines(path, p)]
     issuer = next(ln for ln in lines if ln.text == "某某镇人民政府")
     date = next(ln for ln in lines if ln.text == "2020年6月8日")
-    char = L.CHAR_PITCH_PT
-    assert abs(issuer.x1 - (RIGHT - L.SIGNATURE_RIGHT_CHARS * char)) < char / 2
-    assert abs(date.x0 - (issuer.x0 + L.DATE_RIGHT_OF_SIGNATURE_CHARS * char)) < char / 2
+    char = CHAR
+    assert abs(issuer.x1 - (RIGHT - 2 * char)) < char / 2  # 署名 2 字 from the right (§7.3.5.2)
+    assert abs(date.x0 - (issuer.x0 + 2 * char)) < char / 2  # date 2 字 right of its first character
     note = next(ln for ln in lines if ln.text == "（此件公开发布）")
     assert abs(note.x0 - (LEFT + 2 * char)) < 1
     first = next(ln for ln in lines if ln.text.startswith("附件："))
@@ -322,7 +355,7 @@ def test_text_extracts_back_as_the_input_words_for_a_composed_plan(out_dir):
     assert last[0].text == "附件" and abs(last[0].x0 - LEFT) < 1
     title = last[1]
     assert title.text == "挂牌督战工作领导小组成员名单"
-    assert 1.5 * L.LINE_PITCH_PT < title.y0 - last[0].y0 < 3 * L.LINE_PITCH_PT
+    assert 1.5 * PITCH < title.y0 - last[0].y0 < 3 * PITCH
 
 
 HOSTILE = ["A&B <b>粗</b> {{ config }} {% if %} “引号” 'single' \"double\"",
@@ -362,7 +395,7 @@ def test_table_header_repeats_on_every_page(out_dir):
         assert any(ln.text.replace(" ", "") == "序号户主问题状态" or "户主" in ln.text for ln in lines), page
         cells = [ln for ln in lines if ln.text.startswith("某某村第")]
         if cells:
-            assert abs((cells[0].y1 - cells[0].y0) - L.TABLE_FONT_SIZE_PT) < 1.5
+            assert abs((cells[0].y1 - cells[0].y0) - S.TABLE_FONT_SIZE_PT) < 1.5
     assert in_order(doc.words(), body_text(target)) == []
 
 
@@ -375,7 +408,7 @@ def test_minutes_attendance_wraps_aligned_after_the_colon(out_dir):
     result = render_pdf(doc, target, config=CONFIG)
     lines = [ln for p in range(1, result.pages + 1) for ln in page_lines(target, p)]
     start = next(i for i, ln in enumerate(lines) if ln.text.startswith("出席："))
-    char = L.CHAR_PITCH_PT
+    char = CHAR
     assert abs(lines[start].x0 - (LEFT + 2 * char)) < 1
     assert abs(lines[start + 1].x0 - (LEFT + 5 * char)) < 1  # aligned after “出席：”
     assert lines[start + 1].text[0] != "列"
@@ -394,8 +427,8 @@ def test_upward_document_puts_signers_on_the_number_line(out_dir):
     number = next(ln for ln in lines if "某政报〔2020〕3号" in ln.text)
     signer = next(ln for ln in lines if "签发人" in ln.text)
     assert abs(number.y0 - signer.y0) < 1
-    assert abs(number.x0 - (LEFT + L.CHAR_PITCH_PT)) < 1
-    assert abs(signer.x1 - (RIGHT - L.CHAR_PITCH_PT)) < 1
+    assert abs(number.x0 - (LEFT + CHAR)) < 1  # 1 字 from the left (§7.2.5)
+    assert abs(signer.x1 - (RIGHT - CHAR)) < 1  # 1 字 from the right
 
 
 def test_pdfa_variant(out_dir):
