@@ -14,16 +14,30 @@ from typing import Annotated, Any, Literal, Optional, Union
 from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, model_validator
 from pydantic import Field as PydanticField
 
+from .choices import DONE_STATUSES, KIND_LABELS, KIND_NAMES, PROBLEM_SOURCES, PROBLEM_STATUSES  # noqa: F401
 from .fields import CopyNumber, DocDate, DocNumber, Flag, Names, Paragraphs, Text, parse_date
 from .script import to_simplified, to_traditional
+
+try:
+    from .traditional_keys import TRADITIONAL
+except ImportError:  # only while build_traditional_keys bootstraps the table
+    TRADITIONAL = {}
+
+
+def _traditional(alias: str) -> str:
+    """The precomputed Traditional spelling; OpenCC only for a key added since
+    traditional_keys.py was generated (tests/test_startup.py catches that)."""
+    spelled = TRADITIONAL.get(alias)
+    return spelled if spelled is not None else to_traditional(alias)
 
 
 def Field(*args, alias: str | None = None, **kwargs):
     """pydantic's Field, where a Chinese key may also be written in Traditional
     script (類型 for 类型); the English field name stays accepted through
-    populate_by_name. Built per field at class creation: no model rebuild."""
+    populate_by_name. Built per field at class creation: no model rebuild, and
+    no OpenCC (the spellings come from traditional_keys.py)."""
     if alias:
-        spellings = dict.fromkeys([alias, to_traditional(alias)])
+        spellings = dict.fromkeys([alias, _traditional(alias)])
         kwargs["validation_alias"] = AliasChoices(*spellings)
     return PydanticField(*args, alias=alias, **kwargs)
 
@@ -100,13 +114,6 @@ def _attachments(value: Any) -> Any:
 
 Attachments = Annotated[list[Attachment], BeforeValidator(_attachments)]
 
-KIND_NAMES = {
-    "plan": "plan", "实施方案": "plan", "工作方案": "plan", "方案": "plan",
-    "notice": "notice", "督查通知": "notice", "督战通知": "notice", "通知": "notice",
-    "minutes": "minutes", "会议纪要": "minutes", "纪要": "minutes",
-    "rectification": "rectification", "整改报告": "rectification", "报告": "rectification",
-}
-KIND_LABELS = {"plan": "实施方案", "notice": "督查通知", "minutes": "会议纪要", "rectification": "整改报告"}
 
 
 class Gongwen(Model):
@@ -254,11 +261,6 @@ class Minutes(Gongwen):
 
 
 # --- 整改报告 ------------------------------------------------------------------
-
-PROBLEM_SOURCES = ("国考反馈", "省考反馈", "市考反馈", "第三方评估", "暗访督查", "巡视巡察", "审计", "自查")
-PROBLEM_STATUSES = ("未整改", "整改中", "已整改", "已销号")
-DONE_STATUSES = ("已整改", "已销号")
-
 
 class ProblemItem(Model):
     number: Optional[Text] = Field(None, alias="问题编号")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..errors import UserError
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -18,7 +20,7 @@ class Problem:
         return f"{self.file}:{self.line}:{self.column}: {self.message}"
 
 
-class InputError(Exception):
+class InputError(UserError):
     """Raised with every problem found in the user's input at once."""
 
     def __init__(self, problems: list[Problem]):
