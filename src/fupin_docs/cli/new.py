@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from ..atomic import atomic_write_bytes
-from ..inputs.models import KIND_NAMES
+from ..inputs.choices import KIND_NAMES
 from ..inputs.script import to_simplified
 from ..workspace.resources import skeleton_path
 from .common import UserError, handle_errors

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ..pipeline import parse_formats, render_files
-from ..inputs import InputError
+from ..inputs.problems import InputError
 from ..workspace.config import is_workspace
 from .common import handle_errors, print_json, workspace_from
 
@@ -29,6 +28,8 @@ def command(ctx, files, formats, out_dir, template, archive, pdfa, as_json):
     --json 输出：[{"input", "title", "kind", "outputs": {"docx": 路径, "pdf": 路径},
                   "archive_no", "fallback_chars": {角色: 字符}}]
     """
+    from ..pipeline import parse_formats, render_files  # compose, renderers, archive: only when run
+
     workspace = workspace_from(ctx, required=archive)
     if not archive and not is_workspace(workspace):
         click.echo(f"提示：{workspace.root} 不是工作目录，发文机关等默认值取内置示例值；"

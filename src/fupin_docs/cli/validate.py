@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ..inputs import InputError, validate_files
+from ..inputs.problems import InputError
 from .common import handle_errors, print_json
 
 
@@ -18,6 +18,8 @@ def command(files, as_json):
     \b
     --json 输出：[{"file", "line", "column", "message"}]（没有问题时为 []）
     """
+    from ..inputs.validate import validate_files  # pydantic and the models: only when run
+
     problems = validate_files(files)
     if as_json:
         print_json([{"file": p.file, "line": p.line, "column": p.column, "message": p.message} for p in problems])
