@@ -13,15 +13,48 @@ from docx_helpers import (HOSTILE, NS, W, body_paragraphs, hostile_document, in_
 
 from fupin_docs.compose import compose
 from fupin_docs.inputs import load_document
-from fupin_docs.render import layout as L
+import layout_standard as S
+
 from fupin_docs.render.docx import TemplateError, builtin_template, render_docx
 from fupin_docs.render.docx.build_template import build
-from fupin_docs.render.docx.finish import COLOPHON_SLACK_TWIPS, colophon_lines
-from fupin_docs.render.docx.ooxml import LINE_TWIPS, TEXT_WIDTH_TWIPS, chars, width_chars
+from fupin_docs.render.docx.finish import colophon_lines
+from fupin_docs.render.docx.ooxml import width_chars
 from fupin_docs.workspace.config import Config
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "examples").glob("*.yaml"))
-TWIPS_PER_MM = 72 / 25.4 * 20
+TWIPS_PER_MM = S.PT_PER_MM * 20
+TEXT_WIDTH_TWIPS = S.TEXT_WIDTH_TWIPS  # 156 mm
+
+
+def grid_pitch_twips(path: Path) -> int:
+    """The document grid's line pitch (w:docGrid/@w:linePitch), in twips."""
+    return int(part(path, "word/document.xml").find(".//w:body/w:sectPr/w:docGrid", NS).get(f"{W}linePitch"))
+
+
+def char_twips(path: Path) -> int:
+    """One 字 of body text as Word lays it out: the default size plus the default
+    character spacing (w:spacing/@w:val, twentieths of a point), in twips."""
+    rpr = part(path, "word/styles.xml").find("w:docDefaults/w:rPrDefault/w:rPr", NS)
+    return int(rpr.find("w:sz", NS).get(f"{W}val")) * 10 + int(rpr.find("w:spacing", NS).get(f"{W}val"))
+
+
+# One 字 of body text in the built-in template (its width is checked against
+# 156 mm / 28 in test_grid_gives_22_lines_of_28_characters).
+ZI_TWIPS = char_twips(builtin_template())
+
+
+def chars(n: float) -> int:
+    """N 字 of body text, in twips."""
+    return round(n * ZI_TWIPS)
+
+
+def assert_line_pitch(twips: int) -> None:
+    # 22 lines and no 23rd in the 225 mm 版心 (§5.2.3). Word needs whole twips:
+    # 580 (29.0 pt) overflows 225 mm by 4 twips and leaves 21 lines, so 579
+    # (28.95 pt) it is; 28.9–29.0 pt admits that and fails 21 or 23 lines a page
+    # or a 版心 1 mm taller or shorter.
+    assert S.LINE_PITCH_MIN_PT * 20 <= twips <= S.LINE_PITCH_MAX_PT * 20, twips
+    assert 22 * twips <= S.TEXT_HEIGHT_TWIPS < 23 * twips, twips
 
 
 @pytest.fixture(scope="module")
@@ -53,16 +86,24 @@ def test_page_setup(rendered):
             assert round(section.page_width.mm) == 210 and round(section.page_height.mm) == 297
             assert abs(section.top_margin.mm - 37) < 0.1 and abs(section.bottom_margin.mm - 35) < 0.1
             assert abs(section.left_margin.mm - 28) < 0.1 and abs(section.right_margin.mm - 26) < 0.1
-        grid = part(path, "word/document.xml").find(".//w:body/w:sectPr/w:docGrid", NS)
-        assert grid.get(f"{W}linePitch") == str(LINE_TWIPS)
+        assert_line_pitch(grid_pitch_twips(path))
 
 
-def test_grid_gives_22_lines_of_28_characters():
-    text_height = L.TEXT_HEIGHT_MM * TWIPS_PER_MM
-    assert 22 * LINE_TWIPS <= text_height < 23 * LINE_TWIPS
-    assert abs(LINE_TWIPS / 20 - L.LINE_PITCH_PT) < 0.05
-    advance = (L.BODY_SIZE_PT * 20 + L.DOCX_CHAR_SPACING_TWENTIETHS)  # twips per 字
-    assert 28 * advance <= TEXT_WIDTH_TWIPS < 29 * advance
+def test_grid_gives_22_lines_of_28_characters(rendered):
+    for path in all_paths(rendered):
+        body = part(path, "word/document.xml").find(".//w:body/w:sectPr", NS)
+        size, margins = body.find("w:pgSz", NS), body.find("w:pgMar", NS)
+        height = int(size.get(f"{W}h")) - int(margins.get(f"{W}top")) - int(margins.get(f"{W}bottom"))
+        width = int(size.get(f"{W}w")) - int(margins.get(f"{W}left")) - int(margins.get(f"{W}right"))
+        assert abs(height - S.TEXT_HEIGHT_TWIPS) < 3 and abs(width - TEXT_WIDTH_TWIPS) < 3  # 225 × 156 mm
+        pitch = grid_pitch_twips(path)
+        assert_line_pitch(pitch)
+        assert 22 * pitch <= height < 23 * pitch
+        # 28 三号 characters a line (§5.2.3): a 字 of 16 pt plus the character
+        # spacing is at most 156 mm / 28 ≈ 15.79 pt and more than 156 mm / 29
+        advance = char_twips(path)
+        assert 28 * advance <= width < 29 * advance, advance
+        assert 28 * advance <= TEXT_WIDTH_TWIPS < 29 * advance, advance
 
 
 def test_fonts_in_defaults_styles_and_theme(rendered):
@@ -71,10 +112,12 @@ def test_fonts_in_defaults_styles_and_theme(rendered):
     fonts = styles.find("w:docDefaults/w:rPrDefault/w:rPr/w:rFonts", NS)
     assert fonts.get(f"{W}eastAsia") == "仿宋_GB2312" and fonts.get(f"{W}ascii") == "Times New Roman"
     assert styles.find("w:docDefaults/w:rPrDefault/w:rPr/w:sz", NS).get(f"{W}val") == "32"
-    assert styles.find("w:docDefaults/w:rPrDefault/w:rPr/w:spacing", NS).get(f"{W}val") == \
-        str(L.DOCX_CHAR_SPACING_TWENTIETHS)
+    # 16 pt glyphs on a 156 mm / 28 ≈ 15.79 pt pitch: −0.21 pt each, floored to
+    # Word's twentieths of a point (−5, −0.25 pt), so 28 still fit a line
+    assert styles.find("w:docDefaults/w:rPrDefault/w:rPr/w:spacing", NS).get(f"{W}val") == "-5"
     spacing = styles.find("w:docDefaults/w:pPrDefault/w:pPr/w:spacing", NS)
-    assert spacing.get(f"{W}lineRule") == "exact" and spacing.get(f"{W}line") == str(LINE_TWIPS)
+    assert spacing.get(f"{W}lineRule") == "exact" and spacing.get(f"{W}line") == str(grid_pitch_twips(path))
+    assert_line_pitch(int(spacing.get(f"{W}line")))
     for node in styles.iter(f"{W}rFonts"):
         assert node.get(f"{W}eastAsiaTheme") is None and node.get(f"{W}asciiTheme") is None
 
@@ -97,7 +140,7 @@ def test_fonts_in_defaults_styles_and_theme(rendered):
     assert east_asia("GwHei") == "黑体" and east_asia("GwKai") == "楷体_GB2312"
     mark = style("GwMark")
     assert east_asia("GwMark") == "方正小标宋简体"
-    assert mark.find("w:rPr/w:color", NS).get(f"{W}val") == L.MARK_COLOR.lstrip("#").upper()
+    assert mark.find("w:rPr/w:color", NS).get(f"{W}val") == S.MARK_COLOR_HEX
     lang = part(path, "word/settings.xml").find("w:themeFontLang", NS)
     assert lang.get(f"{W}eastAsia") == "zh-CN"  # not python-docx's ja-JP: Word would take the Japanese theme face
     with zipfile.ZipFile(path) as z:
@@ -133,14 +176,17 @@ def test_mark_fits_the_text_width_and_sits_35mm_down(rendered):
         mark = next(p for p in body_paragraphs(path) if style_of(p) == "GwMark")
         assert text_of(mark) == doc.header.mark
         size = int(mark.find("w:r/w:rPr/w:sz", NS).get(f"{W}val")) / 2
-        assert L.MARK_MIN_SIZE_PT <= size <= L.MARK_MAX_SIZE_PT
-        if L.MARK_MIN_SIZE_PT < size:
-            assert width_chars(doc.header.mark) * size <= L.mm_to_pt(L.TEXT_WIDTH_MM)
+        assert S.MARK_MIN_SIZE_PT <= size <= S.MARK_MAX_SIZE_PT
+        if S.MARK_MIN_SIZE_PT < size:
+            assert width_chars(doc.header.mark) * size <= S.TEXT_WIDTH_PT  # shrunk to fit 156 mm
         before = int(mark.find("w:pPr/w:spacing", NS).get(f"{W}before"))
         header_lines = [p for p in body_paragraphs(path) if style_of(p) == "GwHeaderLine"]
         assert len(header_lines) == 3
-        top_mm = (before + 3 * LINE_TWIPS) / TWIPS_PER_MM
-        assert abs(top_mm - L.MARK_TOP_FROM_TEXT_TOP_MM) < 0.3
+        styles = part(path, "word/styles.xml")
+        line = styles.find("w:style[@w:styleId='GwHeaderLine']/w:pPr/w:spacing", NS)
+        assert line.get(f"{W}lineRule") == "exact"
+        top_mm = (before + 3 * int(line.get(f"{W}line"))) / TWIPS_PER_MM
+        assert abs(top_mm - 35) < 0.3  # 标志 top edge 35 mm below the 版心 top (§7.2.3)
     minutes = rendered["minutes"][0]
     assert minutes.header.mark.endswith("纪要")
 
@@ -155,9 +201,11 @@ def test_header_lines_doc_number_and_separator(rendered):
     styles = part(path, "word/styles.xml")
     for sid in ("GwDocNumber", "GwDocNumberSigned"):
         bottom = styles.find(f"w:style[@w:styleId='{sid}']/w:pPr/w:pBdr/w:bottom", NS)
-        assert bottom.get(f"{W}color") == L.MARK_COLOR.lstrip("#").upper()
-        assert bottom.get(f"{W}space") == str(round(L.mm_to_pt(L.SEPARATOR_BELOW_DOC_NUMBER_MM)))
-        assert abs(int(bottom.get(f"{W}sz")) / 8 - L.mm_to_pt(L.SEPARATOR_THICKNESS_MM)) < 0.1
+        assert bottom.get(f"{W}color") == S.MARK_COLOR_HEX
+        assert bottom.get(f"{W}space") == str(round(4 * S.PT_PER_MM))  # 4 mm below the 发文字号, in whole pt
+        assert abs(int(bottom.get(f"{W}sz")) / 8 - S.SEPARATOR_THICKNESS_MM * S.PT_PER_MM) < 0.1
+        # the border spans the paragraph, which has no indent: the 版心's 156 mm
+        assert styles.find(f"w:style[@w:styleId='{sid}']/w:pPr/w:ind", NS).get(f"{W}left") == "0"
     # 上行文: doc number 1 字 in from the left, 签发人 label 仿宋 + names 楷体, right tab 1 字 in.
     signed = next(p for p in paras if style_of(p) == "GwDocNumberSigned")
     assert text_of(signed) == f"\t某政发〔2020〕7号\t签发人：张三、{HOSTILE[5]}"
@@ -186,11 +234,11 @@ def test_signature_positions_without_and_with_seal(rendered):
         date_left = int(date.find("w:pPr/w:ind", NS).get(f"{W}left")) / chars(1)
         s, d = width_chars(text_of(issuer)), width_chars(text_of(date))
         if seal:
-            assert abs(28 - (date_left + d) - L.SEALED_DATE_RIGHT_CHARS) < 0.01  # date 4 字 from the right
+            assert abs(28 - (date_left + d) - 4) < 0.01  # date 4 字 from the right
             assert abs((left + s / 2) - (date_left + d / 2)) < 0.01  # 署名 centred over the date
         else:
-            assert abs(28 - (left + s) - L.SIGNATURE_RIGHT_CHARS) < 0.01  # 署名 2 字 from the right
-            assert abs(date_left - left - L.DATE_RIGHT_OF_SIGNATURE_CHARS) < 0.01
+            assert abs(28 - (left + s) - 2) < 0.01  # 署名 2 字 from the right
+            assert abs(date_left - left - 2) < 0.01  # date 2 字 right of the 署名's first character
     # The date longer than the 署名 (short: 某某镇人民政府 / 2020年6月8日): the date
     # keeps 2 字 to the right, the 署名 starts 2 字 left of it (§7.3.5.2).
     doc, path = rendered["short"]
@@ -201,8 +249,8 @@ def test_signature_positions_without_and_with_seal(rendered):
     assert d > s
     left = int(issuer.find("w:pPr/w:ind", NS).get(f"{W}left")) / chars(1)
     date_left = int(date.find("w:pPr/w:ind", NS).get(f"{W}left")) / chars(1)
-    assert abs(28 - (date_left + d) - L.SIGNATURE_RIGHT_CHARS) < 0.01
-    assert abs(date_left - left - L.DATE_RIGHT_OF_SIGNATURE_CHARS) < 0.01
+    assert abs(28 - (date_left + d) - 2) < 0.01
+    assert abs(date_left - left - 2) < 0.01
     # a sealed signature leaves one more blank line for the seal
     assert len(body_paragraphs(rendered["sealed"][1])) == len(body_paragraphs(rendered["hostile"][1])) + 1
 
@@ -270,11 +318,16 @@ def test_page_number_footers(rendered):
         assert settings.find("w:evenAndOddHeaders", NS) is not None
         body, colophon = document.sections[0], document.sections[-1]
         assert len(document.sections) == 2
+        # The page number's top 7 mm below the 版心 (§7.5): Word measures the footer
+        # distance from the page's bottom edge to the bottom of the footer's one
+        # 四号 line, so 35 − 7 mm − 14 pt ≈ 23.06 mm.
+        for section in document.sections:
+            assert abs(section.footer_distance.mm + 14 / S.PT_PER_MM - (35 - 7)) < 0.2, section.footer_distance.mm
         odd, even = body.footer._element, body.even_page_footer._element
         for footer, side, jc in ((odd, "right", "right"), (even, "left", "left")):
             p = footer.find("w:p", NS)
             assert p.find("w:pPr/w:jc", NS).get(f"{W}val") == jc
-            assert p.find("w:pPr/w:ind", NS).get(f"{W}{side}") == str(round(L.PAGE_NUMBER_SIZE_PT * 20))
+            assert p.find("w:pPr/w:ind", NS).get(f"{W}{side}") == str(1 * 14 * 20)  # 1 字 of 四号 in
             assert "PAGE" in "".join(t.text for t in footer.iter(f"{W}instrText"))
             assert text_of(footer).replace("1", "N") == "— N —"
         # The 版记 section starts a new page and prints no number.
@@ -312,28 +365,29 @@ def test_colophon(rendered):
         for side in ("left", "right", "top", "bottom"):
             assert table.find(f"w:tblPr/w:tblCellMar/w:{side}", NS).get(f"{W}w") == "0"
         assert len(table.findall("w:tr", NS)) == 1 + len(cc)
-        eighths = lambda mm: round(L.mm_to_pt(mm) * 8)  # noqa: E731
+        eighths = S.eighths_of_pt
         borders = table.find("w:tblPr/w:tblBorders", NS)
-        assert borders.find("w:top", NS).get(f"{W}sz") == str(eighths(L.COLOPHON_OUTER_RULE_MM))
-        assert borders.find("w:bottom", NS).get(f"{W}sz") == str(eighths(L.COLOPHON_OUTER_RULE_MM))
-        assert borders.find("w:insideH", NS).get(f"{W}sz") == str(eighths(L.COLOPHON_INNER_RULE_MM))
+        assert borders.find("w:top", NS).get(f"{W}sz") == str(eighths(0.35))  # first and last rule 0.35 mm
+        assert borders.find("w:bottom", NS).get(f"{W}sz") == str(eighths(0.35))
+        assert borders.find("w:insideH", NS).get(f"{W}sz") == str(eighths(0.25))  # middle rule 0.25 mm
         assert borders.find("w:left", NS).get(f"{W}val") == "nil"
         for p in paras:
             assert p.find("w:pPr/w:pBdr", NS) is None and p.find("w:pPr/w:framePr", NS) is None
-        # Above it, a spacer as tall as the 版心 minus the 版记's lines and a little slack;
-        # below it only the 1 pt paragraph ending the document.
+        # Above it, a spacer as tall as the 版心 (225 mm) minus the 版记's lines and
+        # 6 pt (120 twips) of slack for the rules; below it only the 1 pt paragraph
+        # ending the document.
         spacer = table.getprevious()
         assert style_of(spacer) == "GwColophonSpacer" and not text_of(spacer)
         height = int(spacer.find("w:pPr/w:spacing", NS).get(f"{W}line"))
         lines = 1 + len(cc)
-        assert height == round(L.TEXT_HEIGHT_MM * TWIPS_PER_MM) - lines * LINE_TWIPS - COLOPHON_SLACK_TWIPS
+        assert height == round(S.TEXT_HEIGHT_TWIPS) - lines * grid_pitch_twips(path) - 120
         assert spacer.find("w:pPr/w:spacing", NS).get(f"{W}lineRule") == "exact"
         after = table.getnext()
         assert style_of(after) == "GwSectionBreak" and after.getnext().tag == f"{W}sectPr"
     styles = part(rendered["plan"][1], "word/styles.xml")
     cc_style = styles.find("w:style[@w:styleId='GwColophonCc']", NS)
     pr_style = styles.find("w:style[@w:styleId='GwColophonPrint']", NS)
-    side = round(L.COLOPHON_SIZE_PT * 20)
+    side = 1 * 14 * 20  # 1 字 of 四号 (§7.4)
     assert pr_style.find("w:pPr/w:ind", NS).get(f"{W}left") == str(side)
     assert pr_style.find("w:pPr/w:tabs/w:tab", NS).get(f"{W}pos") == str(TEXT_WIDTH_TWIPS - side)
     assert cc_style.find("w:pPr/w:ind", NS).get(f"{W}right") == str(side)
@@ -379,7 +433,7 @@ def test_attachment_title_in_trapezoid_lines(rendered):
             break
         lines.append(text_of(p))
     assert "".join(lines) == heading.title and len(lines) >= 2
-    assert all(len(line) * L.TITLE_SIZE_PT <= L.mm_to_pt(L.TEXT_WIDTH_MM) for line in lines)
+    assert all(len(line) * 22 <= S.TEXT_WIDTH_PT for line in lines)  # 二号 characters in 156 mm
     assert min(len(line) for line in lines) >= len(heading.title) // len(lines) - 2
 
 
