@@ -1,4 +1,8 @@
-"""Field types shared by every input kind: text, dates, 发文字号, 份号, 密级.
+"""Value parsers shared by every input kind: text, dates, 发文字号, 份号, 是/否.
+
+Plain functions, no pydantic: compose, ledger, archive and the command line
+use parse_date and cn_date without loading the models. The pydantic field
+types built from them are in inputs/field_types.py.
 
 Each validator raises ValueError with a Simplified Chinese message that says
 how to fix the value; inputs.validate turns it into FILE:LINE:COL.
@@ -8,9 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Any
-
-from pydantic import BeforeValidator, PlainSerializer
+from typing import Any
 
 # --- text -------------------------------------------------------------------
 
@@ -28,9 +30,6 @@ def _text(value: Any) -> str:
             raise ValueError("不能为空，请填写内容")
         return text
     raise ValueError("应为一段文字，不是列表或键值对；请检查缩进")
-
-
-Text = Annotated[str, BeforeValidator(_text)]
 
 
 def _paragraph_list(value: Any) -> list:
@@ -54,10 +53,6 @@ def _paragraph(value: Any) -> str:
     return _text(value)
 
 
-# Each paragraph is validated on its own, so every bad line gets its own FILE:LINE:COL.
-Paragraphs = Annotated[list[Annotated[str, BeforeValidator(_paragraph)]], BeforeValidator(_paragraph_list)]
-
-
 def _names(value: Any) -> list[str]:
     """People or units: a list, or one string separated by 、，, or spaces."""
     if isinstance(value, str):
@@ -66,8 +61,6 @@ def _names(value: Any) -> list[str]:
         return [_text(item) for item in value]
     return [_text(value)]
 
-
-Names = Annotated[list[str], BeforeValidator(_names)]
 
 # --- dates ------------------------------------------------------------------
 
@@ -98,8 +91,6 @@ def cn_date(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-DocDate = Annotated[dt.date, BeforeValidator(parse_date), PlainSerializer(lambda d: d.isoformat())]
-
 # --- 发文字号 ----------------------------------------------------------------
 
 # GB/T 9704 §7.2.4: 机关代字〔年份〕序号号, hexagonal brackets U+3014/U+3015,
@@ -127,18 +118,12 @@ def parse_doc_number(value: Any) -> str:
     raise ValueError(f"发文字号“{text}”格式不对，应为“机关代字〔年份〕序号号”，例如“冀扶贫脱贫〔2019〕25号”")
 
 
-DocNumber = Annotated[str, BeforeValidator(parse_doc_number)]
-
-
 def parse_copy_number(value: Any) -> str:
     """份号 (GB/T 9704 §7.2.1): six Arabic digits; shorter numbers are zero-filled."""
     text = _text(value)
     if not text.isdigit() or len(text) > 6 or not text.isascii():
         raise ValueError(f"份号“{text}”应为不超过 6 位的阿拉伯数字，例如 000123")
     return text.zfill(6)
-
-
-CopyNumber = Annotated[str, BeforeValidator(parse_copy_number)]
 
 
 def _flag(value: Any) -> bool:
@@ -152,4 +137,3 @@ def _flag(value: Any) -> bool:
     raise ValueError(f"“{text}”应写“是”或“否”")
 
 
-Flag = Annotated[bool, BeforeValidator(_flag)]

@@ -15,7 +15,8 @@ from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, model
 from pydantic import Field as PydanticField
 
 from .choices import DONE_STATUSES, KIND_LABELS, KIND_NAMES, PROBLEM_SOURCES, PROBLEM_STATUSES  # noqa: F401
-from .fields import CopyNumber, DocDate, DocNumber, Flag, Names, Paragraphs, Text, parse_date
+from .field_types import CopyNumber, DocDate, DocNumber, Flag, Names, Paragraphs, Text
+from .fields import parse_date
 from .script import to_simplified, to_traditional
 
 try:
