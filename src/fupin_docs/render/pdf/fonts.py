@@ -1,7 +1,7 @@
 """Which installed face serves each font role of a PDF, and which characters
 it lacks.
 
-Roles (GB/T 9704 §7, see GBT9704.md "Fonts"):
+Roles (GB/T 9704 §7, see docs/GBT9704.md "Fonts"):
   title  小标宋 — 标题, 发文机关标志, 附件标题
   body   仿宋   — 正文, 发文字号, 版记, headings of level 3/4
   h1     黑体   — level-1 headings, 附件N, 出席/请假/列席 labels, table headers
