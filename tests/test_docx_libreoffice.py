@@ -9,13 +9,15 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import layout_standard as S
 from docx_helpers import hostile_document, in_order, short_document, squash
 
 from fupin_docs.compose import compose
-from fupin_docs.compose.tree import PageBreak, Table, block_texts
+from fupin_docs.compose.tree import (Addressees, Colophon, ComposedDocument, Header, PageBreak, Paragraph, Run,
+                                     Signature, Table, Title, block_texts)
 from fupin_docs.inputs import load_document
-from fupin_docs.render import layout as L
 from fupin_docs.render.docx import render_docx
+from fupin_docs.render.docx.ooxml import width_chars
 from fupin_docs.workspace.config import Config
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
@@ -31,11 +33,29 @@ ASTRAL = re.compile(r"[\U00010000-\U0010FFFF]")  # checked for presence only, se
 LINE_END_MARKS = re.compile("[，。、；：！？]")
 
 
+LONG = "脱贫攻坚挂牌督战工作扎实推进" * 160  # 2 240 CJK characters, no punctuation: 80 full lines
+
+
+def grid_document(closing: bool = True) -> ComposedDocument:
+    """Body text that fills whole pages: page 2 is 22 lines of 28 characters.
+    Without CLOSING the long paragraph is the last above the 署名."""
+    closing_paragraph = (Paragraph((Run("特此通知。"),)),) if closing else ()
+    return ComposedDocument(
+        kind="notice", kind_label="督查通知",
+        header=Header(mark="某某镇人民政府文件", doc_number="某政发〔2020〕2号"),
+        blocks=(Title(("关于开展督查工作的通知",)), Addressees("各村："), Paragraph((Run(LONG),)),
+                *closing_paragraph, Signature("某某镇人民政府", "2020年6月8日")),
+        colophon=Colophon(printer="某某镇党政综合办公室", print_date="2020年6月8日", cc="县扶贫办。"),
+        metadata={"title": "关于开展督查工作的通知"},
+    )
+
+
 @pytest.fixture(scope="module")
 def converted(tmp_path_factory):
     """Render every document, convert them all in one soffice call: {name: (doc, pdf)}."""
     work = tmp_path_factory.mktemp("lo")
-    docs = {"short": short_document(), "hostile": hostile_document()}
+    docs = {"short": short_document(), "hostile": hostile_document(), "grid": grid_document(),
+            "long_last": grid_document(closing=False)}
     for example in EXAMPLES:
         doc = compose(load_document(example), Config())
         docs[doc.kind] = doc
@@ -125,10 +145,12 @@ def words_with_boxes(pdf: Path, page: int) -> list[tuple[float, float, float, fl
             re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>', out)]
 
 
-TEXT_TOP_PT = L.mm_to_pt(L.MARGIN_TOP_MM)
-TEXT_BOTTOM_PT = L.mm_to_pt(L.MARGIN_TOP_MM + L.TEXT_HEIGHT_MM)
-TEXT_LEFT_PT = L.mm_to_pt(L.MARGIN_LEFT_MM)
-TEXT_RIGHT_PT = L.mm_to_pt(L.MARGIN_LEFT_MM + L.TEXT_WIDTH_MM)
+# The 版心: 37 mm from the top, 28 mm from the left, 156 × 225 mm (§5.2.2).
+TEXT_TOP_PT = S.TEXT_TOP_PT
+TEXT_BOTTOM_PT = S.TEXT_BOTTOM_PT
+TEXT_LEFT_PT = S.TEXT_LEFT_PT
+TEXT_RIGHT_PT = S.TEXT_RIGHT_PT
+PITCH = S.LINE_PITCH_PT  # 225 mm / 22 ≈ 28.99 pt (the DOCX grid's 28.95 pt is within 0.05)
 
 
 def test_colophon_sits_on_the_bottom_of_the_text_area(converted):
@@ -139,8 +161,8 @@ def test_colophon_sits_on_the_bottom_of_the_text_area(converted):
         printed = [w for w in words if w[4].endswith("印发")]
         assert printed, name
         bottom = max(w[3] for w in printed)
-        assert TEXT_BOTTOM_PT - L.LINE_PITCH_PT < bottom <= TEXT_BOTTOM_PT, (name, bottom)
-        assert all(w[1] > TEXT_BOTTOM_PT - 4 * L.LINE_PITCH_PT for w in words), name
+        assert TEXT_BOTTOM_PT - PITCH < bottom <= TEXT_BOTTOM_PT, (name, bottom)
+        assert all(w[1] > TEXT_BOTTOM_PT - 4 * PITCH for w in words), name
 
 
 def test_signature_page_holds_text_too(converted):
@@ -156,3 +178,146 @@ def test_signature_page_holds_text_too(converted):
                     break
             else:
                 raise AssertionError(f"{name}: 署名 and date not found on one page")
+
+
+def page_lines(pdf: Path, page: int) -> list[tuple[float, float, float, float, str]]:
+    """(xMin, yMin, xMax, yMax, text) of each text line, in pt from the top-left corner."""
+    out = subprocess.run(["pdftotext", "-enc", "UTF-8", "-bbox-layout", "-f", str(page), "-l", str(page),
+                          str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return [(float(a), float(b), float(c), float(d), html.unescape("".join(re.findall(r">([^<]*)</word>", body))))
+            for a, b, c, d, body in re.findall(
+                r'<line xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</line>', out, re.S)]
+
+
+def em_top(line, size: float) -> float:
+    """Top of the em box of a line set in SIZE pt: pdftotext's box (ascent +
+    descent of the face) is centred on it."""
+    return (line[1] + line[3]) / 2 - size / 2
+
+
+def test_full_page_holds_22_lines_of_28_characters(converted):
+    # §5.2.3: 22 lines × 28 characters fill the 156 × 225 mm 版心.
+    pdf = converted["grid"][1]
+    lines = [ln for ln in page_lines(pdf, 2) if ln[3] < TEXT_BOTTOM_PT + 1]  # page number excluded
+    assert len(lines) == 22, [ln[4] for ln in lines]
+    assert all(len(ln[4]) == 28 for ln in lines), [len(ln[4]) for ln in lines]
+    # the grid's pitch: 579 twips (28.95 pt) in the DOCX, as 225 mm / 22 = 28.99 pt
+    # overflows in whole twips; 28.9–29.0 pt still puts 22 lines and no 23rd in 225 mm
+    pitch = (lines[-1][1] - lines[0][1]) / 21
+    assert S.LINE_PITCH_MIN_PT <= pitch <= S.LINE_PITCH_MAX_PT, pitch
+    assert all(abs(ln[0] - TEXT_LEFT_PT) < 0.5 for ln in lines), [ln[0] for ln in lines]
+    # 28 字 of 15.75 pt (16 pt less 0.25 pt spacing) end within 1.3 pt of the
+    # right edge; one 字 more or less is 15.75 pt
+    assert all(abs(ln[2] - TEXT_RIGHT_PT) < 1.5 for ln in lines), [ln[2] for ln in lines]
+    assert TEXT_TOP_PT < lines[0][1] < TEXT_TOP_PT + PITCH / 2
+    assert TEXT_BOTTOM_PT - PITCH / 2 < lines[-1][3] < TEXT_BOTTOM_PT
+
+
+def test_page_numbers_sit_7mm_below_the_text_area(converted):
+    # §7.5: 四号 “— N —” 7 mm below the 版心, 1 字 in from the right on odd pages,
+    # from the left on even pages.
+    pdf = converted["grid"][1]
+    n = pages(pdf)
+    assert n >= 4
+    for page in range(1, n):
+        numbers = [ln for ln in page_lines(pdf, page) if ln[1] > TEXT_BOTTOM_PT]
+        assert [ln[4] for ln in numbers] == [f"—{page}—"], page
+        number = numbers[0]
+        assert abs(em_top(number, 14) - (TEXT_BOTTOM_PT + 7 * S.PT_PER_MM)) < 1.0, (page, number)
+        if page % 2:
+            assert abs(number[2] - (TEXT_RIGHT_PT - 14)) < 1.5, (page, number)
+        else:
+            assert abs(number[0] - (TEXT_LEFT_PT + 14)) < 1.5, (page, number)
+
+
+def test_mark_top_35mm_below_the_text_area_top(converted):
+    # §7.2.3: the 发文机关标志's top edge 35 mm below the 版心's top edge.
+    for name, (doc, pdf) in converted.items():
+        mark = next(ln for ln in page_lines(pdf, 1) if ln[4] == squash(doc.header.mark))
+        size = min(S.MARK_MAX_SIZE_PT, S.TEXT_WIDTH_PT / width_chars(doc.header.mark))  # shrunk to fit 156 mm
+        assert abs(em_top(mark, size) - (TEXT_TOP_PT + 35 * S.PT_PER_MM)) < 1.0, (name, mark)
+
+
+def gray_page(pdf: Path, page: int, dpi: int) -> tuple[int, int, bytes]:
+    """PAGE rendered in grey: (width, height, pixels), one byte a pixel."""
+    data = subprocess.run(["pdftoppm", "-r", str(dpi), "-gray", "-f", str(page), "-l", str(page), str(pdf)],
+                          capture_output=True, check=True).stdout
+    parts = data.split(b"\n", 3)  # P5, size, maxval, pixels
+    width, height = map(int, parts[1].split())
+    return width, height, parts[3]
+
+
+def dark_runs(values, dpi: int) -> list[tuple[float, float]]:
+    """Extents (pt) of the runs of dark pixels in VALUES."""
+    runs, start = [], None
+    for i, value in enumerate(list(values) + [255]):
+        if value < 128 and start is None:
+            start = i
+        elif value >= 128 and start is not None:
+            runs.append((start * 72 / dpi, i * 72 / dpi))
+            start = None
+    return runs
+
+
+def rules_at(pdf: Path, page: int, dpi: int = 288) -> list[tuple[tuple[float, float], list[tuple[float, float]]]]:
+    """The horizontal rules of PAGE: dark bands crossing the column 1 pt inside
+    the 版心's left edge whose middle row is dark over more than 100 mm (text
+    is not), each with the dark runs along that row: [((top, bottom), [(x0, x1), ...])]."""
+    width, height, pixels = gray_page(pdf, page, dpi)
+    col = int((TEXT_LEFT_PT + 1) * dpi / 72)
+    out = []
+    for top, bottom in dark_runs((pixels[row * width + col] for row in range(height)), dpi):
+        row = int((top + bottom) / 2 * dpi / 72)
+        spans = dark_runs(pixels[row * width:(row + 1) * width], dpi)
+        if sum(x1 - x0 for x0, x1 in spans) > 100 * S.PT_PER_MM:
+            out.append(((top, bottom), spans))
+    return out
+
+
+def test_colophon_rules_are_as_wide_as_the_text_area(converted):
+    # §7.4: three rules as wide as the 版心, 0.35 / 0.25 / 0.35 mm, the last on
+    # the 版心's bottom edge (the DOCX keeps 6 pt of slack above it for the rules).
+    for name, (doc, pdf) in converted.items():
+        rules = rules_at(pdf, pages(pdf))[-(2 + bool(doc.colophon.cc)):]
+        thick = [0.35, 0.25, 0.35] if doc.colophon.cc else [0.35, 0.35]
+        for ((top, bottom), spans), mm in zip(rules, thick):
+            assert abs((bottom - top) - mm * S.PT_PER_MM) < 0.3, (name, top, bottom)
+            assert len(spans) == 1, (name, spans)
+            assert abs(spans[0][0] - TEXT_LEFT_PT) < 0.5 and abs(spans[0][1] - TEXT_RIGHT_PT) < 0.5, (name, spans)
+        assert TEXT_BOTTOM_PT - 6 <= rules[-1][0][1] <= TEXT_BOTTOM_PT, (name, rules[-1])
+
+
+def test_red_separator_is_as_wide_as_the_text_area(converted):
+    # §7.2.6: a red line as wide as the 版心 below the 发文字号 (the hostile
+    # document's long 签发人 wraps the line: the rule comes after both lines).
+    for name, (doc, pdf) in converted.items():
+        number = next(ln for ln in page_lines(pdf, 1) if squash(doc.header.doc_number) in ln[4])
+        rules = [r for r in rules_at(pdf, 1) if number[3] < r[0][0]]
+        assert rules, name
+        (top, bottom), spans = rules[0]
+        assert abs((bottom - top) - S.SEPARATOR_THICKNESS_MM * S.PT_PER_MM) < 0.3, name
+        assert len(spans) == 1, (name, spans)
+        assert abs(spans[0][0] - TEXT_LEFT_PT) < 0.5 and abs(spans[0][1] - TEXT_RIGHT_PT) < 0.5, (name, spans)
+
+
+@pytest.mark.xfail(strict=True, reason="the DOCX draws the separator as the 发文字号 paragraph's bottom border, "
+                   "whose w:space (4 mm) counts from the bottom of the exact 28.95 pt line, not of the "
+                   "characters: LibreOffice puts it about 5.3 mm below them")
+def test_red_separator_4mm_below_the_doc_number(converted):
+    # §7.2.6: 4 mm below the 发文字号 (the bottom of its 三号 em box).
+    for name, (doc, pdf) in converted.items():
+        number = next(ln for ln in page_lines(pdf, 1) if squash(doc.header.doc_number) in ln[4])
+        if name == "hostile":
+            continue  # its 发文字号 line wraps
+        top = next(r for r in rules_at(pdf, 1) if number[3] < r[0][0])[0][0]
+        assert abs(top - (em_top(number, 16) + 16 + 4 * S.PT_PER_MM)) < 1.0, (name, top, number)
+
+
+@pytest.mark.xfail(strict=True, reason="the renderer gives every paragraph from the last 正文 paragraph to the "
+                   "署名 w:keepNext (§7.3.5); LibreOffice then moves a last paragraph longer than the rest of "
+                   "the page whole to the next page, leaving most of page 1 blank")
+def test_long_last_paragraph_starts_on_the_first_page(converted):
+    grid = [ln for ln in page_lines(converted["grid"][1], 1) if ln[3] < TEXT_BOTTOM_PT]
+    long_last = [ln for ln in page_lines(converted["long_last"][1], 1) if ln[3] < TEXT_BOTTOM_PT]
+    assert len(grid) > 8  # 版头, title, 主送 and the first lines of the long paragraph
+    assert [ln[4] for ln in long_last] == [ln[4] for ln in grid]
