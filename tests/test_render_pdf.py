@@ -283,7 +283,7 @@ def test_header_mark_number_separator_and_title(grid_pdf):
     # pdftotext reports (ascent + descent), so its top is centre − size / 2
     size = S.MARK_MAX_SIZE_PT  # 9 字 fit at the largest size (the project's choice, 36 pt)
     em_top = (mark.y0 + mark.y1) / 2 - size / 2
-    assert abs(em_top - (TOP + 35 * PT)) < 1.5 * PT  # 35 mm below the 版心 top (§7.2.3)
+    assert abs(em_top - (TOP + 35 * PT)) < 1.0  # 35 mm below the 版心 top (§7.2.3), within 1 pt
     centre = (LEFT + RIGHT) / 2
     assert abs((mark.x0 + mark.x1) / 2 - centre) < 2
     number = next(ln for ln in lines if ln.text == "某政发〔2020〕12号")
