@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from fupin_docs.compose import compose
-from fupin_docs.compose.numbering import split_title
+from fupin_docs.render.title_lines import split_title
 from fupin_docs.compose.tree import Attendance, Heading, PageBreak, Signature, Table, Title
 from fupin_docs.inputs import load_document, load_document_text
 from fupin_docs.workspace.config import Config
@@ -23,8 +23,8 @@ def composed(name: str):
 def test_plan_is_issued_through_a_cover_notice_then_the_plan():
     doc = composed("plan")
     titles = [b for b in doc.blocks if isinstance(b, Title)]
-    assert "".join(titles[0].lines) == "关于印发《三星镇2020年脱贫攻坚挂牌督战实施方案》的通知"
-    assert "".join(titles[1].lines) == "三星镇2020年脱贫攻坚挂牌督战实施方案"
+    assert titles[0].text == "关于印发《三星镇2020年脱贫攻坚挂牌督战实施方案》的通知"
+    assert titles[1].text == "三星镇2020年脱贫攻坚挂牌督战实施方案"
     # the plan starts on a new page after the cover notice's signature
     index = doc.blocks.index(titles[1])
     assert isinstance(doc.blocks[index - 1], PageBreak)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..inputs.fields import cn_date
 from ..inputs.models import KIND_LABELS, Gongwen, Section
 from ..workspace.config import Config
-from .numbering import level1, level2, numbered_level, numbered_prefix, split_title
+from .numbering import level1, level2, numbered_level, numbered_prefix
 from .tree import (Addressees, AttachmentHeading, AttachmentNote, Block, Colophon, ComposedDocument, Header,
                    Heading, Note, PageBreak, Paragraph, Run, Signature, Title)
 
@@ -39,7 +39,7 @@ def addressees_text(doc: Gongwen, config: Config) -> str | None:
 
 def opening(doc: Gongwen, config: Config, title: str) -> list[Block]:
     """标题, then 主送机关 when there is one (§7.3.1, §7.3.2)."""
-    blocks: list[Block] = [Title(split_title(title))]
+    blocks: list[Block] = [Title(title)]
     addressees = addressees_text(doc, config)
     if addressees:
         blocks.append(Addressees(addressees))

@@ -6,7 +6,7 @@ from ..inputs.fields import cn_date
 from ..inputs.models import Minutes
 from ..workspace.config import Config
 from . import common
-from .numbering import level1, split_title
+from .numbering import level1
 from .tree import Attendance, ComposedDocument, Paragraph, Run, Title
 
 
@@ -14,7 +14,7 @@ def compose_minutes(doc: Minutes, config: Config) -> ComposedDocument:
     session = f"第{doc.session}次" if doc.session else ""
     name = doc.meeting_name
     title = doc.title or (f"{name}纪要" if name.endswith("会议") else f"{name}会议纪要")
-    blocks: list = [Title(split_title(title))]
+    blocks: list = [Title(title)]
 
     intro = doc.intro
     if not intro:

@@ -6,7 +6,7 @@ from ..inputs.fields import cn_date
 from ..inputs.models import Plan
 from ..workspace.config import Config
 from . import common
-from .numbering import level2, level3, split_title
+from .numbering import level2, level3
 from .tree import ComposedDocument, PageBreak, Paragraph, Run, Title
 
 
@@ -31,7 +31,7 @@ def compose_plan(doc: Plan, config: Config) -> ComposedDocument:
     blocks += common.closing(doc, config)
 
     # The plan follows the notice on a new page, under its own title.
-    blocks += [PageBreak(), Title(split_title(doc.plan_title))]
+    blocks += [PageBreak(), Title(doc.plan_title)]
     outline = common.Outline()
     outline.part("指导思想", common.paragraphs(doc.guiding))
     outline.part("总体要求", common.paragraphs(doc.general))

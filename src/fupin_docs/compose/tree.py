@@ -22,9 +22,10 @@ class Run:
 
 @dataclass(frozen=True)
 class Title:
-    """标题 (§7.3.1): 二号 小标宋, centred, already split into 梯形 lines."""
+    """标题 (§7.3.1): 二号 小标宋, centred; the renderers split it into 梯形 lines
+    (render/title_lines.py)."""
 
-    lines: tuple[str, ...]
+    text: str
 
 
 @dataclass(frozen=True)
@@ -166,7 +167,7 @@ class ComposedDocument:
 
 def block_texts(block: Block) -> list[str]:
     if isinstance(block, Title):
-        return list(block.lines)
+        return [block.text]
     if isinstance(block, (Addressees, Heading, Note)):
         return [block.text if not isinstance(block, Note) else f"（{block.text}）"]
     if isinstance(block, Paragraph):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from ...compose.tree import (Addressees, Attendance, AttachmentHeading, AttachmentNote, ComposedDocument,
                              Heading, Note, PageBreak, Paragraph, Signature, Table, Title,
                              block_texts)
-from ...compose.numbering import split_title
+from ..title_lines import split_title
 from .. import layout as L
 
 
@@ -37,7 +37,7 @@ def _header(doc: ComposedDocument) -> dict:
 
 def _block(block, previous) -> dict:
     if isinstance(block, Title):
-        return {"type": "title", "lines": list(block.lines)}
+        return {"type": "title", "lines": list(split_title(block.text))}
     if isinstance(block, Addressees):
         return {"type": "addressees", "text": block.text}
     if isinstance(block, Heading):

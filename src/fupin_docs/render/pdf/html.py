@@ -19,7 +19,7 @@ from .. import layout as L
 from ...compose.tree import (Addressees, AttachmentHeading, AttachmentNote, Attendance,
                              ComposedDocument, Heading, Note, PageBreak, Paragraph, Signature,
                              Table, Title)
-from ...compose.numbering import split_title
+from ..title_lines import split_title
 from .fontcache import derived_face, derived_family
 from .fonts import RoleFaces, _css_quote
 
@@ -197,7 +197,7 @@ def _view_blocks(doc: ComposedDocument) -> list[dict]:
             continue
         view: dict
         if isinstance(block, Title):
-            view = {"type": "title", "lines": block.lines}
+            view = {"type": "title", "lines": split_title(block.text)}
         elif isinstance(block, Addressees):
             view = {"type": "addressees", "text": block.text}
         elif isinstance(block, Heading):
@@ -276,7 +276,7 @@ def text_by_role(doc: ComposedDocument) -> dict[str, str]:
         parts["h2"].append("、".join(h.signers))
     for block in doc.blocks:
         if isinstance(block, Title):
-            parts["title"] += block.lines
+            parts["title"] += split_title(block.text)
         elif isinstance(block, AttachmentHeading):
             parts["h1"].append(block.label)
             parts["title"].append(block.title)
