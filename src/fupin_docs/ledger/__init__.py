@@ -10,16 +10,28 @@ Public API (the `fupin ledger` commands are thin wrappers over these):
   select_problems(ws, LedgerFilter) / select_summary(ws, LedgerFilter)   for the 整改报告
 """
 
-from .check_sheet import ImportResult, import_check_sheet, read_check_sheet
-from .errors import LedgerError
-from .evidence import check_evidence, close_problem
-from .model import CHECK_ITEMS, LedgerProblem
-from .query import filter_problems, select_problems, select_summary
-from .store import Ledger, edit_ledger, history_path, ledger_path, load_ledger, set_fields
-from .summary import ledger_summary, summarize
-from .xlsx import export_ledger, import_ledger
+import importlib
 
-__all__ = ["CHECK_ITEMS", "ImportResult", "Ledger", "LedgerError", "LedgerProblem", "check_evidence",
-           "close_problem", "edit_ledger", "export_ledger", "filter_problems", "history_path",
-           "import_check_sheet", "import_ledger", "ledger_path", "ledger_summary", "load_ledger",
-           "read_check_sheet", "select_problems", "select_summary", "set_fields", "summarize"]
+# name -> submodule. Loaded on first use: the .xlsx parts pull in openpyxl, which
+# a command that only reads the ledger (or a server starting up) should not pay for.
+_EXPORTS = {
+    "ImportResult": "check_sheet", "import_check_sheet": "check_sheet", "read_check_sheet": "check_sheet",
+    "LedgerError": "errors",
+    "check_evidence": "evidence", "close_problem": "evidence",
+    "CHECK_ITEMS": "model", "LedgerProblem": "model",
+    "filter_problems": "query", "select_problems": "query",
+    "Ledger": "store", "edit_ledger": "store", "history_path": "store", "ledger_path": "store",
+    "load_ledger": "store", "set_fields": "store",
+    "ledger_summary": "summary", "select_summary": "summary", "summarize": "summary",
+    "export_ledger": "xlsx", "import_ledger": "xlsx",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    globals()[name] = value
+    return value

@@ -87,14 +87,3 @@ def select_problems(workspace: Workspace, ledger_filter: Optional[LedgerFilter] 
     chosen = filter_problems(load_ledger(workspace), status=ledger_filter.status, unit=ledger_filter.unit,
                              village=ledger_filter.village, source=ledger_filter.source)
     return [to_problem_item(p) for p in chosen]
-
-
-def select_summary(workspace: Workspace, ledger_filter: Optional[LedgerFilter] = None,
-                   today: Optional[dt.date] = None) -> dict:
-    """The report's counts for the same selection as select_problems (keys as summarize())."""
-    from .summary import summarize
-
-    ledger_filter = ledger_filter or LedgerFilter()
-    chosen = filter_problems(load_ledger(workspace), status=ledger_filter.status, unit=ledger_filter.unit,
-                             village=ledger_filter.village, source=ledger_filter.source, today=today)
-    return summarize(chosen, today)

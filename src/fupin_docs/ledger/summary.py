@@ -8,7 +8,9 @@ from typing import Iterable, Optional
 
 from ..inputs.models import DONE_STATUSES, PROBLEM_STATUSES
 from ..workspace.config import Workspace
+from ..inputs.models import LedgerFilter
 from .model import LedgerProblem
+from .query import filter_problems
 from .store import load_ledger
 
 UNASSIGNED = "（未明确）"
@@ -52,9 +54,16 @@ def summarize(problems: Iterable[LedgerProblem], today: Optional[dt.date] = None
 
 
 def ledger_summary(workspace: Workspace, today: Optional[dt.date] = None, **filters) -> dict:
-    from .query import filter_problems
-
     problems = load_ledger(workspace)
     if filters:
         problems = filter_problems(problems, today=today, **filters)
     return summarize(problems, today)
+
+
+def select_summary(workspace: Workspace, ledger_filter: Optional[LedgerFilter] = None,
+                   today: Optional[dt.date] = None) -> dict:
+    """The report's counts for the same selection as select_problems (keys as summarize())."""
+    ledger_filter = ledger_filter or LedgerFilter()
+    chosen = filter_problems(load_ledger(workspace), status=ledger_filter.status, unit=ledger_filter.unit,
+                             village=ledger_filter.village, source=ledger_filter.source, today=today)
+    return summarize(chosen, today)
