@@ -288,15 +288,16 @@ def test_verify_catches_a_rewritten_or_truncated_audit_log(ws, files):
 
 
 def test_verify_reports_an_index_out_of_step(ws, files):
-    archive = Archive(ws)
-    archive.add(files["txt"], index=True)
-    assert archive.verify().ok
-    archive.add(files["md"], index=False)  # as if the index update had failed
-    report = archive.verify()
-    assert any("可用性" in p and "index rebuild" in p for p in report.problems)
-    assert _damaged(ws)[0] == 3
+    from fupin_docs import filing
+    filed = filing.file_document(ws, files["txt"])
+    assert filed.index_error is None and filing.verify(ws).ok
+    Archive(ws).add(files["md"])  # filed without the index update, as if that had failed
+    report = filing.verify(ws)
+    assert any("可用性" in p and "检索索引" in p for p in report.problems)
+    code, output = _damaged(ws)
+    assert code == 3 and "fupin index rebuild" in output
     assert CliRunner().invoke(cli, ["--workspace", str(ws.root), "index", "rebuild"]).exit_code == 0
-    assert archive.verify().ok
+    assert filing.verify(ws).ok
 
 
 def test_a_killed_add_leaves_no_half_item(ws, files):
@@ -422,7 +423,8 @@ def test_items_filed_with_a_wrong_page_count_read_right(ws, tmp_path):
     detail = {k: v for k, v in item.to_json().items()
               if k not in ("kind_label", "retention_label", "withdrawn", "withdraw_reason", "withdrawn_at")}
     detail.update(pages=1, archive_no=item.archive_no[:-4] + "0002", sha256="0" * 64)
-    archive.journal.append(archive._state(), "add", detail, "老版本")
+    with archive.catalog.writing() as writer:
+        writer.append("add", detail, "老版本")
     old = archive.get(item.archive_no[:-4] + "0002")
     assert old.pages == 3
     assert json.loads(_cli(ws, "archive", "list", "--json").stdout)[1]["pages"] == 3
@@ -637,9 +639,10 @@ def test_edit_json_and_clearing_a_field(ws, files):
 
 
 def test_edit_tampered_change_entry_is_caught_by_verify(ws, files):
+    from fupin_docs.filing import edit_document, file_document
     archive = Archive(ws)
-    item = archive.add(files["txt"], title="原题名", date="2020-05-01").item
-    archive.change(item.archive_no, title="更正后的题名", reason="题名有误", who="李四")
+    item = file_document(ws, files["txt"], title="原题名", date="2020-05-01").item
+    edit_document(ws, item.archive_no, title="更正后的题名", reason="题名有误", who="李四")
     assert _damaged(ws)[0] == 0
     log = ws.archive_dir / "journal.jsonl"
     original = log.read_text(encoding="utf-8")

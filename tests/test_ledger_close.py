@@ -35,7 +35,7 @@ def ws(tmp_path):
 def archived(ws, tmp_path: Path, name: str, text: str) -> str:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
-    result = Archive(ws).add(path, title=path.stem, unit="东风村", date="2020-06-20", index=False)
+    result = Archive(ws).add(path, title=path.stem, unit="东风村", date="2020-06-20")
     assert result.created
     return result.item.archive_no
 

@@ -72,15 +72,13 @@ def town(tmp_path, pdfs):
     nos = {}
     nos["notice"] = archive.add(src / "通知.pdf", kind="notice", title="关于开展危房改造回头看的通知",
                                 unit=UNIT, date="2020-06-01", doc_number="三政发〔2020〕12号",
-                                issuer=UNIT, index=False).item.archive_no
+                                issuer=UNIT).item.archive_no
     nos["minutes"] = archive.add(src / "纪要.docx", kind="minutes", title="危房改造推进会会议纪要",
-                                 date="2020-06-05", renditions=[src / "纪要.pdf"], index=False).item.archive_no
+                                 date="2020-06-05", renditions=[src / "纪要.pdf"]).item.archive_no
     nos["photo"] = archive.add(src / "现场.png", title="../../etc/passwd 现场/照片\\一", date="2020-06-06",
-                               tags=["回头看"], index=False).item.archive_no
-    nos["sign"] = archive.add(src / "签到.txt", title="推进会签到册", date="2020-06-05",
-                              index=False).item.archive_no
-    nos["report"] = archive.add(src / "鉴定.pdf", title="危房鉴定报告", date="2020-06-10", secrecy="秘密",
-                                index=False).item.archive_no
+                               tags=["回头看"]).item.archive_no
+    nos["sign"] = archive.add(src / "签到.txt", title="推进会签到册", date="2020-06-05").item.archive_no
+    nos["report"] = archive.add(src / "鉴定.pdf", title="危房鉴定报告", date="2020-06-10", secrecy="秘密").item.archive_no
     return ws, archive, nos
 
 

@@ -55,7 +55,7 @@ def built(tmp_path_factory):
         meta = header(path)
         unit = "长顺县" if "guizhou" in path.name or "changshun" in path.name else "国务院办公厅"
         item = archive.add(path, title=meta["TITLE"], kind=meta["KIND"], unit=unit,
-                           date=f"20{10 + n}-06-01", tags=("政策",), index=False).item
+                           date=f"20{10 + n}-06-01", tags=("政策",)).item
         numbers[path.name[:2]] = item.archive_no
     files = tmp_path_factory.mktemp("search-files")
     seed_text = sorted(SEED.glob("*.txt"))[0].read_text(encoding="utf-8")[:3000]
@@ -64,23 +64,22 @@ def built(tmp_path_factory):
         document.add_paragraph(line)
     document.save(files / "繁體督戰方案.docx")
     numbers["seed"] = archive.add(files / "繁體督戰方案.docx", title="脫貧攻堅掛牌督戰工作方案", kind="plan",
-                                  unit="某區", date="2020-03-01", doc_number="三政发〔2020〕12号",
-                                  index=False).item.archive_no
+                                  unit="某區", date="2020-03-01", doc_number="三政发〔2020〕12号").item.archive_no
     minutes = Document()
     minutes.add_paragraph("三星村危房改造专题会议纪要")
     minutes.add_paragraph("会议听取了危房改造进展汇报，要求对排查出的问题逐项整改，整改一件、销号一件。")
     minutes.save(files / "纪要.docx")
     numbers["minutes"] = archive.add(files / "纪要.docx", title="三星村危房改造专题会议纪要", kind="会议纪要",
-                                     unit="三星村", date="2020-03-20", tags=("危房改造", "专题会"), index=False).item.archive_no
+                                     unit="三星村", date="2020-03-20", tags=("危房改造", "专题会")).item.archive_no
     book = openpyxl.Workbook()
     book.active.append(["问题", "整改措施", "状态"])
     book.active.append(["饮水管道漏水", "更换管道", "已销号"])
     book.save(files / "台账.xlsx")
     numbers["ledger"] = archive.add(files / "台账.xlsx", title="三星村问题台账", kind="台账", unit="三星村",
-                                    date="2020-04-01", index=False).item.archive_no
+                                    date="2020-04-01").item.archive_no
     (files / "photo.png").write_bytes(PNG_1PX)
     numbers["photo"] = archive.add(files / "photo.png", title="三星村饮水安全入户核查现场照片", unit="三星村",
-                                   date="2020-04-02", tags=("饮水安全",), index=False).item.archive_no
+                                   date="2020-04-02", tags=("饮水安全",)).item.archive_no
     assert rebuild_index(ws) == len(numbers)
     return ws, numbers
 
@@ -258,17 +257,18 @@ def test_damaged_index_is_rebuilt(copy, damage):
 
 
 def test_add_updates_the_index_and_withdraw_removes(copy, tmp_path):
+    from fupin_docs.filing import file_document, withdraw_document
     ws, numbers = copy
-    archive = Archive(ws)
     path = tmp_path / "通知.txt"
     path.write_text("关于开展饮水安全“回头看”专项督查的通知", encoding="utf-8")
-    result = archive.add(path, kind="督查通知", date="2020-05-05")
+    result = file_document(ws, path, kind="督查通知", date="2020-05-05")
     assert result.index_error is None
     assert index_status(ws).ok  # incremental, no rebuild needed
     assert nos(search(ws, '"专项督查的通知"')) == [result.item.archive_no]
-    archive.withdraw(result.item.archive_no, "误归档")
+    withdrawn = withdraw_document(ws, result.item.archive_no, "误归档")
+    assert withdrawn.index_error is None
+    assert index_status(ws).ok  # taken out at once, not left for the next search to repair
     assert search(ws, '"专项督查的通知"') == []
-    assert index_status(ws).ok
 
 
 def test_index_out_of_step_is_caught_up_by_search(copy, tmp_path):
@@ -276,7 +276,7 @@ def test_index_out_of_step_is_caught_up_by_search(copy, tmp_path):
     archive = Archive(ws)
     path = tmp_path / "补充.txt"
     path.write_text("易地扶贫搬迁后续扶持情况补充说明", encoding="utf-8")
-    item = archive.add(path, index=False).item  # as if the index update had failed
+    item = archive.add(path).item  # as if the index update had failed
     assert not index_status(ws).ok
     notes = []
     assert item.archive_no in nos(search(ws, "后续扶持", notes=notes))
@@ -287,7 +287,7 @@ def test_metadata_edit_missed_by_the_index_is_caught_up_by_search(copy):
     ws, numbers = copy
     photo = numbers["photo"]  # an image: its metadata is all the index knows of it
     Archive(ws).change(photo, reason="题名、单位登记错误", title="鸬鹚湾村光伏电站现场照片",
-                       unit="鸬鹚湾村", index=False)  # as if the re-index had failed
+                       unit="鸬鹚湾村")  # as if the re-index had failed
     status = index_status(ws)
     assert not status.ok and photo in status.missing and "修改前" in status.message
     assert not index_status(ws, quick=True).ok
@@ -353,11 +353,11 @@ def test_ranking_documents_about_a_word_before_passing_mentions(tmp_path):
     about.write_text("三星村农村饮水安全巩固提升工作方案\n"
                      "为保障农村饮水安全，对全村饮水安全情况逐户排查。饮水安全问题台账实行销号管理，"
                      "饮水安全工程建成后由村委会管护。", encoding="utf-8")
-    about_no = archive.add(about, title="农村饮水安全巩固提升工作方案", date="2020-05-01", index=False).item.archive_no
+    about_no = archive.add(about, title="农村饮水安全巩固提升工作方案", date="2020-05-01").item.archive_no
     passing = {}
     for path in corpus_files():
         if "饮水安全" in path.read_text(encoding="utf-8"):
-            passing[path.name] = archive.add(path, title=header(path)["TITLE"], index=False).item.archive_no
+            passing[path.name] = archive.add(path, title=header(path)["TITLE"]).item.archive_no
     assert passing  # the corpus mentions it in passing
     rebuild_index(ws)
     hits = nos(search(ws, "饮水安全", limit=50))

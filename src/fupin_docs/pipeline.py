@@ -15,12 +15,14 @@ from pathlib import Path
 from .atomic import atomic_path
 from .compose import ComposedDocument, compose
 from .errors import UserError
+from .filing import file_document
 from .inputs import InputError
 from .inputs.validate import validate_document
 from .inputs.yaml_source import load_yaml_file
 from .workspace.config import Workspace
 
 FORMATS = ("docx", "pdf")
+WORD_STAGE, PDF_STAGE = "正在生成 Word", "正在生成 PDF"
 
 
 @dataclass
@@ -31,6 +33,7 @@ class RenderOutcome:
     fallback_chars: dict = field(default_factory=dict)  # role -> characters the primary face lacked
     archive_no: str | None = None
     archived_new: bool = False
+    index_error: str | None = None  # archived, but the index update failed (the next search repairs it)
 
 
 def parse_formats(text: str) -> tuple[str, ...]:
@@ -88,13 +91,16 @@ def _check_ledger_selection(outcomes, loaded) -> None:
 
 def render_files(paths, workspace: Workspace, *, formats=("docx",), out_dir: str | Path | None = None,
                  template: str | None = None, archive: bool = False, pdfa: bool = False,
-                 jobs: int = 2, progress: bool = False) -> list[RenderOutcome]:
+                 jobs: int = 2, progress=None, executor=None) -> list[RenderOutcome]:
     """Render every input to every format; archive them when asked.
 
     The batch lands together: each output is written to a temporary file and
     all are renamed into place only after every document rendered, so a
     failure leaves the previous outputs as they were. PDFs of a batch are
-    rendered on JOBS processes (both cores by default).
+    rendered on JOBS processes (both cores by default), or on EXECUTOR, a
+    concurrent.futures executor the caller owns. PROGRESS(stage, done, total),
+    if given, is called as each document of a batch is done; STAGE is what a
+    person reads ("正在生成 Word", "正在生成 PDF").
     """
     out_dir = Path(out_dir) if out_dir else workspace.root / "output"
     loaded = load_all(paths)
@@ -110,11 +116,11 @@ def render_files(paths, workspace: Workspace, *, formats=("docx",), out_dir: str
         if "docx" in formats:
             from .render.docx import render_docx
 
-            pairs = list(zip(outcomes, temps))
-            with _progress(pairs, "正在生成 Word", progress and len(pairs) > 1) as bar:
-                for outcome, temp in bar:
-                    render_docx(outcome.document, temp["docx"], config=workspace.config, template=template,
-                                templates_dir=workspace.templates_dir)
+            for done, (outcome, temp) in enumerate(zip(outcomes, temps), 1):
+                render_docx(outcome.document, temp["docx"], config=workspace.config, template=template,
+                            templates_dir=workspace.templates_dir)
+                if progress is not None and len(outcomes) > 1:
+                    progress(WORD_STAGE, done, len(outcomes))
         if "pdf" in formats:
             from .render import pdf as pdf_stage
 
@@ -122,8 +128,9 @@ def render_files(paths, workspace: Workspace, *, formats=("docx",), out_dir: str
             if len(pairs) == 1:
                 results = [pdf_stage.render_pdf(*pairs[0], config=workspace.config, pdfa=pdfa)]
             else:
+                report = None if progress is None else (lambda done, total: progress(PDF_STAGE, done, total))
                 results = pdf_stage.render_pdfs(pairs, config=workspace.config, jobs=jobs,
-                                                progress=progress, pdfa=pdfa)
+                                                progress=report, pdfa=pdfa, executor=executor)
             for outcome, result in zip(outcomes, results):
                 outcome.fallback_chars = dict(result.fallback_chars or {})
     # Leaving the stack renamed every temporary file into place.
@@ -131,17 +138,6 @@ def render_files(paths, workspace: Workspace, *, formats=("docx",), out_dir: str
         for outcome in outcomes:
             _archive(outcome, workspace)
     return outcomes
-
-
-def _progress(items, label: str, show: bool):
-    """A Chinese progress bar on stderr for a batch, or the plain items."""
-    if not show:
-        return contextlib.nullcontext(items)
-    import sys
-
-    import click
-
-    return click.progressbar(items, label=label, file=sys.stderr, show_pos=True)
 
 
 def _compose(model, workspace: Workspace, source) -> ComposedDocument:
@@ -152,17 +148,16 @@ def _compose(model, workspace: Workspace, source) -> ComposedDocument:
 
 
 def _archive(outcome: RenderOutcome, workspace: Workspace) -> None:
-    from .archive import Archive
-
     meta = outcome.document.metadata
     primary = outcome.outputs.get("docx") or outcome.outputs.get("pdf")
     renditions = [path for fmt, path in outcome.outputs.items() if path != primary]
-    result = Archive(workspace).add(
-        primary,
+    filed = file_document(
+        workspace, primary,
         kind=meta["kind"], title=meta["title"], unit=meta["issuer"], date=meta["date"],
         tags=tuple(meta.get("tags") or ()), doc_number=meta.get("doc_number"),
         issuer=meta["issuer"], secrecy=meta.get("secrecy"), renditions=tuple(renditions),
         how=f"fupin render {outcome.source.name}",
     )
-    outcome.archive_no = result.item.archive_no
-    outcome.archived_new = result.created
+    outcome.archive_no = filed.item.archive_no
+    outcome.archived_new = filed.created
+    outcome.index_error = filed.index_error

@@ -1,15 +1,13 @@
-"""Errors raised by the archive; messages are Simplified Chinese and say how to fix."""
+"""The archive's errors, placed in the library's one tree (fupin_docs.errors)."""
 
 from __future__ import annotations
 
-
-class ArchiveError(Exception):
-    """Something the user can fix (bad file, bad option). CLI exit code 1."""
-
-    exit_code = 1
+from ..errors import IntegrityError, UserError
 
 
-class ArchiveDamaged(Exception):
-    """The archive itself is damaged (journal unreadable, file missing). CLI exit code 3."""
+class ArchiveError(UserError):
+    """Something the user can fix (bad file, bad value, unknown 档号)."""
 
-    exit_code = 3
+
+class ArchiveDamaged(IntegrityError):
+    """The archive itself is damaged (journal unreadable, file missing)."""

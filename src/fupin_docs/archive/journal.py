@@ -68,6 +68,7 @@ class JournalState:
     problems: list = field(default_factory=list)  # chain breaks (Chinese messages)
     torn_tail: bool = False  # last line incomplete: an append was interrupted
     good_bytes: int = 0  # length of the file up to the last complete line
+    lines: int = 0  # complete lines read (for line numbers of later reads)
 
     @property
     def last_hash(self) -> str:
@@ -83,19 +84,30 @@ class Journal:
         self.path = Path(path)
         self.head_path = self.path.with_name(self.path.name + ".head")
 
-    def read(self) -> JournalState:
+    def read(self, verify: bool = True, after: JournalState | None = None) -> JournalState:
+        """The journal's records. VERIFY checks every line's hash and its link to the
+        one before (archive verify's job; ordinary reads skip the hashing). AFTER, a
+        state read earlier from the same file, reads only the lines appended since."""
         state = JournalState()
-        if not self.path.exists():
-            return state
-        data = self.path.read_bytes()
+        offset, prev, expected_seq = 0, GENESIS, 1
+        if after is not None and not after.torn_tail:
+            state.events = list(after.events)
+            state.problems = list(after.problems)
+            offset, prev, expected_seq = after.good_bytes, after.last_hash, after.last_seq + 1
+        try:
+            with open(self.path, "rb") as handle:
+                handle.seek(offset)
+                data = handle.read()
+        except FileNotFoundError:
+            return JournalState()
         lines = data.split(b"\n")
         complete, tail = lines[:-1], lines[-1]
         if tail.strip():
             state.torn_tail = True
-        state.good_bytes = len(data) - len(tail)
-        prev = GENESIS
-        expected_seq = 1
-        for number, raw in enumerate(complete, 1):
+        state.good_bytes = offset + len(data) - len(tail)
+        first_line = (after.lines if after is not None and not after.torn_tail else 0)
+        for number, raw in enumerate(complete, first_line + 1):
+            state.lines = number
             if not raw.strip():
                 continue
             try:
@@ -105,12 +117,13 @@ class Journal:
             except (ValueError, UnicodeDecodeError):
                 state.problems.append(f"审计日志第 {number} 行无法解析，日志已被改动或损坏")
                 continue
-            if record.get("seq") != expected_seq:
-                state.problems.append(f"审计日志第 {number} 行序号为 {record.get('seq')}，应为 {expected_seq}：有记录被删除、插入或调换")
-            if record.get("prev") != prev:
-                state.problems.append(f"审计日志第 {number} 行（序号 {record.get('seq')}）与前一条记录的哈希链接不上：之前的记录被改动或删除")
-            if record.get("hash") != record_hash(record):
-                state.problems.append(f"审计日志第 {number} 行（序号 {record.get('seq')}）内容与其哈希不符：该记录被改动过")
+            if verify:
+                if record.get("seq") != expected_seq:
+                    state.problems.append(f"审计日志第 {number} 行序号为 {record.get('seq')}，应为 {expected_seq}：有记录被删除、插入或调换")
+                if record.get("prev") != prev:
+                    state.problems.append(f"审计日志第 {number} 行（序号 {record.get('seq')}）与前一条记录的哈希链接不上：之前的记录被改动或删除")
+                if record.get("hash") != record_hash(record):
+                    state.problems.append(f"审计日志第 {number} 行（序号 {record.get('seq')}）内容与其哈希不符：该记录被改动过")
             prev = record.get("hash", "")
             expected_seq = (record.get("seq") if isinstance(record.get("seq"), int) else expected_seq) + 1
             state.events.append(record)
@@ -149,6 +162,7 @@ class Journal:
         state.events.append(record)
         state.torn_tail = False
         state.good_bytes += len(line)
+        state.lines += 1
         self._write_head(record)
         return record
 

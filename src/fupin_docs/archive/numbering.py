@@ -107,3 +107,9 @@ def match_archive_nos(text: str, numbers) -> list[str]:
         if tail[:-1] == tokens[:-1] and int(tail[-1]) == int(tokens[-1]):
             found.append(no)
     return found
+
+
+def archive_year(archive_no: str) -> int | None:
+    """The 年度 part of a 档号 (the year it is numbered in), None for no 档号."""
+    parts = parse_archive_no(archive_no)
+    return parts["year"] if parts else None

@@ -1,119 +1,61 @@
-"""The archive store: original bytes kept read-only, catalog folded from the journal.
+"""The archive store: original bytes kept read-only, described by the catalog.
 
 Layout inside workspace/archive/:
   objects/ab/<sha256><.ext>   every stored file, content-addressed and read-only (0444):
                               the path depends only on the bytes, so a file is stored once
                               and no metadata (title, name with '../') ever forms a path
-  journal.jsonl (+ .head)     catalog + audit log, append-only, hash-chained (journal.py)
+  journal.jsonl (+ .head)     the embedded catalog: append-only, hash-chained (journal.py)
   tmp/                        files being copied in; never referenced by the catalog
-  .lock                       cross-process lock (filelock) around numbering and appends
+  .lock                       cross-process lock around numbering and appends
 
 An add copies the file to tmp/ while hashing it, fsyncs, renames it into objects/,
-and only then appends the journal line: killed at any point before that append,
+and only then appends the catalog record: killed at any point before that append,
 it leaves at most an unreferenced object and no item.
+
+The archive knows nothing of the search index: filing.py files a document and
+then updates the index, so the index stays derived and the stages one-way.
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
+import importlib
 import os
 import tempfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date as date_cls
 from pathlib import Path
 
-from filelock import FileLock, Timeout
-
+from ..hashing import TooLarge, copy_and_hash
+from .catalog import CATALOGS, Catalog
 from .errors import ArchiveError
 from .extract import Extracted, inspect_file, safe_file_name
-from .journal import Journal, JournalState, default_user, local_time, now_iso
-from .kinds import kind_label, normalize_kind
-from .numbering import (RETENTIONS, check_code, format_archive_no, match_archive_nos,
-                        normalize_retention, sequence_key)
+from .item import EDITABLE_FIELDS, ArchiveItem, apply_change, page_count
+from .journal import default_user, local_time, now_iso
+from .kinds import normalize_kind
+from .numbering import check_code, format_archive_no, match_archive_nos, normalize_retention, sequence_key
 
 DEFAULT_MAX_BYTES = 100 * 1024 * 1024  # 100 MB: above this, ask the user to split/compress
 SECRECY_LEVELS = ("无", "公开", "内部", "秘密", "机密", "绝密")
-LOCK_TIMEOUT = 120
+RESERVED_ACTIONS = ("add", "withdraw", "change")
+
+
+def open_catalog(workspace) -> Catalog:
+    """The catalog fupin.toml's `[archive] catalog` names (the journal by default)."""
+    name = workspace.config.archive.catalog
+    if name not in CATALOGS:
+        raise ArchiveError(f"fupin.toml 的 [archive] catalog = “{name}” 无效，可用：{'、'.join(CATALOGS)}")
+    module, cls = CATALOGS[name].split(":")
+    return getattr(importlib.import_module(module), cls)(Path(workspace.archive_dir))
 
 
 @dataclass
-class ArchiveItem:
-    archive_no: str  # 档号
-    title: str  # 题名
-    kind: str  # 文种 (plan/notice/minutes/rectification or a free kind)
-    unit: str | None  # 单位（所属村/部门）
-    date: str | None  # 日期, ISO YYYY-MM-DD
-    doc_number: str | None  # 文件编号（发文字号）
-    issuer: str | None  # 责任者（发文机关）
-    secrecy: str | None  # 密级
-    retention: str  # 保管期限 Y/D30/D10
-    pages: int | None  # 页数
-    format: str  # 格式
-    file_name: str  # 原文件名
-    size: int  # 字节数
-    sha256: str
-    tags: list = field(default_factory=list)
-    added_at: str = ""  # 归档时间
-    added_by: str = ""  # 归档人
-    how: str = ""  # 归档方式 (手工添加, 系统生成 …)
-    withdrawn: bool = False
-    withdraw_reason: str | None = None
-    withdrawn_at: str | None = None
-    renditions: list = field(default_factory=list)  # [{file_name, sha256, format, size, pages}]
-    date_source: str | None = None  # how the date was found when not given: 成文日期/印发日期 (from the text)
-    changed_at: str | None = None  # 最近修改时间 (archive edit), None when never changed
-    changed_by: str | None = None  # 最近修改人
+class ChangeResult:
+    item: ArchiveItem  # with its new values
+    record: dict  # the catalog record: seq, at, who, detail{archive_no, reason, changes}
 
     @property
-    def kind_label(self) -> str:
-        return kind_label(self.kind)
-
-    @property
-    def retention_label(self) -> str:
-        return RETENTIONS.get(self.retention, self.retention)
-
-    def to_json(self) -> dict:
-        data = asdict(self)
-        data["kind_label"] = self.kind_label
-        data["retention_label"] = self.retention_label
-        return data
-
-    @classmethod
-    def from_record(cls, detail: dict) -> "ArchiveItem":
-        known = cls.__dataclass_fields__
-        item = cls(**{key: value for key, value in detail.items() if key in known})
-        # Items filed before page counts came from the PDF rendition (a generated
-        # .docx recorded its template's <Pages>1</Pages>) get the right figure on read.
-        item.pages = page_count(item.format, item.pages, item.renditions)
-        return item
-
-
-def page_count(fmt: str | None, pages: int | None, renditions) -> int | None:
-    """页数: a PDF's own count; for anything else its PDF rendition's count when it has
-    one, else the count found in the file itself (or None: unknown)."""
-    if fmt != "pdf":
-        for rendition in renditions or ():
-            if isinstance(rendition, dict) and rendition.get("format") == "pdf" \
-                    and isinstance(rendition.get("pages"), int) and rendition["pages"] > 0:
-                return rendition["pages"]
-    return pages
-
-
-# The descriptive metadata `Archive.change` may correct, with the names people read.
-# Not here, on purpose: the 档号 and 保管期限 (part of the 档号), and everything the
-# bytes determine (格式, 页数, 原文件名, 大小, sha256) or the add recorded (归档时间 …).
-EDITABLE_FIELDS = {
-    "title": "题名",
-    "date": "日期",
-    "unit": "单位",
-    "kind": "文种",
-    "doc_number": "文件编号",
-    "issuer": "责任者",
-    "secrecy": "密级",
-    "tags": "标签",
-}
-_REQUIRED_FIELDS = ("title", "kind")
+    def changes(self) -> dict:
+        return (self.record.get("detail") or {}).get("changes") or {}
 
 
 def _check_secrecy(secrecy) -> str | None:
@@ -145,30 +87,17 @@ def _edited_value(name: str, value):
     text = "" if value is None else str(value).strip()
     if name == "kind":
         text = normalize_kind(text) or ""
-    if not text and name in _REQUIRED_FIELDS:
+    if not text and name in ("title", "kind"):
         raise ArchiveError(f"{EDITABLE_FIELDS[name]}不能改为空，请给出新的{EDITABLE_FIELDS[name]}")
     return text or None
-
-
-def apply_change(item: "ArchiveItem", event: dict) -> None:
-    """Fold one 'change' journal record into ITEM (the catalog's current values)."""
-    changes = (event.get("detail") or {}).get("changes") or {}
-    for name, change in changes.items():
-        if name in EDITABLE_FIELDS and isinstance(change, dict) and "new" in change:
-            value = change["new"]
-            setattr(item, name, list(value) if name == "tags" and isinstance(value, list) else value)
-            if name == "date":
-                item.date_source = None  # the date is now one a person gave
-    item.changed_at = event.get("at")
-    item.changed_by = event.get("who")
 
 
 @dataclass
 class AddResult:
     item: ArchiveItem
     created: bool  # False: the same bytes were already archived; item is that one
-    index_error: str | None = None  # set when the item stands but the index update failed
     date_source: str | None = None  # no date given: "成文日期"/"印发日期" found in the text, "today" when none
+    text: str = field(default="", repr=False)  # the text extracted while filing, for the index
 
 
 def _parse_date(value) -> str | None:
@@ -181,10 +110,10 @@ def _parse_date(value) -> str | None:
     try:
         day = parse_date(value)
     except ValueError as err:
-        raise ArchiveError(f"--date：{err}") from None
+        raise ArchiveError(f"日期有误：{err}", field="date") from None
     # The year goes into the 档号 for good: a typo such as 2099 must not.
     if day > dt.date.today():
-        raise ArchiveError(f"--date：日期 {cn_date(day)} 晚于今天，材料的形成日期不能在将来，请核对")
+        raise ArchiveError(f"日期 {cn_date(day)} 晚于今天，材料的形成日期不能在将来，请核对", field="date")
     return day.isoformat()
 
 
@@ -202,15 +131,12 @@ def _fsync_dir(path: Path) -> None:
 
 
 class Archive:
-    def __init__(self, workspace, *, max_bytes: int = DEFAULT_MAX_BYTES):
+    def __init__(self, workspace, *, max_bytes: int = DEFAULT_MAX_BYTES, catalog: Catalog | None = None):
         self.workspace = workspace
         self.root = Path(workspace.archive_dir)
         self.objects_dir = self.root / "objects"
         self.tmp_dir = self.root / "tmp"
-        self.journal = Journal(self.root / "journal.jsonl")
         self.max_bytes = max_bytes
-        self.last_index_error: str | None = None  # set by change() when the index update failed
-        self.last_change: dict | None = None  # the journal record change() appended
         cfg = workspace.config.archive
         self.fonds = check_code("fonds", cfg.fonds)
         self.category = check_code("category", cfg.category)
@@ -219,57 +145,24 @@ class Archive:
             self.default_retention = normalize_retention(cfg.retention)
         except ArchiveError as err:
             raise ArchiveError(f"fupin.toml 的 [archive] retention 有误：{err}") from None
+        self.catalog = catalog if catalog is not None else open_catalog(workspace)
 
     # ---- reading -------------------------------------------------------------
-    @contextlib.contextmanager
-    def _lock(self):
-        self.root.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(str(self.root / ".lock"), timeout=LOCK_TIMEOUT)
-        try:
-            lock.acquire()
-        except Timeout:
-            raise ArchiveError(f"档案正被另一个程序占用（等待 {LOCK_TIMEOUT} 秒仍未释放）。"
-                               f"请稍后重试；若确认没有其他 fupin 在运行，可删除 {self.root / '.lock'}") from None
-        try:
-            yield
-        finally:
-            lock.release()
-
-    def _state(self) -> JournalState:
-        return self.journal.read()
-
-    @staticmethod
-    def _fold(state: JournalState) -> dict:
-        items: dict[str, ArchiveItem] = {}
-        for event in state.events:
-            action, detail = event.get("action"), event.get("detail") or {}
-            try:
-                if action == "add":
-                    item = ArchiveItem.from_record(detail)
-                    items[item.archive_no] = item
-                elif action == "withdraw" and detail.get("archive_no") in items:
-                    item = items[detail["archive_no"]]
-                    item.withdrawn = True
-                    item.withdraw_reason = detail.get("reason")
-                    item.withdrawn_at = event.get("at")
-                elif action == "change" and detail.get("archive_no") in items:
-                    apply_change(items[detail["archive_no"]], event)
-            except (TypeError, AttributeError):
-                continue  # a malformed record; verify reports the damage
-        return items
-
-    def _all(self) -> dict:
-        return self._fold(self._state())
-
     def items(self, include_withdrawn: bool = False) -> list[ArchiveItem]:
-        items = list(self._all().values())
-        return [item for item in items if include_withdrawn or not item.withdrawn]
+        return [item for item in self.catalog.items().values() if include_withdrawn or not item.withdrawn]
 
     def get(self, archive_no: str) -> ArchiveItem | None:
         """The item ARCHIVE_NO names, typed any way match_archive_nos accepts (hyphen or
         '.' for '·', lower case, the bare 件号 …); None when there is none; ArchiveError
         listing the candidates when a short form names several."""
-        return self._find(self._all(), archive_no)
+        return self._find(self.catalog.items(), archive_no)
+
+    def require(self, archive_no: str) -> ArchiveItem:
+        """As get(), but an unknown 档号 is an ArchiveError."""
+        item = self.get(archive_no)
+        if item is None:
+            raise ArchiveError(f"档案中没有档号为“{archive_no}”的文件", hint="archive.list")
+        return item
 
     @staticmethod
     def _find(items: dict, archive_no: str) -> ArchiveItem | None:
@@ -294,8 +187,14 @@ class Archive:
         return [self.object_path(r["sha256"], r["file_name"]) for r in item.renditions]
 
     def events(self) -> list[dict]:
-        """Every journal record (add, withdraw, and events logged by other stages)."""
-        return list(self._state().events)
+        """Every catalog record (add, withdraw, change, and events logged by other stages)."""
+        return self.catalog.events()
+
+    def history(self, item: ArchiveItem) -> list[dict]:
+        """The catalog records that concern ITEM, oldest first."""
+        return [event for event in self.events()
+                if (event.get("detail") or {}).get("archive_no") == item.archive_no
+                or item.archive_no in ((event.get("detail") or {}).get("archive_nos") or [])]
 
     # ---- writing -------------------------------------------------------------
     def _check_source(self, path) -> Path:
@@ -316,26 +215,19 @@ class Archive:
     def _copy_in(self, path: Path) -> tuple[Path, str, int]:
         """Copy PATH into tmp/ while hashing; fsync. Returns (temp path, sha256, size)."""
         self.tmp_dir.mkdir(parents=True, exist_ok=True)
-        digest = hashlib.sha256()
-        size = 0
         fd, tmp = tempfile.mkstemp(prefix="add-", suffix=".part", dir=self.tmp_dir)
         try:
-            with open(path, "rb") as source, os.fdopen(fd, "wb") as target:
-                while True:
-                    chunk = source.read(1 << 20)
-                    if not chunk:
-                        break
-                    digest.update(chunk)
-                    size += len(chunk)
-                    if size > self.max_bytes:
-                        raise ArchiveError(f"“{path.name}”在读取时超过了归档上限，请拆分后再归档")
-                    target.write(chunk)
+            with os.fdopen(fd, "wb") as target:
+                sha256, size = copy_and_hash(path, target, limit=self.max_bytes)
                 target.flush()
                 os.fsync(target.fileno())
+        except TooLarge:
+            Path(tmp).unlink(missing_ok=True)
+            raise ArchiveError(f"“{path.name}”在读取时超过了归档上限，请拆分后再归档") from None
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        return Path(tmp), digest.hexdigest(), size
+        return Path(tmp), sha256, size
 
     def _store_object(self, tmp: Path, sha256: str, file_name: str) -> Path:
         target = self.object_path(sha256, file_name)
@@ -350,7 +242,7 @@ class Archive:
 
     def add(self, path, *, kind=None, title=None, unit=None, date=None, tags=(), doc_number=None,
             issuer=None, secrecy=None, retention=None, renditions=(), how="手工添加",
-            who=None, index=True, date_from_text=True) -> AddResult:
+            who=None, date_from_text=True) -> AddResult:
         """File PATH. Without DATE, the date is the 成文日期 (or 印发日期) clearly shown at
         the end of the document's text when DATE_FROM_TEXT, and the 档号 year is that
         date's (else this year's, date left empty); AddResult.date_source says which."""
@@ -381,9 +273,8 @@ class Archive:
             for rpath, rname, rinfo in extra:
                 rtmp, rsha, rsize = self._copy_in(rpath)
                 staged.append((rtmp, rsha, rsize, rname, rinfo))
-            with self._lock():
-                state = self._state()
-                items = self._fold(state)
+            with self.catalog.writing() as writer:
+                items = writer.items
                 for existing in items.values():
                     # A withdrawn item keeps its bytes but is no longer on file: filing the same
                     # content again makes a new item (the stored object is shared, not copied).
@@ -414,32 +305,20 @@ class Archive:
                 if detail.get("date_source") is None:
                     detail.pop("date_source", None)
                 detail["added_by"] = who = who or default_user()
-                record = self.journal.append(state, "add", detail, who)
+                record = writer.append("add", detail, who)
                 item.added_by = record["who"]
                 item.added_at = record["at"]
         finally:
             tmp.unlink(missing_ok=True)
             for rtmp, *_ in staged:
                 rtmp.unlink(missing_ok=True)
-        result = AddResult(item, True, date_source=date_source)
-        if index:
-            result.index_error = self._index(item, info.text)
-        return result
-
-    def _index(self, item: ArchiveItem, text: str) -> str | None:
-        """Update the search index; the archive item stands whatever happens here."""
-        try:
-            from ..search import index_item
-            index_item(self.workspace, item, text)
-            return None
-        except Exception as err:  # the index is derived; verify reports it out of step
-            return f"{type(err).__name__}: {err}"
+        return AddResult(item, True, date_source=date_source, text=info.text or "")
 
     def _live_item(self, items, archive_no: str, if_withdrawn: str) -> ArchiveItem:
         """The item ARCHIVE_NO names, refusing an unknown or withdrawn one."""
         item = self._find(items, archive_no)
         if item is None:
-            raise ArchiveError(f"档案中没有档号为“{archive_no}”的文件，可用 fupin archive list 查看")
+            raise ArchiveError(f"档案中没有档号为“{archive_no}”的文件", hint="archive.list")
         if item.withdrawn:
             raise ArchiveError(f"{item.archive_no} 已于 {local_time(item.withdrawn_at)} 撤回，{if_withdrawn}")
         return item
@@ -447,43 +326,34 @@ class Archive:
     def withdraw(self, archive_no: str, reason: str, who: str | None = None) -> ArchiveItem:
         reason = (reason or "").strip()
         if not reason:
-            raise ArchiveError("撤回必须写明原因（--reason），例如：--reason \"重复归档\"")
-        with self._lock():
-            state = self._state()
-            item = self._live_item(self._fold(state), archive_no, "无需重复撤回")
-            record = self.journal.append(state, "withdraw", {"archive_no": item.archive_no, "reason": reason}, who)
+            raise ArchiveError("撤回必须写明原因，例如“重复归档”", field="reason")
+        with self.catalog.writing() as writer:
+            item = self._live_item(writer.items, archive_no, "无需重复撤回")
+            record = writer.append("withdraw", {"archive_no": item.archive_no, "reason": reason}, who)
         item.withdrawn, item.withdraw_reason, item.withdrawn_at = True, reason, record["at"]
-        try:
-            from ..search import remove_item
-            remove_item(self.workspace, item.archive_no)
-        except Exception:
-            pass  # verify reports the index out of step
         return item
 
-    def change(self, archive_no: str, *, who: str | None = None, reason: str, index: bool = True,
-               **fields) -> ArchiveItem:
+    def change(self, archive_no: str, *, who: str | None = None, reason: str, **fields) -> "ChangeResult":
         """Correct ARCHIVE_NO's descriptive metadata (EDITABLE_FIELDS: title, date, unit,
         kind, doc_number, issuer, secrecy, tags — tags replaces the whole list; None or ""
         clears an optional field). Appends one hash-chained 'change' record with who,
         when, REASON and {field: {old, new}} for each field that really changes; the
         bytes, sha256 and the 档号 (its year included) stay as they are. Returns the
-        item with its new values; ArchiveError for a withdrawn item, an unknown field,
+        item with its new values and the record appended; ArchiveError for a withdrawn item, an unknown field,
         no reason or nothing to change."""
         reason = (reason or "").strip()
         if not reason:
-            raise ArchiveError("修改元数据必须写明原因（--reason），例如：--reason \"日期登记错误，按原件更正\"")
+            raise ArchiveError("修改元数据必须写明原因，例如“日期登记错误，按原件更正”", field="reason")
         unknown = [name for name in fields if name not in EDITABLE_FIELDS]
         if unknown:
             allowed = "、".join(f"{label}（{name}）" for name, label in EDITABLE_FIELDS.items())
             raise ArchiveError(f"不能修改“{'、'.join(unknown)}”：可修改的只有 {allowed}。"
                                "档号、保管期限和文件本身（格式、页数、大小、sha256）归档后不能改动")
         if not fields:
-            raise ArchiveError("没有给出要修改的内容，请至少指定一项，如 --title 新题名 或 --date 2020-03-15")
+            raise ArchiveError("没有给出要修改的内容，请至少给出一项，如新的题名或日期", field="changes")
         wanted = {name: _edited_value(name, value) for name, value in fields.items()}
-        with self._lock():
-            state = self._state()
-            items = self._fold(state)
-            item = self._live_item(items, archive_no, "撤回的文件不能修改元数据")
+        with self.catalog.writing() as writer:
+            item = self._live_item(writer.items, archive_no, "撤回的文件不能修改元数据")
             changes = {}
             for name, new in wanted.items():
                 old = getattr(item, name)
@@ -495,25 +365,16 @@ class Archive:
                 given = "、".join(EDITABLE_FIELDS[name] for name in wanted)
                 raise ArchiveError(f"{item.archive_no} 的{given}与给出的值相同，没有需要修改的内容")
             detail = {"archive_no": item.archive_no, "reason": reason, "changes": changes}
-            record = self.journal.append(state, "change", detail, who)
+            record = writer.append("change", detail, who)
         apply_change(item, record)
-        self.last_change, self.last_index_error = record, None
-        if index:
-            from .extract import extract_text
-            try:
-                text = extract_text(self.file_path(item), item.file_name)
-            except Exception:  # unreadable bytes: verify reports them; the index keeps the metadata
-                text = ""
-            self.last_index_error = self._index(item, text)
-        return item
+        return ChangeResult(item, record)
 
     def log_event(self, action: str, detail: dict, who: str | None = None) -> dict:
         """Append any event (ledger changes, pack exports …) to the audit log."""
-        if action in ("add", "withdraw", "change"):
+        if action in RESERVED_ACTIONS:
             raise ArchiveError(f"“{action}”是档案保留的操作名，请换一个名称记录事件")
-        with self._lock():
-            state = self._state()
-            return self.journal.append(state, action, dict(detail), who)
+        with self.catalog.writing() as writer:
+            return writer.append(action, dict(detail), who)
 
     def verify(self):
         from .verify import verify_archive

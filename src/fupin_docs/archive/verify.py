@@ -12,13 +12,14 @@ Problems mean damage (CLI exit 3); warnings are worth knowing but not damage.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from ..hashing import sha256_file
 from .extract import _IMAGE_MAGIC
+from .item import fold_events
 from .numbering import RETENTIONS, parse_archive_no, sequence_key
 
 
@@ -60,14 +61,6 @@ class VerifyReport:
         }
 
 
-def _sha256(path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _format_ok(path, fmt: str) -> bool:
     with open(path, "rb") as handle:
         head = handle.read(1024)
@@ -87,7 +80,7 @@ def _check_file(report: VerifyReport, path, label: str, sha256: str, size: int, 
         return
     try:
         actual_size = path.stat().st_size
-        actual = _sha256(path)
+        actual = sha256_file(path)
     except OSError as err:
         report.problem("可用性", f"{label} 的文件无法读取（{err.strerror}）：{path}")
         return
@@ -151,34 +144,21 @@ def _orphans(report: VerifyReport, archive, referenced: set) -> None:
 
 
 def verify_archive(archive) -> VerifyReport:
+    """Check the archive's catalog and files. The search index is checked by the
+    caller that knows it (filing.verify)."""
     report = VerifyReport()
-    journal = archive.journal
-    if not journal.path.exists():
-        if journal.head_path.exists():
-            report.problem("真实性", f"审计日志 {journal.path} 丢失（头记录仍在）：档案目录被改动过，请从备份恢复")
+    chain = archive.catalog.check_chain()
+    for message in chain.problems:
+        report.problem("真实性", message)
+    for message in chain.warnings:
+        report.warn("完整性", message)
+    if not chain.exists:
         _orphans(report, archive, set())
         return report
-    state = journal.read()
-    for message in state.problems:
-        report.problem("真实性", message)
-    if state.torn_tail:
-        report.warn("完整性", "审计日志末尾有一条未写完的记录（某次归档被中断），该次归档未生效，可重新归档")
-    head = journal.read_head()
-    if head is None:
-        if state.events:
-            report.problem("真实性", f"审计日志的头记录 {journal.head_path.name} 丢失或损坏，无法确认日志末尾未被截去")
-    else:
-        seq = head.get("seq", 0)
-        if seq > state.last_seq:
-            report.problem("真实性", f"审计日志被截短：头记录显示共 {seq} 条，现只有 {state.last_seq} 条")
-        elif seq >= 1:
-            match = next((e for e in state.events if e.get("seq") == seq), None)
-            if match is None or match.get("hash") != head.get("hash"):
-                report.problem("真实性", f"审计日志第 {seq} 条与头记录的哈希不符：日志被改写过")
-
-    items = archive._fold(state)
+    events = chain.events
+    items = fold_events(events)
     seen_nos: set = set()
-    for event in state.events:
+    for event in events:
         detail = event.get("detail") if isinstance(event.get("detail"), dict) else {}
         if event.get("action") == "add":
             seen_nos.add(detail.get("archive_no"))
@@ -221,11 +201,4 @@ def verify_archive(archive) -> VerifyReport:
     referenced = {item.sha256 for item in items.values()}
     referenced.update(r.get("sha256") for item in items.values() for r in item.renditions)
     _orphans(report, archive, referenced)
-    try:
-        from ..search import index_status
-        status = index_status(archive.workspace, [item for item in items.values() if not item.withdrawn])
-        if not status.ok:
-            report.problem("可用性", f"{status.message}。请运行 fupin index rebuild 重建索引")
-    except Exception as err:
-        report.problem("可用性", f"无法检查检索索引（{type(err).__name__}）。请运行 fupin index rebuild 重建索引")
     return report

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 import inspect
 import sys
-from pathlib import Path
 
 import click
 
-from .common import EXIT_INPUT, EXIT_INTEGRITY, IntegrityError, UserError, handle_errors, print_json, workspace_from
+from ..archive.numbering import archive_year
+from .common import (EXIT_INPUT, EXIT_INTEGRITY, IntegrityError, UserError, handle_errors, message_for, print_json,
+                     workspace_from)
 from .dates import DATE
 
 ITEM_JSON_HELP = """\b
@@ -27,25 +27,9 @@ ITEM_JSON_HELP = """\b
 
 
 
-@contextlib.contextmanager
-def _errors():
-    from ..archive import ArchiveDamaged, ArchiveError
-    from ..search import SearchError
-    try:
-        yield
-    except ArchiveDamaged as err:
-        raise IntegrityError(str(err)) from None
-    except (ArchiveError, SearchError) as err:
-        raise UserError(str(err)) from None
-    except OSError as err:
-        where = f"“{err.filename}”" if err.filename else ""
-        raise UserError(f"无法读写文件{where}（{err.strerror or err}）。请检查路径、权限和磁盘空间") from None
-
-
 def _archive(ctx):
     from ..archive import Archive
-    with _errors():
-        return Archive(workspace_from(ctx))
+    return Archive(workspace_from(ctx))
 
 
 @click.group("archive")
@@ -96,79 +80,58 @@ def add(ctx, paths, kind, title, unit, date, tags, doc_number, issuer, secrecy, 
       date_source（未给 --date 时："成文日期"/"印发日期" 表示取自正文，"today" 表示按今年；给了为 null）,
       index_error（检索索引未能更新时为原因，否则 null）
     """
-    files = _expand(paths)
+    from ..filing import expand_paths, file_documents
+
+    files, folders = expand_paths(paths)
+    for note in folders:
+        click.echo(f"文件夹“{note.folder}”：{note.files} 个文件待归档" +
+                   (f"（未包括 {note.subfolders} 个子文件夹）" if note.subfolders else ""), err=True)
     if renditions and len(files) > 1:
         raise UserError("--rendition 只能与单个文件一起使用")
-    archive = _archive(ctx)
-    results, failures, existing, undated, dated = [], 0, 0, [], 0
-    for path in files:
-        try:
-            with _errors():
-                result = archive.add(path, kind=kind, title=title, unit=unit, date=date, tags=tags,
-                                     doc_number=doc_number, issuer=issuer, secrecy=secrecy,
-                                     retention=retention, renditions=renditions)
-        except UserError as err:
-            failures += 1
-            click.echo(f"错误：{err}", err=True)
-            continue
-        item = result.item
-        existing += not result.created
-        results.append({"archive_no": item.archive_no, "created": result.created, "title": item.title,
-                        "file_name": item.file_name, "sha256": item.sha256, "date": item.date,
-                        "date_source": result.date_source, "index_error": result.index_error})
+    undated, dated = [], 0
+
+    def show(done, total, outcome):
+        nonlocal dated
+        if isinstance(outcome, Exception):
+            click.echo(f"错误：{message_for(outcome)}", err=True)
+            return
+        item = outcome.item
         if not as_json:
-            if result.created:
+            if outcome.created:
                 click.echo(f"{item.archive_no}\t已归档：{item.title}（{item.file_name}）")
             else:
                 click.echo(f"{item.archive_no}\t内容相同的文件已归档，未重复保存：{item.title}")
-        if result.date_source == "today":
+        if outcome.date_source == "today":
             undated.append(item)
-        elif result.date_source:
+        elif outcome.date_source:
             dated += 1
             click.echo(f"注意：未给 --date，{item.archive_no} 的日期取自 {item.file_name} 末尾的"
-                       f"{result.date_source} {item.date}，档号年度据此", err=True)
-        if result.index_error:
-            click.echo(f"注意：{item.archive_no} 已归档，但检索索引未能更新（{result.index_error}）。"
-                       "请运行 fupin index rebuild", err=True)
+                       f"{outcome.date_source} {item.date}，档号年度据此", err=True)
+        if outcome.index_error:
+            click.echo(f"注意：{item.archive_no} 已归档，但检索索引未能更新（{outcome.index_error}）。"
+                       "下次检索时会自动补齐，也可运行 fupin index rebuild", err=True)
+
+    batch = file_documents(workspace_from(ctx), files, progress=show, kind=kind, title=title, unit=unit,
+                           date=date, tags=tags, doc_number=doc_number, issuer=issuer, secrecy=secrecy,
+                           retention=retention, renditions=renditions)
     if undated:
-        year = undated[0].archive_no.split("·")[1][:4]
+        year = archive_year(undated[0].archive_no)
         names = "、".join(item.file_name for item in undated[:5]) + (f" 等 {len(undated)} 件" if len(undated) > 5 else "")
         click.echo(f"注意：未给 --date，{names} 中找不到成文日期，档号年度按今年（{year}），日期空缺", err=True)
     if undated or dated:
         click.echo(DATE_FIX, err=True)
     if as_json:
-        print_json(results)
-    if len(files) > 1 or failures:
-        click.echo(f"归档 {len(results) - existing} 件，已存在 {existing} 件，失败 {failures} 件", err=as_json)
-    if failures:
+        print_json([{"archive_no": f.item.archive_no, "created": f.created, "title": f.item.title,
+                     "file_name": f.item.file_name, "sha256": f.item.sha256, "date": f.item.date,
+                     "date_source": f.date_source, "index_error": f.index_error} for f in batch.filed])
+    if len(files) > 1 or batch.failed:
+        click.echo(f"归档 {batch.created} 件，已存在 {batch.existing} 件，失败 {len(batch.failed)} 件", err=as_json)
+    if batch.failed:
         sys.exit(EXIT_INPUT)
 
 
 DATE_FIX = ("日期如不对，可用 fupin archive edit 档号 --date 2020-03-15 --reason 原因 更正"
             "（档号按归档时分配的保持不变）；以后归档时可用 --date 指定日期")
-
-
-def _expand(paths) -> list[str]:
-    """PATHS with each folder replaced by its files (not sub-folders, not hidden files)."""
-    files = []
-    for path in paths:
-        folder = Path(path)
-        if not folder.is_dir():
-            files.append(path)
-            continue
-        try:
-            entries = sorted(folder.iterdir(), key=lambda p: p.name)
-        except OSError as err:
-            raise UserError(f"无法读取文件夹“{folder}”（{err.strerror or err}），请检查权限") from None
-        found = [str(p) for p in entries if p.is_file() and not p.name.startswith(".")]
-        skipped = sum(1 for p in entries if p.is_dir() and not p.name.startswith("."))
-        if not found:
-            raise UserError(f"文件夹“{folder}”中没有可归档的文件" +
-                            (f"（有 {skipped} 个子文件夹，不会自动进入，请分别指定）" if skipped else ""))
-        click.echo(f"文件夹“{folder}”：{len(found)} 个文件待归档" +
-                   (f"（未包括 {skipped} 个子文件夹）" if skipped else ""), err=True)
-        files.extend(found)
-    return files
 
 
 @command.command("list")
@@ -179,8 +142,7 @@ def _expand(paths) -> list[str]:
 def list_(ctx, include_withdrawn, as_json):
     """列出档案中的文件（按档号）。"""
     archive = _archive(ctx)
-    with _errors():
-        items = sorted(archive.items(include_withdrawn=include_withdrawn), key=lambda it: it.archive_no)
+    items = sorted(archive.items(include_withdrawn=include_withdrawn), key=lambda it: it.archive_no)
     if as_json:
         print_json([item.to_json() for item in items])
     elif not items:
@@ -193,7 +155,7 @@ def list_(ctx, include_withdrawn, as_json):
         click.echo(f"共 {len(items)} 件")
     try:
         from ..search import index_status
-        status = index_status(archive.workspace, archive.items(), quick=True)
+        status = index_status(archive.workspace, [item for item in items if not item.withdrawn], quick=True)
         if not status.ok:
             click.echo(f"注意：{status.message}。请运行 fupin index rebuild", err=True)
     except Exception:
@@ -219,13 +181,8 @@ def show(ctx, archive_no, as_json):
     """
     from ..archive.journal import action_label, local_time
     archive = _archive(ctx)
-    with _errors():
-        item = archive.get(archive_no)
-        if item is None:
-            raise UserError(f"档案中没有档号为“{archive_no}”的文件，可用 fupin archive list 或 fupin search 查找")
-        history = [event for event in archive.events()
-                   if (event.get("detail") or {}).get("archive_no") == item.archive_no
-                   or item.archive_no in (event.get("detail") or {}).get("archive_nos", [])]
+    item = archive.require(archive_no)
+    history = archive.history(item)
     path = archive.file_path(item)
     if as_json:
         data = item.to_json()
@@ -284,7 +241,7 @@ def _shown(name: str, value) -> str:
 
 def describe_changes(changes) -> str:
     """'题名 “旧” → “新”；日期 2020-03-15 → 2020-03-16' for a change record's CHANGES."""
-    from ..archive.store import EDITABLE_FIELDS
+    from ..archive import EDITABLE_FIELDS
     if not isinstance(changes, dict):
         return ""
     parts = []
@@ -336,23 +293,22 @@ def edit(ctx, archive_no, title, date, unit, kind, doc_number, issuer, secrecy, 
     fields = {name: value for name, value in given.items() if value is not None}
     if tags:
         fields["tags"] = list(tags)
-    archive = _archive(ctx)
-    with _errors():
-        item = archive.change(archive_no, reason=reason, **fields)
-    record = archive.last_change or {}
-    changes = (record.get("detail") or {}).get("changes") or {}
+    from ..filing import edit_document
+
+    edited = edit_document(workspace_from(ctx), archive_no, reason=reason, **fields)
+    item, record, changes = edited.item, edited.record, edited.changes
     if as_json:
         print_json({"archive_no": item.archive_no, "seq": record.get("seq"), "at": record.get("at"),
                     "who": record.get("who"), "reason": (record.get("detail") or {}).get("reason"),
-                    "changes": changes, "item": item.to_json(), "index_error": archive.last_index_error})
+                    "changes": changes, "item": item.to_json(), "index_error": edited.index_error})
     else:
         click.echo(f"已修改 {item.archive_no}《{item.title}》：{describe_changes(changes)}"
                    f"（原因：{reason.strip()}；档号不变，已记入审计日志）")
-        if "date" in changes and item.date and item.date[:4] != item.archive_no.split("·")[1][:4]:
+        if edited.year_differs:
             click.echo("注意：新日期的年度与档号中的年度不同，档号按归档时分配的保持不变", err=True)
-    if archive.last_index_error:
-        click.echo(f"注意：{item.archive_no} 已修改，但检索索引未能更新（{archive.last_index_error}）。"
-                   "请运行 fupin index rebuild", err=True)
+    if edited.index_error:
+        click.echo(f"注意：{item.archive_no} 已修改，但检索索引未能更新（{edited.index_error}）。"
+                   "下次检索时会自动补齐，也可运行 fupin index rebuild", err=True)
 
 
 edit.help = inspect.cleandoc(edit.help or "") + "\n\n" + ITEM_JSON_HELP.replace("--json 输出的键", "item 的键")
@@ -376,9 +332,9 @@ def verify(ctx, as_json):
     --json 输出键：ok, items, withdrawn, files_checked,
       problems[{category, message}], warnings[{category, message}]
     """
-    archive = _archive(ctx)
-    with _errors():
-        report = archive.verify()
+    from ..filing import verify as verify_all
+
+    report = verify_all(workspace_from(ctx))
     if as_json:
         print_json(report.to_json())
     else:
@@ -406,22 +362,14 @@ def withdraw(ctx, archive_no, reason):
 
     档号可用“-”或“.”代替“·”，大小写均可；只写件号（如 0005 或 5）时须能唯一确定一件文件。
     """
-    archive = _archive(ctx)
-    with _errors():
-        item = archive.withdraw(archive_no, reason)
+    from ..filing import withdraw_document
+
+    withdrawn = withdraw_document(workspace_from(ctx), archive_no, reason)
+    item = withdrawn.item
     click.echo(f"已撤回 {item.archive_no}：{item.title}（原因：{reason}；文件仍保留在档案中）")
-    cited = _closed_problems_citing(archive.workspace, item.archive_no)
-    if cited:
-        click.echo(f"注意：{item.archive_no} 是台账问题 {'、'.join(cited)} 的销号佐证材料，撤回后这些问题缺少有效佐证；"
-                   "请补充归档新的佐证材料，或用 fupin ledger set 问题编号 --status 整改中 重新打开", err=True)
-
-
-def _closed_problems_citing(workspace, archive_no: str) -> list[str]:
-    """Ledger problems closed (已销号) with ARCHIVE_NO among their evidence."""
-    from ..ledger import load_ledger
-
-    try:
-        ledger = load_ledger(workspace)
-    except Exception:  # a damaged ledger is its own command's business
-        return []
-    return [p.pid for p in ledger if p.status == "已销号" and archive_no in p.evidence]
+    if withdrawn.index_error:
+        click.echo(f"注意：检索索引未能更新（{withdrawn.index_error}），下次检索时会自动补齐", err=True)
+    if withdrawn.closed_problems:
+        click.echo(f"注意：{item.archive_no} 是台账问题 {'、'.join(withdrawn.closed_problems)} 的销号佐证材料，"
+                   "撤回后这些问题缺少有效佐证；请补充归档新的佐证材料，"
+                   "或用 fupin ledger set 问题编号 --status 整改中 重新打开", err=True)

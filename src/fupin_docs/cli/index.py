@@ -6,7 +6,7 @@ import time
 
 import click
 
-from .common import UserError, handle_errors, workspace_from
+from .common import handle_errors, workspace_from
 
 
 @click.group("index")
@@ -20,13 +20,7 @@ def command():
 @handle_errors
 def rebuild(ctx, procs):
     """从档案重建检索索引（索引丢失、损坏或与档案不一致时使用）。"""
-    from ..archive import ArchiveError
-    from ..search import SearchError, rebuild_index
+    from ..search import rebuild_index
     start = time.perf_counter()
-    try:
-        count = rebuild_index(workspace_from(ctx), procs=procs)
-    except (ArchiveError, SearchError) as err:
-        raise UserError(str(err)) from None
-    except OSError as err:
-        raise UserError(f"无法写入检索索引（{err.strerror or err}）。请检查 indexes 文件夹的权限和磁盘空间") from None
+    count = rebuild_index(workspace_from(ctx), workers=procs)
     click.echo(f"已重建检索索引：{count} 件，用时 {time.perf_counter() - start:.1f} 秒")

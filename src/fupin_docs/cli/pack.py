@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 
 from ..workspace.config import is_workspace
-from .common import EXIT_USAGE, IntegrityError, UserError, handle_errors, print_json, workspace_from
+from .common import EXIT_INTEGRITY, EXIT_USAGE, IntegrityError, UserError, handle_errors, print_json, workspace_from
 from .dates import DATE
 
 # Key lists are \b blocks, one key a line: click would otherwise re-wrap them
@@ -121,7 +121,7 @@ def build(ctx, query, ids, problem, output, force, purpose, title, merge, skip_m
     selection = Selection(query=" ".join(query).strip() or None, ids=tuple(ids), problem=problem,
                           kind=kind, unit=unit, date_from=date_from.isoformat() if date_from else None,
                           date_to=date_to.isoformat() if date_to else None, tags=tuple(tags), limit=limit)
-    result = _call(build_pack, ws, selection, output, purpose=purpose, title=title, merge=merge,
+    result = build_pack(ws, selection, output, purpose=purpose, title=title, merge=merge,
                    skip_missing=skip_missing)
     if as_json:
         print_json(result.as_dict())
@@ -157,11 +157,11 @@ def verify(ctx, pack, no_archive, as_json):
     ws = None if no_archive else workspace_from(ctx, required=False)
     if ws is not None and not is_workspace(ws):
         ws = None
-    report = _call(verify_pack, pack, ws)
+    report = verify_pack(pack, ws)
     if as_json:
         print_json(report.as_dict())
         if not report.ok:
-            sys.exit(IntegrityError.exit_code)
+            sys.exit(EXIT_INTEGRITY)
         return
     info = report.info
     if info:
@@ -182,15 +182,3 @@ def verify(ctx, pack, no_archive, as_json):
                          + (f"，涉及：{'、'.join(names)}" if names else ""))
 _with_json_help(verify, VERIFY_JSON_HELP)
 
-
-def _call(func, *args, **kwargs):
-    """Run a pack function, turning archive errors into the CLI's exit codes."""
-    from ..archive import ArchiveDamaged, ArchiveError
-    from ..search import SearchError
-
-    try:
-        return func(*args, **kwargs)
-    except ArchiveDamaged as err:
-        raise IntegrityError(str(err)) from None
-    except (ArchiveError, SearchError) as err:
-        raise UserError(str(err)) from None

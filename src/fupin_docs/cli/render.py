@@ -6,7 +6,7 @@ import click
 
 from ..inputs.problems import InputError
 from ..workspace.config import is_workspace
-from .common import handle_errors, print_json, workspace_from
+from .common import StageBars, handle_errors, print_json, workspace_from
 
 
 @click.command("render")
@@ -36,7 +36,8 @@ def command(ctx, files, formats, out_dir, template, archive, pdfa, as_json):
                    "请在工作目录中运行或用 --workspace 指定。", err=True)
     try:
         outcomes = render_files(files, workspace, formats=parse_formats(formats), out_dir=out_dir,
-                                template=template, archive=archive, pdfa=pdfa, progress=not as_json)
+                                template=template, archive=archive, pdfa=pdfa,
+                                progress=None if as_json else StageBars())
     except InputError as err:
         err.note = "输入有误，没有生成任何文件。"
         raise
@@ -56,3 +57,6 @@ def command(ctx, files, formats, out_dir, template, archive, pdfa, as_json):
         if o.archive_no:
             state = "已归档" if o.archived_new else "已在档案中"
             click.echo(f"{state}：{o.archive_no}  {o.document.title}")
+        if o.index_error:
+            click.echo(f"注意：{o.archive_no} 已归档，但检索索引未能更新（{o.index_error}），"
+                       "下次检索时会自动补齐", err=True)

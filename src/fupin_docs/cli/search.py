@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .common import UserError, handle_errors, print_json, workspace_from
+from .common import handle_errors, print_json, workspace_from
 from .dates import DATE
 
 
@@ -39,17 +39,14 @@ def command(ctx, query, kind, unit, date_from, date_to, tags, limit, as_json):
     --json 输出键：query, total, notes[]（索引自动修复等提示）,
       hits[{archive_no, title, kind, unit, date, score, snippet}]
     """
-    from ..search import SearchError, search
+    from ..search import search
     for word in query:
         if word.startswith("--"):
             raise click.UsageError(f"没有选项 {word}（要排除一个词请写 -词 或 NOT 词）", ctx)
     text = " ".join(query).strip()
     notes: list = []
-    try:
-        hits = search(workspace_from(ctx), text, kind=kind, unit=unit, date_from=date_from, date_to=date_to,
-                      tags=tags, limit=limit, notes=notes)
-    except SearchError as err:
-        raise UserError(str(err)) from None
+    hits = search(workspace_from(ctx), text, kind=kind, unit=unit, date_from=date_from, date_to=date_to,
+                  tags=tags, limit=limit, notes=notes)
     if as_json:
         print_json({"query": text, "total": len(hits), "notes": notes, "hits": [hit.to_json() for hit in hits]})
         return

@@ -18,11 +18,11 @@ from pathlib import Path
 import bagit
 
 from ..atomic import atomic_path
+from ..hashing import copy_and_hash
 
 BAGIT_VERSION = "1.0"
 BAGIT_TXT = f"BagIt-Version: {BAGIT_VERSION}\nTag-File-Character-Encoding: UTF-8\n"
 ALGORITHM = "sha256"
-HASH_BLOCK = 1 << 20
 
 # Files that are already compressed gain nothing from deflate; store them.
 _STORED_EXTS = {".jpg", ".jpeg", ".png", ".gif", ".zip", ".docx", ".xlsx", ".pptx",
@@ -40,27 +40,10 @@ class PayloadFile:
     size: int = 0
 
 
-def copy_and_hash(source: Path, dest: Path) -> tuple[str, int]:
+def copy_to(source: Path, dest: Path) -> tuple[str, int]:
     """Copy SOURCE to DEST, hashing the bytes as they pass; return (sha256, size)."""
-    digest = hashlib.sha256()
-    size = 0
-    with open(source, "rb") as src, open(dest, "wb") as out:
-        while True:
-            block = src.read(HASH_BLOCK)
-            if not block:
-                break
-            digest.update(block)
-            size += len(block)
-            out.write(block)
-    return digest.hexdigest(), size
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(HASH_BLOCK), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    with open(dest, "wb") as out:
+        return copy_and_hash(source, out)
 
 
 def stage_payload(staging: Path, payload: PayloadFile) -> None:
@@ -72,7 +55,7 @@ def stage_payload(staging: Path, payload: PayloadFile) -> None:
         payload.sha256 = hashlib.sha256(payload.data).hexdigest()
         payload.size = len(payload.data)
     else:
-        payload.sha256, payload.size = copy_and_hash(payload.source, dest)
+        payload.sha256, payload.size = copy_to(payload.source, dest)
 
 
 def make_bag_1_0(bag_dir: Path, bag_info: dict, tag_files: dict[str, bytes]) -> bagit.Bag:

@@ -10,57 +10,58 @@ missing, damaged or of an older schema → rebuilt from the archive; out of step
 answering. "In step" compares each item's fingerprint (item_fingerprint: sha256
 and the searchable metadata), so an index holding an item's old title, date,
 unit, kind, tags, 文件编号 or 责任者 counts as out of step too.
+
+Which backend holds the index is `[search] backend` in fupin.toml (backend.py
+BACKENDS); everything here speaks to it through the SearchBackend interface.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
+import importlib
 import json
+import threading
 from datetime import date as date_cls
 from pathlib import Path
 
-from filelock import FileLock, Timeout
-
-from .backend import Filters, Hit, IndexDoc, IndexStatus, SearchBackend, SearchError
+from ..archive import Archive
+from ..archive.extract import extract_text
+from ..archive.kinds import kind_label, normalize_kind
+from ..errors import FupinError
+from ..locking import held
+from .backend import BACKENDS, Filters, Hit, IndexDoc, IndexStatus, SearchBackend, SearchError, set_digest
 from .query import ParsedQuery, parse_query
-from .whoosh_backend import SCHEMA_VERSION, WhooshBackend, set_digest
 
-__all__ = ["search", "rebuild_index", "index_item", "remove_item", "index_status", "get_backend", "item_fingerprint",
-           "Hit", "IndexDoc", "Filters", "IndexStatus", "SearchBackend", "SearchError", "ParsedQuery", "parse_query",
-           "SCHEMA_VERSION"]
+__all__ = ["search", "rebuild_index", "index_item", "remove_item", "index_status", "ensure_index", "get_backend",
+           "item_fingerprint", "Hit", "IndexDoc", "Filters", "IndexStatus", "SearchBackend", "SearchError",
+           "ParsedQuery", "parse_query"]
 
+# Below this many items a rebuild runs in this process: starting workers costs more.
+PARALLEL_REBUILD_FROM = 200
+# A rebuild of a large archive may hold the index lock for minutes.
+INDEX_LOCK_SECONDS = 300
 
 _BACKENDS: dict = {}
+_BACKENDS_LOCK = threading.Lock()
 
 
 def get_backend(workspace) -> SearchBackend:
-    """One backend object per index folder and process, so its open searcher is reused."""
+    """The backend fupin.toml names, one object per index folder and process, so
+    its open searcher is reused (it notices a newer index by itself)."""
+    name = workspace.config.search.backend
+    if name not in BACKENDS:
+        raise SearchError(f"fupin.toml 的 [search] backend = “{name}” 无效，可用：{'、'.join(BACKENDS)}")
     directory = Path(workspace.indexes_dir).resolve()
-    backend = _BACKENDS.get(directory)
-    if backend is None:
-        backend = _BACKENDS[directory] = WhooshBackend(directory)
+    with _BACKENDS_LOCK:
+        backend = _BACKENDS.get((name, directory))
+        if backend is None:
+            module, cls = BACKENDS[name].split(":")
+            backend = _BACKENDS[(name, directory)] = getattr(importlib.import_module(module), cls)(directory)
     return backend
 
 
-@contextlib.contextmanager
 def _index_lock(workspace):
-    directory = Path(workspace.indexes_dir)
-    directory.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(directory / ".lock"), timeout=300)
-    try:
-        lock.acquire()
-    except Timeout:
-        raise SearchError(f"检索索引正被另一个程序更新，请稍后重试（锁文件 {directory / '.lock'}）") from None
-    try:
-        yield
-    finally:
-        lock.release()
-
-
-def _archive(workspace):
-    from ..archive import Archive
-    return Archive(workspace)
+    return held(Path(workspace.indexes_dir) / ".lock", "检索索引", timeout=INDEX_LOCK_SECONDS)
 
 
 def item_fingerprint(item) -> str:
@@ -73,7 +74,6 @@ def item_fingerprint(item) -> str:
 
 
 def item_doc(item, text: str) -> IndexDoc:
-    from ..archive.kinds import kind_label
     meta = " ".join(str(v) for v in (item.doc_number, item.issuer, item.unit, kind_label(item.kind),
                                      item.file_name, " ".join(item.tags)) if v)
     return IndexDoc(archive_no=item.archive_no, sha256=item.sha256, title=item.title, text=text or "",
@@ -82,46 +82,58 @@ def item_doc(item, text: str) -> IndexDoc:
                     fingerprint=item_fingerprint(item))
 
 
-def _docs_from_archive(archive, items=None):
-    from ..archive.extract import extract_text
-    for item in items if items is not None else archive.items():
+def _docs_from_archive(archive, items, progress=None):
+    total = len(items)
+    for done, item in enumerate(items, 1):
         yield item_doc(item, extract_text(archive.file_path(item), item.file_name))
+        if progress is not None:
+            progress(done, total)
 
 
-def rebuild_index(workspace, procs: int | None = None) -> int:
-    """Rebuild the index from the archive alone; returns the number of documents."""
-    archive = _archive(workspace)
+def _workers_for(count: int) -> int | None:
+    return 1 if count < PARALLEL_REBUILD_FROM else None
+
+
+def rebuild_index(workspace, *, workers: int | None = None, executor=None, progress=None) -> int:
+    """Rebuild the index from the archive alone; returns the number of documents.
+    PROGRESS(done, total) is called as each item's text is read; EXECUTOR, a
+    concurrent.futures executor the caller owns, runs the backend's workers."""
+    archive = Archive(workspace)
     backend = get_backend(workspace)
     items = archive.items()
     with _index_lock(workspace):
-        if isinstance(backend, WhooshBackend) and procs is None and len(items) < 200:
-            procs = 1  # worker start-up costs more than it saves on a small archive
-        return backend.rebuild(_docs_from_archive(archive, items), procs=procs)
+        return backend.rebuild(_docs_from_archive(archive, items, progress),
+                               workers=workers if workers is not None else _workers_for(len(items)),
+                               executor=executor)
 
 
 def index_item(workspace, item, text: str) -> None:
-    """Incremental update after an add (called by Archive.add)."""
+    """Bring ITEM (just filed or edited, with its extracted TEXT) into the index."""
     backend = get_backend(workspace)
     with _index_lock(workspace):
         if backend.check() is not None:
-            archive = _archive(workspace)
-            backend.rebuild(_docs_from_archive(archive), procs=1)  # includes ITEM: it is in the catalog
+            archive = Archive(workspace)
+            items = archive.items()  # ITEM among them: it is in the catalog
+            backend.rebuild(_docs_from_archive(archive, items), workers=_workers_for(len(items)))
         else:
             backend.add([item_doc(item, text)])
 
 
 def remove_item(workspace, archive_no: str) -> None:
+    """Take a withdrawn item out of the index (a missing index has nothing to remove)."""
     backend = get_backend(workspace)
     with _index_lock(workspace):
         if backend.check() is None:
             backend.remove([archive_no])
 
 
+def _pairs(items) -> list[tuple[str, str]]:
+    return [(item.archive_no, item_fingerprint(item)) for item in items]
+
+
 def _quick_in_step(backend, items) -> bool:
-    meta = backend.meta() if isinstance(backend, WhooshBackend) else None
-    if meta is None:
-        return False
-    return meta.get("digest") == set_digest((item.archive_no, item_fingerprint(item)) for item in items)
+    recorded = backend.recorded_digest()
+    return recorded is not None and recorded == set_digest(_pairs(items))
 
 
 def index_status(workspace, items=None, quick: bool = False) -> IndexStatus:
@@ -129,7 +141,7 @@ def index_status(workspace, items=None, quick: bool = False) -> IndexStatus:
     QUICK trusts the index's own record of what it holds when that matches."""
     backend = get_backend(workspace)
     if items is None:
-        items = _archive(workspace).items()
+        items = Archive(workspace).items()
     if quick and _quick_in_step(backend, items):
         return IndexStatus(True, "")
     problem = backend.check()
@@ -139,9 +151,9 @@ def index_status(workspace, items=None, quick: bool = False) -> IndexStatus:
         return IndexStatus(False, problem, exists=False)
     try:
         indexed = backend.documents()
-    except Exception as err:
+    except Exception as err:  # any backend's read failure means the same: rebuild
         return IndexStatus(False, f"检索索引无法读取（{type(err).__name__}）")
-    expected = {item.archive_no: item_fingerprint(item) for item in items}
+    expected = dict(_pairs(items))
     missing = sorted(no for no, fp in expected.items() if indexed.get(no) != fp)  # absent or stale
     extra = sorted(no for no in indexed if no not in expected)
     if missing or extra:
@@ -159,21 +171,21 @@ def index_status(workspace, items=None, quick: bool = False) -> IndexStatus:
 
 
 def ensure_index(workspace, notes: list | None = None) -> None:
-    """Make the index usable and in step, rebuilding or syncing as needed."""
-    archive = _archive(workspace)
+    """Make the index usable and in step, rebuilding or syncing as needed.
+    NOTES, if given, receives a sentence for each repair made."""
+    archive = Archive(workspace)
     items = archive.items()
     backend = get_backend(workspace)
     if _quick_in_step(backend, items):
         return
     status = index_status(workspace, items)
-    pairs = [(item.archive_no, item_fingerprint(item)) for item in items]
     if status.ok and status.exists:
         with _index_lock(workspace):
-            backend.reset_digest(pairs)  # the record was stale, the index is fine
+            backend.record_digest(_pairs(items))  # the record was stale, the index is fine
         return
     if not status.exists:
         with _index_lock(workspace):
-            backend.rebuild(_docs_from_archive(archive, items), procs=None if len(items) >= 200 else 1)
+            backend.rebuild(_docs_from_archive(archive, items), workers=_workers_for(len(items)))
         if notes is not None and items:
             notes.append(f"{status.message}，已从档案自动重建（{len(items)} 件）")
         return
@@ -183,12 +195,12 @@ def ensure_index(workspace, notes: list | None = None) -> None:
             backend.remove(status.extra)
         if status.missing:
             backend.add(list(_docs_from_archive(archive, [by_no[no] for no in status.missing])))
-        backend.reset_digest(pairs)
+        backend.record_digest(_pairs(items))
     if notes is not None:
         notes.append(f"{status.message}，已自动补齐")
 
 
-def _iso(value, label: str) -> str | None:
+def _iso(value, label: str, field: str) -> str | None:
     if value in (None, ""):
         return None
     if isinstance(value, date_cls):
@@ -196,43 +208,43 @@ def _iso(value, label: str) -> str | None:
     try:
         return date_cls.fromisoformat(str(value)).isoformat()
     except ValueError:
-        raise SearchError(f"{label}“{value}”无效：请写成 YYYY-MM-DD，例如 2020-03-15") from None
+        raise SearchError(f"{label}“{value}”无效：请写成 YYYY-MM-DD，例如 2020-03-15", field=field) from None
 
 
 def search(workspace, query: str, *, kind=None, unit=None, date_from=None, date_to=None, tags=(),
            limit: int = 20, notes: list | None = None) -> list[Hit]:
     """Ranked hits for QUERY (either script). NOTES, if given, receives messages about
     automatic index repair, for the caller to show."""
-    from ..archive.kinds import normalize_kind
     parsed = parse_query(query)
     filters = Filters(kind=normalize_kind(kind), unit=(unit or "").strip() or None,
-                      date_from=_iso(date_from, "起始日期"), date_to=_iso(date_to, "截止日期"),
+                      date_from=_iso(date_from, "起始日期", "date_from"), date_to=_iso(date_to, "截止日期", "date_to"),
                       tags=tuple(t.strip() for t in tags if t and t.strip()))
     if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
         raise SearchError(f"起始日期 {filters.date_from} 晚于截止日期 {filters.date_to}，不会有任何文件；"
-                          "请对调 --from 与 --to，或改正其中一个日期")
+                          "请对调起止日期，或改正其中一个", field="date_from")
     if parsed.empty and not any((filters.kind, filters.unit, filters.date_from, filters.date_to, filters.tags)):
-        raise SearchError("请输入要查找的词，例如：fupin search 危房改造")
+        raise SearchError("请输入要查找的词", hint="search.example")
     if limit is None or limit < 1:
-        raise SearchError("--limit 应为正整数")
+        raise SearchError("最多显示的条数应为正整数", field="limit")
     if not parsed.groups and parsed.excluded and not query.strip():
         return []
     backend = get_backend(workspace)
     try:
         ensure_index(workspace, notes)
         return backend.query(parsed, filters, limit)
-    except SearchError:
+    except FupinError:  # a message for the user already (busy, bad query)
         raise
-    except Exception as first:
-        # damaged in a way check() did not see: rebuild once, then ask again
+    except Exception as first:  # any backend's read failure: rebuild once, then ask again
         try:
+            archive = Archive(workspace)
+            items = archive.items()
             with _index_lock(workspace):
-                backend.rebuild(_docs_from_archive(_archive(workspace)), procs=1)
+                backend.rebuild(_docs_from_archive(archive, items), workers=1)
             if notes is not None:
                 notes.append(f"检索索引读取出错（{type(first).__name__}），已从档案自动重建")
             return backend.query(parsed, filters, limit)
-        except SearchError:
+        except FupinError:
             raise
         except Exception as err:
-            raise SearchError(f"检索索引损坏且无法自动重建（{type(err).__name__}: {err}）。"
-                              "请运行 fupin index rebuild；若仍失败，可删除 indexes 文件夹后再运行") from None
+            raise SearchError(f"检索索引损坏且无法自动重建（{type(err).__name__}: {err}）",
+                              hint="index.rebuild") from None

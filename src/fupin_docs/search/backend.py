@@ -7,16 +7,16 @@ larger office could implement the same Protocol over a search server.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import asdict, dataclass, field
 from typing import Iterable, Protocol
 
+from ..errors import UserError
 from .query import ParsedQuery
 
 
-class SearchError(Exception):
-    """The index cannot answer and could not repair itself. Message in Chinese."""
-
-    exit_code = 1
+class SearchError(UserError):
+    """A query the user can fix, or an index that could not repair itself."""
 
 
 @dataclass
@@ -69,9 +69,31 @@ class IndexStatus:
     extra: list = field(default_factory=list)  # in the index, not (or no longer) in the archive
 
 
+def doc_digest(archive_no: str, fingerprint: str) -> int:
+    return int.from_bytes(hashlib.sha256(f"{archive_no}|{fingerprint}".encode("utf-8")).digest()[:16], "big")
+
+
+def set_digest(pairs) -> str:
+    """Digest of what an index holds: XOR over (archive_no, fingerprint) pairs, so
+    each add or remove updates it in O(1) and order does not matter."""
+    value = 0
+    for archive_no, fingerprint in pairs:
+        value ^= doc_digest(archive_no, fingerprint)
+    return f"{value:032x}"
+
+
+# name in fupin.toml `[search] backend` -> "module:class"; the class is built with
+# the workspace's indexes folder.
+BACKENDS = {
+    "whoosh": "fupin_docs.search.whoosh_backend:WhooshBackend",
+}
+
+
 class SearchBackend(Protocol):
-    def rebuild(self, docs: Iterable[IndexDoc]) -> int:
-        """Replace the whole index with DOCS; returns how many were indexed."""
+    def rebuild(self, docs: Iterable[IndexDoc], *, workers: int | None = None, executor=None) -> int:
+        """Replace the whole index with DOCS; returns how many were indexed. WORKERS is
+        how many processes may share the work (None: the backend decides), EXECUTOR a
+        concurrent.futures executor of the caller's to run them on."""
 
     def add(self, docs: list[IndexDoc]) -> None:
         """Add or replace DOCS (keyed by archive_no)."""
@@ -85,3 +107,12 @@ class SearchBackend(Protocol):
 
     def check(self) -> str | None:
         """None when the index exists, opens and has the current schema; else a reason."""
+
+    def recorded_digest(self) -> str | None:
+        """set_digest() of what the index holds, as it recorded it (None: unknown)."""
+
+    def record_digest(self, pairs) -> None:
+        """Record set_digest(PAIRS) after a full check found the index holds PAIRS."""
+
+    def close(self) -> None:
+        """Let go of open files (before a rebuild elsewhere, or at shutdown)."""

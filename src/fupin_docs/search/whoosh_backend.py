@@ -43,7 +43,7 @@ from whoosh import query as Q
 from whoosh.fields import ID, KEYWORD, STORED, Schema
 
 from .analysis import BigramTokenizer, CountedText, WordTokenizer
-from .backend import Filters, Hit, IndexDoc
+from .backend import Filters, Hit, IndexDoc, doc_digest, set_digest
 from .normalize import bigrams, normalize
 from .query import ParsedQuery, Term, id_key, matches, needs_text_check, term_needs, term_words
 from .snippet import make_snippet
@@ -73,18 +73,6 @@ def make_schema() -> Schema:
         tag_keys=KEYWORD(commas=True, scorable=False),
         ids=KEYWORD(commas=True, scorable=False),
     )
-
-
-def doc_digest(archive_no: str, fingerprint: str) -> int:
-    return int.from_bytes(hashlib.sha256(f"{archive_no}|{fingerprint}".encode("utf-8")).digest()[:16], "big")
-
-
-def set_digest(pairs) -> str:
-    """Digest of (archive_no, fingerprint) pairs."""
-    value = 0
-    for archive_no, fingerprint in pairs:
-        value ^= doc_digest(archive_no, fingerprint)
-    return f"{value:032x}"
 
 
 def _fingerprint(doc: IndexDoc) -> str:
@@ -260,11 +248,14 @@ def _build_segment(job):
     return writer._finalize_segment()
 
 
-def _parallel_build(ix, path: str, fields_iter, procs: int, limitmb: int, chunk_size: int = BUILD_CHUNK) -> int:
+def _parallel_build(ix, path: str, fields_iter, procs: int, limitmb: int, chunk_size: int = BUILD_CHUNK,
+                    executor=None) -> int:
     """Segmentation and posting encoding in PROCS processes, one segment per chunk of
     BUILD_CHUNK documents (small enough that no worker spills postings to disk), the
     segments then listed in the index as they are. Same idea as Whoosh's MpWriter
-    with multisegment=True, which instead gives each worker one ever-growing pool."""
+    with multisegment=True, which instead gives each worker one ever-growing pool.
+    EXECUTOR, when given, runs the workers (a server controls its own processes);
+    else a pool of PROCS forked processes is made for the build."""
     import itertools
     import multiprocessing
 
@@ -283,10 +274,13 @@ def _parallel_build(ix, path: str, fields_iter, procs: int, limitmb: int, chunk_
 
     writer = ix.writer()  # holds the index lock while the workers write
     try:
-        methods = multiprocessing.get_all_start_methods()
-        ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
-        with ctx.Pool(procs) as pool:
-            segments = list(pool.imap(_build_segment, jobs()))
+        if executor is not None:
+            segments = list(executor.map(_build_segment, jobs()))
+        else:
+            methods = multiprocessing.get_all_start_methods()
+            ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
+            with ctx.Pool(procs) as pool:
+                segments = list(pool.imap(_build_segment, jobs()))
     except BaseException:
         writer.cancel()
         raise
@@ -298,6 +292,7 @@ def _parallel_build(ix, path: str, fields_iter, procs: int, limitmb: int, chunk_
 
 class WhooshBackend:
     def __init__(self, directory: str | Path, *, procs: int | None = None, limitmb: int = 128):
+        """An index in DIRECTORY/whoosh (the workspace's indexes/ folder)."""
         self.directory = Path(directory)
         self.path = self.directory / "whoosh"
         self.procs = procs if procs is not None else min(cpu_count() or 1, 4)
@@ -307,7 +302,7 @@ class WhooshBackend:
         self._lock = threading.Lock()
 
     # ---- state ---------------------------------------------------------------
-    def meta(self) -> dict | None:
+    def _meta(self) -> dict | None:
         """The meta record when the index exists with the current schema, else None."""
         try:
             meta = json.loads((self.path / META_NAME).read_text(encoding="utf-8"))
@@ -371,8 +366,12 @@ class WhooshBackend:
             return {fields["archive_no"]: fields.get("fingerprint", "") for fields in searcher.all_stored_fields()}
 
     # ---- writing -------------------------------------------------------------
-    def rebuild(self, docs, procs: int | None = None) -> int:
-        procs = self.procs if procs is None else procs
+    def recorded_digest(self) -> str | None:
+        meta = self._meta()
+        return meta.get("digest") if meta else None
+
+    def rebuild(self, docs, *, workers: int | None = None, executor=None) -> int:
+        procs = self.procs if workers is None else workers
         self.close()
         self.directory.mkdir(parents=True, exist_ok=True)
         fresh = self.directory / f".rebuild-{os.getpid()}"
@@ -393,7 +392,7 @@ class WhooshBackend:
                 # equal chunks, a multiple of PROCS of them, none over BUILD_CHUNK
                 rounds = max(1, -(-len(docs) // (procs * BUILD_CHUNK)))
                 chunk = max(1, -(-len(docs) // (procs * rounds)))
-                count = _parallel_build(ix, str(fresh), fields_of(docs), procs, self.limitmb, chunk)
+                count = _parallel_build(ix, str(fresh), fields_of(docs), procs, self.limitmb, chunk, executor)
             else:
                 writer = _segment_writer_class()(ix, limitmb=self.limitmb)
                 try:
@@ -417,7 +416,7 @@ class WhooshBackend:
         return count
 
     def _write(self, add: list[IndexDoc], remove: list[str]) -> None:
-        meta = self.meta() or {}
+        meta = self._meta() or {}
         ix = self._open()
         writer = ix.writer(timeout=30.0, delay=0.1)
         try:
@@ -449,7 +448,7 @@ class WhooshBackend:
     def remove(self, archive_nos: list[str]) -> None:
         self._write([], list(archive_nos))
 
-    def reset_digest(self, pairs) -> None:
+    def record_digest(self, pairs) -> None:
         """Record PAIRS (archive_no, fingerprint) as what the index holds, after a full check."""
         pairs = list(pairs)
         self._write_meta(self.path, len(pairs), set_digest(pairs))

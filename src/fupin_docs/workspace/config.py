@@ -46,6 +46,12 @@ class ArchiveConfig:
     category: str = "WS"  # 门类代码: 文书
     org_code: str = "ZFB"  # 机构（问题）代码
     retention: str = "D30"  # 默认保管期限: Y 永久, D30 定期30年, D10 定期10年
+    catalog: str = "journal"  # where the catalog lives (archive/catalog.py CATALOGS)
+
+
+@dataclass(frozen=True)
+class SearchConfig:
+    backend: str = "whoosh"  # which search backend (search/backend.py BACKENDS)
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,7 @@ class Config:
     office: OfficeConfig = field(default_factory=OfficeConfig)
     fonts: FontConfig = field(default_factory=FontConfig)
     archive: ArchiveConfig = field(default_factory=ArchiveConfig)
+    search: SearchConfig = field(default_factory=SearchConfig)
 
 
 _TOML_AT = re.compile(r"^(?P<msg>.*?)\s*\(at line (?P<line>\d+), column (?P<col>\d+)\)$")
@@ -102,6 +109,7 @@ def load_config(path: Path) -> Config:
         office=_section(data, "office", OfficeConfig, str(path)),
         fonts=_section(data, "fonts", FontConfig, str(path)),
         archive=_section(data, "archive", ArchiveConfig, str(path)),
+        search=_section(data, "search", SearchConfig, str(path)),
     )
 
 

@@ -1,0 +1,59 @@
+"""The catalog interface: what the archive needs from wherever its records live.
+
+The catalog holds the archive's events (add, change, withdraw and every other
+audited event) and the items they fold into. The embedded implementation is
+the hash-chained journal (journal_catalog.py); a county-scale database is a
+second module behind this same interface, chosen by `[archive] catalog` in
+fupin.toml.
+
+Reads are cheap and never re-verify the chain (that is `archive verify`'s
+job); writes happen inside `writing()`, which holds the catalog's lock and
+sees every record appended before it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ContextManager, Protocol
+
+from .item import ArchiveItem
+
+
+@dataclass
+class ChainCheck:
+    """What `check_chain` found: every record, and the damage to the chain (Chinese)."""
+
+    exists: bool = True  # False: no record was ever written
+    events: list = field(default_factory=list)
+    problems: list = field(default_factory=list)  # damage: archive verify fails
+    warnings: list = field(default_factory=list)  # worth knowing, not damage
+
+
+class CatalogWriter(Protocol):
+    items: dict  # archive_no -> ArchiveItem, current as of taking the lock (the writer's own copies)
+
+    def append(self, action: str, detail: dict, who: str | None) -> dict:
+        """Append one event; returns the stored record (seq, at, who, action, detail …)."""
+
+
+class Catalog(Protocol):
+    def items(self) -> dict[str, ArchiveItem]:
+        """archive_no -> item (withdrawn ones included), as copies the caller may change."""
+
+    def events(self) -> list[dict]:
+        """Every event in order."""
+
+    def writing(self) -> ContextManager[CatalogWriter]:
+        """Hold the lock; yield a writer that sees every earlier append."""
+
+    def exists(self) -> bool:
+        """Whether any record was ever written."""
+
+    def check_chain(self) -> ChainCheck:
+        """Read everything and check that no record was changed, removed or reordered."""
+
+
+CATALOGS = {
+    # name in fupin.toml -> "module:class"
+    "journal": "fupin_docs.archive.journal_catalog:JournalCatalog",
+}

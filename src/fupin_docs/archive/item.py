@@ -1,0 +1,126 @@
+"""An archived item as the catalog knows it, and the fold of catalog events into items.
+
+The catalog's events (add, change, withdraw …) are the truth; the current
+metadata of every item is their fold. Any catalog implementation (the
+hash-chained journal today, a database at county scale) folds the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from .kinds import kind_label
+from .numbering import RETENTIONS
+
+
+@dataclass
+class ArchiveItem:
+    archive_no: str  # 档号
+    title: str  # 题名
+    kind: str  # 文种 (plan/notice/minutes/rectification or a free kind)
+    unit: str | None  # 单位（所属村/部门）
+    date: str | None  # 日期, ISO YYYY-MM-DD
+    doc_number: str | None  # 文件编号（发文字号）
+    issuer: str | None  # 责任者（发文机关）
+    secrecy: str | None  # 密级
+    retention: str  # 保管期限 Y/D30/D10
+    pages: int | None  # 页数
+    format: str  # 格式
+    file_name: str  # 原文件名
+    size: int  # 字节数
+    sha256: str
+    tags: list = field(default_factory=list)
+    added_at: str = ""  # 归档时间
+    added_by: str = ""  # 归档人
+    how: str = ""  # 归档方式 (手工添加, 系统生成 …)
+    withdrawn: bool = False
+    withdraw_reason: str | None = None
+    withdrawn_at: str | None = None
+    renditions: list = field(default_factory=list)  # [{file_name, sha256, format, size, pages}]
+    date_source: str | None = None  # how the date was found when not given: 成文日期/印发日期 (from the text)
+    changed_at: str | None = None  # 最近修改时间 (archive edit), None when never changed
+    changed_by: str | None = None  # 最近修改人
+
+    @property
+    def kind_label(self) -> str:
+        return kind_label(self.kind)
+
+    @property
+    def retention_label(self) -> str:
+        return RETENTIONS.get(self.retention, self.retention)
+
+    def to_json(self) -> dict:
+        data = asdict(self)
+        data["kind_label"] = self.kind_label
+        data["retention_label"] = self.retention_label
+        return data
+
+    @classmethod
+    def from_record(cls, detail: dict) -> "ArchiveItem":
+        known = cls.__dataclass_fields__
+        item = cls(**{key: value for key, value in detail.items() if key in known})
+        # Items filed before page counts came from the PDF rendition (a generated
+        # .docx recorded its template's <Pages>1</Pages>) get the right figure on read.
+        item.pages = page_count(item.format, item.pages, item.renditions)
+        return item
+
+
+def page_count(fmt: str | None, pages: int | None, renditions) -> int | None:
+    """页数: a PDF's own count; for anything else its PDF rendition's count when it has
+    one, else the count found in the file itself (or None: unknown)."""
+    if fmt != "pdf":
+        for rendition in renditions or ():
+            if isinstance(rendition, dict) and rendition.get("format") == "pdf" \
+                    and isinstance(rendition.get("pages"), int) and rendition["pages"] > 0:
+                return rendition["pages"]
+    return pages
+
+
+# The descriptive metadata `Archive.change` may correct, with the names people read.
+# Not here, on purpose: the 档号 and 保管期限 (part of the 档号), and everything the
+# bytes determine (格式, 页数, 原文件名, 大小, sha256) or the add recorded (归档时间 …).
+EDITABLE_FIELDS = {
+    "title": "题名",
+    "date": "日期",
+    "unit": "单位",
+    "kind": "文种",
+    "doc_number": "文件编号",
+    "issuer": "责任者",
+    "secrecy": "密级",
+    "tags": "标签",
+}
+
+
+def apply_change(item: "ArchiveItem", event: dict) -> None:
+    """Fold one 'change' journal record into ITEM (the catalog's current values)."""
+    changes = (event.get("detail") or {}).get("changes") or {}
+    for name, change in changes.items():
+        if name in EDITABLE_FIELDS and isinstance(change, dict) and "new" in change:
+            value = change["new"]
+            setattr(item, name, list(value) if name == "tags" and isinstance(value, list) else value)
+            if name == "date":
+                item.date_source = None  # the date is now one a person gave
+    item.changed_at = event.get("at")
+    item.changed_by = event.get("who")
+
+
+def fold_events(events, items: dict | None = None) -> dict:
+    """ITEMS (archive_no -> ArchiveItem) after applying EVENTS in order.
+    A malformed record is passed over here; verify reports it as damage."""
+    items = {} if items is None else items
+    for event in events:
+        action, detail = event.get("action"), event.get("detail") or {}
+        try:
+            if action == "add":
+                item = ArchiveItem.from_record(detail)
+                items[item.archive_no] = item
+            elif action == "withdraw" and detail.get("archive_no") in items:
+                item = items[detail["archive_no"]]
+                item.withdrawn = True
+                item.withdraw_reason = detail.get("reason")
+                item.withdrawn_at = event.get("at")
+            elif action == "change" and detail.get("archive_no") in items:
+                apply_change(items[detail["archive_no"]], event)
+        except (TypeError, AttributeError):
+            continue
+    return items

@@ -1,0 +1,127 @@
+"""The embedded catalog: the hash-chained journal (journal.py) under a lock.
+
+Reading folds the journal's records into items. The fold is kept per process
+and keyed by the file's identity, size and modification time, so a server
+answering many requests re-reads nothing when the journal did not change, and
+reads only the appended lines when it grew.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..locking import held
+from .catalog import ChainCheck
+from .item import fold_events
+from .journal import Journal, JournalState
+
+
+@dataclass
+class _Folded:
+    key: tuple
+    state: JournalState
+    items: dict
+
+
+_CACHE: dict = {}  # journal path -> _Folded
+_CACHE_LOCK = threading.Lock()
+
+
+def _copies(items: dict) -> dict:
+    return {no: copy.copy(item) for no, item in items.items()}
+
+
+class JournalCatalog:
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+        self.journal = Journal(self.root / "journal.jsonl")
+        self.lock_file = self.root / ".lock"
+
+    def _key(self) -> tuple | None:
+        try:
+            st = os.stat(self.journal.path)
+        except FileNotFoundError:
+            return None
+        return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+    def _folded(self) -> _Folded:
+        """The fold for the journal as it is now, from the cache when it is current."""
+        path = str(self.journal.path)
+        key = self._key()
+        with _CACHE_LOCK:
+            cached = _CACHE.get(path)
+        if key is None:
+            return _Folded(None, JournalState(), {})
+        if cached is not None and cached.key == key:
+            return cached
+        grew = (cached is not None and cached.key is not None and cached.key[:2] == key[:2]
+                and key[2] > cached.key[2] and not cached.state.torn_tail)
+        if grew:
+            state = self.journal.read(verify=False, after=cached.state)
+            items = fold_events(state.events[len(cached.state.events):], _copies(cached.items))
+        else:
+            state = self.journal.read(verify=False)
+            items = fold_events(state.events)
+        folded = _Folded(key, state, items)
+        with _CACHE_LOCK:
+            _CACHE[path] = folded
+        return folded
+
+    # ---- the Catalog interface --------------------------------------------------
+    def items(self) -> dict:
+        return _copies(self._folded().items)
+
+    def events(self) -> list[dict]:
+        return list(self._folded().state.events)
+
+    def exists(self) -> bool:
+        return self.journal.path.exists()
+
+    @contextlib.contextmanager
+    def writing(self):
+        with held(self.lock_file, "档案"):
+            yield _JournalWriter(self, self._folded())
+
+    def check_chain(self) -> ChainCheck:
+        """Read every record and check the whole chain and its head record."""
+        journal = self.journal
+        if not journal.path.exists():
+            check = ChainCheck(exists=False)
+            if journal.head_path.exists():
+                check.problems.append(f"审计日志 {journal.path} 丢失（头记录仍在）：档案目录被改动过，请从备份恢复")
+            return check
+        state = journal.read(verify=True)
+        check = ChainCheck(events=state.events, problems=list(state.problems))
+        if state.torn_tail:
+            check.warnings.append("审计日志末尾有一条未写完的记录（某次归档被中断），该次归档未生效，可重新归档")
+        head = journal.read_head()
+        if head is None:
+            if state.events:
+                check.problems.append(f"审计日志的头记录 {journal.head_path.name} 丢失或损坏，无法确认日志末尾未被截去")
+        else:
+            seq = head.get("seq", 0)
+            if seq > state.last_seq:
+                check.problems.append(f"审计日志被截短：头记录显示共 {seq} 条，现只有 {state.last_seq} 条")
+            elif seq >= 1:
+                match = next((e for e in state.events if e.get("seq") == seq), None)
+                if match is None or match.get("hash") != head.get("hash"):
+                    check.problems.append(f"审计日志第 {seq} 条与头记录的哈希不符：日志被改写过")
+        return check
+
+
+class _JournalWriter:
+    def __init__(self, catalog: JournalCatalog, folded: _Folded):
+        self._catalog = catalog
+        # a private copy of the state: appends must not show in the shared cache
+        # until the file itself says so (its size and mtime change)
+        self._state = copy.copy(folded.state)
+        self._state.events = list(folded.state.events)
+        self.items = _copies(folded.items)
+
+    def append(self, action: str, detail: dict, who: str | None) -> dict:
+        return self._catalog.journal.append(self._state, action, detail, who)
