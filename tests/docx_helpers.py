@@ -26,7 +26,7 @@ def hostile_document(seal: bool = False) -> ComposedDocument:
         header=Header(mark=f"{h[0]}文件", copy_number="000001", secrecy="机密★1年", urgency="特急",
                       doc_number="某政发〔2020〕7号", signers=("张三", h[5])),
         blocks=(
-            Title((f"关于{h[1]}的通知", h[2])),
+            Title(f"关于{h[1]}的通知" + h[2]),
             Addressees(f"{h[3]}："),
             Heading(1, f"一、{h[4]}"),
             Paragraph((Run("（一）", "h2"), Run(h[5]), Run(h[6]), Run(h[7]))),
@@ -55,7 +55,7 @@ def short_document() -> ComposedDocument:
     return ComposedDocument(
         kind="notice", kind_label="督查通知",
         header=Header(mark="某某镇人民政府文件", doc_number="某政发〔2020〕1号"),
-        blocks=(Title(("关于开展回头看工作的通知",)), Addressees("各村："),
+        blocks=(Title("关于开展回头看工作的通知"), Addressees("各村："),
                 Paragraph((Run("请认真开展回头看工作。"),)), Signature("某某镇人民政府", "2020年6月8日")),
         colophon=Colophon(printer="某某镇党政综合办公室", print_date="2020年6月8日", cc="县扶贫办。"),
         metadata={"title": "关于开展回头看工作的通知"},

@@ -43,7 +43,7 @@ def grid_document(closing: bool = True) -> ComposedDocument:
     return ComposedDocument(
         kind="notice", kind_label="督查通知",
         header=Header(mark="某某镇人民政府文件", doc_number="某政发〔2020〕2号"),
-        blocks=(Title(("关于开展督查工作的通知",)), Addressees("各村："), Paragraph((Run(LONG),)),
+        blocks=(Title("关于开展督查工作的通知"), Addressees("各村："), Paragraph((Run(LONG),)),
                 *closing_paragraph, Signature("某某镇人民政府", "2020年6月8日")),
         colophon=Colophon(printer="某某镇党政综合办公室", print_date="2020年6月8日", cc="县扶贫办。"),
         metadata={"title": "关于开展督查工作的通知"},

@@ -40,7 +40,7 @@ def test_configured_faces_come_first_and_missing_ones_are_skipped():
 def test_configured_face_is_the_one_embedded(tmp_path):
     config = Config(fonts=FontConfig(pdf_body=("Noto Sans CJK SC",)))
     doc = ComposedDocument(kind="notice", kind_label="督查通知", header=Header(mark="某某镇人民政府文件"),
-                           blocks=(Title(("通知",)), Paragraph((Run("正文用无衬线字体。"),))),
+                           blocks=(Title("通知"), Paragraph((Run("正文用无衬线字体。"),))),
                            colophon=Colophon(printer="某某镇党政综合办公室", print_date="2020年6月8日"))
     target = tmp_path / "sans.pdf"
     render_pdf(doc, target, config=config)
@@ -106,7 +106,7 @@ def test_large_faces_are_embedded_from_their_gb2312_copies_and_rare_characters_f
     # 龘 (GBK, not GB 2312) and 𠀀 (Ext-B) in a title: the first from the full
     # 小标宋 face, the second from a fallback — never a blank box.
     doc = ComposedDocument(kind="notice", kind_label="督查通知", header=Header(mark="某某镇人民政府文件"),
-                           blocks=(Title(("关于龘村𠀀组脱贫攻坚的通知",)), Paragraph((Run("正文。"),))),
+                           blocks=(Title("关于龘村𠀀组脱贫攻坚的通知"), Paragraph((Run("正文。"),))),
                            colophon=Colophon(printer="某某镇党政综合办公室", print_date="2020年6月8日"))
     target = tmp_path / "rare.pdf"
     result = render_pdf(doc, target, config=Config())

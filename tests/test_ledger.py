@@ -260,8 +260,9 @@ def test_set_records_old_and_new(town):
         ("整改措施", None, "协调镇水保站接通自来水"), ("责任单位", None, "镇水保站"),
         ("责任人", None, "李四"), ("整改状态", "未整改", "整改中")]
     assert all(e["操作人"] == "张三" and e["问题编号"] == "WT-2020-0003" for e in entries)
-    with pytest.raises(LedgerError, match="fupin ledger close"):
+    with pytest.raises(LedgerError, match="销号须附佐证材料") as refused:
         set_fields(town, "WT-2020-0003", status="已销号")
+    assert refused.value.hint == "ledger.close"
     with pytest.raises(LedgerError, match="整改状态“完成”不是允许的值"):
         set_fields(town, "WT-2020-0003", status="完成")
     with pytest.raises(LedgerError, match="没有问题编号“WT-2020-0999”"):

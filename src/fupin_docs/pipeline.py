@@ -84,7 +84,7 @@ def _check_ledger_selection(outcomes, loaded) -> None:
             wanted.setdefault("问题来源", model.source)
             shown = "，".join(f"{key}={value}" for key, value in wanted.items())
             problems.append(source.problem(("台账",), f"问题台账中没有符合条件（{shown}）的问题；"
-                                                     "请用 fupin ledger list 查看台账，核对村名、问题来源和整改状态", prefer_key=True))
+                                                     "请查看台账，核对村名、问题来源和整改状态", prefer_key=True))
     if problems:
         raise InputError(problems)
 

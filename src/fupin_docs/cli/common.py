@@ -33,6 +33,8 @@ FIELD_FLAGS = {
     "status": "--status",
     "changes": "--title、--date、--unit 等",
     "selection": "检索词、--id 档号 或 --problem 问题编号",
+    "ledger_changes": "--measures、--unit、--person、--deadline、--status",
+    "renditions": "--rendition",
 }
 
 # What a library error's `hint` key means here: the command that acts on it.
@@ -46,7 +48,7 @@ HINTS = {
     "ledger.import": "可用 fupin ledger import-check 或 fupin ledger import 导入问题",
     "ledger.close": "销号请用 fupin ledger close 问题编号 --evidence 档号",
     "ledger.reopen": "如需重新整改，可用 fupin ledger set 问题编号 --status 整改中 撤销销号",
-    "pack.skip_missing": "如仍要打包其余材料，可加 --skip-missing（目录中将注明缺失）",
+    "pack.skip_missing": "可用 fupin archive verify 检查档案；如仍要打包其余材料，可加 --skip-missing（目录中将注明缺失）",
     "search.example": "例如：fupin search 危房改造",
     "init": "新建工作目录请运行 fupin init",
 }

@@ -190,8 +190,8 @@ def import_check_sheet(workspace: Workspace, path: str | Path, *, source: str = 
         early = [row for row in rows if row.failing and deadline_before_found(due, row.found_on or date)]
         if early:
             found = min(row.found_on or date for row in early)
-            raise LedgerError(f"--deadline {due} 早于排查（发现）日期 {found}，整改不可能在发现问题之前完成，"
-                              f"请核对 --deadline 和 --date（或表中的“排查日期”）")
+            raise LedgerError(f"完成时限 {due} 早于排查（发现）日期 {found}，整改不可能在发现问题之前完成，"
+                              f"请核对完成时限和排查日期（或表中的“排查日期”）", field="deadline")
         by_key = {(p.household, p.category, p.source): p for p in ledger if p.household}
         result = ImportResult(households=len(rows), villages=len({r.village for r in rows}))
         for row in rows:

@@ -5,12 +5,11 @@ The only place the ledger touches the archive, so the rule lives in one function
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from dataclasses import dataclass
 from typing import Iterable, Optional
 
-from ..errors import IntegrityError
+from ..archive import Archive
 from ..workspace.config import Workspace
 from .errors import LedgerError
 from .model import CLOSED_STATUS, LedgerProblem
@@ -23,28 +22,6 @@ class Evidence:
     title: str
 
 
-def open_archive(workspace: Workspace):
-    try:
-        from ..archive import Archive
-    except ImportError:  # pragma: no cover - the archive stage is part of the package
-        raise LedgerError("档案模块不可用，无法核对佐证材料，请重新安装 fupin-docs") from None
-    with archive_errors():
-        return Archive(workspace)
-
-
-@contextlib.contextmanager
-def archive_errors():
-    """The archive's own errors, as the ledger's (exit 1) or an integrity failure (exit 3)."""
-    from ..archive import ArchiveDamaged, ArchiveError
-
-    try:
-        yield
-    except ArchiveError as err:
-        raise LedgerError(str(err)) from None
-    except ArchiveDamaged as err:
-        raise IntegrityError(str(err)) from None
-
-
 def check_evidence(workspace: Workspace, archive_nos: Iterable[str], archive=None) -> list[Evidence]:
     """The archived items for ARCHIVE_NOS, or LedgerError naming every bad one."""
     wanted: list[str] = []
@@ -53,14 +30,14 @@ def check_evidence(workspace: Workspace, archive_nos: Iterable[str], archive=Non
         if number and number not in wanted:
             wanted.append(number)
     if not wanted:
-        raise LedgerError("销号须至少附一件佐证材料：请先用 fupin archive add 归档，再用 --evidence 档号 指定")
-    archive = archive or open_archive(workspace)
+        raise LedgerError("销号须至少附一件佐证材料：请先把佐证材料归档，再给出它的档号", field="evidence",
+                          hint="archive.add")
+    archive = archive or Archive(workspace)
     found: list[Evidence] = []
     missing: list[str] = []
     withdrawn: list[str] = []
     for number in wanted:
-        with archive_errors():
-            item = archive.get(number)
+        item = archive.get(number)
         if item is None:
             missing.append(number)
         elif getattr(item, "withdrawn", False):
@@ -69,12 +46,11 @@ def check_evidence(workspace: Workspace, archive_nos: Iterable[str], archive=Non
             found.append(Evidence(item.archive_no, item.title or ""))
     messages = []
     if missing:
-        messages.append(f"档案中没有 {'、'.join(missing)}，请先用 fupin archive add 归档佐证材料，"
-                        f"或用 fupin archive list 核对档号")
+        messages.append(f"档案中没有 {'、'.join(missing)}，请先把佐证材料归档，或核对档号")
     if withdrawn:
         messages.append(f"{'、'.join(withdrawn)} 已撤回（作废），不能作为佐证材料，请改附有效的档案")
     if messages:
-        raise LedgerError("；".join(messages))
+        raise LedgerError("；".join(messages), field="evidence", hint="archive.list" if missing else None)
     return found
 
 
@@ -90,21 +66,21 @@ def close_problem(workspace: Workspace, pid: str, evidence: Iterable[str], *,
     date = date or today
     if date > today:
         raise LedgerError(f"销号日期 {date} 晚于今天（{today}）：只能在整改到位之后销号，不能预先销号，"
-                          f"请核对 --date（不写 --date 即按今天销号）")
-    archive = open_archive(workspace)
+                          f"请核对销号日期（不写即按今天销号）", field="date")
+    archive = Archive(workspace)
     with edit_ledger(workspace, who) as session:
         problem = session.ledger.get(pid)
         if problem.status == CLOSED_STATUS:
             raise LedgerError(f"问题 {problem.pid} 已于 {problem.closed_on} 销号，不能重复销号；"
-                              f"如需补充佐证材料或重新整改，请先用 fupin ledger set {problem.pid} --status 整改中 撤销销号")
+                              f"如需补充佐证材料或重新整改，请先把它的整改状态改回“整改中”（撤销销号）",
+                              hint="ledger.reopen")
         items = check_evidence(workspace, evidence, archive)
         if problem.found_on and date < problem.found_on:
-            raise LedgerError(f"销号日期 {date} 早于发现日期 {problem.found_on}，请核对 --date")
+            raise LedgerError(f"销号日期 {date} 早于发现日期 {problem.found_on}，请核对销号日期", field="date")
         numbers = list(problem.evidence) + [e.archive_no for e in items if e.archive_no not in problem.evidence]
         session.change(problem, "销号", status=CLOSED_STATUS, closed_on=date, evidence=numbers)
-        with archive_errors():
-            archive.log_event("ledger.close", {
-                "问题编号": problem.pid, "销号日期": date.isoformat(),
-                "佐证材料": [e.archive_no for e in items], "问题描述": problem.description,
-            }, who=session.who)
+        archive.log_event("ledger.close", {
+            "问题编号": problem.pid, "销号日期": date.isoformat(),
+            "佐证材料": [e.archive_no for e in items], "问题描述": problem.description,
+        }, who=session.who)
     return problem, items

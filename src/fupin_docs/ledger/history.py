@@ -17,8 +17,6 @@ from typing import Any, Iterable, Optional
 
 from ..atomic import atomic_path
 
-HISTORY_KEYS = ("时间", "操作人", "操作", "问题编号", "字段", "原值", "新值")
-
 
 def current_user(who: Optional[str] = None) -> str:
     """The operator: WHO, else $FUPIN_USER, else the login name."""

@@ -239,10 +239,6 @@ def deadline_before_found(deadline: Deadline, found_on: Optional[dt.date]) -> Op
     return None
 
 
-def format_deadline(value: Deadline) -> str:
-    return display_value(value)
-
-
 def make_pid(year: int, seq: int) -> str:
     return f"WT-{year}-{seq:04d}"
 

@@ -16,16 +16,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
-from filelock import FileLock
 from ruamel.yaml import YAML
 
 from ..atomic import atomic_path
+from ..locking import held
 from ..inputs.problems import InputError, Problem
 from ..inputs.yaml_source import load_yaml_file
 from ..workspace.config import Workspace
 from . import history
 from .errors import LedgerError
-from .model import (CLOSED_STATUS, FIELDS, KEYS, PID_PATTERN, LedgerProblem, display_value,
+from .model import (CLOSED_STATUS, FIELDS, KEYS, PID_PATTERN, LedgerProblem,
                     deadline_before_found, make_pid, parse_deadline, parse_status, problem_from_values)
 
 LEDGER_DIR = "ledger"
@@ -73,9 +73,9 @@ class Ledger:
     def get(self, pid: str) -> LedgerProblem:
         problem = self.find(pid)
         if problem is None:
-            hint = "台账还是空的，请先用 fupin ledger import-check 或 fupin ledger import 导入问题" \
-                if not self.problems else "请用 fupin ledger list 查看已有的问题编号"
-            raise LedgerError(f"台账中没有问题编号“{pid}”，{hint}")
+            if not self.problems:
+                raise LedgerError(f"台账中没有问题编号“{pid}”，台账还是空的，请先导入问题", hint="ledger.import")
+            raise LedgerError(f"台账中没有问题编号“{pid}”，请核对问题编号", hint="ledger.list")
         return problem
 
     def next_pid(self, year: int) -> str:
@@ -202,7 +202,7 @@ def _jsonable(value: Any) -> Any:
 def edit_ledger(workspace: Workspace, who: Optional[str] = None) -> Iterator[LedgerSession]:
     directory = ledger_dir(workspace)
     directory.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(directory / LOCK_FILE), timeout=30):
+    with held(directory / LOCK_FILE, "问题台账"):
         session = LedgerSession(load_ledger(workspace), history.current_user(who), workspace)
         yield session
         if session.entries:
@@ -211,9 +211,6 @@ def edit_ledger(workspace: Workspace, who: Optional[str] = None) -> Iterator[Led
 
 
 # --- the edit commands' API ------------------------------------------------------------
-
-SETTABLE = ("measures", "unit", "person", "deadline", "status")
-
 
 def set_fields(workspace: Workspace, pid: str, *, measures: Optional[str] = None,
                unit: Optional[str] = None, person: Optional[str] = None,
@@ -234,23 +231,24 @@ def set_fields(workspace: Workspace, pid: str, *, measures: Optional[str] = None
         try:
             changes["deadline"] = parse_deadline(deadline)
         except ValueError as err:
-            raise LedgerError(str(err)) from None
+            raise LedgerError(str(err), field="deadline") from None
     if status is not None:
         try:
             new_status = parse_status(status)
         except ValueError as err:
-            raise LedgerError(str(err)) from None
+            raise LedgerError(str(err), field="status") from None
         if new_status == CLOSED_STATUS:
-            raise LedgerError("销号须附佐证材料，请用 fupin ledger close 问题编号 --evidence 档号")
+            raise LedgerError("销号须附佐证材料，不能直接把整改状态改为“已销号”", hint="ledger.close")
         changes["status"] = new_status
     if not changes:
-        raise LedgerError("没有要修改的内容，请至少给出 --measures、--unit、--person、--deadline、--status 之一")
+        raise LedgerError("没有要修改的内容，请至少给出整改措施、责任单位、责任人、完成时限、整改状态之一",
+                          field="ledger_changes")
     with edit_ledger(workspace, who) as session:
         problem = session.ledger.get(pid)
         if "deadline" in changes:
             complaint = deadline_before_found(changes["deadline"], problem.found_on)
             if complaint:
-                raise LedgerError(f"问题 {problem.pid}：{complaint}（--deadline）")
+                raise LedgerError(f"问题 {problem.pid}：{complaint}", field="deadline")
         if problem.status == CLOSED_STATUS and "status" in changes and changes["status"] != CLOSED_STATUS:
             changes["closed_on"] = None
             action = "撤销销号"
@@ -258,7 +256,3 @@ def set_fields(workspace: Workspace, pid: str, *, measures: Optional[str] = None
             action = "修改"
         changed = session.change(problem, action, **changes)
     return problem, changed
-
-
-def describe_change(problem: LedgerProblem, attr: str) -> str:
-    return f"{FIELDS[attr]}：{display_value(getattr(problem, attr))}"

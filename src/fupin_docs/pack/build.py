@@ -186,10 +186,10 @@ def build_pack(workspace, selection: Selection, target, *, purpose: str = "", ti
         bad = [e for e in packed if e.status != STATUS_OK]
         if bad and not skip_missing:
             lines = "；".join(f"{e.archive_no}（{e.problem}）" for e in bad)
-            raise IntegrityError(f"{len(bad)} 件档案材料无法读取或已损坏，未生成材料包：{lines}。"
-                                 "请用 fupin archive verify 检查档案；如仍要打包其余材料，加 --skip-missing（目录中将注明缺失）")
+            raise IntegrityError(f"{len(bad)} 件档案材料无法读取或已损坏，未生成材料包：{lines}",
+                                 hint="pack.skip_missing")
         if len(bad) == len(packed):
-            raise IntegrityError("所选材料全部无法读取或已损坏，未生成材料包；请用 fupin archive verify 检查档案")
+            raise IntegrityError("所选材料全部无法读取或已损坏，未生成材料包", hint="archive.verify")
 
         # 2. the merge, from the staged copies (so it shows exactly what is packed)
         merged_name = None

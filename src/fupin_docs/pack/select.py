@@ -98,8 +98,8 @@ def problem_archive_nos(workspace, problem_id: str) -> list[str]:
 
     problem = load_ledger(workspace).get(problem_id)  # LedgerError (a UserError) if unknown
     if not problem.evidence:
-        raise UserError(f"台账问题 {problem.pid} 还没有佐证材料（档号）；请先用 fupin ledger close "
-                        f"{problem.pid} --evidence 档号 登记，或改用检索词、--id 档号 选取材料")
+        raise UserError(f"台账问题 {problem.pid} 还没有佐证材料（档号）；请先在销号时登记佐证材料，"
+                        "或改用检索词、档号选取材料", hint="ledger.close")
     return list(problem.evidence)
 
 
@@ -129,7 +129,7 @@ def select_items(workspace, selection: Selection, archive) -> list:
     never an empty pack.
     """
     if selection.is_empty():
-        raise UserError("请给出检索词、--id 档号 或 --problem 问题编号，以选取要打包的材料")
+        raise UserError("请给出检索词、档号或台账问题编号，以选取要打包的材料", field="selection")
     archive = ArchiveLookup(archive)
     chosen: list = []
     seen: set[str] = set()
@@ -147,13 +147,14 @@ def select_items(workspace, selection: Selection, archive) -> list:
         elif _passes(item, selection):
             take(item)
     if unknown:
-        raise UserError(f"档案中没有档号“{'”“'.join(unknown)}”；请用 fupin archive list 或 fupin search 查到正确的档号后再打包")
+        raise UserError(f"档案中没有档号“{'”“'.join(unknown)}”；请查到正确的档号后再打包", hint="archive.list")
 
     if selection.problem:
         for archive_no in problem_archive_nos(workspace, selection.problem):
             item = archive.get(archive_no)
             if item is None:
-                raise UserError(f"台账问题 {selection.problem} 的佐证材料“{archive_no}”不在档案中；请先用 fupin archive add 归档，或在台账中改正档号")
+                raise UserError(f"台账问题 {selection.problem} 的佐证材料“{archive_no}”不在档案中；"
+                                "请先把它归档，或在台账中改正档号", hint="archive.add")
             if _passes(item, selection):
                 take(item)
 
@@ -176,5 +177,5 @@ def select_items(workspace, selection: Selection, archive) -> list:
         chosen = chosen[:selection.limit]
     if not chosen:
         raise UserError(f"没有找到符合条件的材料（{selection.describe()}），未生成材料包；"
-                        "请换个检索词或放宽筛选条件，可先用 fupin search 查看检索结果")
+                        "请换个检索词或放宽筛选条件，可先检索看看结果")
     return chosen

@@ -80,13 +80,13 @@ def _toml_problem(file: str, err: Exception) -> Problem:
     fix = _TOML_MESSAGES.get(msg)
     if fix is None:
         fix = next((value for key, value in _TOML_MESSAGES.items() if msg.startswith(key)), None)
-    return Problem(file, line, col, f"fupin.toml 写法有误：{fix or msg}；可参照 fupin init 生成的示例修改")
+    return Problem(file, line, col, f"fupin.toml 写法有误：{fix or msg}；可参照新建工作目录时生成的 fupin.toml 修改")
 
 
 def _section(data: dict, name: str, cls, file: str):
     raw = data.get(name, {})
     if not isinstance(raw, dict):
-        raise InputError([Problem(file, 1, 1, f"[{name}] 应为一个表（section），请参照 fupin init 生成的 fupin.toml")])
+        raise InputError([Problem(file, 1, 1, f"[{name}] 应为一个表（section），请参照新建工作目录时生成的 fupin.toml")])
     known = cls.__dataclass_fields__
     unknown = [key for key in raw if key not in known]
     if unknown:

@@ -80,10 +80,11 @@ def resolve_template(template: str | Path | None, templates_dir: Path | None) ->
             return builtin_template(), True
         if not Path(text).is_file():
             where = f"工作区模板目录 {templates_dir}" if templates_dir else "工作区模板目录"
-            raise TemplateError(f"找不到名为“{text}”的模板：请把 {name} 放进{where}，或用 --template 给出模板文件路径")
+            raise TemplateError(f"找不到名为“{text}”的模板：请把 {name} 放进{where}，或给出模板文件的路径",
+                                field="template")
     path = Path(text)
     if not path.is_file():
-        raise TemplateError(f"模板文件 {path} 不存在，请检查 --template 给出的路径")
+        raise TemplateError(f"模板文件 {path} 不存在，请检查给出的模板路径", field="template")
     return path, False
 
 
