@@ -321,21 +321,35 @@ def test_a_killed_add_leaves_no_half_item(ws, files):
     assert archive.verify().ok and len(journal_lines(ws)) == 1
 
 
+# Each process waits at a barrier (a file per process in a folder) until both are
+# ready, then files its batch: the adds really contend for the archive lock.
+CONTENDER = """
+import json, pathlib, sys, time
+from fupin_docs.filing import file_documents
+from fupin_docs.workspace import open_workspace
+root, me, barrier, *paths = sys.argv[1:]
+pathlib.Path(barrier, me).touch()
+deadline = time.monotonic() + 60
+while len(list(pathlib.Path(barrier).iterdir())) < 2 and time.monotonic() < deadline:
+    time.sleep(0.001)
+batch = file_documents(open_workspace(root), paths, date="2020-05-01")
+print(json.dumps([f.item.archive_no for f in batch.filed]))
+"""
+
+
 def test_two_processes_adding_at_once_get_distinct_numbers(ws, tmp_path):
-    batches = []
+    barrier = tmp_path / "barrier"
+    barrier.mkdir()
+    procs = []
     for proc in range(2):
-        paths = []
-        for n in range(4):
-            paths.append(str(_write(tmp_path / f"p{proc}-{n}.txt", f"进程{proc}的第{n}份材料".encode())))
-        batches.append(paths)
-    env = dict(os.environ, FUPIN_WORKSPACE=str(ws.root))
-    cmd = [sys.executable, "-m", "fupin_docs.cli.main", "archive", "add", "--date", "2020-05-01", "--json"]
-    procs = [subprocess.Popen(cmd + batch, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for batch in batches]
+        paths = [str(_write(tmp_path / f"p{proc}-{n}.txt", f"进程{proc}的第{n}份材料".encode())) for n in range(6)]
+        procs.append(subprocess.Popen([sys.executable, "-c", CONTENDER, str(ws.root), f"p{proc}", str(barrier), *paths],
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE))
     outputs = [p.communicate(timeout=120) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], [o[1].decode() for o in outputs]
-    numbers = [entry["archive_no"] for out, _ in outputs for entry in json.loads(out)]
-    assert len(numbers) == 8 and len(set(numbers)) == 8
-    assert sorted(int(n[-4:]) for n in numbers) == list(range(1, 9))
+    numbers = [no for out, _ in outputs for no in json.loads(out)]
+    assert len(numbers) == 12 and len(set(numbers)) == 12
+    assert sorted(int(n[-4:]) for n in numbers) == list(range(1, 13))
     archive = Archive(ws)
     assert archive.verify().ok, archive.verify().problems
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -113,9 +114,13 @@ def test_archive_commands_refuse_to_run_outside_a_workspace(tmp_path):
 
 
 def test_workspace_is_found_from_a_subfolder(tmp_path, monkeypatch):
-    from fupin_docs.workspace import open_workspace
+    from fupin_docs.workspace.config import find_root
 
     run("init", tmp_path / "ws", "--no-examples")
+    assert find_root(tmp_path / "ws" / "inputs") == (tmp_path / "ws").resolve()
+    # the CLI starts from the current directory: a clerk working in inputs/ means the workspace
     monkeypatch.chdir(tmp_path / "ws" / "inputs")
     monkeypatch.delenv("FUPIN_WORKSPACE", raising=False)
-    assert open_workspace().root == (tmp_path / "ws").resolve()
+    result = subprocess.run([sys.executable, "-m", "fupin_docs.cli.main", "archive", "list", "--json"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0 and json.loads(result.stdout) == [], result.stderr

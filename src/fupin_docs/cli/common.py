@@ -7,12 +7,13 @@ import errno
 import functools
 import json
 import sys
+from pathlib import Path
 
 import click
 
 from ..errors import FupinError, IntegrityError, UserError
 from ..inputs.problems import InputError
-from ..workspace.config import CONFIG_NAME, Workspace, is_workspace, open_workspace
+from ..workspace.config import CONFIG_NAME, Workspace, find_root, is_workspace, open_workspace
 
 # Exit codes (docs/DESIGN.md): 0 ok, 1 the user's input is wrong, 2 usage, 3 integrity.
 EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_INTEGRITY = 0, 1, 2, 3
@@ -102,7 +103,9 @@ def workspace_from(ctx: click.Context, required: bool = True) -> Workspace:
     folder would tell an inspection team that nothing exists.
     """
     obj = ctx.find_root().obj or {}
-    workspace = open_workspace(obj.get("workspace"))
+    # --workspace, else FUPIN_WORKSPACE (click reads both), else the folder holding
+    # fupin.toml at or above the current directory
+    workspace = open_workspace(obj.get("workspace") or find_root(Path.cwd()))
     if required and not is_workspace(workspace):
         raise UserError(
             f"{workspace.root} 不是工作目录（找不到 {CONFIG_NAME}）。请先进入工作目录，"

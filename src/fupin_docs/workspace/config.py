@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -135,20 +134,20 @@ class Workspace:
         return self.root / "indexes"
 
 
-def find_root(start: str | Path | None = None) -> Path:
+def find_root(start: str | Path) -> Path:
     """The folder holding fupin.toml at or above START (like git finds .git),
-    else START itself: a clerk working in inputs/ still means the workspace."""
-    start = Path(start or ".").resolve()
+    else START itself: a clerk working in inputs/ still means the workspace.
+    A client passes its own starting point (the CLI: the current directory)."""
+    start = Path(start).resolve()
     for folder in (start, *start.parents):
         if (folder / CONFIG_NAME).is_file():
             return folder
     return start
 
 
-def open_workspace(root: str | Path | None = None) -> Workspace:
-    """The workspace at ROOT, else $FUPIN_WORKSPACE, else found from the current directory."""
-    explicit = root or os.environ.get("FUPIN_WORKSPACE")
-    root = Path(explicit).resolve() if explicit else find_root()
+def open_workspace(root: str | Path) -> Workspace:
+    """The workspace at ROOT (the library resolves nothing from the current directory)."""
+    root = Path(root).resolve()
     return Workspace(root=root, config=load_config(root / CONFIG_NAME))
 
 
