@@ -16,6 +16,7 @@ from .atomic import atomic_path
 from .compose import ComposedDocument, compose
 from .errors import UserError
 from .filing import file_document
+from .ledger.query import select_problems
 from .inputs import InputError
 from .inputs.validate import validate_document
 from .inputs.yaml_source import load_yaml_file
@@ -140,9 +141,19 @@ def render_files(paths, workspace: Workspace, *, formats=("docx",), out_dir: str
     return outcomes
 
 
+def _ledger_problems(model, workspace: Workspace):
+    """The ledger rows a report asks for (its own 问题来源 unless it names one), or None."""
+    wanted = getattr(model, "ledger", None)
+    if wanted is None:
+        return None
+    if not wanted.source:
+        wanted = wanted.model_copy(update={"source": model.source})
+    return select_problems(workspace, wanted)
+
+
 def _compose(model, workspace: Workspace, source) -> ComposedDocument:
     try:
-        return compose(model, workspace.config, workspace)
+        return compose(model, workspace.config, _ledger_problems(model, workspace))
     except UserError as err:  # e.g. the ledger cannot be read: say which input asked for it
         raise InputError([source.problem(("台账",), str(err), prefer_key=True)]) from None
 

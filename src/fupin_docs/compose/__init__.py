@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..inputs.models import Document, Minutes, Notice, Plan, Rectification
-from ..workspace.config import Config, Workspace
+from ..workspace.config import Config
 from .minutes import compose_minutes
 from .notice import compose_notice
 from .plan import compose_plan
@@ -11,8 +11,9 @@ from .rectification import compose_rectification
 from .tree import ComposedDocument
 
 
-def compose(doc: Document, config: Config, workspace: Workspace | None = None) -> ComposedDocument:
-    """The document tree for DOC; a report pointing at the ledger reads it from WORKSPACE."""
+def compose(doc: Document, config: Config, ledger_problems=None) -> ComposedDocument:
+    """The document tree for DOC. LEDGER_PROBLEMS: the rows a report that points at
+    the problem ledger takes from it (the caller reads the ledger; compose does not)."""
     if isinstance(doc, Plan):
         return compose_plan(doc, config)
     if isinstance(doc, Notice):
@@ -21,11 +22,8 @@ def compose(doc: Document, config: Config, workspace: Workspace | None = None) -
         return compose_minutes(doc, config)
     if isinstance(doc, Rectification):
         problems = None
-        if doc.ledger is not None and workspace is not None:
-            from ..ledger import select_problems  # the ledger is optional for other kinds
-
-            wanted = doc.ledger if doc.ledger.source else doc.ledger.model_copy(update={"source": doc.source})
-            problems = list(doc.problems) + list(select_problems(workspace, wanted))
+        if ledger_problems is not None:
+            problems = list(doc.problems) + list(ledger_problems)
         return compose_rectification(doc, config, problems)
     raise TypeError(f"unknown document model {type(doc).__name__}")
 
