@@ -182,6 +182,7 @@ def test_full_body_page_holds_22_lines_of_28_characters(grid_pdf):
     lines = [ln for ln in page_lines(path, 2) if ln.y1 < BOTTOM + 1]  # page number excluded
     assert len(lines) == 22  # GB/T 9704 §5.2.3: 22 lines of 28 characters
     assert all(len(ln.text) == 28 for ln in lines), [len(ln.text) for ln in lines]
+    assert all(abs((ln.y1 - ln.y0) - 16) < 0.5 for ln in lines)  # 三号 (FandolFang's box is its em)
     pitches = [b.y0 - a.y0 for a, b in zip(lines, lines[1:])]
     # the PDF uses the arithmetic pitch, 225 mm / 22 ≈ 28.99 pt; 0.05 pt covers
     # pdftotext's rounding of line boxes (one line more or less is ±1.4 pt)
@@ -223,6 +224,7 @@ def test_colophon_sits_at_the_bottom_of_the_last_page(grid_pdf):
     # 抄送 and 印发机关 1 字 (四号) in; the date 1 字 from the right
     indent = 1 * S.SIHAO_PT  # 1 字 of 四号 (§7.4)
     assert abs(cc[0].x0 - (LEFT + indent)) < 1.0
+    assert abs((cc[0].y1 - cc[0].y0) - 14) < 0.5 and abs((printed[-1].y1 - printed[-1].y0) - 14) < 0.5  # 四号
     words = re.findall(r"\S+", pdf_text(path, result.pages, result.pages))
     assert "某某镇党政综合办公室" in words
     date = [ln for ln in lines if ln.text == "2020年6月8日印发"]
@@ -306,6 +308,7 @@ def test_header_mark_number_separator_and_title(grid_pdf):
     title = lines[start:start + 2]
     assert "".join(t.text for t in title) == "关于开展脱贫攻坚“回头看”专项督查工作的通知"
     assert all(abs((t.x0 + t.x1) / 2 - centre) < 2 for t in title)
+    assert all(abs((t.x1 - t.x0) - 22 * len(t.text)) < 1 for t in title)  # 二号: full-width characters of 22 pt
     assert 2 * PITCH < title[0].y0 - number.y1 < 4 * PITCH
     # red: the 标志 and the separator are painted in the chosen red
     ops = pypdf.PdfReader(str(path)).pages[0].get_contents().get_data().decode("latin-1")
