@@ -718,3 +718,28 @@ def test_a_withdrawn_file_can_be_filed_again_as_a_new_item(ws, tmp_path):
     assert again.created and again.item.archive_no != first.archive_no
     assert [item.title for item in archive.items()] == ["重新归档"]
     assert archive.verify().ok
+
+
+def test_catalog_reads_see_what_another_process_appended(ws, files, tmp_path):
+    archive = Archive(ws)
+    first = archive.add(files["txt"], date="2020-05-01").item
+    assert [i.archive_no for i in archive.items()] == [first.archive_no]  # folded and kept
+    other = _write(tmp_path / "另一进程.txt", "另一个进程归档的材料".encode())
+    script = ("import sys\nfrom fupin_docs.archive import Archive\nfrom fupin_docs.workspace import open_workspace\n"
+              "Archive(open_workspace(sys.argv[1])).add(sys.argv[2], date='2020-05-02')\n")
+    subprocess.run([sys.executable, "-c", script, str(ws.root), str(other)], check=True)
+    assert len(archive.items()) == 2  # the kept fold noticed the journal grew
+    assert Archive(ws).withdraw(first.archive_no, "误归档").withdrawn
+    assert [i.withdrawn for i in sorted(Archive(ws).items(include_withdrawn=True), key=lambda i: i.archive_no)] \
+        == [True, False]
+
+
+def test_items_handed_out_are_not_changed_by_later_writes(ws, files):
+    archive = Archive(ws)
+    item = archive.add(files["txt"], title="原题名", date="2020-05-01").item
+    held = archive.get(item.archive_no)
+    archive.change(item.archive_no, title="新题名", reason="题名有误")
+    archive.withdraw(item.archive_no, "误归档")
+    assert held.title == "原题名" and not held.withdrawn  # a reader's copy stays as it was read
+    now = archive.get(item.archive_no)
+    assert now.title == "新题名" and now.withdrawn

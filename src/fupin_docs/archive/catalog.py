@@ -30,7 +30,7 @@ class ChainCheck:
 
 
 class CatalogWriter(Protocol):
-    items: dict  # archive_no -> ArchiveItem, current as of taking the lock (the writer's own copies)
+    items: dict  # archive_no -> ArchiveItem, current as of taking the lock (read-only: copy before changing)
 
     def append(self, action: str, detail: dict, who: str | None) -> dict:
         """Append one event; returns the stored record (seq, at, who, action, detail …)."""
@@ -38,7 +38,8 @@ class CatalogWriter(Protocol):
 
 class Catalog(Protocol):
     def items(self) -> dict[str, ArchiveItem]:
-        """archive_no -> item (withdrawn ones included), as copies the caller may change."""
+        """archive_no -> item (withdrawn ones included). The items may be shared with
+        other readers: copy one (copy.copy) before changing it."""
 
     def events(self) -> list[dict]:
         """Every event in order."""

@@ -7,6 +7,7 @@ hash-chained journal today, a database at county scale) folds the same way.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import asdict, dataclass, field
 
 from .kinds import kind_label
@@ -105,9 +106,11 @@ def apply_change(item: "ArchiveItem", event: dict) -> None:
 
 
 def fold_events(events, items: dict | None = None) -> dict:
-    """ITEMS (archive_no -> ArchiveItem) after applying EVENTS in order.
-    A malformed record is passed over here; verify reports it as damage."""
-    items = {} if items is None else items
+    """ITEMS (archive_no -> ArchiveItem) after applying EVENTS in order; a new dict.
+    The items of ITEMS are never changed: one an event changes is copied first, so
+    a fold others share stays as it was. A malformed record is passed over here;
+    verify reports it as damage."""
+    items = {} if items is None else dict(items)
     for event in events:
         action, detail = event.get("action"), event.get("detail") or {}
         try:
@@ -115,12 +118,13 @@ def fold_events(events, items: dict | None = None) -> dict:
                 item = ArchiveItem.from_record(detail)
                 items[item.archive_no] = item
             elif action == "withdraw" and detail.get("archive_no") in items:
-                item = items[detail["archive_no"]]
+                item = items[detail["archive_no"]] = copy.copy(items[detail["archive_no"]])
                 item.withdrawn = True
                 item.withdraw_reason = detail.get("reason")
                 item.withdrawn_at = event.get("at")
             elif action == "change" and detail.get("archive_no") in items:
-                apply_change(items[detail["archive_no"]], event)
+                item = items[detail["archive_no"]] = copy.copy(items[detail["archive_no"]])
+                apply_change(item, event)
         except (TypeError, AttributeError):
             continue
     return items

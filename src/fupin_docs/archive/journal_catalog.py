@@ -32,10 +32,6 @@ _CACHE: dict = {}  # journal path -> _Folded
 _CACHE_LOCK = threading.Lock()
 
 
-def _copies(items: dict) -> dict:
-    return {no: copy.copy(item) for no, item in items.items()}
-
-
 class JournalCatalog:
     def __init__(self, root: str | Path):
         self.root = Path(root)
@@ -63,7 +59,7 @@ class JournalCatalog:
                 and key[2] > cached.key[2] and not cached.state.torn_tail)
         if grew:
             state = self.journal.read(verify=False, after=cached.state)
-            items = fold_events(state.events[len(cached.state.events):], _copies(cached.items))
+            items = fold_events(state.events[len(cached.state.events):], cached.items)
         else:
             state = self.journal.read(verify=False)
             items = fold_events(state.events)
@@ -74,7 +70,7 @@ class JournalCatalog:
 
     # ---- the Catalog interface --------------------------------------------------
     def items(self) -> dict:
-        return _copies(self._folded().items)
+        return dict(self._folded().items)
 
     def events(self) -> list[dict]:
         return list(self._folded().state.events)
@@ -121,7 +117,7 @@ class _JournalWriter:
         # until the file itself says so (its size and mtime change)
         self._state = copy.copy(folded.state)
         self._state.events = list(folded.state.events)
-        self.items = _copies(folded.items)
+        self.items = folded.items  # shared: read it, never change an item in place
 
     def append(self, action: str, detail: dict, who: str | None) -> dict:
         return self._catalog.journal.append(self._state, action, detail, who)

@@ -18,6 +18,7 @@ then updates the index, so the index stays derived and the stages one-way.
 
 from __future__ import annotations
 
+import copy
 import importlib
 import os
 import tempfile
@@ -328,7 +329,7 @@ class Archive:
         if not reason:
             raise ArchiveError("撤回必须写明原因，例如“重复归档”", field="reason")
         with self.catalog.writing() as writer:
-            item = self._live_item(writer.items, archive_no, "无需重复撤回")
+            item = copy.copy(self._live_item(writer.items, archive_no, "无需重复撤回"))
             record = writer.append("withdraw", {"archive_no": item.archive_no, "reason": reason}, who)
         item.withdrawn, item.withdraw_reason, item.withdrawn_at = True, reason, record["at"]
         return item
@@ -353,7 +354,7 @@ class Archive:
             raise ArchiveError("没有给出要修改的内容，请至少给出一项，如新的题名或日期", field="changes")
         wanted = {name: _edited_value(name, value) for name, value in fields.items()}
         with self.catalog.writing() as writer:
-            item = self._live_item(writer.items, archive_no, "撤回的文件不能修改元数据")
+            item = copy.copy(self._live_item(writer.items, archive_no, "撤回的文件不能修改元数据"))
             changes = {}
             for name, new in wanted.items():
                 old = getattr(item, name)
