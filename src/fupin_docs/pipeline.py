@@ -15,7 +15,6 @@ from pathlib import Path
 from .atomic import atomic_path
 from .compose import ComposedDocument, compose
 from .errors import UserError
-from .filing import file_document
 from .ledger.query import select_problems
 from .inputs import InputError
 from .inputs.validate import validate_document
@@ -159,6 +158,7 @@ def _compose(model, workspace: Workspace, source) -> ComposedDocument:
 
 
 def _archive(outcome: RenderOutcome, workspace: Workspace) -> None:
+    from .filing import file_document  # archive and index: only when asked to file
     meta = outcome.document.metadata
     primary = outcome.outputs.get("docx") or outcome.outputs.get("pdf")
     renditions = [path for fmt, path in outcome.outputs.items() if path != primary]

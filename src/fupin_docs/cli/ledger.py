@@ -7,11 +7,9 @@ import re
 
 import click
 
-from ..ledger import (close_problem, export_ledger, filter_problems, import_check_sheet, import_ledger,
-                      load_ledger, set_fields, summarize)
 from ..ledger import history as ledger_history
 from ..ledger.model import FIELDS, display_value
-from ..ledger.store import history_path
+from ..ledger.store import history_path, load_ledger
 from .common import handle_errors, print_json, workspace_from
 from .dates import DATE
 
@@ -35,6 +33,8 @@ def filter_options(func):
 
 
 def _select(ws, status, unit, village, source, category, overdue, today):
+    from ..ledger.query import filter_problems
+
     return filter_problems(load_ledger(ws), status=status, unit=unit, village=village, source=source,
                            category=category, overdue=overdue, today=today)
 
@@ -90,6 +90,7 @@ def import_check(ctx, sheet, source, date, deadline, unit, person, roster, who, 
       now_passing  本次已达标、台账中尚未整改完成的问题编号
     """
     ws = workspace_from(ctx)
+    from ..ledger.check_sheet import import_check_sheet  # openpyxl: only when run
     result = import_check_sheet(ws, sheet, source=source, date=date, deadline=deadline, unit=unit,
                                 person=person, roster=roster, who=who)
     if as_json:
@@ -127,6 +128,7 @@ def import_(ctx, xlsx, who, as_json):
       updated    有改动的问题
       unchanged  无变化的问题
     """
+    from ..ledger.xlsx import import_ledger
     result = import_ledger(workspace_from(ctx), xlsx, who=who)
     if as_json:
         print_json(result.to_json())
@@ -144,6 +146,7 @@ def export(ctx, xlsx, status, unit, village, source, category, overdue, today):
     """把台账导出为 .xlsx 文件（可按条件筛选），逾期问题的完成时限单元格标色。"""
     ws = workspace_from(ctx)
     problems = _select(ws, status, unit, village, source, category, overdue, today)
+    from ..ledger.xlsx import export_ledger
     count = export_ledger(ws, xlsx, problems, today=today)
     click.echo(f"已导出 {count} 个问题到 {xlsx}")
 
@@ -237,6 +240,7 @@ def set_(ctx, pid, measures, unit, person, deadline, status, who):
 
     把“已销号”的问题改回“整改中”或“未整改”即撤销销号（销号日期清除，佐证材料保留）。
     """
+    from ..ledger.store import set_fields
     problem, changed = set_fields(workspace_from(ctx), pid, measures=measures, unit=unit, person=person,
                                   deadline=deadline, status=status, who=who)
     if changed:
@@ -262,6 +266,7 @@ def close(ctx, pid, more, evidence, date, who):
     佐证材料须已在档案中且未撤回；已销号的问题不能再次销号。
     """
     numbers = [n for value in (*evidence, *more) for n in _SPLIT.split(value) if n]
+    from ..ledger.evidence import close_problem
     problem, items = close_problem(workspace_from(ctx), pid, numbers, date=date, who=who)
     click.echo(f"{problem.pid} 已于 {problem.closed_on} 销号，佐证材料：")
     for item in items:
@@ -295,6 +300,7 @@ def summary(ctx, status, unit, village, source, category, overdue, today, as_jso
     """
     today = today or dt.date.today()
     problems = _select(workspace_from(ctx), status, unit, village, source, category, overdue, today)
+    from ..ledger.summary import summarize
     figures = summarize(problems, today)
     if as_json:
         print_json(figures)

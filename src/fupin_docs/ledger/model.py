@@ -15,7 +15,8 @@ from functools import lru_cache
 from typing import Any, Optional, Union
 
 from ..inputs.fields import parse_date
-from ..inputs.models import DONE_STATUSES, PROBLEM_SOURCES, PROBLEM_STATUSES
+from ..chinese_script import t2s
+from ..inputs.choices import DONE_STATUSES, PROBLEM_SOURCES, PROBLEM_STATUSES
 
 # The household check (排查) items: 两不愁三保障 + 饮水安全, in the seed's order.
 CHECK_ITEMS = ("家庭收入", "基本生活", "义务教育", "基本医疗", "住房安全", "饮水安全")
@@ -134,14 +135,7 @@ def display_value(value: Any) -> str:
 @lru_cache(maxsize=4096)
 def to_simplified(text: str) -> str:
     """Traditional → Simplified for header cells and enumerated values (not free text)."""
-    return _converter().convert(text)
-
-
-@lru_cache(maxsize=1)
-def _converter():
-    from opencc import OpenCC
-
-    return OpenCC("t2s")
+    return t2s().convert(text)
 
 
 _SPACES = re.compile(r"[\s\u3000\u00a0]+")

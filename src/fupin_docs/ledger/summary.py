@@ -6,7 +6,7 @@ import datetime as dt
 from collections import Counter
 from typing import Iterable, Optional
 
-from ..inputs.models import DONE_STATUSES, PROBLEM_STATUSES
+from ..inputs.choices import DONE_STATUSES, PROBLEM_STATUSES
 from ..workspace.config import Workspace
 from ..inputs.models import LedgerFilter
 from .model import LedgerProblem

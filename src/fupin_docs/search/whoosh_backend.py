@@ -35,7 +35,6 @@ import json
 import os
 import shutil
 import threading
-from multiprocessing import cpu_count
 from pathlib import Path
 
 from whoosh import index as whoosh_index
@@ -295,7 +294,7 @@ class WhooshBackend:
         """An index in DIRECTORY/whoosh (the workspace's indexes/ folder)."""
         self.directory = Path(directory)
         self.path = self.directory / "whoosh"
-        self.procs = procs if procs is not None else min(cpu_count() or 1, 4)
+        self.procs = procs if procs is not None else min(os.cpu_count() or 1, 4)
         self.limitmb = limitmb
         self._searcher = None
         self._searcher_key = None
