@@ -18,7 +18,6 @@ from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from .problems import InputError, Problem
 
-Path_ = tuple  # a path into the document: keys and list indexes
 
 
 class SourceInt(int):

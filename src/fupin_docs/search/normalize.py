@@ -25,7 +25,6 @@ _CHANGING: frozenset | None = None
 _CHAR_TABLE: dict | None = None
 _JIEBA_READY = False
 
-CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 PIECE_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[0-9a-z]+")
 _ALNUM_RE = re.compile(r"^[0-9a-z]+$")
 _CJK_FULL = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+$")
