@@ -19,7 +19,6 @@ from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from .problems import InputError, Problem
 
 
-
 class SourceInt(int):
     """An int that remembers how it was written, for text fields."""
 
