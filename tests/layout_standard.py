@@ -1,4 +1,4 @@
-"""GB/T 9704-2012 numbers, written out from the standard (see GBT9704.md) for the
+"""GB/T 9704-2012 numbers, written out from the standard (docs/GBT9704.md) for the
 renderer tests to assert against.
 
 Never import fupin_docs.render.layout (or anything derived from it) here: these
@@ -70,7 +70,7 @@ PAGE_NUMBER_BELOW_TEXT_MM = 7  # page number 7 mm below the 版心's bottom edge
 PAGE_NUMBER_SIDE_CHARS = 1  # odd pages right, even pages left, 1 字 (四号) in
 PAGE_NUMBER_DASH = "—"  # 一字线 either side: "— 1 —"
 
-# --- choices the standard leaves open ("?" in GBT9704.md) -------------------------
+# --- choices the standard leaves open ("?" in docs/GBT9704.md) -------------------------
 # Not the standard's numbers but the project's documented choice: pinned here so
 # that changing one is a deliberate edit of both the code and this file.
 MARK_MAX_SIZE_PT = 36  # 标志 size is not fixed (commonly 22–58 pt); 小初, shrunk to fit 156 mm
