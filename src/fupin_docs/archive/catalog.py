@@ -19,6 +19,22 @@ from typing import ContextManager, Protocol
 from .item import ArchiveItem
 
 
+@dataclass(frozen=True)
+class ChainHead:
+    """Where the chain stands: the last record's number and hash. Written down
+    elsewhere (an anchor, a pack), it proves later that the chain was only
+    appended to, never rewritten."""
+
+    seq: int
+    hash: str
+
+    def to_json(self) -> dict:
+        return {"seq": self.seq, "hash": self.hash}
+
+    def __str__(self) -> str:
+        return f"{self.seq}:{self.hash}"
+
+
 @dataclass
 class ChainCheck:
     """What `check_chain` found: every record, and the damage to the chain (Chinese)."""
@@ -49,6 +65,9 @@ class Catalog(Protocol):
 
     def exists(self) -> bool:
         """Whether any record was ever written."""
+
+    def head(self) -> ChainHead:
+        """The chain's head as the records say now (seq 0 and 64 zeros when empty)."""
 
     def check_chain(self) -> ChainCheck:
         """Read everything and check that no record was changed, removed or reordered."""

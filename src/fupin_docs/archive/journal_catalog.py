@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..locking import held
-from .catalog import ChainCheck
+from .catalog import ChainCheck, ChainHead
 from .item import fold_events
 from .journal import Journal, JournalState
 
@@ -77,6 +77,10 @@ class JournalCatalog:
 
     def exists(self) -> bool:
         return self.journal.path.exists()
+
+    def head(self) -> ChainHead:
+        state = self._folded().state
+        return ChainHead(state.last_seq, state.last_hash)
 
     @contextlib.contextmanager
     def writing(self):

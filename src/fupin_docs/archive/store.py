@@ -187,6 +187,10 @@ class Archive:
     def rendition_paths(self, item: ArchiveItem) -> list[Path]:
         return [self.object_path(r["sha256"], r["file_name"]) for r in item.renditions]
 
+    def head(self):
+        """The catalog chain's head (ChainHead: seq, hash), for packs and anchors."""
+        return self.catalog.head()
+
     def events(self) -> list[dict]:
         """Every catalog record (add, withdraw, change, and events logged by other stages)."""
         return self.catalog.events()
