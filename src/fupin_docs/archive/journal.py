@@ -12,12 +12,15 @@ last (seq, hash) so that cutting lines off the end is detected too.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+
+from ..atomic import atomic_write_bytes
 
 GENESIS = "0" * 64
 
@@ -154,20 +157,29 @@ class Journal:
                 # An earlier append was killed mid-line; drop the fragment so the
                 # new line starts on a line of its own.
                 os.ftruncate(fd, state.good_bytes)
-            os.lseek(fd, 0, os.SEEK_END)
-            os.write(fd, line)
-            os.fsync(fd)
+                os.fsync(fd)
+            try:
+                os.lseek(fd, state.good_bytes, os.SEEK_SET)
+                if os.write(fd, line) != len(line):
+                    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self.path))
+                os.fsync(fd)
+                # The line and the head record stand together or not at all: a
+                # full disk must not leave a change in the journal that was
+                # reported as failed, behind a head that does not cover it.
+                self._write_head(record)
+            except BaseException:
+                os.ftruncate(fd, state.good_bytes)
+                os.fsync(fd)
+                raise
         finally:
             os.close(fd)
         state.events.append(record)
         state.torn_tail = False
         state.good_bytes += len(line)
         state.lines += 1
-        self._write_head(record)
         return record
 
     def _write_head(self, record: dict) -> None:
-        from ..atomic import atomic_write_bytes
         atomic_write_bytes(self.head_path, _canonical({"seq": record["seq"], "hash": record["hash"]}) + b"\n")
 
 

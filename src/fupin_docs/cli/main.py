@@ -4,6 +4,7 @@ imported only when that command runs."""
 from __future__ import annotations
 
 import importlib
+import logging
 
 import click
 
@@ -98,6 +99,9 @@ def cli(ctx: click.Context, workspace: str | None) -> None:
 
 
 def main() -> None:
+    # Libraries' own warnings (pypdf's "EOF marker not found" …) are English
+    # developer talk: a clerk sees our Chinese message about the file instead.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
     cli(prog_name="fupin")
 
 

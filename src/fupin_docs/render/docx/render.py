@@ -8,6 +8,7 @@ SecurityError, reported as a TemplateError and no output is written.
 
 from __future__ import annotations
 
+import io
 import zipfile
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from lxml import etree
 
-from ...atomic import atomic_path
+from ...atomic import atomic_write_bytes
 from ...errors import UserError
 from ...compose.tree import ComposedDocument
 from ...workspace.config import Config
@@ -131,6 +132,9 @@ def render_docx(doc: ComposedDocument, target: Path, *, config: Config,
         raise TemplateError(f"模板 {path} 渲染后不是有效的 Word 文档（{err}），请检查模板标签是否放在段落或表格行中") from None
     finish(tpl.docx, doc, config, builtin)
     _describe(tpl.docx, doc)
-    with atomic_path(target) as tmp:
-        tpl.save(str(tmp))
+    # Built in memory, then written: a zip writer failing half-way on a full disk
+    # would otherwise leave a half-closed archive that raises again at exit.
+    data = io.BytesIO()
+    tpl.save(data)
+    atomic_write_bytes(target, data.getvalue())
     return target

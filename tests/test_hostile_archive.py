@@ -1,0 +1,112 @@
+"""Attacks on the archive and the disk under it (issue 9): each reproduces what a
+hostile probe did, and checks that it now ends in a clear message and loses nothing."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from fupin_docs.archive import Archive
+from fupin_docs.cli.main import cli
+from fupin_docs.filing import file_document
+from conftest import make_workspace
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@contextlib.contextmanager
+def small_disk(where: Path, size: str = "3m", read_only: bool = False):
+    """A real, small filesystem (tmpfs) at WHERE: the tests run as root, as CI does."""
+    where.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)], check=True)
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], check=True)
+
+
+def fill(disk: Path) -> Path:
+    """Fill DISK to the last byte; returns the filler file (delete it to free the space)."""
+    filler = disk / "占满磁盘.bin"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o644)
+    try:
+        for chunk in (65536, 4096, 1):
+            with contextlib.suppress(OSError):
+                while os.write(fd, b"\0" * chunk) == chunk:
+                    pass
+    finally:
+        os.close(fd)
+    return filler
+
+
+def fupin(ws_root: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "fupin_docs.cli.main", "--workspace", str(ws_root), *args],
+                          capture_output=True, text=True, timeout=120)
+
+
+def snapshot(ws) -> tuple[bytes, bytes]:
+    return ((ws.archive_dir / "journal.jsonl").read_bytes(), (ws.archive_dir / "journal.jsonl.head").read_bytes())
+
+
+def test_full_disk_edit_and_withdraw_change_nothing_they_report_as_failed(tmp_path):
+    with small_disk(tmp_path / "disk") as disk:
+        ws = make_workspace(disk / "ws")
+        source = tmp_path / "说明.txt"
+        source.write_text("三星村饮水安全情况说明", encoding="utf-8")
+        item = file_document(ws, source, date="2020-05-01").item
+        before = snapshot(ws)
+        filler = fill(disk)
+        for args in (("archive", "edit", item.archive_no, "--title", "新题名" * 200, "--reason", "题名有误"),
+                     ("archive", "withdraw", item.archive_no, "--reason", "误归档")):
+            result = fupin(ws.root, *args)
+            assert result.returncode == 1, result.stderr
+            assert "磁盘空间已满" in result.stderr and "Traceback" not in result.stderr
+            assert snapshot(ws) == before  # the change is not in the journal, the head not stale
+        filler.unlink()
+        assert fupin(ws.root, "archive", "verify").returncode == 0
+        assert fupin(ws.root, "archive", "withdraw", item.archive_no, "--reason", "误归档").returncode == 0
+
+
+def test_full_disk_add_leaves_no_item_and_no_part_file(tmp_path):
+    with small_disk(tmp_path / "disk") as disk:
+        ws = make_workspace(disk / "ws")
+        big = tmp_path / "现场照片.png"
+        big.write_bytes(b"\x89PNG\r\n\x1a\n" + os.urandom(2_500_000))
+        fill_to = disk / "占位.bin"
+        fill_to.write_bytes(b"\0" * 1_000_000)
+        result = fupin(ws.root, "archive", "add", str(big), "--date", "2020-05-01")
+        assert result.returncode == 1 and "磁盘空间已满" in result.stderr, result.stderr
+        assert Archive(ws).items() == []
+        assert list((ws.archive_dir / "tmp").glob("*")) == []
+
+
+def test_render_to_a_full_or_read_only_disk_says_so_and_writes_nothing(tmp_path):
+    example = ROOT / "examples" / "notice-回头看督查通知.yaml"
+    ws = make_workspace(tmp_path / "ws")
+    with small_disk(tmp_path / "full") as disk:
+        fill(disk)
+        result = fupin(ws.root, "render", str(example), "-f", "docx,pdf", "-o", str(disk / "out"))
+        assert result.returncode == 1 and "磁盘空间已满" in result.stderr and "Traceback" not in result.stderr
+        assert not (disk / "out").exists() or list((disk / "out").iterdir()) == []
+    with small_disk(tmp_path / "ro", size="5m") as disk:
+        (disk / "out").mkdir()
+        subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
+        result = fupin(ws.root, "render", str(example), "-f", "docx,pdf", "-o", str(disk / "out"))
+        assert result.returncode == 1 and "没有权限" in result.stderr and "Traceback" not in result.stderr
+        assert list((disk / "out").iterdir()) == []
+
+
+def test_a_broken_pdf_is_refused_in_chinese_only(tmp_path):
+    ws = make_workspace(tmp_path / "ws")
+    broken = tmp_path / "扫描件.pdf"
+    broken.write_bytes(b"%PDF-1.4\n" + os.urandom(20_000))  # no xref, no %%EOF: a cut-off download
+    result = fupin(ws.root, "archive", "add", str(broken), "--date", "2020-05-01")
+    assert result.returncode == 1 and "无法作为 PDF 读取" in result.stderr
+    assert "EOF marker" not in result.stderr  # the PDF library's own English warning stays out
