@@ -110,3 +110,93 @@ def test_a_broken_pdf_is_refused_in_chinese_only(tmp_path):
     result = fupin(ws.root, "archive", "add", str(broken), "--date", "2020-05-01")
     assert result.returncode == 1 and "无法作为 PDF 读取" in result.stderr
     assert "EOF marker" not in result.stderr  # the PDF library's own English warning stays out
+
+
+def _append_raw(ws, action: str, detail) -> None:
+    """A record written with a valid hash chain, as someone who can write the workspace could."""
+    with Archive(ws).catalog.writing() as writer:
+        writer.append(action, detail, "攻击者")
+
+
+@pytest.mark.parametrize("field, value, label", [("archive_no", {"嵌套": 1}, "档号"), ("file_name", None, "原文件名"),
+                                                 ("size", "大", "大小"), ("tags", "不是列表", "标签"),
+                                                 ("renditions", [1], "副本")])
+def test_a_chain_valid_but_malformed_record_is_damage_with_its_number(tmp_path, field, value, label):
+    ws = make_workspace(tmp_path / "ws")
+    source = tmp_path / "说明.txt"
+    source.write_text("正常的材料", encoding="utf-8")
+    good = file_document(ws, source, date="2020-05-01").item
+    detail = {k: v for k, v in good.to_json().items() if k not in ("kind_label", "retention_label")}
+    detail["archive_no"] = good.archive_no[:-4] + "0002"
+    detail[field] = value
+    _append_raw(ws, "add", detail)
+    result = fupin(ws.root, "archive", "verify")
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "第 2 条归档记录格式不对" in result.stdout and label in result.stdout
+    assert "Traceback" not in result.stderr
+    listed = fupin(ws.root, "archive", "list", "--json")  # the rest of the archive still reads
+    assert listed.returncode == 0 and [i["archive_no"] for i in json.loads(listed.stdout)] == [good.archive_no]
+
+
+@pytest.mark.parametrize("how", ["delete", "empty"])
+def test_stored_files_without_any_record_are_damage(tmp_path, how):
+    ws = make_workspace(tmp_path / "ws")
+    source = tmp_path / "说明.txt"
+    source.write_text("材料", encoding="utf-8")
+    file_document(ws, source, date="2020-05-01")
+    journal = ws.archive_dir / "journal.jsonl"
+    if how == "delete":
+        journal.unlink()
+        (ws.archive_dir / "journal.jsonl.head").unlink()
+    else:
+        journal.write_text("", encoding="utf-8")
+        (ws.archive_dir / "journal.jsonl.head").unlink()
+    result = fupin(ws.root, "archive", "verify")
+    assert result.returncode == 3 and "没有任何归档记录" in result.stdout, result.stdout + result.stderr
+
+
+def test_a_writable_stored_file_is_reported_even_to_root(tmp_path):
+    assert os.geteuid() == 0  # CI runs as root; so do these tests
+    ws = make_workspace(tmp_path / "ws")
+    source = tmp_path / "说明.txt"
+    source.write_text("材料", encoding="utf-8")
+    item = file_document(ws, source, date="2020-05-01").item
+    os.chmod(Archive(ws).file_path(item), 0o666)
+    result = fupin(ws.root, "archive", "verify")
+    assert "不是只读的" in result.stdout and "安全性" in result.stdout
+
+
+def test_parts_left_by_killed_adds_are_reported_and_cleaned(tmp_path):
+    ws = make_workspace(tmp_path / "ws")
+    parts = ws.archive_dir / "tmp"
+    parts.mkdir(parents=True)
+    old, fresh = parts / "add-killed.part", parts / "add-running.part"
+    old.write_bytes(b"\0" * 300_000)
+    fresh.write_bytes(b"\0" * 1000)
+    os.utime(old, (0, 0))  # killed long ago
+    assert "未完成的归档临时文件" in fupin(ws.root, "archive", "verify").stdout
+    source = tmp_path / "说明.txt"
+    source.write_text("材料", encoding="utf-8")
+    file_document(ws, source, date="2020-05-01")
+    assert not old.exists() and fresh.exists()  # a part another add may be writing now is left alone
+
+
+def test_terminal_escapes_are_not_stored_nor_printed(tmp_path):
+    ws = make_workspace(tmp_path / "ws")
+    source = tmp_path / "说明.txt"
+    source.write_text("材料", encoding="utf-8")
+    result = fupin(ws.root, "archive", "add", str(source), "--date", "2020-05-01",
+                   "--unit", "\x1b[2J\x1b[31m三星村\u202e", "--title", "关于\x07危房\n改造的说明")
+    assert result.returncode == 0, result.stderr
+    item = Archive(ws).items()[0]
+    assert item.unit == "[2J[31m三星村" and item.title == "关于危房 改造的说明"
+    assert "\x1b" not in result.stdout
+    withdrawn = fupin(ws.root, "archive", "withdraw", item.archive_no, "--reason", "\x1b]0;被改的标题\x07误归档")
+    assert withdrawn.returncode == 0 and "\x1b" not in withdrawn.stdout
+    # a record written before this rule, raw escapes and all, is shown escaped
+    detail = {k: v for k, v in item.to_json().items() if k not in ("kind_label", "retention_label")}
+    detail.update(archive_no=item.archive_no[:-4] + "0002", unit="\x1b[2J旧村", withdrawn=False)
+    _append_raw(ws, "add", detail)
+    for args in (("archive", "list", "--all"), ("archive", "show", detail["archive_no"])):
+        shown_output = fupin(ws.root, *args).stdout
+        assert "\x1b" not in shown_output and "\\x1b[2J旧村" in shown_output

@@ -58,12 +58,54 @@ class ArchiveItem:
 
     @classmethod
     def from_record(cls, detail: dict) -> "ArchiveItem":
+        """The item an 'add' record describes; ValueError naming what is malformed."""
+        problems = record_problems(detail)
+        if problems:
+            raise ValueError("；".join(problems))
         known = cls.__dataclass_fields__
         item = cls(**{key: value for key, value in detail.items() if key in known})
         # Items filed before page counts came from the PDF rendition (a generated
         # .docx recorded its template's <Pages>1</Pages>) get the right figure on read.
         item.pages = page_count(item.format, item.pages, item.renditions)
         return item
+
+
+_TEXT_FIELDS = ("archive_no", "title", "file_name", "sha256", "format", "retention")
+_OPTIONAL_TEXT = ("kind", "unit", "date", "doc_number", "issuer", "secrecy", "added_at", "added_by", "how")
+
+
+# What each field of a record is called where people read it.
+RECORD_LABELS = {
+    "archive_no": "档号", "title": "题名", "file_name": "原文件名", "sha256": "校验值", "format": "格式",
+    "retention": "保管期限", "kind": "文种", "unit": "单位", "date": "日期", "doc_number": "文件编号",
+    "issuer": "责任者", "secrecy": "密级", "added_at": "归档时间", "added_by": "归档人", "how": "归档方式",
+    "size": "大小", "pages": "页数", "tags": "标签", "renditions": "副本",
+}
+
+
+def record_problems(detail) -> list[str]:
+    """What is malformed in an 'add' record's DETAIL (Chinese), [] when it can be folded."""
+    if not isinstance(detail, dict):
+        return ["记录内容不是一组字段"]
+    label = RECORD_LABELS.get
+    problems = [f"{label(name)}应为文字" for name in _TEXT_FIELDS
+                if not isinstance(detail.get(name), str) or not detail.get(name)]
+    problems += [f"{label(name)}应为文字或空" for name in _OPTIONAL_TEXT
+                 if detail.get(name) is not None and not isinstance(detail.get(name), str)]
+    if not isinstance(detail.get("size"), int) or isinstance(detail.get("size"), bool):
+        problems.append("大小应为整数")
+    if detail.get("pages") is not None and (not isinstance(detail.get("pages"), int)
+                                            or isinstance(detail.get("pages"), bool)):
+        problems.append("页数应为整数或空")
+    tags = detail.get("tags", [])
+    if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
+        problems.append("标签应为文字列表")
+    renditions = detail.get("renditions", [])
+    if not isinstance(renditions, list) or not all(
+            isinstance(r, dict) and isinstance(r.get("file_name"), str) and isinstance(r.get("sha256"), str)
+            for r in renditions):
+        problems.append("副本应为列表，每项有文件名和校验值")
+    return problems
 
 
 def page_count(fmt: str | None, pages: int | None, renditions) -> int | None:
@@ -125,6 +167,6 @@ def fold_events(events, items: dict | None = None) -> dict:
             elif action == "change" and detail.get("archive_no") in items:
                 item = items[detail["archive_no"]] = copy.copy(items[detail["archive_no"]])
                 apply_change(item, event)
-        except (TypeError, AttributeError):
+        except (TypeError, AttributeError, ValueError):
             continue
     return items

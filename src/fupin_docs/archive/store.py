@@ -18,8 +18,10 @@ then updates the index, so the index stays derived and the stages one-way.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import importlib
+import time
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -27,6 +29,7 @@ from datetime import date as date_cls
 from pathlib import Path
 
 from ..hashing import TooLarge, copy_and_hash
+from ..text_safety import clean_text
 from .catalog import CATALOGS, Catalog
 from .errors import ArchiveError
 from .extract import Extracted, inspect_file, safe_file_name
@@ -38,6 +41,7 @@ from .numbering import check_code, format_archive_no, match_archive_nos, normali
 DEFAULT_MAX_BYTES = 100 * 1024 * 1024  # 100 MB: above this, ask the user to split/compress
 SECRECY_LEVELS = ("无", "公开", "内部", "秘密", "机密", "绝密")
 RESERVED_ACTIONS = ("add", "withdraw", "change")
+STALE_PART_SECONDS = 3600  # a temporary copy this old belongs to an add that was killed
 
 
 def open_catalog(workspace) -> Catalog:
@@ -60,7 +64,7 @@ class ChangeResult:
 
 
 def _check_secrecy(secrecy) -> str | None:
-    secrecy = (secrecy or "").strip() or None
+    secrecy = clean_text(secrecy or "").strip() or None
     if secrecy is not None and not secrecy.startswith(SECRECY_LEVELS):
         raise ArchiveError(f"密级“{secrecy}”无效，可用：{'、'.join(SECRECY_LEVELS)}（可带保密期限，如“秘密★1年”）")
     return secrecy
@@ -71,7 +75,7 @@ def _clean_tags(tags) -> list[str]:
         tags = [tags]
     seen: list[str] = []
     for tag in tags or ():
-        tag = str(tag).strip()
+        tag = clean_text(str(tag)).strip()
         if tag and tag not in seen:
             seen.append(tag)
     return seen
@@ -85,7 +89,7 @@ def _edited_value(name: str, value):
         return _parse_date(value)
     if name == "secrecy":
         return _check_secrecy(value)
-    text = "" if value is None else str(value).strip()
+    text = "" if value is None else clean_text(str(value)).strip()
     if name == "kind":
         text = normalize_kind(text) or ""
     if not text and name in ("title", "kind"):
@@ -217,6 +221,17 @@ class Archive:
             raise ArchiveError(f"“{path.name}”是空文件（0 字节），没有可归档的内容")
         return path
 
+    def _clean_stale_parts(self) -> None:
+        """Remove what killed adds left in tmp/. Only old ones: a part that another
+        add is copying right now is younger than any copy can take."""
+        if not self.tmp_dir.exists():
+            return
+        cutoff = time.time() - STALE_PART_SECONDS
+        for part in self.tmp_dir.glob("*.part"):
+            with contextlib.suppress(OSError):
+                if part.stat().st_mtime < cutoff:
+                    part.unlink()
+
     def _copy_in(self, path: Path) -> tuple[Path, str, int]:
         """Copy PATH into tmp/ while hashing; fsync. Returns (temp path, sha256, size)."""
         self.tmp_dir.mkdir(parents=True, exist_ok=True)
@@ -263,15 +278,20 @@ class Archive:
                 date_source = "today"
         retention = normalize_retention(retention) or self.default_retention
         secrecy = _check_secrecy(secrecy)
-        kind = normalize_kind(kind) or ("照片" if info.format in ("jpeg", "png", "gif", "bmp", "tiff", "webp") else "other")
-        title = (title or "").strip() or info.title_hint or Path(file_name).stem
-        tags = [str(tag).strip() for tag in tags if str(tag).strip()]
+        kind = normalize_kind(clean_text(kind) if kind else kind) or ("照片" if info.format in ("jpeg", "png", "gif", "bmp", "tiff", "webp") else "other")
+        title = clean_text(title or "").strip() or clean_text(info.title_hint or "").strip() \
+            or clean_text(Path(file_name).stem)
+        tags = _clean_tags(tags)
+        unit, doc_number, issuer = (clean_text(str(v)).strip() or None if v else None
+                                    for v in (unit, doc_number, issuer))
+        how = clean_text(how)
         extra = []
         for rendition in renditions:
             rpath = self._check_source(rendition)
             rname = safe_file_name(rpath.name)
             extra.append((rpath, rname, inspect_file(rpath, rname)))
 
+        self._clean_stale_parts()
         tmp, sha256, size = self._copy_in(source)
         staged = []
         try:
@@ -329,7 +349,7 @@ class Archive:
         return item
 
     def withdraw(self, archive_no: str, reason: str, who: str | None = None) -> ArchiveItem:
-        reason = (reason or "").strip()
+        reason = clean_text(reason or "").strip()
         if not reason:
             raise ArchiveError("撤回必须写明原因，例如“重复归档”", field="reason")
         with self.catalog.writing() as writer:
@@ -346,7 +366,7 @@ class Archive:
         bytes, sha256 and the 档号 (its year included) stay as they are. Returns the
         item with its new values and the record appended; ArchiveError for a withdrawn item, an unknown field,
         no reason or nothing to change."""
-        reason = (reason or "").strip()
+        reason = clean_text(reason or "").strip()
         if not reason:
             raise ArchiveError("修改元数据必须写明原因，例如“日期登记错误，按原件更正”", field="reason")
         unknown = [name for name in fields if name not in EDITABLE_FIELDS]

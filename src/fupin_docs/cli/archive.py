@@ -8,6 +8,7 @@ import sys
 import click
 
 from ..archive.numbering import archive_year
+from ..text_safety import shown
 from .common import (EXIT_INPUT, EXIT_INTEGRITY, IntegrityError, UserError, handle_errors, message_for, print_json,
                      workspace_from)
 from .dates import DATE
@@ -98,9 +99,9 @@ def add(ctx, paths, kind, title, unit, date, tags, doc_number, issuer, secrecy, 
         item = outcome.item
         if not as_json:
             if outcome.created:
-                click.echo(f"{item.archive_no}\t已归档：{item.title}（{item.file_name}）")
+                click.echo(shown(f"{item.archive_no}\t已归档：{item.title}（{item.file_name}）"))
             else:
-                click.echo(f"{item.archive_no}\t内容相同的文件已归档，未重复保存：{item.title}")
+                click.echo(shown(f"{item.archive_no}\t内容相同的文件已归档，未重复保存：{item.title}"))
         if outcome.date_source == "today":
             undated.append(item)
         elif outcome.date_source:
@@ -150,8 +151,8 @@ def list_(ctx, include_withdrawn, as_json):
     else:
         for item in items:
             flag = "（已撤回）" if item.withdrawn else ""
-            click.echo(f"{item.archive_no}  {item.date or '—':10}  {item.kind_label:6}  "
-                       f"{item.title}{flag}" + (f"  [{item.unit}]" if item.unit else ""))
+            click.echo(shown(f"{item.archive_no}  {item.date or '—':10}  {item.kind_label:6}  "
+                             f"{item.title}{flag}" + (f"  [{item.unit}]" if item.unit else "")))
         click.echo(f"共 {len(items)} 件")
     try:
         from ..search import index_status
@@ -212,7 +213,7 @@ def show(ctx, archive_no, as_json):
         rows.append(("状态", f"已撤回（{local_time(item.withdrawn_at)}，原因：{item.withdraw_reason}；文件仍保留）"))
     for label, value in rows:
         if value not in (None, ""):
-            click.echo(f"{label}：{value}")
+            click.echo(shown(f"{label}：{value}"))
     if history:
         click.echo("审计记录：")
         for event in history:
@@ -222,7 +223,7 @@ def show(ctx, archive_no, as_json):
                 line += "：" + describe_changes(detail.get("changes"))
             if event["action"] in ("change", "withdraw") and detail.get("reason"):
                 line += f"（原因：{detail['reason']}）"
-            click.echo(line)
+            click.echo(shown(line))
 
 
 show.help = (show.help or "") + "\n\n" + ITEM_JSON_HELP
@@ -302,8 +303,8 @@ def edit(ctx, archive_no, title, date, unit, kind, doc_number, issuer, secrecy, 
                     "who": record.get("who"), "reason": (record.get("detail") or {}).get("reason"),
                     "changes": changes, "item": item.to_json(), "index_error": edited.index_error})
     else:
-        click.echo(f"已修改 {item.archive_no}《{item.title}》：{describe_changes(changes)}"
-                   f"（原因：{reason.strip()}；档号不变，已记入审计日志）")
+        click.echo(shown(f"已修改 {item.archive_no}《{item.title}》：{describe_changes(changes)}"
+                         f"（原因：{(record.get('detail') or {}).get('reason')}；档号不变，已记入审计日志）"))
         if edited.year_differs:
             click.echo("注意：新日期的年度与档号中的年度不同，档号按归档时分配的保持不变", err=True)
     if edited.index_error:
@@ -366,7 +367,7 @@ def withdraw(ctx, archive_no, reason):
 
     withdrawn = withdraw_document(workspace_from(ctx), archive_no, reason)
     item = withdrawn.item
-    click.echo(f"已撤回 {item.archive_no}：{item.title}（原因：{reason}；文件仍保留在档案中）")
+    click.echo(shown(f"已撤回 {item.archive_no}：{item.title}（原因：{item.withdraw_reason}；文件仍保留在档案中）"))
     if withdrawn.index_error:
         click.echo(f"注意：检索索引未能更新（{withdrawn.index_error}），下次检索时会自动补齐", err=True)
     if withdrawn.closed_problems:
