@@ -200,3 +200,49 @@ def test_terminal_escapes_are_not_stored_nor_printed(tmp_path):
     for args in (("archive", "list", "--all"), ("archive", "show", detail["archive_no"])):
         shown_output = fupin(ws.root, *args).stdout
         assert "\x1b" not in shown_output and "\\x1b[2J旧村" in shown_output
+
+
+def _rewrite_journal(ws, change) -> None:
+    """What someone with write access can do: change records, recompute every hash,
+    the links and the head record, so that the chain on its own checks out."""
+    from fupin_docs.archive.journal import GENESIS, record_hash
+    path = ws.archive_dir / "journal.jsonl"
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    change(records)
+    prev = GENESIS
+    for seq, record in enumerate(records, 1):
+        record.update(seq=seq, prev=prev)
+        record["hash"] = record_hash(record)
+        prev = record["hash"]
+    path.write_text("".join(json.dumps(r, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
+                            for r in records), encoding="utf-8")
+    (ws.archive_dir / "journal.jsonl.head").write_text(
+        json.dumps({"seq": len(records), "hash": prev}), encoding="utf-8")
+
+
+@pytest.mark.parametrize("attack", ["edit", "drop"])
+def test_a_rewritten_chain_is_caught_by_the_index_and_not_repaired(tmp_path, attack):
+    ws = make_workspace(tmp_path / "ws")
+    for n, text in enumerate(["三星村危房改造推进会纪要", "饮水安全排查情况报告"]):
+        source = tmp_path / f"材料{n}.txt"
+        source.write_text(text, encoding="utf-8")
+        file_document(ws, source, title=text, date="2020-05-0" + str(n + 1), who="王五")
+    assert fupin(ws.root, "search", "危房").returncode == 0
+
+    def edit(records):
+        records[0]["detail"]["title"] = "被篡改的题名"
+        records[0]["who"] = "冒名者"
+
+    def drop(records):
+        del records[1]
+
+    _rewrite_journal(ws, edit if attack == "edit" else drop)
+    assert Archive(ws).catalog.check_chain().problems == []  # the chain alone cannot tell
+    verify = fupin(ws.root, "archive", "verify")
+    assert verify.returncode == 3 and ("改写" in verify.stdout or "截短" in verify.stdout), verify.stdout
+    found = fupin(ws.root, "search", "危房")
+    assert found.returncode == 3 and "不会自动修复" in found.stderr, found.stderr
+    assert fupin(ws.root, "search", "危房").returncode == 3  # still refused: nothing was "repaired"
+    # the office, having checked, rebuilds on purpose; from then on this chain is the one vouched for
+    assert fupin(ws.root, "index", "rebuild").returncode == 0
+    assert fupin(ws.root, "search", "危房").returncode == 0

@@ -21,7 +21,7 @@ from .archive.numbering import archive_year
 from .errors import UserError
 from .ledger.model import CLOSED_STATUS
 from .ledger.store import load_ledger
-from .search import index_item, index_status, remove_item
+from .search import chain_problem, index_item, index_status, remove_item
 
 
 def _index_error(update, *args) -> str | None:
@@ -176,6 +176,9 @@ def verify(workspace) -> VerifyReport:
     archive = Archive(workspace)
     report = archive.verify()
     try:
+        rewritten = chain_problem(workspace, archive)
+        if rewritten:
+            report.problem("真实性", rewritten)
         status = index_status(workspace, archive.items())
         if not status.ok:
             report.problem("可用性", f"{status.message}。检索索引可从档案重建")

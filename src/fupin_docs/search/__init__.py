@@ -27,12 +27,12 @@ from pathlib import Path
 from ..archive import Archive
 from ..archive.extract import extract_text
 from ..archive.kinds import kind_label, normalize_kind
-from ..errors import FupinError
+from ..errors import FupinError, IntegrityError
 from ..locking import held
 from .backend import BACKENDS, Filters, Hit, IndexDoc, IndexStatus, SearchBackend, SearchError, set_digest
 from .query import ParsedQuery, parse_query
 
-__all__ = ["search", "rebuild_index", "index_item", "remove_item", "index_status", "ensure_index", "get_backend",
+__all__ = ["search", "rebuild_index", "chain_problem", "index_item", "remove_item", "index_status", "ensure_index", "get_backend",
            "item_fingerprint", "Hit", "IndexDoc", "Filters", "IndexStatus", "SearchBackend", "SearchError",
            "ParsedQuery", "parse_query"]
 
@@ -90,6 +90,39 @@ def _docs_from_archive(archive, items, progress=None):
             progress(done, total)
 
 
+def chain_problem(workspace, archive=None) -> str | None:
+    """None when the archive's journal still holds the chain head the index was last
+    brought in step with; else what happened. A journal that no longer holds it was
+    rewritten, not appended to: the index is the witness, so it is not repaired."""
+    recorded = get_backend(workspace).recorded_head()
+    if not recorded:
+        return None
+    seq, wanted = recorded.get("seq"), recorded.get("hash")
+    if not isinstance(seq, int) or seq <= 0:
+        return None
+    archive = archive or Archive(workspace)
+    events = archive.events()
+    record = events[seq - 1] if seq <= len(events) and events[seq - 1].get("seq") == seq \
+        else next((e for e in events if e.get("seq") == seq), None)
+    if record is None:
+        return (f"检索索引建立时档案日志已有 {seq} 条记录，现在只有 {len(events)} 条：日志被截短或删除过")
+    if record.get("hash") != wanted:
+        return (f"检索索引建立时档案日志第 {seq} 条记录的哈希为 {str(wanted)[:12]}…，现为 "
+                f"{str(record.get('hash'))[:12]}…：此后日志被改写过（不是追加）")
+    return None
+
+
+def _check_chain(workspace, archive) -> None:
+    problem = chain_problem(workspace, archive)
+    if problem:
+        raise IntegrityError(f"{problem}。检索索引不会自动修复，以免掩盖改动；请核对档案、从备份恢复日志，"
+                             "确认无误后再重建检索索引", hint="index.rebuild")
+
+
+def _record_head(backend, archive) -> None:
+    backend.record_head(archive.head().to_json())
+
+
 def _workers_for(count: int) -> int | None:
     return 1 if count < PARALLEL_REBUILD_FROM else None
 
@@ -102,29 +135,36 @@ def rebuild_index(workspace, *, workers: int | None = None, executor=None, progr
     backend = get_backend(workspace)
     items = archive.items()
     with _index_lock(workspace):
-        return backend.rebuild(_docs_from_archive(archive, items, progress),
-                               workers=workers if workers is not None else _workers_for(len(items)),
-                               executor=executor)
+        count = backend.rebuild(_docs_from_archive(archive, items, progress),
+                                workers=workers if workers is not None else _workers_for(len(items)),
+                                executor=executor)
+        _record_head(backend, archive)  # a rebuild asked for accepts the archive as it is now
+        return count
 
 
 def index_item(workspace, item, text: str) -> None:
     """Bring ITEM (just filed or edited, with its extracted TEXT) into the index."""
     backend = get_backend(workspace)
+    archive = Archive(workspace)
+    _check_chain(workspace, archive)
     with _index_lock(workspace):
         if backend.check() is not None:
-            archive = Archive(workspace)
             items = archive.items()  # ITEM among them: it is in the catalog
             backend.rebuild(_docs_from_archive(archive, items), workers=_workers_for(len(items)))
         else:
             backend.add([item_doc(item, text)])
+        _record_head(backend, archive)
 
 
 def remove_item(workspace, archive_no: str) -> None:
     """Take a withdrawn item out of the index (a missing index has nothing to remove)."""
     backend = get_backend(workspace)
+    archive = Archive(workspace)
+    _check_chain(workspace, archive)
     with _index_lock(workspace):
         if backend.check() is None:
             backend.remove([archive_no])
+            _record_head(backend, archive)
 
 
 def _pairs(items) -> list[tuple[str, str]]:
@@ -176,16 +216,19 @@ def ensure_index(workspace, notes: list | None = None) -> None:
     archive = Archive(workspace)
     items = archive.items()
     backend = get_backend(workspace)
+    _check_chain(workspace, archive)
     if _quick_in_step(backend, items):
         return
     status = index_status(workspace, items)
     if status.ok and status.exists:
         with _index_lock(workspace):
             backend.record_digest(_pairs(items))  # the record was stale, the index is fine
+            _record_head(backend, archive)
         return
     if not status.exists:
         with _index_lock(workspace):
             backend.rebuild(_docs_from_archive(archive, items), workers=_workers_for(len(items)))
+            _record_head(backend, archive)
         if notes is not None and items:
             notes.append(f"{status.message}，已从档案自动重建（{len(items)} 件）")
         return
@@ -196,6 +239,7 @@ def ensure_index(workspace, notes: list | None = None) -> None:
         if status.missing:
             backend.add(list(_docs_from_archive(archive, [by_no[no] for no in status.missing])))
         backend.record_digest(_pairs(items))
+        _record_head(backend, archive)
     if notes is not None:
         notes.append(f"{status.message}，已自动补齐")
 
@@ -240,6 +284,7 @@ def search(workspace, query: str, *, kind=None, unit=None, date_from=None, date_
             items = archive.items()
             with _index_lock(workspace):
                 backend.rebuild(_docs_from_archive(archive, items), workers=1)
+                _record_head(backend, archive)
             if notes is not None:
                 notes.append(f"检索索引读取出错（{type(first).__name__}），已从档案自动重建")
             return backend.query(parsed, filters, limit)

@@ -114,5 +114,11 @@ class SearchBackend(Protocol):
     def record_digest(self, pairs) -> None:
         """Record set_digest(PAIRS) after a full check found the index holds PAIRS."""
 
+    def recorded_head(self) -> dict | None:
+        """The archive chain head ({seq, hash}) the index was last brought in step with."""
+
+    def record_head(self, head: dict) -> None:
+        """Remember HEAD as the chain head the index is now in step with."""
+
     def close(self) -> None:
         """Let go of open files (before a rebuild elsewhere, or at shutdown)."""

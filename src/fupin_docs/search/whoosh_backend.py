@@ -41,6 +41,7 @@ from whoosh import index as whoosh_index
 from whoosh import query as Q
 from whoosh.fields import ID, KEYWORD, STORED, Schema
 
+from ..atomic import atomic_write_bytes
 from .analysis import BigramTokenizer, CountedText, WordTokenizer
 from .backend import Filters, Hit, IndexDoc, doc_digest, set_digest
 from .normalize import bigrams, normalize
@@ -311,9 +312,22 @@ class WhooshBackend:
             return None
         return meta
 
+    def recorded_head(self) -> dict | None:
+        meta = self._meta()
+        head = meta.get("archive_head") if meta else None
+        return head if isinstance(head, dict) else None
+
+    def record_head(self, head: dict) -> None:
+        meta = self._meta()
+        if meta is not None:
+            meta["archive_head"] = dict(head)
+            atomic_write_bytes(self.path / META_NAME, json.dumps(meta).encode("utf-8"))
+
     def _write_meta(self, path: Path, count: int, digest: str) -> None:
-        from ..atomic import atomic_write_bytes
         data = {"schema_version": SCHEMA_VERSION, "documents": count, "digest": digest}
+        kept = self._meta() if path == self.path else None
+        if kept and isinstance(kept.get("archive_head"), dict):
+            data["archive_head"] = kept["archive_head"]  # moved on by record_head, not by a write
         atomic_write_bytes(path / META_NAME, json.dumps(data).encode("utf-8"))
 
     def check(self) -> str | None:
