@@ -246,3 +246,77 @@ def test_a_rewritten_chain_is_caught_by_the_index_and_not_repaired(tmp_path, att
     # the office, having checked, rebuilds on purpose; from then on this chain is the one vouched for
     assert fupin(ws.root, "index", "rebuild").returncode == 0
     assert fupin(ws.root, "search", "危房").returncode == 0
+
+
+def _filed(ws, tmp_path, count: int) -> None:
+    for n in range(count):
+        source = tmp_path / f"存证材料{n}.txt"
+        source.write_text(f"三星村第{n}份材料", encoding="utf-8")
+        file_document(ws, source, title=f"第{n}份材料", date="2020-06-01")
+
+
+def test_anchor_writes_a_copy_and_a_sheet_and_verify_holds_the_chain_to_it(tmp_path):
+    ws = make_workspace(tmp_path / "ws")
+    _filed(ws, tmp_path, 3)
+    usb = tmp_path / "U盘"
+    usb.mkdir()
+    made = fupin(ws.root, "archive", "anchor", "--to", str(usb), "--json")
+    assert made.returncode == 0, made.stderr
+    data = json.loads(made.stdout)
+    assert data["seq"] == 3 and data["items"] == 3 and len(data["hash"]) == 64
+    copy = Path(data["written_to"][0])
+    assert copy.parent == usb and json.loads(copy.read_text(encoding="utf-8"))["hash"] == data["hash"]
+    text = subprocess.run(["pdftotext", "-layout", data["sheet"], "-"], capture_output=True, text=True).stdout
+    flat = "".join(text.split())
+    assert "档案存证单" in flat and "第3条" in flat and f"3:{data['hash']}" in flat
+    assert text.count("\f") == 1  # one page, to file in a folder
+    later = tmp_path / "后来的材料.txt"
+    later.write_text("存证之后归档的材料", encoding="utf-8")
+    file_document(ws, later, date="2020-06-02")  # appending is what a chain is for
+    verify = fupin(ws.root, "archive", "verify", "--anchor", str(copy), "--anchor", f"{data['seq']}:{data['hash']}")
+    assert verify.returncode == 0 and "与 3 份存证相符" in verify.stdout, verify.stdout + verify.stderr
+
+
+def test_a_rewrite_with_the_index_gone_is_caught_by_the_anchor_kept_elsewhere(tmp_path):
+    import shutil
+    ws = make_workspace(tmp_path / "ws")
+    _filed(ws, tmp_path, 2)
+    usb = tmp_path / "U盘"
+    usb.mkdir()
+    data = json.loads(fupin(ws.root, "archive", "anchor", "--to", str(usb), "--json").stdout)
+    copy = data["written_to"][0]
+
+    def edit(records):
+        records[0]["detail"]["title"] = "被篡改的题名"
+
+    _rewrite_journal(ws, edit)
+    shutil.rmtree(ws.indexes_dir)  # the index's witness removed too
+    verify = fupin(ws.root, "archive", "verify")
+    assert verify.returncode == 3 and "改写" in verify.stdout, verify.stdout
+    # the attacker also rewrites the workspace's own list of anchors: the copy on the stick still differs
+    anchors = ws.archive_dir / "anchors.jsonl"
+    new_head = json.loads((ws.archive_dir / "journal.jsonl").read_text(encoding="utf-8").splitlines()[1])["hash"]
+    anchors.write_text(anchors.read_text(encoding="utf-8").replace(data["hash"], new_head), encoding="utf-8")
+    verify = fupin(ws.root, "archive", "verify")
+    assert verify.returncode == 3 and "副本" in verify.stdout and "不一致" in verify.stdout, verify.stdout
+    # and with that list deleted, the anchor handed in by the inspector, or typed from the printed sheet
+    anchors.unlink()
+    for given in (copy, f"{data['seq']}:{data['hash']}"):
+        verify = fupin(ws.root, "archive", "verify", "--anchor", given)
+        assert verify.returncode == 3 and "改写" in verify.stdout, verify.stdout
+
+
+def test_anchor_places_that_cannot_be_read_or_written_are_said(tmp_path):
+    ws = make_workspace(tmp_path / "ws")
+    assert "还是空的" in fupin(ws.root, "archive", "anchor").stderr
+    _filed(ws, tmp_path, 1)
+    usb = tmp_path / "U盘"
+    usb.mkdir()
+    assert fupin(ws.root, "archive", "anchor", "--to", str(usb)).returncode == 0
+    (usb / next(p.name for p in usb.iterdir())).rename(usb / "挪走了.json")  # the stick's copy moved away
+    verify = fupin(ws.root, "archive", "verify")
+    assert verify.returncode == 0 and "无法读取" in verify.stdout, verify.stdout
+    bad = fupin(ws.root, "archive", "verify", "--anchor", "12:不是哈希")
+    assert bad.returncode == 1 and "不是档案存证" in bad.stderr
+    readonly = fupin(ws.root, "archive", "anchor", "--to", "/proc/无处可写")
+    assert readonly.returncode == 1 and "无法把存证写到" in readonly.stderr

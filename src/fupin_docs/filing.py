@@ -171,10 +171,11 @@ def edit_document(workspace, archive_no: str, *, reason: str, who: str | None = 
     return Edited(change.item, change.record, _index_error(index_item, workspace, change.item, text))
 
 
-def verify(workspace) -> VerifyReport:
-    """archive verify: the archive's own checks, then whether the index is in step."""
+def verify(workspace, anchors=()) -> VerifyReport:
+    """archive verify: the archive's own checks (ANCHORS: more anchors to hold it
+    to), then whether the index is in step and its recorded head still holds."""
     archive = Archive(workspace)
-    report = archive.verify()
+    report = archive.verify(anchors)
     try:
         rewritten = chain_problem(workspace, archive)
         if rewritten:

@@ -401,6 +401,7 @@ class Archive:
         with self.catalog.writing() as writer:
             return writer.append(action, dict(detail), who)
 
-    def verify(self):
+    def verify(self, anchors=()):
+        """Check the catalog, the files and the chain against ANCHORS (and those remembered)."""
         from .verify import verify_archive
-        return verify_archive(self)
+        return verify_archive(self, anchors)

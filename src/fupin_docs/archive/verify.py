@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from ..hashing import sha256_file
+from .anchor import check_anchors
 from .extract import _IMAGE_MAGIC
 from .item import fold_events, record_problems
 from .numbering import RETENTIONS, parse_archive_no, sequence_key
@@ -28,6 +29,7 @@ class VerifyReport:
     items: int = 0
     withdrawn: int = 0
     files_checked: int = 0
+    anchors_checked: int = 0  # anchors (remembered or given) the chain was checked against
     findings: list = field(default_factory=list)  # (category, severity, message)
 
     def problem(self, category: str, message: str) -> None:
@@ -49,13 +51,14 @@ class VerifyReport:
         return not self.problems
 
     def to_json(self) -> dict:
-        """Stable keys: ok, items, withdrawn, files_checked, problems[], warnings[]
+        """Stable keys: ok, items, withdrawn, files_checked, anchors_checked, problems[], warnings[]
         (each {category, message}; category is 真实性/完整性/可用性/安全性)."""
         return {
             "ok": self.ok,
             "items": self.items,
             "withdrawn": self.withdrawn,
             "files_checked": self.files_checked,
+            "anchors_checked": self.anchors_checked,
             "problems": [{"category": c, "message": m} for c, s, m in self.findings if s == "problem"],
             "warnings": [{"category": c, "message": m} for c, s, m in self.findings if s == "warning"],
         }
@@ -154,11 +157,17 @@ def _orphans(report: VerifyReport, archive, referenced: set) -> None:
                             "不影响档案，下次归档时自动清理一小时前的临时文件")
 
 
-def verify_archive(archive) -> VerifyReport:
-    """Check the archive's catalog and files. The search index is checked by the
-    caller that knows it (filing.verify)."""
+def verify_archive(archive, anchors=()) -> VerifyReport:
+    """Check the archive's catalog and files, and that the chain still holds every
+    anchor the workspace remembers and every one in ANCHORS. The search index is
+    checked by the caller that knows it (filing.verify)."""
     report = VerifyReport()
     chain = archive.catalog.check_chain()
+    problems, warnings, report.anchors_checked = check_anchors(archive, chain.events, list(anchors))
+    for message in problems:
+        report.problem("真实性", message)
+    for message in warnings:
+        report.warn("真实性", message)
     for message in chain.problems:
         report.problem("真实性", message)
     for message in chain.warnings:

@@ -316,14 +316,17 @@ edit.help = inspect.cleandoc(edit.help or "") + "\n\n" + ITEM_JSON_HELP.replace(
 
 
 @command.command("verify")
+@click.option("--anchor", "anchors", multiple=True, metavar="存证文件|记录号:哈希",
+              help="再核对一份存证（U 盘上的存证文件，或存证单上印的“记录号:哈希”），可重复")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出报告")
 @click.pass_context
 @handle_errors
-def verify(ctx, as_json):
+def verify(ctx, anchors, as_json):
     """核验档案（DA/T 70 四性检测中可由程序完成的部分）。
 
     \b
-    真实性：审计日志哈希链完整、未被截短，每个文件的 sha256 与归档时一致
+    真实性：审计日志哈希链完整、未被截短，仍包含每一份存证（fupin archive anchor）
+            和检索索引记下的链头，每个文件的校验值与归档时一致
     完整性：文件和副本齐全、大小一致，必备元数据齐全有效，件号连续
     可用性：文件可读且为登记的格式，检索索引与档案一致
     安全性：文件保持只读
@@ -333,9 +336,10 @@ def verify(ctx, as_json):
     --json 输出键：ok, items, withdrawn, files_checked,
       problems[{category, message}], warnings[{category, message}]
     """
+    from ..archive.anchor import read_anchor
     from ..filing import verify as verify_all
 
-    report = verify_all(workspace_from(ctx))
+    report = verify_all(workspace_from(ctx), [read_anchor(given) for given in anchors])
     if as_json:
         print_json(report.to_json())
     else:
@@ -345,7 +349,8 @@ def verify(ctx, as_json):
             click.echo(f"问题：{message}")
         if report.ok:
             click.echo(f"核验通过：{report.items} 件在档（另有 {report.withdrawn} 件已撤回），"
-                       f"{report.files_checked} 个文件的 sha256 全部一致，审计日志完整。")
+                       f"{report.files_checked} 个文件的校验值全部一致，审计日志完整"
+                       + (f"，与 {report.anchors_checked} 份存证相符。" if report.anchors_checked else "。"))
     if not report.ok:
         if as_json:
             sys.exit(EXIT_INTEGRITY)
@@ -374,3 +379,47 @@ def withdraw(ctx, archive_no, reason):
         click.echo(f"注意：{item.archive_no} 是台账问题 {'、'.join(withdrawn.closed_problems)} 的销号佐证材料，"
                    "撤回后这些问题缺少有效佐证；请补充归档新的佐证材料，"
                    "或用 fupin ledger set 问题编号 --status 整改中 重新打开", err=True)
+
+
+@command.command("anchor")
+@click.option("--to", "places", multiple=True, type=click.Path(), metavar="文件夹或文件",
+              help="把存证副本写到这里（U 盘、另一块硬盘、县里的共享文件夹），可重复")
+@click.option("-o", "--output", "sheet", type=click.Path(dir_okay=False),
+              help="存证单 PDF 的保存位置（默认为 工作目录/存证单/档案存证单-日期-第N条.pdf）")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出结果")
+@click.pass_context
+@handle_errors
+def anchor(ctx, places, sheet, as_json):
+    """存证：把档案审计日志此刻的末条记录（记录号和哈希）写到工作目录之外。
+
+    有权改动工作目录的人可以改写整个日志并重算哈希链；存证保存在他够不着的地方
+    （U 盘、另一块硬盘、纸质存证单），日后 fupin archive verify 会核对日志是否仍然
+    包含每一份存证：若不包含，说明日志在存证之后被改写或截短过。
+
+    \b
+    例：fupin archive anchor --to /media/U盘/存证 -o 存证单.pdf
+        fupin archive verify --anchor /media/U盘/存证/档案存证-Z001-2020-06-30-第12条.json
+        fupin archive verify --anchor 12:3f5a…（存证单上印的“核对写法”）
+
+    \b
+    --json 输出键：seq, hash, at, items, fonds, office, written_to[], sheet
+    """
+    from ..archive import Archive
+    from ..archive.anchor import anchor_archive
+
+    ws = workspace_from(ctx)
+    done = anchor_archive(Archive(ws), places, sheet or ws.root / "存证单", office=ws.config.office.name)
+    if as_json:
+        data = done.anchor.to_json()
+        data.pop("format", None)
+        data["sheet"] = str(done.sheet) if done.sheet else None
+        print_json(data)
+        return
+    click.echo(f"已存证：档案日志第 {done.anchor.seq} 条，链头哈希 {done.anchor.hash}，在档 {done.anchor.items} 件")
+    for path in done.copies:
+        click.echo(f"存证副本：{path}")
+    if done.sheet:
+        click.echo(f"存证单：{done.sheet}（请打印后与副本分开保管）")
+    if not done.copies:
+        click.echo("注意：没有用 --to 指定工作目录之外的位置，请把存证单打印保存，或再运行一次并写到 U 盘", err=True)
+

@@ -25,6 +25,8 @@ from datetime import date as date_cls
 from pathlib import Path
 
 from ..archive import Archive
+from ..archive.anchor import chain_holds
+from ..archive.catalog import ChainHead
 from ..archive.extract import extract_text
 from ..archive.kinds import kind_label, normalize_kind
 from ..errors import FupinError, IntegrityError
@@ -95,21 +97,11 @@ def chain_problem(workspace, archive=None) -> str | None:
     brought in step with; else what happened. A journal that no longer holds it was
     rewritten, not appended to: the index is the witness, so it is not repaired."""
     recorded = get_backend(workspace).recorded_head()
-    if not recorded:
-        return None
-    seq, wanted = recorded.get("seq"), recorded.get("hash")
-    if not isinstance(seq, int) or seq <= 0:
+    if not recorded or not isinstance(recorded.get("seq"), int) or not isinstance(recorded.get("hash"), str):
         return None
     archive = archive or Archive(workspace)
-    events = archive.events()
-    record = events[seq - 1] if seq <= len(events) and events[seq - 1].get("seq") == seq \
-        else next((e for e in events if e.get("seq") == seq), None)
-    if record is None:
-        return (f"检索索引建立时档案日志已有 {seq} 条记录，现在只有 {len(events)} 条：日志被截短或删除过")
-    if record.get("hash") != wanted:
-        return (f"检索索引建立时档案日志第 {seq} 条记录的哈希为 {str(wanted)[:12]}…，现为 "
-                f"{str(record.get('hash'))[:12]}…：此后日志被改写过（不是追加）")
-    return None
+    trouble = chain_holds(archive.events(), ChainHead(recorded["seq"], recorded["hash"]))
+    return f"检索索引最近一次与档案同步时，{trouble}" if trouble else None
 
 
 def _check_chain(workspace, archive) -> None:

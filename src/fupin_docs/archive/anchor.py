@@ -1,0 +1,222 @@
+"""Anchors: the chain's head written down outside the workspace.
+
+The journal's hash chain proves that no record was changed *relative to the
+others*; whoever can write the workspace can still rewrite every record and
+recompute the chain. An anchor is the head (seq + hash) at one moment, kept
+where that person cannot reach: a USB stick, another disk, the county server,
+a printed 存证单 in a folder. Later, the chain must still hold that head (the
+record with that number has that hash): if it does not, the journal was
+rewritten, not appended to.
+
+The workspace remembers every anchor made (archive/anchors.jsonl) and where it
+was written, so `archive verify` checks them all and reads the copies it can
+reach. That list is only a convenience: an attacker can edit it, but not the
+copies elsewhere, and any anchor can be given to verify by hand.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from ..atomic import atomic_write_bytes
+from .catalog import ChainHead
+from .errors import ArchiveError
+from .journal import now_iso
+
+ANCHOR_FORMAT = "fupin-anchor/1"
+ANCHORS_FILE = "anchors.jsonl"
+_HEAD_TEXT = re.compile(r"^\s*(\d+)\s*[:：]\s*([0-9a-fA-F]{64})\s*$")
+
+
+@dataclass
+class Anchor:
+    seq: int  # the chain's last record number at the time
+    hash: str  # that record's hash
+    at: str = ""  # when (ISO time with zone)
+    items: int = 0  # items on file then
+    fonds: str = ""  # 全宗号
+    office: str = ""  # 发文机关 / unit name, for the person reading the 存证单
+    written_to: list = field(default_factory=list)  # where copies were written
+
+    @property
+    def head(self) -> ChainHead:
+        return ChainHead(self.seq, self.hash)
+
+    @property
+    def qr_text(self) -> str:
+        return f"{ANCHOR_FORMAT}:{self.fonds}:{self.seq}:{self.hash}"
+
+    def to_json(self) -> dict:
+        data = {"format": ANCHOR_FORMAT}
+        data.update(asdict(self))
+        return data
+
+
+def make_anchor(archive, office: str = "") -> Anchor:
+    head = archive.head()
+    if head.seq == 0:
+        raise ArchiveError("档案还是空的，没有可以存证的内容；请先归档文件")
+    return Anchor(seq=head.seq, hash=head.hash, at=now_iso(), items=len(archive.items()),
+                  fonds=archive.fonds, office=office)
+
+
+def parse_anchor(text: str, where: str = "") -> Anchor:
+    """An anchor from a copy's text (the JSON written by write_anchor), or from a head
+    typed as seq:hash (what the 存证单 prints). ArchiveError saying what is wrong."""
+    match = _HEAD_TEXT.match(text)
+    if match:
+        return Anchor(seq=int(match[1]), hash=match[2].lower())
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = None
+    if not isinstance(data, dict) or data.get("format") != ANCHOR_FORMAT \
+            or not isinstance(data.get("seq"), int) or not isinstance(data.get("hash"), str) \
+            or not re.fullmatch(r"[0-9a-f]{64}", data["hash"]):
+        raise ArchiveError(f"{where or '给出的内容'}不是档案存证：应为存证文件，或存证单上印的“记录号:哈希”"
+                           "（如 12:3f5a…，哈希为 64 位）")
+    known = Anchor.__dataclass_fields__
+    return Anchor(**{key: value for key, value in data.items() if key in known})
+
+
+def read_anchor(given: str) -> Anchor:
+    """GIVEN is a path to an anchor copy or a seq:hash text."""
+    if _HEAD_TEXT.match(given):
+        return parse_anchor(given)
+    path = Path(given)
+    if not path.exists():
+        raise ArchiveError(f"“{given}”不是档案存证：找不到这个存证文件；存证单上的核对写法应为“记录号:哈希”"
+                           "（哈希为 64 位）")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise ArchiveError(f"无法读取存证文件“{path}”（{getattr(err, 'strerror', None) or err}）") from None
+    return parse_anchor(text, f"“{path}”")
+
+
+def chain_holds(events: list, head: ChainHead) -> str | None:
+    """None when EVENTS (the journal's records) still hold HEAD; else what happened."""
+    if head.seq <= 0:
+        return None
+    record = events[head.seq - 1] if head.seq <= len(events) and events[head.seq - 1].get("seq") == head.seq \
+        else next((e for e in events if e.get("seq") == head.seq), None)
+    if record is None:
+        return f"当时档案日志已有 {head.seq} 条记录，现在只有 {len(events)} 条：日志被截短或删除过"
+    if record.get("hash") != head.hash:
+        return (f"当时档案日志第 {head.seq} 条记录的哈希为 {head.hash[:12]}…，现为 "
+                f"{str(record.get('hash'))[:12]}…：此后日志被改写过（不是追加）")
+    return None
+
+
+def copy_name(anchor: Anchor, kind: str = "档案存证", suffix: str = ".json") -> str:
+    day = anchor.at[:10] if anchor.at else "未知日期"
+    return f"{kind}-{anchor.fonds or '档案'}-{day}-第{anchor.seq}条{suffix}"
+
+
+def write_anchor(anchor: Anchor, place: str | Path) -> Path:
+    """Write a copy of ANCHOR at PLACE (a folder: a file named by copy_name inside it)."""
+    place = Path(place)
+    target = place / copy_name(anchor) if place.is_dir() else place
+    data = {key: value for key, value in anchor.to_json().items() if key != "written_to"}
+    try:
+        atomic_write_bytes(target, (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+    except OSError as err:
+        raise ArchiveError(f"无法把存证写到“{target}”（{err.strerror or err}）：请检查 U 盘或文件夹是否可写") from None
+    return target
+
+
+def anchors_path(archive) -> Path:
+    return archive.root / ANCHORS_FILE
+
+
+def remember(archive, anchor: Anchor) -> None:
+    """Add ANCHOR (with where it was written) to the workspace's list of anchors."""
+    path = anchors_path(archive)
+    lines = path.read_bytes() if path.exists() else b""
+    line = json.dumps(anchor.to_json(), ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
+    atomic_write_bytes(path, lines + line)
+
+
+def known_anchors(archive) -> tuple[list[Anchor], list[str]]:
+    """The anchors the workspace remembers, and the lines it could not read."""
+    path = anchors_path(archive)
+    if not path.exists():
+        return [], []
+    anchors, bad = [], []
+    for number, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            anchors.append(parse_anchor(line))
+        except ArchiveError:
+            bad.append(f"{path.name} 第 {number} 行")
+    return anchors, bad
+
+
+def check_anchors(archive, events: list, given: list[Anchor] = ()) -> tuple[list[str], list[str], int]:
+    """(problems, warnings, anchors checked) for the remembered anchors, the copies
+    they were written to (where reachable) and the anchors GIVEN."""
+    problems, warnings = [], []
+    remembered, bad = known_anchors(archive)
+    for where in bad:
+        problems.append(f"存证记录 {where} 无法读取：记录被改动过")
+    checked = 0
+    for anchor in remembered:
+        checked += 1
+        label = f"{anchor.at[:19].replace('T', ' ')} 的存证（第 {anchor.seq} 条）"
+        trouble = chain_holds(events, anchor.head)
+        if trouble:
+            problems.append(f"{label}：{trouble}")
+        for place in anchor.written_to:
+            try:
+                copy = read_anchor(place)
+            except ArchiveError:
+                warnings.append(f"{label} 的副本“{place}”现在无法读取（U 盘未插入或已移走？），未能核对该副本")
+                continue
+            if copy.head != anchor.head:
+                problems.append(f"{label} 与其副本“{place}”（第 {copy.seq} 条 {copy.hash[:12]}…）不一致："
+                                "工作目录中的存证记录被改动过")
+            else:
+                trouble = chain_holds(events, copy.head)
+                if trouble and not problems[-1:] == [f"{label}：{trouble}"]:
+                    problems.append(f"副本“{place}”：{trouble}")
+    for anchor in given:
+        checked += 1
+        trouble = chain_holds(events, anchor.head)
+        if trouble:
+            problems.append(f"给出的存证（第 {anchor.seq} 条 {anchor.hash[:12]}…）：{trouble}")
+    return problems, warnings, checked
+
+
+@dataclass
+class Anchored:
+    anchor: Anchor
+    copies: list = field(default_factory=list)  # paths written
+    sheet: Path | None = None  # the 存证单 PDF, when asked for
+
+
+def anchor_archive(archive, places=(), sheet: str | Path | None = None, office: str = "",
+                   who: str | None = None) -> Anchored:
+    """Make an anchor of ARCHIVE now, write a copy to each of PLACES (folders or file
+    paths: a USB stick, another disk, a shared folder), the 存证单 PDF to SHEET (a
+    .pdf path, or a folder to put it in), log it in the journal and remember it for
+    verify. A place that cannot be written is an ArchiveError before anything is
+    remembered."""
+    anchor = make_anchor(archive, office)
+    copies = [write_anchor(anchor, place) for place in places]
+    anchor.written_to = [str(path.resolve()) for path in copies]
+    sheet_path = None
+    if sheet is not None:
+        from .anchor_sheet import render_sheet
+
+        sheet_path = Path(sheet)
+        if sheet_path.suffix.lower() != ".pdf":
+            sheet_path = sheet_path / copy_name(anchor, "档案存证单", ".pdf")
+        atomic_write_bytes(sheet_path, render_sheet(anchor))
+    remember(archive, anchor)
+    archive.log_event("archive.anchor", {"seq": anchor.seq, "hash": anchor.hash, "written_to": anchor.written_to},
+                      who=who)
+    return Anchored(anchor, copies, sheet_path)
