@@ -200,11 +200,18 @@ def test_cli_search_text_and_json(built):
     ws, numbers = built
     runner = CliRunner()
     base = ["--workspace", str(ws.root), "search"]
-    result = runner.invoke(cli, base + ["脫貧", "-医疗", "--limit", "3", "--json"])
+    result = runner.invoke(cli, base + ["脫貧", "--limit", "3", "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert set(data) == {"query", "total", "notes", "hits"} and data["total"] == len(data["hits"]) <= 3
+    assert set(data) == {"query", "total", "total_exact", "shown", "notes", "hits"}
+    assert data["shown"] == len(data["hits"]) == 3
+    # total counts every document that matches, not only the three shown
+    corpus = texts(ws)
+    expected = {no for no, text in corpus.items() if "脱贫" in text}
+    assert data["total"] == len(expected) > 3 and data["total_exact"] is True
     assert set(data["hits"][0]) == {"archive_no", "title", "kind", "unit", "date", "score", "snippet"}
+    shown = runner.invoke(cli, base + ["脫貧", "--limit", "2"]).output
+    assert f"共找到 {len([t for t in corpus.values() if '脱贫' in t])} 件，按相关程度列出前 2 件" in shown
     text = runner.invoke(cli, base + ["危房", "--kind", "会议纪要", "--from", "2020-01-01", "--to", "2020-12-31"])
     assert numbers["minutes"] in text.output and "【危房】" in text.output
     bad = runner.invoke(cli, base + ["危房", "--from", "2020-02-30"])

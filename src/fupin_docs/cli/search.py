@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from ..text_safety import shown
 from .common import handle_errors, print_json, workspace_from
 from .dates import DATE
 
@@ -36,7 +37,8 @@ def command(ctx, query, kind, unit, date_from, date_to, tags, limit, as_json):
     匹配处在摘要中用【】标出。
 
     \b
-    --json 输出键：query, total, notes[]（索引自动修复等提示）,
+    --json 输出键：query, total（符合条件的全部件数）, total_exact（false 表示 total 为上限估计）,
+      shown（本次列出的条数）, notes[]（索引自动修复等提示）,
       hits[{archive_no, title, kind, unit, date, score, snippet}]
     """
     from ..search import search
@@ -48,7 +50,8 @@ def command(ctx, query, kind, unit, date_from, date_to, tags, limit, as_json):
     hits = search(workspace_from(ctx), text, kind=kind, unit=unit, date_from=date_from, date_to=date_to,
                   tags=tags, limit=limit, notes=notes)
     if as_json:
-        print_json({"query": text, "total": len(hits), "notes": notes, "hits": [hit.to_json() for hit in hits]})
+        print_json({"query": text, "total": hits.total, "total_exact": hits.exact, "shown": len(hits),
+                    "notes": notes, "hits": [hit.to_json() for hit in hits]})
         return
     for note in notes:
         click.echo(f"提示：{note}", err=True)
@@ -60,11 +63,15 @@ def command(ctx, query, kind, unit, date_from, date_to, tags, limit, as_json):
         click.echo("可以换个说法、减少词语或放宽筛选条件再试。")
         return
     from ..archive.kinds import kind_label
-    click.echo(f"找到 {len(hits)} 条" + ("（已达 --limit 上限）" if len(hits) == limit else "") + "：")
+    if hits.total > len(hits):
+        about = "" if hits.exact else "约 "
+        click.echo(f"共找到 {about}{hits.total} 件，按相关程度列出前 {len(hits)} 件（要看更多请加大 --limit）：")
+    else:
+        click.echo(f"找到 {len(hits)} 件：")
     for rank, hit in enumerate(hits, 1):
         meta = "  ".join(v for v in (hit.date, hit.unit, kind_label(hit.kind)) if v)
-        click.echo(f"{rank}. {hit.archive_no}  {hit.title}")
+        click.echo(shown(f"{rank}. {hit.archive_no}  {hit.title}"))
         if meta:
-            click.echo(f"   {meta}")
+            click.echo(shown(f"   {meta}"))
         if hit.snippet:
-            click.echo(f"   {hit.snippet}")
+            click.echo(shown(f"   {hit.snippet}"))

@@ -31,11 +31,11 @@ from ..archive.extract import extract_text
 from ..archive.kinds import kind_label, normalize_kind
 from ..errors import FupinError, IntegrityError
 from ..locking import held
-from .backend import BACKENDS, Filters, Hit, IndexDoc, IndexStatus, SearchBackend, SearchError, set_digest
+from .backend import BACKENDS, Filters, Hit, Hits, IndexDoc, IndexStatus, SearchBackend, SearchError, set_digest
 from .query import ParsedQuery, parse_query
 
 __all__ = ["search", "rebuild_index", "chain_problem", "index_item", "remove_item", "index_status", "ensure_index", "get_backend",
-           "item_fingerprint", "Hit", "IndexDoc", "Filters", "IndexStatus", "SearchBackend", "SearchError",
+           "item_fingerprint", "Hit", "Hits", "IndexDoc", "Filters", "IndexStatus", "SearchBackend", "SearchError",
            "ParsedQuery", "parse_query"]
 
 # Below this many items a rebuild runs in this process: starting workers costs more.
@@ -248,9 +248,9 @@ def _iso(value, label: str, field: str) -> str | None:
 
 
 def search(workspace, query: str, *, kind=None, unit=None, date_from=None, date_to=None, tags=(),
-           limit: int = 20, notes: list | None = None) -> list[Hit]:
-    """Ranked hits for QUERY (either script). NOTES, if given, receives messages about
-    automatic index repair, for the caller to show."""
+           limit: int = 20, notes: list | None = None) -> Hits:
+    """Ranked hits for QUERY (either script), at most LIMIT; Hits.total counts every
+    match. NOTES, if given, receives messages about automatic index repair."""
     parsed = parse_query(query)
     filters = Filters(kind=normalize_kind(kind), unit=(unit or "").strip() or None,
                       date_from=_iso(date_from, "起始日期", "date_from"), date_to=_iso(date_to, "截止日期", "date_to"),
@@ -263,7 +263,7 @@ def search(workspace, query: str, *, kind=None, unit=None, date_from=None, date_
     if limit is None or limit < 1:
         raise SearchError("最多显示的条数应为正整数", field="limit")
     if not parsed.groups and parsed.excluded and not query.strip():
-        return []
+        return Hits()
     backend = get_backend(workspace)
     try:
         ensure_index(workspace, notes)

@@ -60,6 +60,15 @@ class Hit:
         return data
 
 
+class Hits(list):
+    """The hits shown (a list, best first) and how many documents match in all."""
+
+    def __init__(self, hits=(), total: int | None = None, exact: bool = True):
+        super().__init__(hits)
+        self.total = len(self) if total is None else total  # every match, not only those shown
+        self.exact = exact  # False: TOTAL is an upper bound (candidates not all proven)
+
+
 @dataclass
 class IndexStatus:
     ok: bool
@@ -103,7 +112,8 @@ class SearchBackend(Protocol):
     def documents(self) -> dict[str, str]:
         """archive_no -> fingerprint (IndexDoc.fingerprint) of everything indexed. Raises when the index is unusable."""
 
-    def query(self, query: ParsedQuery, filters: Filters, limit: int) -> list[Hit]: ...
+    def query(self, query: ParsedQuery, filters: Filters, limit: int) -> Hits:
+        """The best LIMIT hits, with the number of all matches (Hits.total)."""
 
     def check(self) -> str | None:
         """None when the index exists, opens and has the current schema; else a reason."""

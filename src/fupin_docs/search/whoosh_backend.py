@@ -43,7 +43,7 @@ from whoosh.fields import ID, KEYWORD, STORED, Schema
 
 from ..atomic import atomic_write_bytes
 from .analysis import BigramTokenizer, CountedText, WordTokenizer
-from .backend import Filters, Hit, IndexDoc, doc_digest, set_digest
+from .backend import Filters, Hit, Hits, IndexDoc, doc_digest, set_digest
 from .normalize import bigrams, normalize
 from .query import ParsedQuery, Term, id_key, matches, needs_text_check, term_needs, term_words
 from .snippet import make_snippet
@@ -467,7 +467,7 @@ class WhooshBackend:
         self._write_meta(self.path, len(pairs), set_digest(pairs))
 
     # ---- reading -------------------------------------------------------------
-    def query(self, parsed: ParsedQuery, filters: Filters, limit: int) -> list[Hit]:
+    def query(self, parsed: ParsedQuery, filters: Filters, limit: int) -> Hits:
         q, check = build_query(parsed)
         fq = build_filter(filters)
         needles = highlight_needles(parsed)
@@ -475,25 +475,34 @@ class WhooshBackend:
             searcher = self._get_searcher()
             if parsed.id_key:
                 # an archive number or 发文字号: the item it names, when there is one
-                named = list(searcher.search(Q.Term("ids", parsed.id_key), filter=fq, limit=limit))
-                if named:
-                    return [self._hit(hit, needles + [normalize(parsed.id_key)]) for hit in named]
+                named = searcher.search(Q.Term("ids", parsed.id_key), filter=fq, limit=limit)
+                if len(named):
+                    return Hits([self._hit(hit, needles + [normalize(parsed.id_key)]) for hit in named],
+                                len(named))
+            total, exact = None, True
             if isinstance(q, Q.Every) and fq is not None:
                 # filters only: list what matches, newest first
-                chosen = sorted(searcher.search(fq, limit=None),
-                                key=lambda h: (h.get("date") or "", h.get("archive_no")), reverse=True)[:limit]
+                every = list(searcher.search(fq, limit=None))
+                total = len(every)
+                chosen = sorted(every, key=lambda h: (h.get("date") or "", h.get("archive_no")), reverse=True)[:limit]
             elif not check:
-                chosen = list(searcher.search(q, filter=fq, limit=limit))
+                results = searcher.search(q, filter=fq, limit=limit)
+                chosen, total = list(results), len(results)
             else:
                 # candidates from the postings, best first, kept when the text proves them
                 wanted = max(3 * limit, 30)
                 while True:
-                    results = list(searcher.search(q, filter=fq, limit=wanted))
-                    chosen = [hit for hit in results if matches(parsed, _hit_text(hit))][:limit]
-                    if len(chosen) >= limit or len(results) < wanted:
+                    results = searcher.search(q, filter=fq, limit=wanted)
+                    proven = [hit for hit in results if matches(parsed, _hit_text(hit))]
+                    chosen = proven[:limit]
+                    if len(chosen) >= limit or len(results) <= wanted:
                         break
                     wanted *= 4
-            return [self._hit(hit, needles) for hit in chosen]
+                if len(results) <= wanted:  # every candidate was read: the count is exact
+                    total = len(proven)
+                else:  # proving the rest would read every candidate's text: an upper bound
+                    total, exact = len(results), False
+            return Hits([self._hit(hit, needles) for hit in chosen], total, exact)
 
     @staticmethod
     def _hit(hit, needles) -> Hit:
