@@ -156,16 +156,14 @@ def known_anchors(archive) -> tuple[list[Anchor], list[str]]:
     return anchors, bad
 
 
-def check_anchors(archive, events: list, given: list[Anchor] = ()) -> tuple[list[str], list[str], int]:
+def check_anchors(archive, events: list, given: list[Anchor] = ()) -> tuple[list[str], list[str], list[Anchor]]:
     """(problems, warnings, anchors checked) for the remembered anchors, the copies
     they were written to (where reachable) and the anchors GIVEN."""
     problems, warnings = [], []
     remembered, bad = known_anchors(archive)
     for where in bad:
         problems.append(f"存证记录 {where} 无法读取：记录被改动过")
-    checked = 0
     for anchor in remembered:
-        checked += 1
         label = f"{anchor.at[:19].replace('T', ' ')} 的存证（第 {anchor.seq} 条）"
         trouble = chain_holds(events, anchor.head)
         if trouble:
@@ -184,11 +182,10 @@ def check_anchors(archive, events: list, given: list[Anchor] = ()) -> tuple[list
                 if trouble and not problems[-1:] == [f"{label}：{trouble}"]:
                     problems.append(f"副本“{place}”：{trouble}")
     for anchor in given:
-        checked += 1
         trouble = chain_holds(events, anchor.head)
         if trouble:
             problems.append(f"给出的存证（第 {anchor.seq} 条 {anchor.hash[:12]}…）：{trouble}")
-    return problems, warnings, checked
+    return problems, warnings, remembered + list(given)
 
 
 @dataclass

@@ -29,7 +29,11 @@ class VerifyReport:
     items: int = 0
     withdrawn: int = 0
     files_checked: int = 0
-    anchors_checked: int = 0  # anchors (remembered or given) the chain was checked against
+    anchors: list = field(default_factory=list)  # anchors (remembered, then given) the chain was checked against
+
+    @property
+    def anchors_checked(self) -> int:
+        return len(self.anchors)
     findings: list = field(default_factory=list)  # (category, severity, message)
 
     def problem(self, category: str, message: str) -> None:
@@ -51,7 +55,8 @@ class VerifyReport:
         return not self.problems
 
     def to_json(self) -> dict:
-        """Stable keys: ok, items, withdrawn, files_checked, anchors_checked, problems[], warnings[]
+        """Stable keys: ok, items, withdrawn, files_checked, anchors_checked,
+        anchors[{seq, hash, at, written_to[]}], problems[], warnings[]
         (each {category, message}; category is 真实性/完整性/可用性/安全性)."""
         return {
             "ok": self.ok,
@@ -59,6 +64,7 @@ class VerifyReport:
             "withdrawn": self.withdrawn,
             "files_checked": self.files_checked,
             "anchors_checked": self.anchors_checked,
+            "anchors": [{key: a.get(key) for key in ("seq", "hash", "at", "written_to")} for a in self.anchors],
             "problems": [{"category": c, "message": m} for c, s, m in self.findings if s == "problem"],
             "warnings": [{"category": c, "message": m} for c, s, m in self.findings if s == "warning"],
         }
@@ -163,7 +169,8 @@ def verify_archive(archive, anchors=()) -> VerifyReport:
     checked by the caller that knows it (filing.verify)."""
     report = VerifyReport()
     chain = archive.catalog.check_chain()
-    problems, warnings, report.anchors_checked = check_anchors(archive, chain.events, list(anchors))
+    problems, warnings, checked = check_anchors(archive, chain.events, list(anchors))
+    report.anchors = [anchor.to_json() for anchor in checked]
     for message in problems:
         report.problem("真实性", message)
     for message in warnings:

@@ -337,12 +337,17 @@ def verify(ctx, anchors, as_json):
       problems[{category, message}], warnings[{category, message}]
     """
     from ..archive.anchor import read_anchor
+    from ..archive.journal import local_time
     from ..filing import verify as verify_all
 
     report = verify_all(workspace_from(ctx), [read_anchor(given) for given in anchors])
     if as_json:
         print_json(report.to_json())
     else:
+        for anchor in report.anchors:
+            when = local_time(anchor.get("at")) if anchor.get("at") else "给出的存证"
+            copies = "、".join(anchor.get("written_to") or []) or "无副本记录"
+            click.echo(shown(f"存证：{when}，第 {anchor['seq']} 条 {anchor['hash'][:12]}…（副本：{copies}）"))
         for message in report.warnings:
             click.echo(f"提示：{message}")
         for message in report.problems:
