@@ -21,7 +21,8 @@ from typing import Any, Optional
 from ..inputs.problems import InputError, Problem
 from ..workspace.config import Workspace
 from .cells import Sheet, read_sheet
-from .model import (CHECK_ITEMS, OPEN_STATUS, LedgerProblem, clean_label, clean_text, deadline_before_found,
+from .model import (CHECK_ITEMS, OPEN_STATUS, LedgerProblem, clean_label, clean_text, control_complaint,
+                    deadline_before_found,
                     parse_deadline, parse_optional_date, parse_source)
 from .errors import LedgerError
 from .store import edit_ledger, ledger_dir
@@ -174,6 +175,11 @@ def import_check_sheet(workspace: Workspace, path: str | Path, *, source: str = 
     责任人 of new problems. ROSTER (户名册 .xlsx with 户编号, optionally 村) makes
     unknown ids errors; without it, ledger/户名册.xlsx in the workspace is used if present.
     """
+    for value, what, name in ((source, "问题来源", "source"), (deadline, "完成时限", "deadline"),
+                              (unit, "责任单位", "unit"), (person, "责任人", "person"), (who, "操作人", "who")):
+        complaint = control_complaint(value, what)
+        if complaint:
+            raise LedgerError(complaint, field=name)
     try:
         source = parse_source(source)
         due = parse_deadline(deadline)

@@ -12,7 +12,7 @@ from typing import Iterable, Optional
 from ..archive import Archive
 from ..workspace.config import Workspace
 from .errors import LedgerError
-from .model import CLOSED_STATUS, LedgerProblem
+from .model import CLOSED_STATUS, LedgerProblem, control_complaint
 from .store import edit_ledger
 
 
@@ -26,6 +26,9 @@ def check_evidence(workspace: Workspace, archive_nos: Iterable[str], archive=Non
     """The archived items for ARCHIVE_NOS, or LedgerError naming every bad one."""
     wanted: list[str] = []
     for number in archive_nos:
+        complaint = control_complaint(number, "档号")
+        if complaint:
+            raise LedgerError(complaint, field="evidence")
         number = number.strip()
         if number and number not in wanted:
             wanted.append(number)

@@ -140,6 +140,29 @@ def to_simplified(text: str) -> str:
 
 _SPACES = re.compile(r"[\s\u3000\u00a0]+")
 
+# What no ledger text may hold: C0 controls but tab, line feed and carriage return
+# (a cell may wrap), DEL and C1 controls (\x9b is a one-byte terminal escape),
+# bidirectional controls that reorder what a reader sees, lone surrogates.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e"
+                      "\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
+
+
+def first_control(text: str) -> Optional[int]:
+    """Index of the first character no ledger text may hold, or None."""
+    match = _CONTROL.search(text)
+    return match.start() if match else None
+
+
+def control_complaint(value: Any, what: str) -> Optional[str]:
+    """The message for a text holding such a character (never echoing the text), else None."""
+    if not isinstance(value, str):
+        return None
+    index = first_control(value)
+    if index is None:
+        return None
+    return (f"{what}含有看不见的控制字符（U+{ord(value[index]):04X}，可能来自网页或其他软件的复制），"
+            f"请删去后重新输入")
+
 
 def clean_label(text: Any) -> str:
     """A header cell or enumerated value: no spaces anywhere, Simplified script."""
@@ -260,6 +283,13 @@ def problem_from_values(values: dict, report, *, require_pid: bool = True) -> Op
     any was reported. Missing keys take their defaults.
     """
     bad = False
+    for attr, value in values.items():
+        texts = value if isinstance(value, list) else [value]
+        for text in texts:
+            complaint = control_complaint(text, FIELDS.get(attr, ""))
+            if complaint:
+                report(attr, complaint)
+                return None
 
     def check(attr, parser, *args):
         nonlocal bad

@@ -25,7 +25,7 @@ from ..inputs.yaml_source import load_yaml_file
 from ..workspace.config import Workspace
 from . import history
 from .errors import LedgerError
-from .model import (CLOSED_STATUS, FIELDS, KEYS, PID_PATTERN, LedgerProblem,
+from .model import (CLOSED_STATUS, FIELDS, KEYS, PID_PATTERN, LedgerProblem, control_complaint,
                     deadline_before_found, make_pid, parse_deadline, parse_status, problem_from_values)
 
 LEDGER_DIR = "ledger"
@@ -224,6 +224,11 @@ def set_fields(workspace: Workspace, pid: str, *, measures: Optional[str] = None
     Returns the problem and the names of the fields that changed.
     """
     changes: dict[str, Any] = {}
+    for attr, value in (("measures", measures), ("unit", unit), ("person", person), ("deadline", deadline),
+                        ("status", status)):
+        complaint = control_complaint(value, FIELDS[attr])
+        if complaint:
+            raise LedgerError(complaint, field=attr)
     for attr, value in (("measures", measures), ("unit", unit), ("person", person)):
         if value is not None:
             changes[attr] = value.strip()

@@ -1,0 +1,347 @@
+"""Hostile inputs to the problem ledger: what an attacker (or a very unlucky clerk) hands it.
+
+Every test builds the real thing — .xlsx files from openpyxl or as raw zip XML,
+FIFOs, tmpfs mounts, real archives — and runs the real library or the real
+`fupin` program in a subprocess with a timeout, so a hang fails the test
+instead of hanging the suite.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from fupin_docs.archive import Archive
+from fupin_docs.inputs.problems import InputError
+from fupin_docs.ledger import (LedgerError, close_problem, export_ledger, history_path, import_check_sheet,
+                               ledger_path, load_ledger, set_fields)
+from conftest import make_workspace
+
+FUPIN = Path(sys.executable).with_name("fupin")
+HEADER = ["村", "户编号", "户主姓名", "家庭收入", "基本生活", "义务教育", "基本医疗", "住房安全", "饮水安全", "备注"]
+OK6 = ["达标"] * 6
+
+
+def run(ws, *args, timeout=60, cwd=None):
+    """The real CLI in a subprocess; a hang becomes a test failure after TIMEOUT seconds."""
+    env = {**os.environ, "FUPIN_USER": "测试员"}
+    return subprocess.run([str(FUPIN), "--workspace", str(ws.root), *args], capture_output=True, text=True,
+                          timeout=timeout, env=env, cwd=cwd)
+
+
+@pytest.fixture
+def ws(tmp_path):
+    return make_workspace(tmp_path / "ws")
+
+
+def write_sheet(path: Path, rows: list[list], header=HEADER) -> Path:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    workbook.save(path)
+    return path
+
+
+def two_households(path: Path) -> Path:
+    return write_sheet(path, [["东风村", "001", "王一", "达标", "达标", "达标", "达标", "不达标", "达标", "墙体开裂"],
+                              ["红旗村", "002", "李二", *OK6, None]])
+
+
+# --- raw .xlsx parts ------------------------------------------------------------------
+
+CONTENT_TYPES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">
+<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>
+<Default Extension="xml" ContentType="application/xml"/>
+<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>
+<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>
+</Types>"""
+ROOT_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
+<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>
+</Relationships>"""
+WORKBOOK = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">
+<sheets><sheet name="排查表" sheetId="1" r:id="rId1"/></sheets></workbook>"""
+WORKBOOK_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
+<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>
+</Relationships>"""
+SHEET_HEAD = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+              '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">')
+
+
+def column_letter(col: int) -> str:
+    letters = ""
+    while col:
+        col, rest = divmod(col - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def xml_text(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def xml_row(row: int, values: list) -> str:
+    cells = []
+    for col, value in enumerate(values, start=1):
+        ref = f"{column_letter(col)}{row}"
+        if value is None:
+            continue
+        if isinstance(value, tuple):  # ("f", formula) without a cached value
+            cells.append(f'<c r="{ref}"><f>{xml_text(value[1])}</f></c>')
+        else:
+            cells.append(f'<c r="{ref}" t="inlineStr"><is><t>{xml_text(str(value))}</t></is></c>')
+    return f'<row r="{row}">{"".join(cells)}</row>'
+
+
+def raw_xlsx(path: Path, rows: list[list], *, before_rows: str = "", after_rows: str = "", header=HEADER) -> Path:
+    """An .xlsx written as zip XML by hand: header in row 1, ROWS from row 2."""
+    body = "".join(xml_row(i, values) for i, values in enumerate([header, *rows], start=1))
+    sheet = f"{SHEET_HEAD}{before_rows}<sheetData>{body}</sheetData>{after_rows}</worksheet>"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", CONTENT_TYPES)
+        archive.writestr("_rels/.rels", ROOT_RELS)
+        archive.writestr("xl/workbook.xml", WORKBOOK)
+        archive.writestr("xl/_rels/workbook.xml.rels", WORKBOOK_RELS)
+        archive.writestr("xl/worksheets/sheet1.xml", sheet)
+    return path
+
+
+def bomb_xlsx(path: Path, chunks, *, head="", tail="") -> Path:
+    """A raw .xlsx whose sheet XML is streamed from CHUNKS (so it can be huge unpacked, tiny packed)."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", CONTENT_TYPES)
+        archive.writestr("_rels/.rels", ROOT_RELS)
+        archive.writestr("xl/workbook.xml", WORKBOOK)
+        archive.writestr("xl/_rels/workbook.xml.rels", WORKBOOK_RELS)
+        with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
+            sheet.write((SHEET_HEAD + "<sheetData>" + xml_row(1, HEADER) + head).encode())
+            for chunk in chunks:
+                sheet.write(chunk)
+            sheet.write(tail.encode() + b"</sheetData></worksheet>")
+    return path
+
+
+def problems_of(result) -> list[str]:
+    return [line for line in result.stderr.splitlines() if re.match(r"^.+:\d+:\d+: ", line)]
+
+
+# --- 12. a stray cell at XFD1048576 -----------------------------------------------------
+
+
+def test_stray_cell_at_the_last_cell_of_the_sheet_is_read_in_bounded_time(ws, tmp_path):
+    path = two_households(tmp_path / "排查表.xlsx")
+    workbook = load_workbook(path)
+    workbook.active["XFD1048576"] = "x"
+    workbook.save(path)
+    assert path.stat().st_size < 10_000
+    started = time.monotonic()
+    result = run(ws, "ledger", "import-check", str(path), "--date", "2020-06-08", "--json", timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["created"] == ["WT-2020-0001"]
+    assert time.monotonic() - started < 30
+
+
+def test_stray_cell_in_an_exchanged_ledger_is_read_in_bounded_time(ws, tmp_path):
+    path = write_sheet(tmp_path / "台账.xlsx", [["WT-2020-0001", "自查", "住房不安全", "未整改"]],
+                       header=["问题编号", "问题来源", "问题描述", "整改状态"])
+    workbook = load_workbook(path)
+    workbook.active["XFD1048576"] = "x"
+    workbook.active["XFD2"] = "y"  # a wide row too
+    workbook.save(path)
+    result = run(ws, "ledger", "import", str(path), "--json", timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["created"] == ["WT-2020-0001"]
+
+
+def test_row_numbers_beyond_excel_are_not_followed(ws, tmp_path):
+    """<row r="999999999999"> would make the reader fill a trillion empty rows."""
+    path = raw_xlsx(tmp_path / "排查表.xlsx", [["东风村", "001", "王一", *OK6, None]],
+                    after_rows="")
+    data = path.read_bytes()
+    with zipfile.ZipFile(path) as archive:
+        sheet = archive.read("xl/worksheets/sheet1.xml").decode()
+    sheet = sheet.replace("</sheetData>", '<row r="999999999999"><c r="A999999999999" t="inlineStr">'
+                                          '<is><t>x</t></is></c></row></sheetData>')
+    raw_with_sheet(path, sheet)
+    assert path.read_bytes() != data
+    result = run(ws, "ledger", "import-check", str(path), "--date", "2020-06-08", timeout=60)
+    assert result.returncode == 1, result.stdout
+    assert "行号超出" in result.stderr and "Traceback" not in result.stderr
+
+
+def raw_with_sheet(path: Path, sheet_xml: str) -> None:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", CONTENT_TYPES)
+        archive.writestr("_rels/.rels", ROOT_RELS)
+        archive.writestr("xl/workbook.xml", WORKBOOK)
+        archive.writestr("xl/_rels/workbook.xml.rels", WORKBOOK_RELS)
+        archive.writestr("xl/worksheets/sheet1.xml", sheet_xml)
+
+
+# --- 11. non-regular files ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", [["import-check"], ["import"]])
+def test_a_fifo_is_refused_not_waited_on(ws, tmp_path, command):
+    fifo = tmp_path / "排查表.xlsx"
+    os.mkfifo(fifo)
+    result = run(ws, "ledger", *command, str(fifo), timeout=20)
+    assert result.returncode == 1
+    assert f"{fifo}:1:1: " in result.stderr and "不是普通文件" in result.stderr
+
+
+def test_a_fifo_roster_and_a_device_are_refused(ws, tmp_path):
+    sheet = two_households(tmp_path / "排查表.xlsx")
+    fifo = tmp_path / "户名册.xlsx"
+    os.mkfifo(fifo)
+    result = run(ws, "ledger", "import-check", str(sheet), "--roster", str(fifo), timeout=20)
+    assert result.returncode == 1 and "不是普通文件" in result.stderr
+    device = tmp_path / "zero.xlsx"
+    os.symlink("/dev/zero", device)
+    result = run(ws, "ledger", "import-check", str(device), timeout=20)
+    assert result.returncode == 1 and "不是普通文件" in result.stderr
+    assert not ledger_path(ws).exists()
+
+
+# --- other formats renamed .xlsx, zip bombs ----------------------------------------------
+
+
+def test_an_xls_renamed_xlsx_is_named_for_what_it_is(ws, tmp_path):
+    fake = tmp_path / "排查表.xlsx"
+    fake.write_bytes(bytes.fromhex("d0cf11e0a1b11ae1") + b"\0" * 1024)  # the OLE2 (Excel 97-2003) signature
+    result = run(ws, "ledger", "import-check", str(fake))
+    assert result.returncode == 1
+    assert f"{fake}:1:1: " in result.stderr and "97-2003" in result.stderr and "另存为" in result.stderr
+
+
+def test_a_csv_renamed_xlsx_is_named_for_what_it_is(ws, tmp_path):
+    fake = tmp_path / "排查表.xlsx"
+    fake.write_text(",".join(HEADER) + "\n东风村,001,王一,达标,达标,达标,达标,不达标,达标,\n", encoding="utf-8")
+    result = run(ws, "ledger", "import", str(fake))
+    assert result.returncode == 1
+    assert "文本文件" in result.stderr and "CSV" in result.stderr and "另存为" in result.stderr
+
+
+def test_a_zip_bomb_is_refused_before_it_is_unpacked(ws, tmp_path):
+    # 300 MB of sheet XML packed into well under 1 MB
+    path = bomb_xlsx(tmp_path / "排查表.xlsx", (b" " * (1 << 20) for _ in range(300)))
+    assert path.stat().st_size < 2_000_000
+    started = time.monotonic()
+    result = run(ws, "ledger", "import-check", str(path), timeout=60)
+    assert result.returncode == 1, result.stdout
+    assert "解压后" in result.stderr and "Traceback" not in result.stderr
+    assert time.monotonic() - started < 20
+
+
+def test_a_one_row_bomb_is_refused(ws, tmp_path):
+    """40 MB of empty cells in one row: tiny packed, gigabytes once the reader builds every cell."""
+    cell = b'<c r="B2"/>'
+    path = bomb_xlsx(tmp_path / "排查表.xlsx", (cell * 400_000 for _ in range(9)), head='<row r="2">',
+                     tail="</row>")
+    with zipfile.ZipFile(path) as archive:
+        assert archive.getinfo("xl/worksheets/sheet1.xml").file_size > 35_000_000
+    result = run(ws, "ledger", "import-check", str(path), timeout=60)
+    assert result.returncode == 1
+    assert "解压后" in result.stderr or "压缩" in result.stderr
+
+
+# --- cells that attack the terminal, formulas, merged cells ---------------------------------
+
+
+def test_terminal_escapes_in_cells_are_refused_and_never_echoed(ws, tmp_path):
+    # openpyxl refuses C0 controls, but C1 ones (\x9b is a one-byte CSI) and bidi overrides pass
+    path = write_sheet(tmp_path / "排查表.xlsx", [
+        ["东风村", "001", "王一\u202e", *OK6, None],
+        ["红旗村", "002", "李二", "达标", "达标", "达标", "达标", "不\x9b2J达标", "达标", "\x9d0;owned\x9c墙体开裂"],
+    ])
+    result = run(ws, "ledger", "import-check", str(path), "--date", "2020-06-08")
+    assert result.returncode == 1
+    shown = result.stderr + result.stdout
+    assert not re.search("[\x80-\x9f\u202e]", shown)
+    located = problems_of(result)
+    assert [line.split(": ")[0] for line in located] == [f"{path}:2:3", f"{path}:3:8", f"{path}:3:10"]
+    assert all("控制字符" in line for line in located)
+    assert not ledger_path(ws).exists()
+
+
+def test_control_characters_in_raw_xml_are_refused(ws, tmp_path):
+    # a character reference puts a C1 control into the cell whatever wrote the file
+    path = raw_xlsx(tmp_path / "排查表.xlsx", [["东风村", "001", "王一", *OK6, None]])
+    with zipfile.ZipFile(path) as archive:
+        sheet = archive.read("xl/worksheets/sheet1.xml").decode()
+    raw_with_sheet(path, sheet.replace("<t>东风村</t>", "<t>东风村&#x9b;31m&#x2066;</t>"))
+    result = run(ws, "ledger", "import-check", str(path), "--date", "2020-06-08")
+    assert result.returncode == 1 and not re.search("[\x80-\x9f\u2066]", result.stderr)
+    assert f"{path}:2:1: A2（村）" in result.stderr and "控制字符" in result.stderr
+
+
+def test_control_characters_typed_into_set_are_refused(ws, tmp_path):
+    import_check_sheet(ws, two_households(tmp_path / "排查表.xlsx"), date=dt.date(2020, 6, 8))
+    before = ledger_path(ws).read_bytes()
+    with pytest.raises(LedgerError) as caught:
+        set_fields(ws, "WT-2020-0001", unit="镇国土所\x1b[31m")
+    assert "控制字符" in str(caught.value) and "\x1b" not in str(caught.value)
+    result = run(ws, "ledger", "set", "WT-2020-0001", "--measures", "加固\x9b31m")
+    assert result.returncode == 1 and "控制字符" in result.stderr
+    assert ledger_path(ws).read_bytes() == before
+
+
+def test_control_characters_in_a_hand_edited_ledger_are_located(ws, tmp_path):
+    import_check_sheet(ws, two_households(tmp_path / "排查表.xlsx"), date=dt.date(2020, 6, 8))
+    text = ledger_path(ws).read_text(encoding="utf-8")
+    ledger_path(ws).write_text(text.replace("问题描述: 住房安全不达标：墙体开裂",
+                                            '问题描述: "住房安全不达标\\e[2J"'), encoding="utf-8")
+    result = run(ws, "ledger", "list")
+    assert result.returncode == 1 and "\x1b" not in result.stdout + result.stderr
+    assert re.search(r"问题台账\.yaml:\d+:\d+: .*控制字符", result.stderr)
+
+
+def test_formulas_without_saved_results_are_located(ws, tmp_path):
+    path = raw_xlsx(tmp_path / "排查表.xlsx", [
+        ["东风村", "001", "王一", "达标", "达标", "达标", "达标", ("f", 'IF(1,"达标","不达标")'), "达标", None],
+    ])
+    result = run(ws, "ledger", "import-check", str(path), "--date", "2020-06-08")
+    assert result.returncode == 1
+    assert f"{path}:2:8: H2（住房安全）" in result.stderr and "公式" in result.stderr and "保存" in result.stderr
+
+
+def test_merged_village_cells_count_for_every_row_they_cover(ws, tmp_path):
+    path = write_sheet(tmp_path / "排查表.xlsx", [
+        ["东风村", "001", "王一", *OK6, None],
+        [None, "002", "李二", "达标", "达标", "达标", "达标", "不达标", "达标", None],
+        [None, "003", "张三", *OK6, None],
+        ["红旗村", "004", "赵四", *OK6, None],
+    ])
+    workbook = load_workbook(path)
+    workbook.active.merge_cells("A2:A4")
+    workbook.save(path)
+    result = import_check_sheet(ws, path, date=dt.date(2020, 6, 8))
+    assert (result.villages, result.households) == (2, 4)
+    assert load_ledger(ws).get("WT-2020-0001").village == "东风村"
+
+
+def test_a_sheet_over_the_row_limit_is_refused_in_bounded_time(ws, tmp_path):
+    rows = (xml_row(i, ["东风村", f"{i:06d}", None, *OK6]).encode() for i in range(2, 100_003))
+    path = bomb_xlsx(tmp_path / "排查表.xlsx", rows)
+    started = time.monotonic()
+    result = run(ws, "ledger", "import-check", str(path), timeout=120)
+    assert result.returncode == 1
+    assert "100000" in result.stderr and "分" in result.stderr and "Traceback" not in result.stderr
+    assert time.monotonic() - started < 60
+    assert not ledger_path(ws).exists()
