@@ -345,3 +345,53 @@ def test_a_sheet_over_the_row_limit_is_refused_in_bounded_time(ws, tmp_path):
     assert "100000" in result.stderr and "分" in result.stderr and "Traceback" not in result.stderr
     assert time.monotonic() - started < 60
     assert not ledger_path(ws).exists()
+
+
+# --- 14. formula injection on export ------------------------------------------------------
+
+
+def sheet_cells(path: Path) -> dict[str, str]:
+    """cell reference → its raw <c> XML, straight from the written file."""
+    with zipfile.ZipFile(path) as archive:
+        xml = archive.read("xl/worksheets/sheet1.xml").decode("utf-8")
+    return {m.group(1): m.group(0) for m in re.finditer(r'<c r="([A-Z]+\d+)"[^>]*?(?:/>|>.*?</c>)', xml)}
+
+
+def test_exported_cells_that_look_like_formulas_are_text(ws, tmp_path):
+    import_check_sheet(ws, two_households(tmp_path / "排查表.xlsx"), date=dt.date(2020, 6, 8))
+    typed = {"unit": "=cmd|' /C calc'!A0", "measures": "\t=1+2", "person": " @SUM(1)"}
+    result = run(ws, "ledger", "set", "WT-2020-0001", "--unit", typed["unit"], "--measures", typed["measures"],
+                 "--person", typed["person"])
+    assert result.returncode == 0, result.stderr
+    set_fields(ws, "WT-2020-0001", deadline="2020-06-30")
+    out = tmp_path / "台账.xlsx"
+    result = run(ws, "ledger", "export", str(out))
+    assert result.returncode == 0, result.stderr
+    cells = sheet_cells(out)
+    assert not any("<f>" in c or "<f " in c for c in cells.values())
+    row = {name: cells[f"{column_letter(i)}2"] for i, name in enumerate(
+        ["问题编号", "问题来源", "问题描述", "类别", "村", "户", "整改措施", "责任单位", "责任人"], start=1)}
+    for name in ("整改措施", "责任单位", "责任人"):
+        assert re.search(r't="(s|inlineStr|str)"', row[name]), row[name]
+    back = load_workbook(out).active
+    values = {back.cell(1, c).value: back.cell(2, c).value for c in range(1, back.max_column + 1)}
+    stored = load_ledger(ws).get("WT-2020-0001")
+    assert values["责任单位"] == stored.unit == "=cmd|' /C calc'!A0"
+    assert values["整改措施"] == stored.measures == "=1+2"
+    assert values["责任人"] == stored.person == "@SUM(1)"
+    assert back.cell(2, 8).quotePrefix  # Excel/WPS keep it text when the cell is edited
+
+
+def test_every_text_field_is_exported_as_text(ws, tmp_path):
+    """Descriptions, villages, household ids from a sheet: -, +, = and @ at the start stay text."""
+    path = raw_xlsx(tmp_path / "排查表.xlsx", [  # text cells that start with =, not formulas
+        ["=HYPERLINK(\"http://x\",\"村\")", "001", "+王一", "达标", "达标", "达标", "达标", "不达标", "达标", "-2+3"],
+    ])
+    import_check_sheet(ws, path, date=dt.date(2020, 6, 8))
+    out = tmp_path / "台账.xlsx"
+    export_ledger(ws, out)
+    cells = sheet_cells(out)
+    assert not any("<f>" in c for c in cells.values())
+    back = load_workbook(out).active
+    row = [back.cell(2, c).value for c in range(1, back.max_column + 1)]
+    assert "=HYPERLINK(\"http://x\",\"村\")" in row and "+王一" in row and "住房安全不达标：-2+3" in row

@@ -8,6 +8,7 @@ Header row (row 1): 问题编号, 问题来源, 问题描述, 类别, 村, 户, 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Optional
@@ -71,6 +72,8 @@ def export_ledger(workspace: Workspace, target: str | Path, problems: Optional[I
         row = sheet.max_row
         for col, name in enumerate(HEADER, start=1):
             cell = sheet.cell(row, col)
+            if isinstance(cell.value, str):
+                _as_text(cell)
             if isinstance(cell.value, dt.date):
                 cell.number_format = "yyyy-mm-dd"
             if name in ("问题描述", "整改措施"):
@@ -81,6 +84,19 @@ def export_ledger(workspace: Workspace, target: str | Path, problems: Optional[I
     with atomic_path(target) as tmp:
         workbook.save(tmp)
     return len(problems)
+
+
+# Text a spreadsheet would take for a formula (or that Excel turns into one when
+# the cell is edited): = + - @ first, after any spaces, tabs or line breaks.
+_FORMULA_LIKE = re.compile(r"^[\s\u3000]*[=+\-@\uff1d\uff0b\uff0d\uff20]")
+
+
+def _as_text(cell) -> None:
+    """Write CELL's text as text: openpyxl stores any "=…" string as a live formula
+    (a 责任单位 typed as =cmd|' /C calc'!A0 would run when the file is opened)."""
+    cell.data_type = "s"  # a string cell, never <f>
+    if _FORMULA_LIKE.match(cell.value):
+        cell.quotePrefix = True  # Excel/WPS keep it text when the cell is edited
 
 
 @dataclass
