@@ -16,7 +16,8 @@ from pathlib import Path
 import click
 
 from ..workspace.config import is_workspace
-from .common import EXIT_INTEGRITY, EXIT_USAGE, IntegrityError, UserError, handle_errors, print_json, workspace_from
+from .common import (EXIT_INTEGRITY, EXIT_USAGE, HINTS, IntegrityError, UserError, handle_errors, print_json,
+                     workspace_from)
 from .dates import DATE
 
 # Key lists are \b blocks, one key a line: click would otherwise re-wrap them
@@ -45,8 +46,18 @@ VERIFY_JSON_HELP = """\b
   archive_unknown  档案中找不到的档号
   problems         问题数组，每项的键：kind、path、detail
   bag_info         bag-info.txt 的内容
+  archive_head     建包时的档案链头“序号:校验值”，材料包未记录时为 null
+  checked_against  archive：已与本工作目录的档案逐件核对；
+                   pack_only：仅核对了材料包内部的一致性
+  archive_note     未与档案核对的原因（已核对时为空）
 kind 为以下之一：
-  missing、extra、checksum、tag、structure、oxum、archive"""
+  missing、extra、checksum、tag、structure、oxum、archive、anchor
+  （anchor：档案已不再保有建包时的链头，即建包后档案被改写，
+  或材料包不是由本工作目录的档案生成的）"""
+# Hints of verify problems that cli/common.py's HINTS does not (yet) carry.
+VERIFY_HINTS = {
+    "pack.no_archive": "如材料包来自其他单位或其他工作目录的档案，可加 --no-archive 只核对材料包本身",
+}
 MISSING_OUTPUT = "缺少 -o/--output：请指定佐证材料包的文件名，例如 fupin pack {query} -o {query}佐证.zip"
 
 
@@ -148,7 +159,9 @@ _with_json_help(build, BUILD_JSON_HELP)
 def verify(ctx, pack, no_archive, as_json):
     """校验材料包：文件齐全、没有多出的文件、每个文件的校验值正确。
 
-    在有档案的工作目录中运行时，还核对每件材料与归档时记录的 SHA-256 是否一致。
+    在有档案的工作目录中运行时，还逐个核对包中每件材料与档案中该档号归档时记录的校验值，
+    并核对档案仍保有建包时的链头（建包后档案未被改写）。在工作目录之外（或加 --no-archive）
+    只能核对材料包内部的一致性，结果中会写明。
     发现问题时逐个列出受损文件，退出码为 3。
     """
     from ..pack import verify_pack
@@ -168,17 +181,29 @@ def verify(ctx, pack, no_archive, as_json):
         click.echo(f"材料包：{report.path}（BagIt {report.bagit_version or '?'}，"
                    f"{info.get('Source-Organization', '')} {info.get('Bagging-Date', '')}）")
     if report.ok:
-        line = f"完好：{report.payload_files} 个文件齐全，校验值全部正确，没有多出的文件。"
-        if report.archive_checked:
-            line += f"另与档案记录核对 {report.archive_checked} 个文件，全部一致。"
-        click.echo(line)
-        if report.archive_unknown:
-            click.echo(f"注意：本工作目录的档案中没有 {'、'.join(report.archive_unknown)}，这些材料未与档案核对。")
+        click.echo(f"完好：{report.payload_files} 个文件齐全，校验值全部正确，没有多出的文件。")
+        if report.checked_against == "archive":
+            click.echo(f"已与本工作目录的档案核对 {report.archive_checked} 个文件，全部一致；"
+                       f"档案仍保有建包时的链头 {report.head_short}，建包后未被改写。"
+                       + ("（目录和合并打印本是建包时生成的，不在档案中。）"
+                          if report.archive_checked < report.payload_files else ""))
+        else:
+            why = ("已按 --no-archive 不与档案核对" if no_archive else
+                   "当前不在工作目录中" if ws is None else report.archive_note or "未与档案核对")
+            click.echo(f"注意：仅核对了材料包内部的一致性（建包时档案链头 {report.head_short}），"
+                       f"未与档案核对（{why}）。包中材料与档案是否一致，须在报送单位的工作目录中校验。")
         return
     for problem in report.problems:
         click.echo(f"  {problem}", err=True)
+    for key in dict.fromkeys(p.hint for p in report.problems if p.hint):
+        text = HINTS.get(key) or VERIFY_HINTS.get(key)
+        if text:
+            click.echo(f"提示：{text}", err=True)
     names = report.damaged_paths()
-    raise IntegrityError(f"材料包已损坏或被改动，共 {len(report.problems)} 处问题"
-                         + (f"，涉及：{'、'.join(names)}" if names else ""))
+    only_archive = all(p.kind in ("archive", "anchor") for p in report.problems)
+    what = "材料包与本工作目录的档案核对不符" if only_archive else "材料包不完整、已损坏或被改动"
+    raise IntegrityError(f"{what}，共 {len(report.problems)} 处问题"
+                         + (f"，涉及：{'、'.join(names[:20])}" if names else "")
+                         + (f" 等 {len(names)} 个文件" if len(names) > 20 else ""))
 _with_json_help(verify, VERIFY_JSON_HELP)
 

@@ -19,16 +19,13 @@ from .. import __version__
 from ..errors import IntegrityError, UserError
 from .bag import BagWriter, PayloadFile
 from .catalog import CatalogFile, CatalogHeader, CatalogRow, render_catalog
+from .listing import (HEAD_INFO_KEY, PACK_FORMAT, PACK_TAG_FILE, STATUS_DAMAGED, STATUS_MISSING, STATUS_OK,
+                      head_text)
 from .names import CATALOG_NAME, MERGED_NAME, UniqueNames, bag_dir_name, extension, item_file_name
 from .select import Selection, _iso, select_items
 
-PACK_TAG_FILE = "fupin-pack.json"  # machine-readable 目录, covered by the tag manifest
-PACK_FORMAT = "fupin-pack/1"
 SECRET_LEVELS = {"秘密", "机密", "绝密"}
 
-STATUS_OK = "ok"
-STATUS_MISSING = "missing"  # file gone or unreadable
-STATUS_DAMAGED = "damaged"  # file present but no longer matches its archived SHA-256
 STATUS_LABELS = {STATUS_MISSING: "缺失（存档文件无法读取）",
                  STATUS_DAMAGED: "缺失（存档文件已损坏，与归档时的校验值不符）"}
 
@@ -81,7 +78,7 @@ class PackResult:
         }
 
 
-def _rendition_hashes(item) -> dict[str, str]:
+def rendition_hashes(item) -> dict[str, str]:
     """{file name: archived sha256} for the item's renditions, as far as recorded."""
     out = {}
     for rec in getattr(item, "renditions", None) or ():
@@ -97,7 +94,7 @@ def _rendition_hashes(item) -> dict[str, str]:
 
 def archived_hashes(item) -> set[str]:
     """Every SHA-256 the archive recorded for ITEM: its file and its renditions."""
-    out = set(_rendition_hashes(item).values())
+    out = set(rendition_hashes(item).values())
     if getattr(item, "sha256", None):
         out.add(item.sha256)
     return out
@@ -131,6 +128,10 @@ def build_pack(workspace, selection: Selection, target, *, purpose: str = "", ti
 
         archive = Archive(workspace)
     items = select_items(workspace, selection, archive)
+    # The chain head after the selection was read: every selected item's records are
+    # at or below it, and a verifier can later ask the archive whether it still holds it.
+    head = archive.head()
+    head_line = head_text(head.seq, head.hash)
     unit = workspace.config.office.name
     title = title or "佐证材料"
     date = (bagging_date or dt.date.today()).isoformat()
@@ -146,7 +147,7 @@ def build_pack(workspace, selection: Selection, target, *, purpose: str = "", ti
             entry = PackedItem(seq=seq, archive_no=item.archive_no, title=item.title or "")
             packed.append(entry)
             sources = [("original", archive.file_path(item), item.sha256 or "")]
-            rendition_shas = _rendition_hashes(item)
+            rendition_shas = rendition_hashes(item)
             for path in archive.rendition_paths(item):
                 sources.append(("rendition", Path(path), rendition_shas.get(Path(path).name, "")))
             staged: list[str] = []
@@ -243,12 +244,12 @@ def build_pack(workspace, selection: Selection, target, *, purpose: str = "", ti
         header = CatalogHeader(title=title, unit=unit, date=date, purpose=purpose,
                                selection=selection.describe(), item_count=len(packed),
                                file_count=file_count + (1 if merged_name else 0),
-                               missing_count=len(bad))
+                               missing_count=len(bad), archive_head=head_line)
         writer.add(PayloadFile(name=CATALOG_NAME, data=render_catalog(header, rows)))
 
         # 4. the bag
         manifest = {
-            "format": PACK_FORMAT, "title": title, "unit": unit, "date": date, "purpose": purpose,
+            "format": PACK_FORMAT, "archive_head": {"seq": head.seq, "hash": head.hash}, "title": title, "unit": unit, "date": date, "purpose": purpose,
             "selection": selection.as_dict(), "catalog": f"data/{CATALOG_NAME}",
             "merged": f"data/{merged_name}" if merged_name else None,
             "items": [{
@@ -267,6 +268,7 @@ def build_pack(workspace, selection: Selection, target, *, purpose: str = "", ti
             "Internal-Sender-Description": title,
             "Fupin-Selection": selection.describe(),
             "Fupin-Item-Count": str(len(packed)),
+            HEAD_INFO_KEY: head_line,
         }
         if purpose:
             bag_info["External-Description"] = purpose

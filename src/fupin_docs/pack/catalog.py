@@ -50,6 +50,7 @@ class CatalogHeader:
     item_count: int = 0
     file_count: int = 0
     missing_count: int = 0
+    archive_head: str = ""  # "SEQ:HASH": the archive chain head the pack was built at
 
 
 def _faces() -> dict[str, str]:
@@ -119,6 +120,8 @@ def catalog_html(header: CatalogHeader, rows: list[CatalogRow]) -> str:
     meta.append(("材料数量", count))
     if header.selection:
         meta.append(("选取条件", header.selection))
+    head_html = (f'<p class="head">建包时档案链头（序号:校验值，在报送单位的工作目录中校验时可证明建包后档案未被改写）：'
+                 f'<span>{_e(header.archive_head)}</span></p>' if header.archive_head else "")
     meta_html = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in meta)
     return f"""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>{_e(header.title)}</title>
@@ -147,6 +150,8 @@ td.n {{ font-size: 8.5pt; }}
 td.f {{ font-size: 8pt; }}
 td.h {{ font-family: "DejaVu Sans Mono", monospace; font-size: 7.5pt; }}
 p.note {{ font-size: 9pt; margin-top: 3mm; }}
+p.head {{ font-size: 7.5pt; margin-top: 1mm; }}
+p.head span {{ font-family: "DejaVu Sans Mono", monospace; }}
 </style></head><body>
 <h1>{_e(header.title)}</h1>
 <h2>佐证材料目录（归档文件目录）</h2>
@@ -155,7 +160,7 @@ p.note {{ font-size: 9pt; margin-top: 3mm; }}
 <tbody>{"".join(body)}</tbody></table>
 <p class="note">说明：本材料包为 BagIt 1.0 格式（RFC 8493）。每个文件的完整 SHA-256 校验值见
 manifest-sha256.txt，包的说明信息见 bag-info.txt；可用“fupin pack verify 材料包.zip”校验文件是否齐全、未被改动。</p>
-</body></html>"""
+{head_html}</body></html>"""
 
 
 def render_catalog(header: CatalogHeader, rows: list[CatalogRow]) -> bytes:

@@ -1,28 +1,50 @@
-"""verify_pack: is a pack zip still the bag it was when written?
+"""verify_pack: is a pack zip still the bag it was when written, and does it
+hold what the archive holds?
 
-Checked straight from the zip, without unpacking (so a hostile zip cannot
-write anywhere): bagit.txt, every manifest entry present with the right
-SHA-256, nothing in data/ that the manifest does not list, every tag file
-matching the tag manifest, no unlisted extra files, Payload-Oxum. Where an
-archive is at hand, every packed item is also compared with the SHA-256 the
-archive recorded when it was filed.
+Everything is read straight from the zip, without unpacking, so a hostile zip
+cannot write anywhere. In order:
+
+1. The zip's entries. Every name is safe (no absolute path, no ``..``) and
+   written one way only (no ``./`` or ``//``), no two entries would become the
+   same file when unzipped (the same name twice, or names differing only in
+   letter case or Unicode form), every entry is a plain file or folder (no
+   links), stored or deflated, not encrypted, and claims no more bytes than
+   deflate can produce from it. A zip failing here is refused as a whole.
+2. The bag: bagit.txt, manifest-sha256.txt, every listed file present with the
+   right hash and nothing in data/ unlisted, the tag manifest, Payload-Oxum.
+   Manifest paths must be in their one normal form and listed once. Each entry
+   is read at most once, for every algorithm at the same time, so the work is
+   bounded by the zip's own size whatever the manifests say.
+3. The pack's own listing (fupin-pack.json, under the tag manifest). A pack
+   without it is incomplete. Every payload file must be the 目录, the merge or
+   exactly one file of one item, with the listed hash; the listing and
+   bag-info.txt must record the same archive chain head.
+4. Only with an archive (a workspace's): the archive's chain is whole and still
+   holds the pack's chain head (else the archive was rewritten since the pack
+   was made, or the pack comes from another archive), and every payload file
+   matches what the archive recorded for its 档号 (from the listing, or from
+   the file name when the listing is gone). An archive that cannot be read is
+   reported as a problem, never skipped. Without an archive the report says
+   that only the pack's internal consistency was checked (checked_against).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import posixpath
 import re
+import stat
+import unicodedata
 import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import UserError
+from ..errors import FupinError, UserError
 from .bag import BAGIT_VERSION
+from .listing import (CATALOG_PATH, HEAD_INFO_KEY, MERGED_PATH, PACK_TAG_FILE, check_listing, head_text,
+                      parse_head_text)
 
-PACK_TAG_FILE = "fupin-pack.json"
 _SUPPORTED = {"sha256", "sha512", "sha1", "md5", "sha384", "sha224"}
 
 # Problem kinds (stable: `fupin pack verify --json` prints them)
@@ -30,12 +52,28 @@ MISSING = "missing"  # listed in a manifest, not in the zip
 EXTRA = "extra"  # in the zip, listed nowhere
 CHECKSUM = "checksum"  # content differs from the manifest
 TAG = "tag"  # a tag file (bag-info.txt, manifest …) differs from the tag manifest
-STRUCTURE = "structure"  # bagit.txt / manifest missing or malformed, unsafe names
+STRUCTURE = "structure"  # bagit.txt / manifest / listing missing or malformed, unsafe entries
 OXUM = "oxum"  # Payload-Oxum does not match the payload
-ARCHIVE = "archive"  # differs from what the archive recorded
+ARCHIVE = "archive"  # differs from what the archive recorded, or the archive cannot be read
+ANCHOR = "anchor"  # the archive no longer holds the chain head the pack was built at
 
 KIND_LABELS = {MISSING: "缺少文件", EXTRA: "多出文件", CHECKSUM: "内容被改动", TAG: "说明文件被改动",
-               STRUCTURE: "包结构错误", OXUM: "文件数或总字节数不符", ARCHIVE: "与档案记录不符"}
+               STRUCTURE: "包结构错误", OXUM: "文件数或总字节数不符", ARCHIVE: "与档案记录不符",
+               ANCHOR: "档案链头不符"}
+
+# What the verifier compared the pack with (stable: --json "checked_against")
+CHECKED_ARCHIVE = "archive"  # the pack, and every payload file against the archive
+CHECKED_PACK_ONLY = "pack_only"  # the pack's internal consistency only
+
+# A problem's hint: how a client could act on it (keys as in errors.py).
+HINT_ARCHIVE_VERIFY = "archive.verify"  # the archive itself is damaged
+HINT_OTHER_ARCHIVE = "pack.no_archive"  # the pack may come from another archive
+
+MAX_TAG_BYTES = 16 << 20  # bagit.txt, bag-info.txt, manifests, listing: never larger in a real pack
+DEFLATE_MAX_RATIO = 1032  # deflate cannot expand one byte into more than this
+MAX_LINE_PROBLEMS = 20  # per manifest; the rest are counted in one line
+_READ_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, zlib.error, KeyError,
+                UnicodeError, RuntimeError, NotImplementedError, ValueError)
 
 
 @dataclass
@@ -43,6 +81,7 @@ class VerifyProblem:
     kind: str
     path: str  # inside the bag, e.g. "data/0001_…pdf"; "" for the bag as a whole
     detail: str
+    hint: str = ""  # a key for the client's own way to act on it (not in --json)
 
     def __str__(self) -> str:
         where = f"{self.path}：" if self.path else ""
@@ -60,12 +99,24 @@ class VerifyReport:
     archive_unknown: list[str] = field(default_factory=list)  # 档号 the archive at hand lacks
     problems: list[VerifyProblem] = field(default_factory=list)
     info: dict = field(default_factory=dict)  # bag-info.txt
-    pack: dict | None = None  # fupin-pack.json, when present and readable
+    pack: dict | None = None  # fupin-pack.json, when present and well formed
     hashes: dict = field(default_factory=dict)  # payload path → SHA-256 found in the zip
+    archive_head: str = ""  # "SEQ:HASH" the pack was built at ("" when it records none)
+    checked_against: str = CHECKED_PACK_ONLY
+    archive_note: str = ""  # why the archive was not compared, when it was not
+    hashed_bytes: int = 0  # bytes read to hash them: at most each entry's size once
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    @property
+    def head_short(self) -> str:
+        """The chain head as printed for people: seq and the hash's first 12 characters."""
+        if not self.archive_head:
+            return "未记录"
+        seq, _, digest = self.archive_head.partition(":")
+        return f"{seq}:{digest[:12]}"
 
     def damaged_paths(self) -> list[str]:
         out = []
@@ -74,13 +125,22 @@ class VerifyReport:
                 out.append(p.path)
         return out
 
+    def add(self, kind: str, path: str, detail: str, hint: str = "") -> None:
+        self.problems.append(VerifyProblem(kind, path, detail, hint))
+
     def as_dict(self) -> dict:
         return {"path": str(self.path), "ok": self.ok, "bagit_version": self.bagit_version,
                 "payload_files": self.payload_files, "payload_bytes": self.payload_bytes,
                 "items": self.items, "archive_checked": self.archive_checked,
                 "archive_unknown": self.archive_unknown,
                 "problems": [{"kind": p.kind, "path": p.path, "detail": p.detail} for p in self.problems],
-                "bag_info": self.info}
+                "bag_info": self.info,
+                "archive_head": self.archive_head or None,
+                "checked_against": self.checked_against,
+                "archive_note": self.archive_note}
+
+
+# --- names ---------------------------------------------------------------------------
 
 
 def _decode_path(text: str) -> str:
@@ -88,46 +148,25 @@ def _decode_path(text: str) -> str:
     return re.sub(r"%(0[aAdD]|25)", lambda m: chr(int(m.group(1), 16)), text)
 
 
-def _parse_manifest(text: str) -> tuple[dict[str, str], list[str]]:
-    entries, bad = {}, []
-    for n, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        parts = line.strip().split(None, 1)
-        if len(parts) != 2:
-            bad.append(f"第 {n} 行格式不对")
-            continue
-        digest, path = parts
-        entries[_decode_path(path.strip())] = digest.lower()
-    return entries, bad
+def _name_problem(name: str) -> str | None:
+    """What is wrong with NAME as a path inside the bag (a folder may end in '/')."""
+    if name.startswith("/") or "\\" in name or re.match(r"^[A-Za-z]:", name) or "\x00" in name:
+        return "文件名不安全（绝对路径或含 ..），解压时可能写到包外"
+    parts = (name[:-1] if name.endswith("/") else name).split("/")
+    if ".." in parts:
+        return "文件名不安全（绝对路径或含 ..），解压时可能写到包外"
+    if "" in parts or "." in parts:
+        return "写法不规范（含 ./ 或 //），同一个文件有了两种写法"
+    return None
 
 
-def _parse_tags(text: str) -> dict[str, str]:
-    info: dict[str, str] = {}
-    last = None
-    for line in text.splitlines():
-        if line[:1] in (" ", "\t") and last:
-            info[last] += " " + line.strip()
-        elif ":" in line:
-            key, value = line.split(":", 1)
-            last = key.strip()
-            info.setdefault(last, value.strip())
-    return info
-
-
-def _hash_member(zf: zipfile.ZipFile, name: zipfile.ZipInfo, algorithm: str) -> tuple[str, int]:
-    digest = hashlib.new(algorithm)
-    size = 0
-    with zf.open(name) as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-            size += len(block)
-    return digest.hexdigest(), size
+def _alias_key(name: str) -> str:
+    """Names with the same key become one file on Windows or macOS."""
+    return unicodedata.normalize("NFC", name.rstrip("/")).casefold()
 
 
 UTF8_FLAG = 0x800  # general purpose bit 11: the name is UTF-8
-
-
+ENCRYPTED_FLAG = 0x1
 LEGACY_ENCODINGS = ("utf-8", "gbk")  # what re-zipping tools write when they leave the flag clear
 
 
@@ -149,8 +188,9 @@ def _decodes(raw: bytes, encoding: str) -> bool:
     return True
 
 
-def _members_by_real_name(zf: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
-    """Real name → entry; read entries through the ZipInfo, never the (cp437) name.
+def _real_names(zf: zipfile.ZipFile) -> list[tuple[str, zipfile.ZipInfo]]:
+    """(real name, entry) for every entry, duplicates included; read entries
+    through the ZipInfo, never the (cp437) name.
 
     Without the UTF-8 flag zipfile decodes a name as cp437, but the tools that
     re-zip a pack without setting the flag (Info-ZIP `zip -r`, Windows
@@ -162,7 +202,7 @@ def _members_by_real_name(zf: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
     raws = {id(info): _raw_name(info) for info in infos}
     legacy = [raw for raw in raws.values() if raw is not None]
     encoding = next((enc for enc in LEGACY_ENCODINGS if all(_decodes(raw, enc) for raw in legacy)), None)
-    out: dict[str, zipfile.ZipInfo] = {}
+    out = []
     for info in infos:
         raw = raws[id(info)]
         name = info.filename
@@ -171,20 +211,170 @@ def _members_by_real_name(zf: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
                 if _decodes(raw, enc):
                     name = raw.decode(enc)
                     break
-        out[name] = info
+        out.append((name, info))
     return out
 
 
-def _unsafe(name: str) -> bool:
-    return (name.startswith("/") or "\\" in name or re.match(r"^[A-Za-z]:", name) is not None
-            or ".." in name.split("/"))
+def _entry_problem(info: zipfile.ZipInfo) -> str | None:
+    """What makes entry INFO unfit to read or to unzip, if anything."""
+    mode = info.external_attr >> 16
+    kind = stat.S_IFMT(mode)
+    if kind == stat.S_IFLNK:
+        return "是符号链接（快捷方式），解压后会指向包外的文件"
+    if kind not in (0, stat.S_IFREG, stat.S_IFDIR):
+        return "不是普通文件（设备、管道等特殊文件）"
+    if info.flag_bits & ENCRYPTED_FLAG:
+        return "已加密，无法核对内容"
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        return (f"压缩方式（第 {info.compress_type} 种）不受支持：材料包只用“不压缩”或标准压缩（deflate），"
+                "请用原始材料包")
+    if info.compress_type == zipfile.ZIP_STORED and info.file_size != info.compress_size:
+        return "记录的大小前后矛盾，文件已损坏"
+    if info.compress_type == zipfile.ZIP_DEFLATED and info.file_size > DEFLATE_MAX_RATIO * info.compress_size + 1024:
+        return (f"声称解压后有 {info.file_size} 字节，超出压缩数据可能的大小：文件已损坏或被人为构造"
+                "（“压缩炸弹”）")
+    return None
+
+
+def _scan_entries(zf: zipfile.ZipFile, report: VerifyReport) -> dict[str, zipfile.ZipInfo] | None:
+    """Real name → entry for a zip whose every entry is fit to read; None (with
+    the problems reported) when any is not."""
+    named = _real_names(zf)
+    root = _root_of([name for name, _ in named])
+
+    def shown(name: str) -> str:
+        return name[len(root):] if root and name.startswith(root) and name != root else name
+
+    found = len(report.problems)
+    by_name: dict[str, zipfile.ZipInfo] = {}
+    by_key: dict[str, str] = {}
+    for name, info in named:
+        problem = _name_problem(name) or _entry_problem(info)
+        if problem is None and name in by_name:
+            problem = "包中有两个同名文件，解压时后一个会覆盖前一个（或被解压软件任选其一）"
+        elif problem is None and _alias_key(name) in by_key:
+            problem = f"与“{shown(by_key[_alias_key(name)])}”只差大小写或字形写法，在 Windows 等系统上解压时会互相覆盖"
+        if problem:
+            report.add(STRUCTURE, shown(name), problem)
+        by_name.setdefault(name, info)
+        by_key.setdefault(_alias_key(name), name)
+    if len(report.problems) > found:
+        report.add(STRUCTURE, "", "材料包中有不能安全读取或解压的文件（见上），未再往下核对；请向报送单位索取原始材料包")
+        return None
+    return by_name
+
+
+def _roots(names: list[str]) -> list[str]:
+    """Every prefix (with trailing slash, or '') under which a bagit.txt sits."""
+    return sorted({n[: -len("bagit.txt")] for n in names
+                   if n == "bagit.txt" or (n.endswith("/bagit.txt") and n.count("/") == 1)})
+
+
+def _root_of(names: list[str]) -> str:
+    return next(iter(_roots(names)), "")
+
+
+def _bag_root(names: list[str], report: VerifyReport) -> str | None:
+    """The prefix (with trailing slash, or '') under which bagit.txt sits."""
+    roots = _roots(names)
+    if not roots:
+        report.add(STRUCTURE, "bagit.txt", "缺少 bagit.txt：这不是 BagIt 材料包")
+        return None
+    if len(roots) > 1:
+        report.add(STRUCTURE, "", f"包内有多个 bagit.txt（{'、'.join(r or '/' for r in roots)}）")
+    return roots[0]
+
+
+# --- reading -----------------------------------------------------------------------------
+
+
+class _Reader:
+    """Reads entries of one zip: tag files up to a size, and each entry's hashes
+    in one pass for every algorithm the bag uses, remembered."""
+
+    def __init__(self, zf: zipfile.ZipFile, report: VerifyReport, algorithms: set[str]):
+        self.zf, self.report = zf, report
+        self.algorithms = sorted(algorithms | {"sha256"})
+        self._hashes: dict[int, dict[str, str]] = {}
+
+    def hash(self, info: zipfile.ZipInfo, algorithm: str) -> str:
+        key = id(info)
+        if key not in self._hashes:
+            digests = {name: hashlib.new(name) for name in self.algorithms}
+            with self.zf.open(info) as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    for digest in digests.values():
+                        digest.update(block)
+                    self.report.hashed_bytes += len(block)
+            self._hashes[key] = {name: d.hexdigest() for name, d in digests.items()}
+        return self._hashes[key][algorithm]
+
+    def tag(self, info: zipfile.ZipInfo, rel: str) -> bytes | None:
+        if info.file_size > MAX_TAG_BYTES:
+            self.report.add(STRUCTURE, rel, f"说明文件大得反常（{info.file_size} 字节），不是本程序生成的材料包")
+            return None
+        return self.zf.read(info)
+
+
+def _parse_tags(text: str) -> dict[str, str]:
+    info: dict[str, str] = {}
+    last = None
+    for line in text.splitlines():
+        if line[:1] in (" ", "\t") and last:
+            info[last] += " " + line.strip()
+        elif ":" in line:
+            key, value = line.split(":", 1)
+            last = key.strip()
+            info.setdefault(last, value.strip())
+    return info
+
+
+def _manifest_entries(text: str, algorithm: str, manifest: str, report: VerifyReport) -> list[tuple[str, str]]:
+    """(path, digest) for each well-formed line of a manifest, each path in its one
+    normal form and once; every other line is reported (up to MAX_LINE_PROBLEMS)."""
+    width = hashlib.new(algorithm).digest_size * 2
+    entries: list[tuple[str, str]] = []
+    seen: dict[str, str] = {}
+    bad: list[str] = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        parts = line.strip().split(None, 1)
+        if len(parts) != 2:
+            bad.append(f"第 {n} 行格式不对")
+            continue
+        digest, path = parts[0].lower(), _decode_path(parts[1].strip())
+        if not re.fullmatch(f"[0-9a-f]{{{width}}}", digest):
+            bad.append(f"第 {n} 行的校验值格式不对")
+            continue
+        problem = _name_problem(path) if not path.endswith("/") else "写法不规范（是文件夹，不是文件）"
+        if problem:
+            bad.append(f"第 {n} 行的路径“{path}”{problem}")
+            continue
+        key = _alias_key(path)
+        if key in seen:
+            if seen[key] == path:
+                bad.append(f"第 {n} 行重复列出“{path}”")
+            else:
+                bad.append(f"第 {n} 行的“{path}”与“{seen[key]}”只差大小写或字形写法")
+            continue
+        seen[key] = path
+        entries.append((path, digest))
+    for text_ in bad[:MAX_LINE_PROBLEMS]:
+        report.add(STRUCTURE, manifest, text_)
+    if len(bad) > MAX_LINE_PROBLEMS:
+        report.add(STRUCTURE, manifest, f"另有 {len(bad) - MAX_LINE_PROBLEMS} 行同类问题未列出")
+    return entries
+
+
+# --- the whole check ---------------------------------------------------------------------
 
 
 def verify_pack(path, workspace=None, archive=None) -> VerifyReport:
     """Check the pack at PATH; with WORKSPACE (or ARCHIVE) also against the archive.
 
-    Never raises for damage: damage is in report.problems. UserError only
-    when PATH is not there at all.
+    Never raises for damage: damage, and an archive that cannot be read, are in
+    report.problems. UserError only when PATH is not there at all.
     """
     path = Path(path)
     if not path.is_file():
@@ -192,212 +382,291 @@ def verify_pack(path, workspace=None, archive=None) -> VerifyReport:
     report = VerifyReport(path=path)
     try:
         zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as err:
-        report.problems.append(VerifyProblem(STRUCTURE, "", f"不是完好的 zip 文件（{err}），可能下载不完整或已损坏"))
+    except _READ_ERRORS as err:
+        report.add(STRUCTURE, "", f"不是完好的 zip 文件（{err}），可能下载不完整或已损坏")
         return report
+    names_by_path: dict[str, tuple[str, str]] = {}
     with zf:
         try:
-            _verify_zip(zf, report)
-        except (zipfile.BadZipFile, OSError, EOFError, zlib.error, KeyError, UnicodeError) as err:
-            report.problems.append(VerifyProblem(STRUCTURE, "", f"材料包无法完整读出（{err}）"))
-            return report
-        if archive is None and workspace is not None and report.info:
-            archive = _open_archive(workspace)
-        if archive is not None:
-            _verify_against_archive(zf, report, archive)
+            names_by_path = _verify_zip(zf, report)
+        except _READ_ERRORS as err:
+            report.add(STRUCTURE, "", f"材料包无法完整读出（{err}）")
+        except RecursionError:
+            report.add(STRUCTURE, "", "材料包中的说明文件嵌套层数大得反常，无法读出")
+    if archive is not None or workspace is not None:
+        _verify_against_archive(report, names_by_path, workspace, archive)
     return report
 
 
-def _open_archive(workspace):
-    if not workspace.archive_dir.exists():
-        return None
-    try:
-        from ..archive import Archive
-
-        return Archive(workspace)
-    except Exception:
-        return None
-
-
-def _bag_root(names: list[str], report: VerifyReport) -> str | None:
-    """The prefix (with trailing slash, or '') under which bagit.txt sits."""
-    files = [n for n in names if not n.endswith("/")]
-    roots = sorted({n[: -len("bagit.txt")] for n in files
-                    if n == "bagit.txt" or (n.endswith("/bagit.txt") and n.count("/") == 1)})
-    if not roots:
-        report.problems.append(VerifyProblem(STRUCTURE, "bagit.txt", "缺少 bagit.txt：这不是 BagIt 材料包"))
-        return None
-    if len(roots) > 1:
-        report.problems.append(VerifyProblem(STRUCTURE, "", f"包内有多个 bagit.txt（{'、'.join(r or '/' for r in roots)}）"))
-    return roots[0]
-
-
-def _verify_zip(zf: zipfile.ZipFile, report: VerifyReport) -> None:
-    by_name = _members_by_real_name(zf)
+def _verify_zip(zf: zipfile.ZipFile, report: VerifyReport) -> dict[str, tuple[str, str]]:
+    """The bag and its listing; returns payload path → (档号, role) for the archive
+    check ('' where only the file name can tell)."""
+    by_name = _scan_entries(zf, report)
+    if by_name is None:
+        return {}
     names = list(by_name)
-    for name in names:
-        if _unsafe(name):
-            report.problems.append(VerifyProblem(STRUCTURE, name, "文件名不安全（绝对路径或含 ..），解压时可能写到包外"))
     root = _bag_root(names, report)
     if root is None:
-        return
+        return {}
     members = {n[len(root):]: by_name[n] for n in names if n.startswith(root) and not n.endswith("/")}
-    outside = [n for n in names if not n.startswith(root) and not n.endswith("/")]
-    for name in outside:
-        report.problems.append(VerifyProblem(EXTRA, name, "在材料包目录之外，清单中没有"))
-
-    try:
-        bagit_txt = _parse_tags(zf.read(members["bagit.txt"]).decode("utf-8", "replace").lstrip("\ufeff"))
-    except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as err:
-        report.problems.append(VerifyProblem(STRUCTURE, "bagit.txt", f"无法读出（{err}）"))
-        return
-    report.bagit_version = bagit_txt.get("BagIt-Version", "")
-    if report.bagit_version != BAGIT_VERSION:
-        report.problems.append(VerifyProblem(STRUCTURE, "bagit.txt",
-                                             f"BagIt 版本为“{report.bagit_version or '未写明'}”，应为 {BAGIT_VERSION}"))
+    for name in (n for n in names if not n.startswith(root) and not n.endswith("/")):
+        report.add(EXTRA, name, "在材料包目录之外，清单中没有")
 
     manifests = sorted(n for n in members if re.fullmatch(r"manifest-(\w+)\.txt", n))
     tagmanifests = sorted(n for n in members if re.fullmatch(r"tagmanifest-(\w+)\.txt", n))
-    if not manifests:
-        report.problems.append(VerifyProblem(STRUCTURE, "manifest-sha256.txt", "缺少清单文件，无法核对内容"))
-        return
+    algorithms = {re.fullmatch(r"(?:tag)?manifest-(\w+)\.txt", n).group(1) for n in manifests + tagmanifests}
+    reader = _Reader(zf, report, algorithms & _SUPPORTED)
+
+    bagit_raw = reader.tag(members["bagit.txt"], "bagit.txt")
+    if bagit_raw is None:
+        return {}
+    bagit_txt = _parse_tags(bagit_raw.decode("utf-8", "replace").lstrip("\ufeff"))
+    report.bagit_version = bagit_txt.get("BagIt-Version", "")
+    if report.bagit_version != BAGIT_VERSION:
+        report.add(STRUCTURE, "bagit.txt", f"BagIt 版本为“{report.bagit_version or '未写明'}”，应为 {BAGIT_VERSION}")
+
+    if "manifest-sha256.txt" not in members:
+        report.add(STRUCTURE, "manifest-sha256.txt", "缺少清单文件 manifest-sha256.txt，无法核对内容")
+        return {}
 
     if "bag-info.txt" in members:
-        report.info = _parse_tags(zf.read(members["bag-info.txt"]).decode("utf-8", "replace"))
+        raw = reader.tag(members["bag-info.txt"], "bag-info.txt")
+        report.info = _parse_tags(raw.decode("utf-8", "replace")) if raw is not None else {}
 
     listed: set[str] = set()
     for manifest in manifests:
         algorithm = re.fullmatch(r"manifest-(\w+)\.txt", manifest).group(1)
         if algorithm not in _SUPPORTED:
-            report.problems.append(VerifyProblem(STRUCTURE, manifest, f"不支持的校验算法 {algorithm}"))
+            report.add(STRUCTURE, manifest, f"不支持的校验算法 {algorithm}")
             continue
-        entries, bad = _parse_manifest(zf.read(members[manifest]).decode("utf-8", "replace"))
-        for text in bad:
-            report.problems.append(VerifyProblem(STRUCTURE, manifest, text))
-        for rel, digest in entries.items():
-            listed.add(rel)
-            if _unsafe(rel) or not rel.startswith("data/"):
-                report.problems.append(VerifyProblem(STRUCTURE, rel, "清单中的路径不在 data/ 之内"))
+        raw = reader.tag(members[manifest], manifest)
+        if raw is None:
+            continue
+        for rel, digest in _manifest_entries(raw.decode("utf-8", "replace"), algorithm, manifest, report):
+            if not rel.startswith("data/"):
+                report.add(STRUCTURE, rel, "清单中的路径不在 data/ 之内")
                 continue
-            member = members.get(rel) or members.get(posixpath.normpath(rel))
+            listed.add(rel)
+            member = members.get(rel)
             if member is None:
-                report.problems.append(VerifyProblem(MISSING, rel, "清单中有，包中缺少此文件"))
+                report.add(MISSING, rel, "清单中有，包中缺少此文件")
                 continue
             try:
-                found, _size = _hash_member(zf, member, algorithm)
-            except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as err:
-                report.problems.append(VerifyProblem(CHECKSUM, rel, f"无法读出（{err}）"))
+                found = reader.hash(member, algorithm)
+            except _READ_ERRORS as err:
+                report.add(CHECKSUM, rel, f"无法读出（{err}）")
                 continue
             if algorithm == "sha256":
                 report.hashes[rel] = found
             if found != digest:
-                report.problems.append(VerifyProblem(CHECKSUM, rel,
-                                                     f"SHA-256 应为 {digest[:12]}…，实为 {found[:12]}…"))
+                report.add(CHECKSUM, rel, f"校验值应为 {digest[:12]}…，实为 {found[:12]}…")
 
     payload = [n for n in members if n.startswith("data/")]
     report.payload_files = len(payload)
     report.payload_bytes = sum(members[n].file_size for n in payload)
     for rel in sorted(payload):
         if rel not in listed:
-            report.problems.append(VerifyProblem(EXTRA, rel, "包中有，清单中没有（可能是后加入的文件）"))
+            report.add(EXTRA, rel, "包中有，清单中没有（可能是后加入的文件）")
 
     tag_listed: set[str] = set()
     for tagmanifest in tagmanifests:
         algorithm = re.fullmatch(r"tagmanifest-(\w+)\.txt", tagmanifest).group(1)
         if algorithm not in _SUPPORTED:
             continue
-        entries, bad = _parse_manifest(zf.read(members[tagmanifest]).decode("utf-8", "replace"))
-        for text in bad:
-            report.problems.append(VerifyProblem(STRUCTURE, tagmanifest, text))
-        for rel, digest in entries.items():
+        raw = reader.tag(members[tagmanifest], tagmanifest)
+        if raw is None:
+            continue
+        for rel, digest in _manifest_entries(raw.decode("utf-8", "replace"), algorithm, tagmanifest, report):
             tag_listed.add(rel)
             if rel not in members:
-                report.problems.append(VerifyProblem(MISSING, rel, "标签清单中有，包中缺少此文件"))
+                report.add(MISSING, rel, "标签清单中有，包中缺少此文件")
                 continue
             try:
-                found, _ = _hash_member(zf, members[rel], algorithm)
-            except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as err:
-                report.problems.append(VerifyProblem(TAG, rel, f"无法读出（{err}）"))
+                found = reader.hash(members[rel], algorithm)
+            except _READ_ERRORS as err:
+                report.add(TAG, rel, f"无法读出（{err}）")
                 continue
             if found != digest:
-                report.problems.append(VerifyProblem(TAG, rel, "与标签清单（tagmanifest）记录的校验值不符"))
+                report.add(TAG, rel, "与标签清单（tagmanifest）记录的校验值不符")
     if not tagmanifests:
-        report.problems.append(VerifyProblem(STRUCTURE, "tagmanifest-sha256.txt",
-                                             "缺少标签清单，bag-info.txt 与清单本身无法核对"))
+        report.add(STRUCTURE, "tagmanifest-sha256.txt", "缺少标签清单，bag-info.txt 与清单本身无法核对")
     for rel in sorted(members):
         if rel.startswith("data/") or rel in tag_listed or rel in tagmanifests:
             continue
         if tagmanifests:
-            report.problems.append(VerifyProblem(EXTRA, rel, "包中有，标签清单中没有（可能是后加入的文件）"))
+            report.add(EXTRA, rel, "包中有，标签清单中没有（可能是后加入的文件）")
 
     oxum = report.info.get("Payload-Oxum")
     if oxum:
         try:
             octets, count = (int(x) for x in oxum.split(".", 1))
         except ValueError:
-            report.problems.append(VerifyProblem(OXUM, "bag-info.txt", f"Payload-Oxum“{oxum}”格式不对"))
+            report.add(OXUM, "bag-info.txt", f"Payload-Oxum“{oxum}”格式不对")
         else:
             if (octets, count) != (report.payload_bytes, report.payload_files):
-                report.problems.append(VerifyProblem(
-                    OXUM, "bag-info.txt",
-                    f"应有 {count} 个文件共 {octets} 字节，实有 {report.payload_files} 个共 {report.payload_bytes} 字节"))
+                report.add(OXUM, "bag-info.txt",
+                           f"应有 {count} 个文件共 {octets} 字节，实有 {report.payload_files} 个共 {report.payload_bytes} 字节")
 
-    if PACK_TAG_FILE in members:
-        try:
-            report.pack = json.loads(zf.read(members[PACK_TAG_FILE]).decode("utf-8"))
-        except ValueError:
-            report.problems.append(VerifyProblem(STRUCTURE, PACK_TAG_FILE, "内容不是有效的 JSON"))
-    if isinstance(report.pack, dict):
-        report.items = len(report.pack.get("items", []))
-        _check_pack_listing(report)
+    _read_listing(members, reader, report)
+    if report.pack is not None:
+        return _check_listing(report, payload)
+    return {rel: ("", "") for rel in payload if rel != CATALOG_PATH and rel != MERGED_PATH}
+
+
+def _read_listing(members: dict, reader: _Reader, report: VerifyReport) -> None:
+    """fupin-pack.json into report.pack (None when missing or malformed) and the chain head."""
+    if PACK_TAG_FILE not in members:
+        report.add(STRUCTURE, PACK_TAG_FILE,
+                   "材料包不完整：缺少材料清单（fupin-pack.json），无法确认包中每个文件属于哪一件档案、"
+                   "建包时档案的状态；请向报送单位索取原始材料包")
+        return
+    raw = reader.tag(members[PACK_TAG_FILE], PACK_TAG_FILE)
+    if raw is None:
+        return
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (ValueError, RecursionError):
+        report.add(STRUCTURE, PACK_TAG_FILE, "材料清单（fupin-pack.json）已损坏，内容无法读出")
+        return
+    problems, head = check_listing(data)
+    for text in problems:
+        report.add(STRUCTURE, PACK_TAG_FILE, f"材料清单（fupin-pack.json）格式不对：{text}")
+    if problems:
+        return
+    report.pack = data
+    report.items = len(data["items"])
+    info_head = report.info.get(HEAD_INFO_KEY)
+    if head is None:
+        report.add(STRUCTURE, PACK_TAG_FILE,
+                   "材料包不完整：材料清单中没有建包时的档案链头，无法确认建包后档案未被改写"
+                   "（较早版本生成的材料包没有此项，请用档案重新生成材料包）")
     else:
-        report.pack = None
+        report.archive_head = head_text(*head)
+    if info_head is None:
+        report.add(STRUCTURE, "bag-info.txt", f"材料包不完整：bag-info.txt 中没有建包时的档案链头（{HEAD_INFO_KEY}）")
+    elif head is not None and parse_head_text(info_head) != head:
+        report.add(STRUCTURE, "bag-info.txt",
+                   f"bag-info.txt 记录的建包时档案链头“{info_head[:80]}”与材料清单中的“{report.head_short}”不一致")
 
 
-def _check_pack_listing(report: VerifyReport) -> None:
-    """The item list (covered by the tag manifest) names every file it packed: a file
-    removed together with its manifest line is still missed, and a swapped one differs."""
+def _check_listing(report: VerifyReport, payload: list[str]) -> dict[str, tuple[str, str]]:
+    """The listing against the bag: every payload file is the 目录, the merge, or one
+    file of one item, with the listed hash. Returns payload path → (档号, role)."""
     already = {problem.path for problem in report.problems}  # one finding per damaged file
-    for entry in report.pack.get("items", []):
-        for listed in entry.get("files", []):
-            rel, expected = listed.get("path", ""), listed.get("sha256", "")
+    owner: dict[str, str] = {}  # payload path → who claims it, for messages
+    archive_nos: dict[str, tuple[str, str]] = {}
+
+    def claim(rel: str, who: str) -> bool:
+        if rel in owner:
+            report.add(STRUCTURE, rel, f"材料清单（{PACK_TAG_FILE}）把此文件列了两次（{owner[rel]}、{who}）")
+            return False
+        owner[rel] = who
+        return True
+
+    for rel, who in ((CATALOG_PATH, "目录"), (report.pack.get("merged"), "合并打印本")):
+        if rel and claim(rel, who) and rel not in report.hashes and rel not in already:
+            report.add(MISSING, rel, f"材料清单（{PACK_TAG_FILE}）列出了{who}，包中却没有")
+    for n, entry in enumerate(report.pack["items"], 1):
+        for listed in entry["files"]:
+            rel, expected = listed["path"], listed["sha256"]
+            if not claim(rel, f"第 {n} 件 {entry['archive_no']}"):
+                continue
+            archive_nos[rel] = (entry["archive_no"], listed["role"])
             if rel in already:
                 continue
             found = report.hashes.get(rel)
             if found is None:
-                report.problems.append(VerifyProblem(MISSING, rel, f"材料清单（{PACK_TAG_FILE}）列出了此文件，包中却没有"))
-            elif expected and found != expected:
-                report.problems.append(VerifyProblem(CHECKSUM, rel, f"与材料清单（{PACK_TAG_FILE}）记录的校验值不符"))
+                report.add(MISSING, rel, f"材料清单（{PACK_TAG_FILE}）列出了此文件，包中却没有")
+            elif found != expected:
+                report.add(CHECKSUM, rel, f"与材料清单（{PACK_TAG_FILE}）记录的校验值不符")
+    for rel in sorted(payload):
+        if rel not in owner and rel not in already:
+            report.add(EXTRA, rel, f"材料清单（{PACK_TAG_FILE}）中没有此文件，不知它属于哪一件档案")
+    return archive_nos
 
 
-def _verify_against_archive(zf: zipfile.ZipFile, report: VerifyReport, archive) -> None:
-    """Each packed file, as found in the zip, against the archive's own record."""
-    from .build import archived_hashes
+# --- against the archive -----------------------------------------------------------------
 
-    if not report.pack:
+
+def _archive_no_from_name(rel: str, items: dict) -> str:
+    """The 档号 in a payload file name ``0001_<档号>_<题名>.ext`` (packs name files so)."""
+    from .names import clean_part
+
+    match = re.match(r"\d+_([^_]+?)(?:_.*|\.[^.]*)?$", rel[len("data/"):])
+    if not match:
+        return ""
+    part = match.group(1)
+    if part in items:
+        return part
+    return next((no for no in items if clean_part(no) == part), part)
+
+
+def _verify_against_archive(report: VerifyReport, archive_nos: dict[str, tuple[str, str]], workspace,
+                            archive) -> None:
+    """The archive's chain holds the pack's head, and every payload file is what the
+    archive recorded for its 档号. ARCHIVE_NOS: payload path → (档号, role), '' where
+    only the file name can tell."""
+    from .build import archived_hashes, rendition_hashes
+
+    try:
+        if archive is None:
+            if not workspace.archive_dir.is_dir():
+                report.archive_note = "本工作目录还没有档案"
+                return
+            from ..archive import Archive
+
+            archive = Archive(workspace)
+        chain = archive.catalog.check_chain()
+        if not chain.exists:
+            report.archive_note = "本工作目录的档案中还没有任何材料"
+            return
+        items = {item.archive_no: item for item in archive.items(include_withdrawn=True)}
+    except (FupinError, OSError, ValueError) as err:
+        report.add(ARCHIVE, "", f"无法读取本工作目录的档案（{err}），材料包未能与档案核对", HINT_ARCHIVE_VERIFY)
         return
-    for entry in report.pack.get("items", []):
-        archive_no = entry.get("archive_no", "")
-        item = archive.get(archive_no)
+    report.checked_against = CHECKED_ARCHIVE
+    if chain.problems:
+        shown = "；".join(str(p) for p in chain.problems[:3])
+        report.add(ARCHIVE, "", f"本工作目录的档案本身已损坏或被改动（{shown}），不能据此证明材料包完好",
+                   HINT_ARCHIVE_VERIFY)
+
+    if report.archive_head:
+        seq, _, digest = report.archive_head.partition(":")
+        seq = int(seq)
+        record = next((e for e in chain.events if e.get("seq") == seq), None)
+        last = chain.events[-1].get("seq") if chain.events else 0
+        elsewhere = "或者材料包不是由本工作目录的档案生成的"
+        if record is None:
+            report.add(ANCHOR, "", f"建包时档案已有 {seq} 条记录，现在只有 {last} 条：建包后档案被截短或改写过，"
+                                   f"{elsewhere}", HINT_OTHER_ARCHIVE)
+        elif record.get("hash") != digest:
+            report.add(ANCHOR, "", f"档案第 {seq} 条记录的校验值现为 {str(record.get('hash'))[:12]}…，建包时为 "
+                                   f"{digest[:12]}…：建包后档案被改写过，{elsewhere}", HINT_OTHER_ARCHIVE)
+
+    for rel in sorted(archive_nos):
+        found = report.hashes.get(rel)
+        if found is None:
+            continue  # missing or unreadable: already reported
+        archive_no, role = archive_nos[rel]
+        archive_no = archive_no or _archive_no_from_name(rel, items)
+        item = items.get(archive_no)
         if item is None:
-            report.archive_unknown.append(archive_no)
+            if archive_no and archive_no not in report.archive_unknown:
+                report.archive_unknown.append(archive_no)
+            what = f"档号“{archive_no}”" if archive_no else "此文件对应的档号"
+            report.add(ARCHIVE, rel, f"本工作目录的档案中没有{what}", HINT_OTHER_ARCHIVE)
             continue
-        known = archived_hashes(item)
-        for pf in entry.get("files", []):
-            rel = pf.get("path", "")
-            found = report.hashes.get(rel)
-            if found is None:
-                continue  # missing or unreadable: already reported
-            if pf.get("role") == "original":
-                expected = getattr(item, "sha256", "") or ""
-                if not expected:
-                    continue
-                report.archive_checked += 1
-                if found != expected:
-                    report.problems.append(VerifyProblem(
-                        ARCHIVE, rel, f"{archive_no} 在档案中记录的 SHA-256 为 {expected[:12]}…，包中为 {found[:12]}…"))
-            elif known:
-                report.archive_checked += 1
-                if found not in known:
-                    report.problems.append(VerifyProblem(
-                        ARCHIVE, rel, f"与档案中 {archive_no} 的任何 PDF 转换版都不相同"))
+        if role == "original":
+            known = {item.sha256} if item.sha256 else set()
+        elif role == "rendition":
+            known = set(rendition_hashes(item).values())
+        else:
+            known = archived_hashes(item)
+        if not known:
+            report.add(ARCHIVE, rel, f"档案中没有记录 {archive_no} 的校验值，无法核对")
+            continue
+        report.archive_checked += 1
+        if found not in known:
+            what = "原件" if role == "original" else ("PDF 转换版" if role == "rendition" else "任何文件")
+            report.add(ARCHIVE, rel, f"与档案中 {archive_no} 的{what}不相同（档案记录的校验值为 "
+                                     f"{'、'.join(sorted(h[:12] + '…' for h in known))}，包中为 {found[:12]}…）")
