@@ -157,6 +157,8 @@ def test_inside_a_workspace_every_payload_file_is_checked_against_the_archive(bu
     assert alone.ok and alone.checked_against == "pack_only"
     res = outside(tmp_path, forged)
     assert res.exit_code == 0, res.output
+    data = json.loads(outside(tmp_path, forged, "--json").output)
+    assert data["checked_against"] == "pack_only" and data["archive_note"] == "当前不在工作目录中"
     head = pack_head(bag_dir)
     assert "仅核对了材料包内部的一致性" in res.output
     assert f"{head['seq']}:{head['hash'][:12]}" in res.output

@@ -294,11 +294,13 @@ def test_verify_good_pack(built):
     report = verify_pack(target, ws)
     assert report.ok and report.bagit_version == "1.0"
     assert report.items == 5 and report.archive_checked == 6  # 5 originals + 1 rendition
+    assert report.checked_against == "archive" and verify_pack(target).checked_against == "pack_only"
     res = verify_cli(ws, target)
-    assert res.exit_code == 0 and "完好" in res.output
+    assert res.exit_code == 0 and "完好" in res.output and "建包后未被改写" in res.output
     res = verify_cli(ws, target, "--json")
     data = json.loads(res.output)
     assert data["ok"] is True and data["bag_info"]["Source-Organization"] == UNIT
+    assert data["checked_against"] == "archive" and data["archive_head"] == str(archive.head())
 
 
 def test_verify_catches_one_flipped_byte(built, tmp_path):
@@ -617,7 +619,8 @@ def test_pack_dates_are_input_errors(town, tmp_path):
 
 def test_pack_help_keeps_json_keys_whole():
     runner = CliRunner()
-    for args, keys in ((["pack", "verify", "--help"], ["payload_bytes", "archive_checked", "archive_unknown"]),
+    for args, keys in ((["pack", "verify", "--help"], ["payload_bytes", "archive_checked", "archive_unknown",
+                                                       "archive_head", "checked_against", "archive_note"]),
                        (["pack", "build", "--help"], ["merged_pages", "archive_no", "warnings"])):
         for width in (60, 80, 100):
             res = runner.invoke(cli, args, terminal_width=width)

@@ -171,6 +171,8 @@ def verify(ctx, pack, no_archive, as_json):
     if ws is not None and not is_workspace(ws):
         ws = None
     report = verify_pack(pack, ws)
+    if report.checked_against != "archive" and not report.archive_note:
+        report.archive_note = "已按 --no-archive 不与档案核对" if no_archive else "当前不在工作目录中"
     if as_json:
         print_json(report.as_dict())
         if not report.ok:
@@ -188,10 +190,8 @@ def verify(ctx, pack, no_archive, as_json):
                        + ("（目录和合并打印本是建包时生成的，不在档案中。）"
                           if report.archive_checked < report.payload_files else ""))
         else:
-            why = ("已按 --no-archive 不与档案核对" if no_archive else
-                   "当前不在工作目录中" if ws is None else report.archive_note or "未与档案核对")
             click.echo(f"注意：仅核对了材料包内部的一致性（建包时档案链头 {report.head_short}），"
-                       f"未与档案核对（{why}）。包中材料与档案是否一致，须在报送单位的工作目录中校验。")
+                       f"未与档案核对（{report.archive_note}）。包中材料与档案是否一致，须在报送单位的工作目录中校验。")
         return
     for problem in report.problems:
         click.echo(f"  {problem}", err=True)
