@@ -67,7 +67,7 @@ def test_missing_required_field_and_wrong_type_reported_together():
 
 def test_yaml_syntax_error_is_located_in_chinese():
     [message] = problems_of("类型: 实施方案\n方案名称: [未闭合\n成文日期: 2020-06-08\n")
-    assert message.startswith("in.yaml:") and "YAML 语法错误" in message
+    assert message.startswith("in.yaml:") and "填写格式有误" in message and "YAML" not in message
 
 
 def test_yaml_12_keeps_no_as_text_and_leading_zeros():
@@ -101,7 +101,7 @@ def test_non_utf8_file_says_how_to_save_it(tmp_path):
 
 def test_tab_indentation_says_use_spaces():
     [message] = problems_of(MINIMAL_PLAN + "指导思想:\n\t- 内容\n")
-    assert message == "in.yaml:5:1: YAML 语法错误：不能用 Tab 缩进，请改用空格"
+    assert message == "in.yaml:5:1: 填写格式有误：不能用 Tab 缩进，请改用空格"
 
 
 def test_missing_colon_is_reported_on_the_line_typed_wrong():
@@ -129,4 +129,4 @@ def test_traditional_keys_and_choice_values_are_understood():
 
 def test_full_width_colon_after_a_key_says_so():
     [message] = problems_of("类型: 实施方案\n方案名称：测试方案\n成文日期: 2020-06-08\n")
-    assert message == "in.yaml:2:1: YAML 语法错误：这一行用了中文冒号“：”；键后面要用英文冒号加一个空格，例如“方案名称: ……”"
+    assert message == "in.yaml:2:1: 填写格式有误：这一行用了中文冒号“：”；键后面要用英文冒号加一个空格，例如“方案名称: ……”"

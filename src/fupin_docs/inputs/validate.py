@@ -111,7 +111,7 @@ def _problems(doc: YamlDocument, model: type[BaseModel], error: ValidationError)
 
 def kind_of(doc: YamlDocument) -> str:
     if not isinstance(doc.data, dict):
-        raise InputError([doc.problem((), "文件最外层应为“键: 值”形式，请用 `fupin new 类型` 生成模板后填写")])
+        raise InputError([doc.problem((), "文件最外层应为“键: 值”形式，请先生成填写模板，再照着填写")])
     key = next((k for k in ("类型", "類型", "kind") if k in doc.data), None)
     raw = doc.data.get(key) if key else None
     if raw is None:
