@@ -14,10 +14,17 @@ import datetime as dt
 import re
 from typing import Any
 
+from .characters import describe, first_bad
+
 # --- text -------------------------------------------------------------------
 
+# Every text validate accepts must render in both formats (tests/test_hostile_inputs.py).
+TEXT_MAX = 10_000  # characters in one text or one paragraph
+TITLE_MAX = 100  # 标题, 方案名称, 会议名称, 附件名称, 发文机关: Word's file properties hold at most 255
+TAGS_MAX = 200  # 标签, joined with 、 (Word's 关键词 property holds at most 255)
 
-def _text(value: Any) -> str:
+
+def _text(value: Any, limit: int = TEXT_MAX) -> str:
     if value is None:
         raise ValueError("不能为空，请填写内容")
     if isinstance(value, bool):
@@ -28,8 +35,24 @@ def _text(value: Any) -> str:
         text = value.strip()
         if not text:
             raise ValueError("不能为空，请填写内容")
+        bad = first_bad(text)
+        if bad is not None:
+            raise ValueError(describe(text[bad]))
+        if len(text) > limit:
+            if limit < TEXT_MAX:
+                raise ValueError(f"太长（{len(text)} 字），这一项不能超过 {limit} 字，请精简")
+            raise ValueError(f"这一段太长（{len(text)} 字），一段不能超过 {limit} 字；"
+                             "请分成几段，每段另起一行，以“- ”开头")
         return text
     raise ValueError("应为一段文字，不是列表或键值对；请检查缩进")
+
+
+def _title(value: Any) -> str:
+    """A title or a name that goes into one line of a heading and Word's file properties."""
+    text = _text(value, TITLE_MAX)
+    if "\n" in text or "\t" in text:
+        raise ValueError("标题和名称里不能换行或有 Tab，请写成一行")
+    return text
 
 
 def _paragraph_list(value: Any) -> list:
@@ -56,10 +79,17 @@ def _paragraph(value: Any) -> str:
 def _names(value: Any) -> list[str]:
     """People or units: a list, or one string separated by 、，, or spaces."""
     if isinstance(value, str):
-        return [part for part in re.split(r"[、，,；;\s]+", value.strip()) if part]
+        return [_text(part) for part in re.split(r"[、，,；;\s]+", value.strip()) if part]
     if isinstance(value, list):
         return [_text(item) for item in value]
     return [_text(value)]
+
+
+def _tags(value: Any) -> list[str]:
+    tags = _names(value)
+    if len("、".join(tags)) > TAGS_MAX:
+        raise ValueError(f"标签太多太长（合计超过 {TAGS_MAX} 字），请只留几个最要紧的")
+    return tags
 
 
 # --- dates ------------------------------------------------------------------
@@ -102,7 +132,7 @@ _LOOSE_DOC_NUMBER = re.compile(
 
 
 def parse_doc_number(value: Any) -> str:
-    text = _text(value)
+    text = _text(value, TITLE_MAX)
     if DOC_NUMBER_PATTERN.match(text):
         return text
     loose = _LOOSE_DOC_NUMBER.match(text)

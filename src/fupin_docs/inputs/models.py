@@ -15,7 +15,7 @@ from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, model
 from pydantic import Field as PydanticField
 
 from .choices import DONE_STATUSES, KIND_LABELS, KIND_NAMES, PROBLEM_SOURCES, PROBLEM_STATUSES  # noqa: F401
-from .field_types import CopyNumber, DocDate, DocNumber, Flag, Names, Paragraphs, Text
+from .field_types import CopyNumber, DocDate, DocNumber, Flag, Names, Paragraphs, Tags, Text, TitleText
 from .fields import parse_date
 from .script import to_simplified, to_traditional
 
@@ -101,7 +101,7 @@ Sections = Annotated[list[Section], BeforeValidator(_sections)]
 class Attachment(Model):
     """附件: its name for 附件说明, and optionally its text (printed after the body)."""
 
-    name: Text = Field(alias="名称")
+    name: TitleText = Field(alias="名称")
     content: Paragraphs = Field(default_factory=list, alias="内容")
 
 
@@ -125,11 +125,11 @@ class Gongwen(Model):
     secrecy: Annotated[Optional[Literal["秘密", "机密", "绝密"]], Simplified] = Field(None, alias="密级")
     secrecy_period: Optional[Text] = Field(None, alias="保密期限")
     urgency: Annotated[Optional[Literal["特急", "加急"]], Simplified] = Field(None, alias="紧急程度")
-    issuer: Optional[Text] = Field(None, alias="发文机关")
-    issuer_mark: Optional[Text] = Field(None, alias="发文机关标志")
+    issuer: Optional[TitleText] = Field(None, alias="发文机关")
+    issuer_mark: Optional[TitleText] = Field(None, alias="发文机关标志")
     doc_number: Optional[DocNumber] = Field(None, alias="发文字号")
     signers: Names = Field(default_factory=list, alias="签发人")
-    title: Optional[Text] = Field(None, alias="标题")
+    title: Optional[TitleText] = Field(None, alias="标题")
     addressees: Optional[Text] = Field(None, alias="主送机关")
     attachments: Attachments = Field(default_factory=list, alias="附件")
     signature: Optional[Text] = Field(None, alias="署名")
@@ -139,7 +139,7 @@ class Gongwen(Model):
     cc: Optional[Text] = Field(None, alias="抄送")
     printer: Optional[Text] = Field(None, alias="印发机关")
     print_date: Optional[DocDate] = Field(None, alias="印发日期")
-    tags: Names = Field(default_factory=list, alias="标签")
+    tags: Tags = Field(default_factory=list, alias="标签")
 
     @model_validator(mode="after")
     def _period_needs_secrecy(self):
@@ -182,7 +182,7 @@ class Phase(Model):
 class Plan(Gongwen):
     """Issued through a 关于印发《…》的通知; the plan follows the notice."""
 
-    plan_title: Text = Field(alias="方案名称")
+    plan_title: TitleText = Field(alias="方案名称")
     cover_text: Paragraphs = Field(default_factory=list, alias="印发说明")
     guiding: Paragraphs = Field(default_factory=list, alias="指导思想")
     general: Paragraphs = Field(default_factory=list, alias="总体要求")
@@ -239,7 +239,7 @@ class Decision(Model):
 
 
 class Minutes(Gongwen):
-    meeting_name: Text = Field(alias="会议名称")
+    meeting_name: TitleText = Field(alias="会议名称")
     session: Optional[int] = Field(None, alias="会议次数", ge=1)
     issue_number: Optional[int] = Field(None, alias="期号", ge=1)
     meeting_date: DocDate = Field(alias="会议时间")

@@ -60,6 +60,64 @@ def _words(text: str) -> list[str]:
     return pieces
 
 
+# Beyond this many lines the even-split search is not worth its cost (and a
+# title that long is refused by validate anyway): lines are filled word by word.
+_BALANCED_LINES_MAX = 8
+
+
+def _greedy(words: list[str], width: int) -> tuple[str, ...]:
+    """Fill each line with whole words; a word longer than a line is cut."""
+    lines: list[str] = []
+    line = ""
+    for word in words:
+        while len(word) > width:
+            if line:
+                lines.append(line)
+                line = ""
+            lines.append(word[:width])
+            word = word[width:]
+        if len(line) + len(word) > width:
+            lines.append(line)
+            line = ""
+        line += word
+    if line:
+        lines.append(line)
+    return tuple(lines)
+
+
+def _balanced(words: list[str], width: int, n_lines: int, ideal: float):
+    """Line lengths of the cheapest split of WORDS into exactly N_LINES lines, or None.
+
+    Dynamic programming over word boundaries, bottom-up (no recursion, so no
+    depth limit): minimise squared deviation from an even split, with a small
+    penalty when an upper line is longer (prefer 正梯形). Ties keep the
+    shortest first line, as a top-down search trying shorter lines first would.
+    """
+    count = len(words)
+    # best[k][start]: (cost, lengths) for words[start:] in k lines
+    best: list[list] = [[None] * (count + 1) for _ in range(n_lines + 1)]
+    best[0][count] = (0.0, ())
+    for k in range(1, n_lines + 1):
+        row, below = best[k], best[k - 1]
+        for start in range(count - 1, -1, -1):
+            result = None
+            length = 0
+            for end in range(start + 1, count + 1):
+                length += len(words[end - 1])
+                if length > width:
+                    break
+                rest = below[end]
+                if rest is None:
+                    continue
+                cost = (length - ideal) ** 2 + rest[0]
+                if rest[1] and length > rest[1][0]:
+                    cost += 0.5 * (length - rest[1][0])
+                if result is None or cost < result[0]:
+                    result = (cost, (length,) + rest[1])
+            row[start] = result
+    return best[n_lines][0]
+
+
 def split_title(text: str, width: int = TITLE_CHARS_PER_LINE) -> tuple[str, ...]:
     """Split a long title into lines of ≤ width characters without breaking a
     word, as a 梯形 (upper lines no longer than lower ones where possible) with
@@ -69,38 +127,12 @@ def split_title(text: str, width: int = TITLE_CHARS_PER_LINE) -> tuple[str, ...]
         return (text,)
     words = _words(text)
     n_lines = -(-len(text) // width)
-    best: tuple | None = None
-    # Dynamic programming over word boundaries: minimise squared deviation from
-    # an even split, with a small penalty when an upper line is longer.
-    from functools import lru_cache
-
+    if n_lines > _BALANCED_LINES_MAX:
+        return _greedy(words, width)
     ideal = len(text) / n_lines
-
-    @lru_cache(maxsize=None)
-    def solve(start: int, lines_left: int):
-        if start == len(words):
-            return (0.0, ()) if lines_left == 0 else None
-        if lines_left == 0:
-            return None
-        result = None
-        length = 0
-        for end in range(start + 1, len(words) + 1):
-            length += len(words[end - 1])
-            if length > width:
-                break
-            rest = solve(end, lines_left - 1)
-            if rest is None:
-                continue
-            cost = (length - ideal) ** 2 + rest[0]
-            if rest[1] and length > rest[1][0]:
-                cost += 0.5 * (length - rest[1][0])  # prefer 正梯形
-            candidate = (cost, (length,) + rest[1])
-            if result is None or candidate[0] < result[0]:
-                result = candidate
-        return result
-
+    best = None
     for lines in (n_lines, n_lines + 1, n_lines + 2):
-        best = solve(0, lines)
+        best = _balanced(words, width, lines, ideal)
         if best:
             break
     if not best:  # a single "word" longer than a line: break by characters
