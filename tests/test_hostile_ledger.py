@@ -395,3 +395,71 @@ def test_every_text_field_is_exported_as_text(ws, tmp_path):
     back = load_workbook(out).active
     row = [back.cell(2, c).value for c in range(1, back.max_column + 1)]
     assert "=HYPERLINK(\"http://x\",\"村\")" in row and "+王一" in row and "住房安全不达标：-2+3" in row
+
+
+# --- a full or read-only disk: the ledger and its history together or not at all ------------
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A real 200 KB tmpfs; the test fails (never skips) if it cannot be mounted."""
+    mount_point = tmp_path / "disk"
+    mount_point.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=200k", "tmpfs", str(mount_point)], check=True,
+                   capture_output=True)
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", "-l", str(mount_point)], check=True)
+
+
+def many_failing(path: Path, households: int) -> Path:
+    rows = [["东风村", f"{i:05d}", f"户主{i}", "达标", "达标", "达标", "达标", "不达标", "不达标",
+             "房屋墙体开裂，疑似危房，未做安全鉴定；饮用露天塘水"] for i in range(1, households + 1)]
+    return write_sheet(path, rows)
+
+
+def ledger_state(ws) -> tuple:
+    folder = ledger_path(ws).parent
+    return tuple(sorted((p.name, p.read_bytes()) for p in folder.iterdir() if not p.name.endswith(".lock")))
+
+
+def test_a_full_disk_leaves_the_ledger_and_history_as_they_were(small_disk, tmp_path):
+    ws = make_workspace(small_disk / "ws")
+    import_check_sheet(ws, two_households(tmp_path / "first.xlsx"), date=dt.date(2020, 6, 8))
+    failures = 0
+    # Sizes around the edge: with the old two-step write, some of these wrote the
+    # ledger and then ran out of space for the history.
+    for households in range(20, 300, 24):
+        before = ledger_state(ws)
+        sheet = many_failing(tmp_path / f"s{households}.xlsx", households)
+        result = run(ws, "ledger", "import-check", str(sheet), "--date", "2020-06-08", "--source", "暗访督查")
+        after = ledger_state(ws)
+        if result.returncode == 0:
+            problems = load_ledger(ws).problems
+            registered = [e for e in map(json.loads, history_path(ws).read_text(encoding="utf-8").splitlines())
+                          if e["操作"] in ("排查导入",)]
+            assert len(problems) == len(registered), households
+            # start again from the small ledger for the next size
+            shutil.rmtree(ledger_path(ws).parent)
+            import_check_sheet(ws, two_households(tmp_path / "first.xlsx"), date=dt.date(2020, 6, 8))
+            continue
+        failures += 1
+        assert result.returncode == 1, result.stderr
+        assert "磁盘空间已满" in result.stderr and "Traceback" not in result.stderr
+        assert after == before, households  # no half-written ledger, history or temporary part
+    assert failures >= 3
+
+
+def test_a_read_only_disk_is_a_message_not_a_traceback(small_disk, tmp_path):
+    ws = make_workspace(small_disk / "ws")
+    import_check_sheet(ws, two_households(tmp_path / "first.xlsx"), date=dt.date(2020, 6, 8))
+    before = ledger_state(ws)
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    result = run(ws, "ledger", "set", "WT-2020-0001", "--unit", "镇国土所", timeout=30)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "没有权限写入" in result.stderr or "只读" in result.stderr
+    result = run(ws, "ledger", "import-check", str(many_failing(tmp_path / "s.xlsx", 3)), timeout=30)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert ledger_state(ws) == before
+    assert run(ws, "ledger", "summary").returncode == 0  # reading still works

@@ -2,8 +2,9 @@
 
 An append-only JSON-lines file beside the ledger; one line per change, Chinese
 keys: 时间, 操作人, 操作, 问题编号, 字段, 原值, 新值. Lines are never rewritten;
-each batch is appended through atomic_path (old bytes + new lines, then rename),
-so a crash leaves either the old history or the old history plus the batch.
+each batch is written as old bytes + new lines to a temporary file, then renamed
+(together with the ledger, see store.commit), so a crash leaves either the old
+history or the old history plus the batch.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import os
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
-from ..atomic import atomic_path
 
 
 def current_user(who: Optional[str] = None) -> str:
@@ -38,15 +38,14 @@ def entry(action: str, pid: str, field: str = "", old: Any = None, new: Any = No
             "问题编号": pid, "字段": field, "原值": old, "新值": new}
 
 
-def append(path: Path, entries: Iterable[dict]) -> None:
+def appended(path: Path, entries: Iterable[dict]) -> bytes:
+    """The history file's bytes with ENTRIES added at the end (nothing written)."""
     lines = "".join(json.dumps(item, ensure_ascii=False, default=str) + "\n" for item in entries)
-    if not lines:
-        return
     old = path.read_bytes() if path.exists() else b""
     if old and not old.endswith(b"\n"):
         old += b"\n"
-    with atomic_path(path) as tmp:
-        tmp.write_bytes(old + lines.encode("utf-8"))
+    return old + lines.encode("utf-8")
+
 
 
 def read(path: Path, pid: Optional[str] = None) -> list[dict]:

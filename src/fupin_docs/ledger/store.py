@@ -2,9 +2,10 @@
 
 Reading: `load_ledger(workspace)`. Changing: `with edit_ledger(workspace, who) as s:`
 — the ledger is locked (filelock), loaded, changed through the session (which
-records each change for the history), then written with atomic_path and the
-history appended. An exception inside the block leaves both files untouched,
-which is what makes every import all-or-nothing.
+records each change for the history), then the ledger and the history are
+written together or not at all (commit). An exception inside the block, or a
+full or read-only disk, leaves both files untouched, which is what makes every
+import all-or-nothing.
 """
 
 from __future__ import annotations
@@ -12,13 +13,14 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import io
+import os
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
 from ruamel.yaml import YAML
 
-from ..atomic import atomic_path
 from ..locking import held
 from ..inputs.problems import InputError, Problem
 from ..inputs.yaml_source import load_yaml_file
@@ -153,9 +155,68 @@ def _dump(ledger: Ledger) -> str:
     return HEADER_COMMENT + buffer.getvalue()
 
 
-def save_ledger(ledger: Ledger) -> None:
-    with atomic_path(ledger.path) as tmp:
-        tmp.write_text(_dump(ledger), encoding="utf-8")
+def _write_temporary(target: Path, data: bytes) -> Path:
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    tmp = Path(name)
+    try:
+        os.fchmod(fd, 0o666 & ~_umask())
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def commit(ledger: Ledger, history_file: Path, entries: list[dict]) -> None:
+    """Write the ledger and its history together or not at all.
+
+    Both new files are written in full (and synced) beside the old ones before
+    either is renamed into place, so a full or read-only disk fails before
+    anything changes. If the second rename fails, the first is undone."""
+    ledger_tmp = _write_temporary(ledger.path, _dump(ledger).encode("utf-8"))
+    history_tmp = backup = None
+    try:
+        history_tmp = _write_temporary(history_file, history.appended(history_file, entries))
+        if history_file.exists():
+            backup = history_file.with_name(f".{history_file.name}.{os.getpid()}.old")
+            backup.unlink(missing_ok=True)
+            os.link(history_file, backup)  # a second name for the old history: costs no space
+        os.replace(history_tmp, history_file)
+        try:
+            os.replace(ledger_tmp, ledger.path)
+        except BaseException:
+            if backup is not None:
+                os.replace(backup, history_file)
+            else:
+                history_file.unlink(missing_ok=True)
+            raise
+    finally:
+        for leftover in (ledger_tmp, history_tmp, backup):
+            if leftover is not None:
+                leftover.unlink(missing_ok=True)
+    _sync_folder(ledger.path.parent)
+
+
+def _sync_folder(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # not possible everywhere (Windows); the renames are done
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 class LedgerSession:
@@ -206,8 +267,7 @@ def edit_ledger(workspace: Workspace, who: Optional[str] = None) -> Iterator[Led
         session = LedgerSession(load_ledger(workspace), history.current_user(who), workspace)
         yield session
         if session.entries:
-            save_ledger(session.ledger)
-            history.append(history_path(workspace), session.entries)
+            commit(session.ledger, history_path(workspace), session.entries)
 
 
 # --- the edit commands' API ------------------------------------------------------------
