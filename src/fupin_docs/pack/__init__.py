@@ -6,6 +6,11 @@ Public API (`fupin pack` is a thin wrapper):
   Selection(query=, ids=, problem=, kind=, unit=, date_from=, date_to=, tags=, limit=)
   build_pack(workspace, selection, target, *, purpose, title, merge, skip_missing) -> PackResult
   verify_pack(path, workspace=None) -> VerifyReport
+
+Every pack records the archive chain head (seq, hash) it was built at
+(fupin-pack.json, bag-info.txt ``Fupin-Archive-Head``, the 目录). verify_pack
+with a workspace checks the archive still holds it and compares every file
+with the archive; without one, report.checked_against is "pack_only".
 """
 
 from .build import PackedItem, PackFile, PackResult, build_pack

@@ -3,8 +3,9 @@
 Order of work: every item file is copied into a staging directory and hashed
 on the way (a file that cannot be read, or no longer matches its archived
 SHA-256, is found here, before anything is written); then the optional merge,
-then the 目录 (which prints every file's hash), then the bag and the zip,
-written beside the target and renamed last.
+then the 目录 (which prints every file's hash and the archive chain head the
+pack was built at), then the bag and the zip, written beside the target and
+renamed last.
 """
 
 from __future__ import annotations
