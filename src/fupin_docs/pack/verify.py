@@ -389,10 +389,8 @@ def verify_pack(path, workspace=None, archive=None) -> VerifyReport:
     with zf:
         try:
             names_by_path = _verify_zip(zf, report)
-        except _READ_ERRORS as err:
+        except _READ_ERRORS as err:  # RuntimeError includes RecursionError
             report.add(STRUCTURE, "", f"材料包无法完整读出（{err}）")
-        except RecursionError:
-            report.add(STRUCTURE, "", "材料包中的说明文件嵌套层数大得反常，无法读出")
     if archive is not None or workspace is not None:
         _verify_against_archive(report, names_by_path, workspace, archive)
     return report
