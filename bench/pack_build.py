@@ -90,7 +90,7 @@ def make_archive(root: Path, count: int):
             path = src / f"签到{n}.txt"
             path.write_text("签到册\n" + "、".join(f"村民{i}" for i in range(60)) + f"\n{n}\n", encoding="utf-8")
             title = f"推进会签到册（第{n}次）"
-        result = archive.add(path, title=title, date=date, renditions=renditions, index=False,
+        result = archive.add(path, title=title, date=date, renditions=renditions,
                              doc_number=f"三政发〔2020〕{n}号" if kind == 0 else None)
         nos.append(result.item.archive_no)
     return ws, nos

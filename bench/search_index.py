@@ -87,7 +87,7 @@ def run_fupin(docs: list[str], directory: Path, procs: int, limitmb: int = 128):
                       title=doc[:18], text=doc, kind=kinds[n % 5], unit=f"{n % 14}村",
                       date=f"2020-{n % 12 + 1:02d}-{n % 28 + 1:02d}") for n, doc in enumerate(docs))
     start = time.perf_counter()
-    count = backend.rebuild(items, procs=procs)
+    count = backend.rebuild(items, workers=procs)
     elapsed = time.perf_counter() - start
     assert count == len(docs)
     return backend, elapsed
@@ -145,7 +145,12 @@ def run_layout(layout, docs, directory, procs, limitmb):
 
 
 def _in_child(queue, func, args):
-    elapsed = func(*args)
+    try:
+        elapsed = func(*args)
+    except BaseException:
+        import traceback
+        queue.put(traceback.format_exc())  # the parent raises it: a crash is not a hang
+        raise
     if isinstance(elapsed, tuple):
         elapsed = elapsed[1]
     me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -161,8 +166,17 @@ def measured(func, *args) -> tuple[float, float, float, float]:
     queue = ctx.Queue()
     process = ctx.Process(target=_in_child, args=(queue, func, args))
     process.start()
-    result = queue.get()
+    import queue as queue_module
+    while True:
+        try:
+            result = queue.get(timeout=1)
+            break
+        except queue_module.Empty:
+            if not process.is_alive():  # died without a word (killed, os._exit)
+                raise RuntimeError(f"benchmark child for {func.__name__} exited {process.exitcode} without a result")
     process.join()
+    if isinstance(result, str):
+        raise RuntimeError(f"benchmark child for {func.__name__} failed:\n{result}")
     return result
 
 
