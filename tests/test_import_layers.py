@@ -10,7 +10,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "fupin_docs"
 
 # The pipeline's order (docs/DESIGN.md): a stage may import only stages below it.
 LAYERS = [
-    {"fupin_docs", "errors", "atomic", "hashing", "locking", "chinese_script"},
+    {"fupin_docs", "errors", "atomic", "hashing", "locking", "chinese_script", "text_safety"},
     {"inputs"},
     {"workspace"},
     {"compose"},

@@ -11,7 +11,6 @@ from __future__ import annotations
 import html
 import io
 
-from .anchor import Anchor
 from .journal import local_time
 
 # Faces: the project's 仿宋 and 小标宋 stand-ins (scripts/setup-system.sh installs them).
@@ -32,7 +31,8 @@ def grouped(hex_hash: str) -> str:
     return " ".join(hex_hash[i:i + 8] for i in range(0, len(hex_hash), 8))
 
 
-def sheet_html(anchor: Anchor) -> str:
+def sheet_html(anchor) -> str:
+    """ANCHOR: an archive.anchor.Anchor (not imported: anchor.py imports this module)."""
     rows = [("单位", anchor.office or "—"), ("全宗号", anchor.fonds or "—"),
             ("存证时间", local_time(anchor.at)), ("在档文件", f"{anchor.items} 件"),
             ("日志记录号", f"第 {anchor.seq} 条"), ("链头哈希", grouped(anchor.hash)),
@@ -60,7 +60,7 @@ td {{ word-break: break-all; }}
 </body></html>"""
 
 
-def render_sheet(anchor: Anchor) -> bytes:
+def render_sheet(anchor) -> bytes:
     """The 存证单 as PDF bytes."""
     from weasyprint import HTML  # slow to import: only when a sheet is made
 

@@ -55,9 +55,6 @@ kind 为以下之一：
   （anchor：档案已不再保有建包时的链头，即建包后档案被改写，
   或材料包不是由本工作目录的档案生成的）"""
 # Hints of verify problems that cli/common.py's HINTS does not (yet) carry.
-VERIFY_HINTS = {
-    "pack.no_archive": "如材料包来自其他单位或其他工作目录的档案，可加 --no-archive 只核对材料包本身",
-}
 MISSING_OUTPUT = "缺少 -o/--output：请指定佐证材料包的文件名，例如 fupin pack {query} -o {query}佐证.zip"
 
 
@@ -196,7 +193,7 @@ def verify(ctx, pack, no_archive, as_json):
     for problem in report.problems:
         click.echo(f"  {problem}", err=True)
     for key in dict.fromkeys(p.hint for p in report.problems if p.hint):
-        text = HINTS.get(key) or VERIFY_HINTS.get(key)
+        text = HINTS.get(key)
         if text:
             click.echo(f"提示：{text}", err=True)
     names = report.damaged_paths()
