@@ -302,3 +302,54 @@ def escape(text: str) -> str:
 def validate_text_ok(title: str, paragraph: str) -> bool:
     doc = load_document_text(PLAN + f'标题: "{escape(title)}"\n指导思想: ["{escape(paragraph)}"]\n', "in.yaml")
     return doc.title == title and doc.guiding == [paragraph.strip()]
+
+
+# --- the template sandbox bounds the work a Word template asks for ------------
+
+
+def _template_with(tmp_path: Path, tag: str) -> Path:
+    """A copy of the built-in template with TAG as the text of an extra paragraph."""
+    import zipfile
+
+    from fupin_docs.render.docx.render import builtin_template
+
+    dst = tmp_path / "模板.docx"
+    with zipfile.ZipFile(builtin_template()) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "word/document.xml":
+                tag_xml = tag.replace("&", "&amp;").replace("<", "&lt;").replace("'", "&apos;").replace('"', "&quot;")
+                data = data.replace(b"<w:body>", f"<w:body><w:p><w:r><w:t>{tag_xml}</w:t></w:r></w:p>".encode(), 1)
+            zout.writestr(item, data)
+    return dst
+
+
+@pytest.mark.parametrize("tag", [
+    "{{ range(100000000) }}",
+    "{% for i in range(100000000) %}{% endfor %}",
+    "{% for i in range(10000) %}{% for j in range(10000) %}{% endfor %}{% endfor %}",
+    "{% for i in range(10000) %}{% for j in range(10000) %}x{% endfor %}{% endfor %}",
+    "{{ 'x' * 1000000000 }}",
+    "{{ 10 ** 10 ** 10 }}",
+    "{{ '%999999999d' % 1 }}",
+    "{{ '%999999999d'|format(1) }}",
+    "{{ '{:>999999999}'.format(1) }}",
+    "{{ 'x'|center(1000000000) }}",
+    "{% set ns = namespace(s='xx') %}{% for i in range(60) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}",
+    "{% macro f(s) %}{{ f(s ~ s) }}{% endmacro %}{{ f('xx') }}",
+    "{% for x in [1] recursive %}{{ loop([1]) }}{% endfor %}",
+], ids=["range", "for-range", "nested-empty-loops", "nested-loops", "repeat", "power", "percent-width",
+        "format-width", "str-format-width", "center", "namespace-doubling", "macro-doubling", "recursive-loop"])
+def test_template_asking_for_unbounded_work_is_refused(tmp_path, tag):
+    ws = tmp_path / "ws"
+    assert fupin("init", ws, "--no-examples").returncode == 0
+    source = write(tmp_path, PLAN)
+    out = tmp_path / "out"
+    started = time.monotonic()
+    proc = fupin("--workspace", ws, "render", source, "-o", out, "--template", _template_with(tmp_path, tag),
+                 timeout=60)
+    assert time.monotonic() - started < 60
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr and "Error" not in proc.stderr, proc.stderr
+    assert "模板" in proc.stderr and "限度" in proc.stderr, proc.stderr
+    assert not out.exists() or list(out.iterdir()) == []
