@@ -463,3 +463,96 @@ def test_a_read_only_disk_is_a_message_not_a_traceback(small_disk, tmp_path):
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert ledger_state(ws) == before
     assert run(ws, "ledger", "summary").returncode == 0  # reading still works
+
+
+# --- 15. a hand-edited 已销号 is found, and not counted as closed ------------------------------
+
+
+def archived(ws, tmp_path: Path, name: str, text: str) -> str:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return Archive(ws).add(path, title=path.stem, unit="东风村", date="2020-06-20").item.archive_no
+
+
+@pytest.fixture
+def closed_one(ws, tmp_path):
+    """WT-2020-0001 closed properly with archived evidence; WT-2020-0002 open."""
+    path = write_sheet(tmp_path / "排查表.xlsx", [
+        ["东风村", "001", "王一", "达标", "达标", "达标", "达标", "不达标", "达标", "墙体开裂"],
+        ["红旗村", "002", "李二", "达标", "达标", "达标", "达标", "达标", "不达标", "饮用塘水"]])
+    import_check_sheet(ws, path, date=dt.date(2020, 6, 8), deadline="2020-06-30")
+    number = archived(ws, tmp_path, "王一户鉴定报告.txt", "经鉴定为C级，已加固。")
+    close_problem(ws, "WT-2020-0001", [number], date=dt.date(2020, 6, 25))
+    return ws, number
+
+
+def hand_close(ws, pid: str, evidence: str) -> None:
+    """What a clerk does in a text editor: 已销号 with a 档号, no `ledger close`."""
+    text = ledger_path(ws).read_text(encoding="utf-8")
+    block_start = text.index(f"问题编号: {pid}")
+    block_end = text.find("  - 问题编号:", block_start)
+    block = text[block_start:block_end if block_end > 0 else len(text)]
+    edited = block.replace("整改状态: 未整改", f"整改状态: 已销号\n    销号日期: 2020-06-28\n    佐证材料:\n      - {evidence}")
+    assert edited != block
+    ledger_path(ws).write_text(text.replace(block, edited), encoding="utf-8")
+
+
+def test_a_hand_edited_close_with_missing_evidence_is_damage(closed_one):
+    ws, number = closed_one
+    from fupin_docs.ledger import verify_ledger
+    assert verify_ledger(ws).ok
+    fake = number.rsplit("-", 1)[0] + "-9999"
+    hand_close(ws, "WT-2020-0002", fake)
+    report = verify_ledger(ws)
+    assert not report.ok and report.unverified_ids == ["WT-2020-0002"]
+    messages = [str(f) for f in report.problems]
+    assert any(m.startswith("WT-2020-0002：") and "变更记录" in m for m in messages)
+    assert any(m.startswith("WT-2020-0002：") and fake in m and "不存在" in m for m in messages)
+    data = report.to_json()
+    assert data["ok"] is False and {p["id"] for p in data["problems"]} == {"WT-2020-0002"}
+
+    result = run(ws, "ledger", "verify")
+    assert result.returncode == 3
+    assert "WT-2020-0002：" in result.stdout and fake in result.stdout and "WT-2020-0001" not in result.stdout
+    as_json = run(ws, "ledger", "verify", "--json")
+    assert as_json.returncode == 3 and json.loads(as_json.stdout)["unverified_ids"] == ["WT-2020-0002"]
+
+
+def test_summary_and_list_do_not_count_an_unbacked_close(closed_one):
+    ws, number = closed_one
+    hand_close(ws, "WT-2020-0002", number)  # real evidence, but no history of the close
+    from fupin_docs.ledger import ledger_summary
+    figures = ledger_summary(ws, today=dt.date(2020, 7, 1))
+    assert figures["by_status"]["已销号"] == 1 and figures["done"] == 1 and figures["rate"] == 0.5
+    assert figures["unverified"] == 1 and figures["unverified_ids"] == ["WT-2020-0002"]
+    assert figures["overdue_ids"] == ["WT-2020-0002"]
+    summary = run(ws, "ledger", "summary", "--json", "--today", "2020-07-01")
+    assert summary.returncode == 0 and json.loads(summary.stdout)["unverified_ids"] == ["WT-2020-0002"]
+    text = run(ws, "ledger", "summary")
+    assert "存疑 1 个" in text.stdout and "WT-2020-0002" in text.stderr and "fupin ledger verify" in text.stderr
+    listed = run(ws, "ledger", "list")
+    assert "WT-2020-0002  已销号（存疑）" in listed.stdout and "WT-2020-0001  已销号  " in listed.stdout
+    rows = json.loads(run(ws, "ledger", "list", "--json").stdout)
+    assert [(r["id"], r["存疑"]) for r in rows] == [("WT-2020-0001", False), ("WT-2020-0002", True)]
+
+
+def test_withdrawn_evidence_and_a_hand_reopened_status_are_found(closed_one):
+    ws, number = closed_one
+    from fupin_docs.ledger import verify_ledger
+    Archive(ws).withdraw(number, reason="上传错了文件")
+    report = verify_ledger(ws)
+    assert [str(f) for f in report.problems] == [f"WT-2020-0001：已销号，但佐证材料 {number} 已撤回（作废），"
+                                                  f"销号无据，未计入整改完成数；请改附有效的档案"]
+    text = ledger_path(ws).read_text(encoding="utf-8")
+    ledger_path(ws).write_text(text.replace("整改状态: 未整改", "整改状态: 已整改"), encoding="utf-8")
+    report = verify_ledger(ws)
+    assert report.unverified_ids == ["WT-2020-0001", "WT-2020-0002"]
+    assert "最后记下的是“未整改”" in str(report.problems[-1])
+
+
+def test_the_report_counts_only_what_is_backed(closed_one):
+    ws, number = closed_one
+    hand_close(ws, "WT-2020-0002", number + "X")
+    from fupin_docs.ledger import select_summary
+    figures = select_summary(ws, today=dt.date(2020, 7, 1))
+    assert figures["done"] == 1 and figures["unverified_ids"] == ["WT-2020-0002"]

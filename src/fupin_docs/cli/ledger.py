@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import sys
 
 import click
 
 from ..ledger import history as ledger_history
 from ..ledger.model import FIELDS, display_value
 from ..ledger.store import history_path, load_ledger
-from .common import handle_errors, print_json, workspace_from
+from .common import EXIT_INTEGRITY, handle_errors, print_json, workspace_from
 from .dates import DATE
 
 _SPLIT = re.compile(r"[、，,；;\s]+")
@@ -166,13 +167,17 @@ def list_(ctx, status, unit, village, source, category, overdue, today, as_json)
       id（问题编号）、问题来源、类别、村、户编号、户主姓名、
       问题描述、发现日期、整改措施、责任单位、责任人、
       完成时限（YYYY-MM-DD 或“长期坚持”）、整改状态、销号日期、
-      佐证材料（档号列表）、逾期（true/false）、逾期天数；
+      佐证材料（档号列表）、逾期（true/false）、逾期天数、
+      存疑（true/false：整改状态与变更记录或档案对不上，见 fupin ledger verify）；
     没有的值为 null。
     """
     today = today or dt.date.today()
-    problems = _select(workspace_from(ctx), status, unit, village, source, category, overdue, today)
+    ws = workspace_from(ctx)
+    problems = _select(ws, status, unit, village, source, category, overdue, today)
+    from ..ledger.verify import unverified_ids
+    doubtful = unverified_ids(ws, problems)
     if as_json:
-        print_json([p.to_json(today) for p in problems])
+        print_json([{**p.to_json(today), "存疑": p.pid in doubtful} for p in problems])
         return
     if not problems:
         click.echo("没有符合条件的问题")
@@ -182,10 +187,19 @@ def list_(ctx, status, unit, village, source, category, overdue, today, as_json)
         due = display_value(p.deadline) or "未定时限"
         if p.is_overdue(today):
             due += f"（逾期{p.days_overdue(today)}天）"
-        click.echo(f"{p.pid}  {p.status}  {where}  {p.category or p.source}  "
+        shown_status = f"{p.status}（存疑）" if p.pid in doubtful else p.status
+        click.echo(f"{p.pid}  {shown_status}  {where}  {p.category or p.source}  "
                    f"{p.unit or '（未明确责任单位）'}  {due}")
         click.echo(f"    {p.description}")
     click.echo(f"共 {len(problems)} 个问题")
+    _warn_doubtful(sorted(doubtful, key=[p.pid for p in problems].index))
+
+
+def _warn_doubtful(ids: list[str]) -> None:
+    if ids:
+        click.echo(f"注意：{len(ids)} 个问题的整改状态与台账变更记录或档案对不上（存疑，未计入整改完成数）："
+                   f"{'、'.join(ids[:10])}{' 等' if len(ids) > 10 else ''}；"
+                   f"请运行 fupin ledger verify 查看原因", err=True)
 
 
 @command.command("show")
@@ -286,7 +300,10 @@ def summary(ctx, status, unit, village, source, category, overdue, today, as_jso
     \b
     --json 输出一个对象，键固定为：
       total         问题总数
-      by_status     按整改状态计数（四种状态都有）
+      by_status     按整改状态计数（四种状态都有；不含存疑的问题）
+      unverified    存疑数：整改状态与变更记录或档案对不上的问题（如手工改成“已销号”、
+                    佐证材料不在档案中），不计入 by_status、done 和整改率
+      unverified_ids 存疑问题编号
       by_unit       按责任单位计数（无责任单位记为“（未明确）”）
       by_source     按问题来源计数
       by_village    按村计数
@@ -299,9 +316,11 @@ def summary(ctx, status, unit, village, source, category, overdue, today, as_jso
       today         计算逾期所用的日期
     """
     today = today or dt.date.today()
-    problems = _select(workspace_from(ctx), status, unit, village, source, category, overdue, today)
+    ws = workspace_from(ctx)
+    problems = _select(ws, status, unit, village, source, category, overdue, today)
     from ..ledger.summary import summarize
-    figures = summarize(problems, today)
+    from ..ledger.verify import unverified_ids
+    figures = summarize(problems, today, unverified_ids(ws, problems))
     if as_json:
         print_json(figures)
         return
@@ -314,6 +333,48 @@ def summary(ctx, status, unit, village, source, category, overdue, today, as_jso
                        ("按村", "by_village"), ("按类别", "by_category")):
         parts = [f"{name} {count}" for name, count in figures[key].items()]
         click.echo(f"{title}：{'，'.join(parts) if parts else '无'}")
+    if figures["unverified"]:
+        click.echo(f"存疑 {figures['unverified']} 个（未计入以上按整改状态的计数和整改率）")
+        _warn_doubtful(figures["unverified_ids"])
+
+
+@command.command("verify")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON（键见下文）")
+@click.pass_context
+@handle_errors
+def verify(ctx, as_json):
+    """核对台账：每个问题的整改状态与变更记录一致，每个销号的佐证材料都在档案中且未撤回。
+
+    手工改动台账文件（如直接改成“已销号”、写了不存在的档号）会在这里逐条列出，
+    以问题编号开头。有问题时退出码为 3（与 fupin archive verify 相同）。
+
+    \b
+    --json 输出一个对象，键固定为：
+      ok                true 表示没有问题
+      problems_checked  核对的问题数
+      evidence_checked  核对的佐证材料档号数
+      unverified_ids    存疑的问题编号
+      problems          问题列表，每项 {id（问题编号，整个文件的问题为 null）, message}
+      warnings          提醒列表，键同上（如手工添加、尚未整改的问题）
+    """
+    from ..ledger.verify import verify_ledger
+    report = verify_ledger(workspace_from(ctx))
+    if as_json:
+        print_json(report.to_json())
+    else:
+        for finding in report.problems:
+            click.echo(f"问题  {finding}")
+        for finding in report.warnings:
+            click.echo(f"提醒  {finding}")
+        if report.ok:
+            click.echo(f"台账核对无误：{report.problems_checked} 个问题，{report.evidence_checked} 件佐证材料"
+                       + (f"；提醒 {len(report.warnings)} 条" if report.warnings else ""))
+        else:
+            click.echo(f"台账核对发现 {len(report.problems)} 处问题（{len(report.unverified_ids)} 个问题存疑），"
+                       f"请按提示核对：可用 fupin ledger history 问题编号 查看变更记录，"
+                       f"用 fupin ledger set / close 重新办理", err=True)
+    if not report.ok:
+        sys.exit(EXIT_INTEGRITY)
 
 
 @command.command("history")

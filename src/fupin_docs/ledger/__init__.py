@@ -8,6 +8,7 @@ Public API (the `fupin ledger` commands are thin wrappers over these):
   close_problem(ws, pid, evidence, date=)        销号 with archived evidence
   filter_problems(...), summarize(...)
   select_problems(ws, LedgerFilter) / select_summary(ws, LedgerFilter)   for the 整改报告
+  verify_ledger(ws) -> LedgerVerifyReport        状态 against the history, 销号 against the archive
 """
 
 import importlib
@@ -24,6 +25,7 @@ _EXPORTS = {
     "load_ledger": "store", "set_fields": "store",
     "ledger_summary": "summary", "select_summary": "summary", "summarize": "summary",
     "export_ledger": "xlsx", "import_ledger": "xlsx",
+    "LedgerVerifyReport": "verify", "unverified_ids": "verify", "verify_ledger": "verify",
 }
 
 __all__ = sorted(_EXPORTS)
