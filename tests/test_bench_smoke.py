@@ -21,6 +21,7 @@ CASES = {
     "search_index": ["--docs", "60", "--rounds", "1", "--procs", "1"],
     "pack_build": ["--items", "6", "--runs", "1"],
     "ledger_import": ["--runs", "1"],
+    "startup": ["--docs", "50", "--runs", "1"],
 }
 
 
