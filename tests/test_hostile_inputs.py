@@ -353,3 +353,20 @@ def test_template_asking_for_unbounded_work_is_refused(tmp_path, tag):
     assert "Traceback" not in proc.stderr and "Error" not in proc.stderr, proc.stderr
     assert "模板" in proc.stderr and "限度" in proc.stderr, proc.stderr
     assert not out.exists() or list(out.iterdir()) == []
+
+
+@pytest.mark.parametrize("value, words", [("某某镇人民政府" * 40, "不超过 100 个字"),
+                                          ("某某镇\\u202e人民政府", "方向控制字符"),
+                                          ("某某镇\\u001b[2J人民政府", "控制字符")])
+def test_office_names_in_fupin_toml_are_checked_like_inputs(tmp_path, value, words):
+    workspace = tmp_path / "ws"
+    assert subprocess.run([sys.executable, "-m", "fupin_docs.cli.main", "init", str(workspace), "--no-examples"],
+                          capture_output=True).returncode == 0
+    toml = workspace / "fupin.toml"
+    toml.write_text(re.sub(r'(?m)^name = "[^"]*"', lambda m: f'name = "{value}"', toml.read_text(encoding="utf-8")),
+                    encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "fupin_docs.cli.main", "--workspace", str(workspace),
+                             "render", str(Path(__file__).resolve().parents[1] / "examples" / "notice-回头看督查通知.yaml"), "-o", str(tmp_path / "out")],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1 and words in result.stderr and "fupin.toml:" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "out").exists()

@@ -242,3 +242,28 @@ def test_python_docx_private_elements():
              if str(part.partname).startswith("/word/theme/")]
     assert saved and b"FupinTestFace" in saved[0], (
         f"bytes set on Part._blob are no longer what python-docx saves; {BUILD} (_theme_fonts) relies on it")
+
+
+# --- Jinja: the sandbox's loop bound (src/fupin_docs/render/docx/render.py) ----------
+
+SANDBOX = "src/fupin_docs/render/docx/render.py"
+
+
+def test_jinja_code_generator_hooks_the_sandbox_relies_on():
+    import jinja2
+    from jinja2 import nodes
+    from jinja2.compiler import CodeGenerator
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+    from jinja2.utils import Namespace
+
+    assert hasattr(CodeGenerator, "visit_For"), f"CodeGenerator.visit_For is gone; {SANDBOX} (_BoundedLoops) overrides it"
+    assert "code_generator_class" in vars(jinja2.Environment), (
+        f"Environment.code_generator_class is gone; {SANDBOX} (_Sandbox) sets it to bound every loop")
+    assert hasattr(nodes, "EnvironmentAttribute"), f"nodes.EnvironmentAttribute is gone; {SANDBOX} calls bounded_iter"
+    assert callable(getattr(Namespace, "__setitem__", None)), f"Namespace.__setitem__ is gone; {SANDBOX} (_Namespace)"
+    from fupin_docs.render.docx.render import sandbox
+    env = sandbox()
+    assert isinstance(env, ImmutableSandboxedEnvironment)
+    # the hook works end to end: a loop past the bound is stopped, not run
+    with pytest.raises(jinja2.sandbox.SecurityError):
+        env.from_string("{% for i in range(9999) %}{% for j in range(9999) %}x{% endfor %}{% endfor %}").render()

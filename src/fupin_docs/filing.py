@@ -21,6 +21,7 @@ from .archive.numbering import archive_year
 from .errors import UserError
 from .ledger.model import CLOSED_STATUS
 from .ledger.store import load_ledger
+from .ledger.verify import verify_ledger
 from .search import chain_problem, index_item, index_status, remove_item
 
 
@@ -185,4 +186,7 @@ def verify(workspace, anchors=()) -> VerifyReport:
             report.problem("可用性", f"{status.message}。检索索引可从档案重建")
     except Exception as err:  # any failure to read the index is the same finding
         report.problem("可用性", f"无法检查检索索引（{type(err).__name__}），检索索引可从档案重建")
+    ledger = verify_ledger(workspace)  # 销号 evidence is archive content: a forged close is archive damage
+    for finding in ledger.problems:
+        report.problem("真实性", f"问题台账：{finding}")
     return report

@@ -35,6 +35,11 @@ FIELD_FLAGS = {
     "changes": "--title、--date、--unit 等",
     "selection": "检索词、--id 档号 或 --problem 问题编号",
     "ledger_changes": "--measures、--unit、--person、--deadline、--status",
+    "unit": "--unit",
+    "measures": "--measures",
+    "person": "--person",
+    "source": "--source",
+    "who": "--who",
     "renditions": "--rendition",
 }
 

@@ -16,6 +16,7 @@ from typing import Any, Optional, Union
 
 from ..inputs.fields import parse_date
 from ..chinese_script import t2s
+from ..text_safety import first_bad
 from ..inputs.choices import DONE_STATUSES, PROBLEM_SOURCES, PROBLEM_STATUSES
 
 # The household check (排查) items: 两不愁三保障 + 饮水安全, in the seed's order.
@@ -140,17 +141,10 @@ def to_simplified(text: str) -> str:
 
 _SPACES = re.compile(r"[\s\u3000\u00a0]+")
 
-# What no ledger text may hold: C0 controls but tab, line feed and carriage return
-# (a cell may wrap), DEL and C1 controls (\x9b is a one-byte terminal escape),
-# bidirectional controls that reorder what a reader sees, lone surrogates.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e"
-                      "\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
-
-
 def first_control(text: str) -> Optional[int]:
-    """Index of the first character no ledger text may hold, or None."""
-    match = _CONTROL.search(text)
-    return match.start() if match else None
+    """Index of the first character no ledger text may hold (text_safety's rule; a
+    cell may wrap, so CR is allowed), or None."""
+    return first_bad(text, in_file=True)
 
 
 def control_complaint(value: Any, what: str) -> Optional[str]:

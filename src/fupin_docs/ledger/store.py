@@ -23,7 +23,7 @@ from ruamel.yaml import YAML
 
 from ..locking import held
 from ..inputs.problems import InputError, Problem
-from ..inputs.yaml_source import load_yaml_file
+from ..inputs.yaml_source import DATA_LIMITS, load_yaml_file
 from ..workspace.config import Workspace
 from . import history
 from .errors import LedgerError
@@ -102,7 +102,7 @@ def load_ledger(workspace: Workspace) -> Ledger:
     path = ledger_path(workspace)
     if not path.exists():
         return Ledger(path)
-    doc = load_yaml_file(path)
+    doc = load_yaml_file(path, limits=DATA_LIMITS)  # a county's ledger is larger than any input
     data = doc.data if isinstance(doc.data, dict) else None
     if data is None or not isinstance(data.get("问题", []), list):
         raise InputError([doc.problem((), "台账文件格式不对：应有“问题:”列表，请从备份恢复或重新导入")])

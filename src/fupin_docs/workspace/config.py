@@ -7,7 +7,9 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..inputs.characters import describe
 from ..inputs.problems import InputError, Problem
+from ..text_safety import first_bad
 
 CONFIG_NAME = "fupin.toml"
 
@@ -95,21 +97,50 @@ def _section(data: dict, name: str, cls, file: str):
     return cls(**values)
 
 
+# The office's names go into every document's 版头, 署名 and file properties
+# (Word keeps at most 255 characters there): one line, of a sensible length.
+OFFICE_ONE_LINE_MAX = {"name": 100, "mark": 100, "code": 30, "printer": 100, "minutes_mark": 100}
+OFFICE_TEXT_MAX = 2000  # 主送机关, 抄送: long lists, still bounded
+
+
+def _office_problems(office: OfficeConfig, file: str, text: str) -> list[Problem]:
+    problems = []
+    for name in OfficeConfig.__dataclass_fields__:
+        value = getattr(office, name)
+        line = next((n for n, row in enumerate(text.splitlines(), 1) if row.strip().startswith(f"{name} ")
+                     or row.strip().startswith(f"{name}=")), 1)
+        if not isinstance(value, str):
+            problems.append(Problem(file, line, 1, f"[office] {name} 应为文字，用英文双引号括起来"))
+            continue
+        bad = first_bad(value)
+        limit = OFFICE_ONE_LINE_MAX.get(name, OFFICE_TEXT_MAX)
+        if bad is not None:
+            problems.append(Problem(file, line, 1, f"[office] {name} 中{describe(value[bad])}"))
+        elif len(value) > limit or (name in OFFICE_ONE_LINE_MAX and "\n" in value):
+            problems.append(Problem(file, line, 1, f"[office] {name} 应为一行、不超过 {limit} 个字，现为 {len(value)} 个字"))
+    return problems
+
+
 def load_config(path: Path) -> Config:
     if not path.exists():
         return Config()
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
     except UnicodeDecodeError:
         raise InputError([Problem(str(path), 1, 1, "fupin.toml 不是 UTF-8 编码，请用记事本“另存为”UTF-8")]) from None
     except tomllib.TOMLDecodeError as err:
         raise InputError([_toml_problem(str(path), err)]) from None
-    return Config(
+    config = Config(
         office=_section(data, "office", OfficeConfig, str(path)),
         fonts=_section(data, "fonts", FontConfig, str(path)),
         archive=_section(data, "archive", ArchiveConfig, str(path)),
         search=_section(data, "search", SearchConfig, str(path)),
     )
+    problems = _office_problems(config.office, str(path), text)
+    if problems:
+        raise InputError(problems)
+    return config
 
 
 @dataclass(frozen=True)
