@@ -67,6 +67,18 @@ def make_workspace(root: Path):
     return open_workspace(root)
 
 
+def write_workbook(path: Path, rows: list[list]) -> Path:
+    """A real .xlsx at PATH whose first sheet holds ROWS (openpyxl, as Excel would save it)."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    for row in rows:
+        sheet.append(row)
+    workbook.save(path)
+    return path
+
+
 def squash(text: str) -> str:
     """Text without whitespace: renderers break lines where they like."""
     return re.sub(r"\s+", "", text)

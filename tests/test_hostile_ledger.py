@@ -20,13 +20,13 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from fupin_docs.archive import Archive
 from fupin_docs.inputs.problems import InputError
 from fupin_docs.ledger import (LedgerError, close_problem, export_ledger, history_path, import_check_sheet,
                                ledger_path, load_ledger, set_fields)
-from conftest import make_workspace
+from conftest import make_workspace, write_workbook
 
 FUPIN = Path(sys.executable).with_name("fupin")
 HEADER = ["村", "户编号", "户主姓名", "家庭收入", "基本生活", "义务教育", "基本医疗", "住房安全", "饮水安全", "备注"]
@@ -46,13 +46,7 @@ def ws(tmp_path):
 
 
 def write_sheet(path: Path, rows: list[list], header=HEADER) -> Path:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    workbook.save(path)
-    return path
+    return write_workbook(path, [header, *rows])
 
 
 def two_households(path: Path) -> Path:

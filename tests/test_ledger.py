@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from fupin_docs.cli.main import cli
 from fupin_docs.inputs.models import LedgerFilter, ProblemItem
@@ -18,7 +18,7 @@ from fupin_docs.ledger import (LedgerError, export_ledger, history_path, import_
                                ledger_path, load_ledger, select_problems, select_summary, set_fields,
                                summarize)
 from fupin_docs.ledger.xlsx import HEADER
-from conftest import make_workspace
+from conftest import make_workspace, write_workbook
 
 ROOT = Path(__file__).resolve().parents[1]
 CHECK_DATE = dt.date(2020, 6, 8)
@@ -45,13 +45,7 @@ def ws(tmp_path):
 
 
 def write_sheet(path: Path, rows: list[list], header=HEADER_ROW) -> Path:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    workbook.save(path)
-    return path
+    return write_workbook(path, [header, *rows])
 
 
 def sheet_failures(path: Path) -> dict[tuple[str, str], tuple[str, str]]:

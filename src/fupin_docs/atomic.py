@@ -41,3 +41,17 @@ def atomic_path(target: str | Path):
 def atomic_write_bytes(target: str | Path, data: bytes) -> None:
     with atomic_path(target) as tmp:
         tmp.write_bytes(data)
+
+
+def fsync_dir(folder: str | Path) -> None:
+    """Make a rename in FOLDER durable (where the system allows it: not on Windows)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

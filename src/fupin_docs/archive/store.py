@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import date as date_cls
 from pathlib import Path
 
+from ..atomic import fsync_dir
 from ..hashing import TooLarge, copy_and_hash
 from ..text_safety import clean_text
 from .catalog import CATALOGS, Catalog
@@ -120,19 +121,6 @@ def _parse_date(value) -> str | None:
     if day > dt.date.today():
         raise ArchiveError(f"日期 {cn_date(day)} 晚于今天，材料的形成日期不能在将来，请核对", field="date")
     return day.isoformat()
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 class Archive:
@@ -257,7 +245,7 @@ class Archive:
         target.parent.mkdir(parents=True, exist_ok=True)
         os.chmod(tmp, 0o444)
         os.replace(tmp, target)
-        _fsync_dir(target.parent)
+        fsync_dir(target.parent)
         return target
 
     def add(self, path, *, kind=None, title=None, unit=None, date=None, tags=(), doc_number=None,

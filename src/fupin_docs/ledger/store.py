@@ -21,6 +21,7 @@ from typing import Any, Iterator, Optional
 
 from ruamel.yaml import YAML
 
+from ..atomic import fsync_dir
 from ..locking import held
 from ..inputs.problems import InputError, Problem
 from ..inputs.yaml_source import DATA_LIMITS, load_yaml_file
@@ -203,20 +204,7 @@ def commit(ledger: Ledger, history_file: Path, entries: list[dict]) -> None:
         for leftover in (ledger_tmp, history_tmp, backup):
             if leftover is not None:
                 leftover.unlink(missing_ok=True)
-    _sync_folder(ledger.path.parent)
-
-
-def _sync_folder(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:  # not possible everywhere (Windows); the renames are done
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+    fsync_dir(ledger.path.parent)
 
 
 class LedgerSession:
