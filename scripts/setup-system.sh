@@ -16,6 +16,7 @@ PACKAGES=(
   libreoffice-writer-nogui   # headless .docx -> PDF check
   fontconfig
   zip                        # tests re-zip a pack as Info-ZIP does (names without the UTF-8 flag)
+  zbar-tools                 # tests read the 存证单's QR code back (zbarimg)
 )
 FANDOL_DIR=/usr/local/share/fonts/fandol
 

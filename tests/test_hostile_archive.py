@@ -270,6 +270,10 @@ def test_anchor_writes_a_copy_and_a_sheet_and_verify_holds_the_chain_to_it(tmp_p
     flat = "".join(text.split())
     assert "档案存证单" in flat and "第3条" in flat and f"3:{data['hash']}" in flat
     assert text.count("\f") == 1  # one page, to file in a folder
+    # the QR code, scanned from the printed page, says the same
+    subprocess.run(["pdftoppm", "-r", "150", "-png", "-singlefile", data["sheet"], str(tmp_path / "单")], check=True)
+    scanned = subprocess.run(["zbarimg", "--raw", "-q", str(tmp_path / "单.png")], capture_output=True, text=True)
+    assert scanned.stdout.strip() == f"fupin-anchor/1:Z001:3:{data['hash']}", scanned
     later = tmp_path / "后来的材料.txt"
     later.write_text("存证之后归档的材料", encoding="utf-8")
     file_document(ws, later, date="2020-06-02")  # appending is what a chain is for
