@@ -209,7 +209,8 @@ def test_cli_search_text_and_json(built):
     corpus = texts(ws)
     expected = {no for no, text in corpus.items() if "脱贫" in text}
     assert data["total"] == len(expected) > 3 and data["total_exact"] is True
-    assert set(data["hits"][0]) == {"archive_no", "title", "kind", "unit", "date", "score", "snippet"}
+    assert set(data["hits"][0]) == {"archive_no", "title", "kind", "unit", "date", "score", "snippet", "match"}
+    assert {hit["match"] for hit in data["hits"]} == {"as_typed"}
     shown = runner.invoke(cli, base + ["脫貧", "--limit", "2"]).output
     assert f"共找到 {len([t for t in corpus.values() if '脱贫' in t])} 件，按相关程度列出前 2 件" in shown
     text = runner.invoke(cli, base + ["危房", "--kind", "会议纪要", "--from", "2020-01-01", "--to", "2020-12-31"])
@@ -283,7 +284,7 @@ def test_index_out_of_step_is_caught_up_by_search(copy, tmp_path):
     archive = Archive(ws)
     path = tmp_path / "补充.txt"
     path.write_text("易地扶贫搬迁后续扶持情况补充说明", encoding="utf-8")
-    item = archive.add(path).item  # as if the index update had failed
+    item = archive.add(path, date="2020-07-01").item  # as if the index update had failed
     assert not index_status(ws).ok
     notes = []
     assert item.archive_no in nos(search(ws, "后续扶持", notes=notes))
@@ -364,7 +365,7 @@ def test_ranking_documents_about_a_word_before_passing_mentions(tmp_path):
     passing = {}
     for path in corpus_files():
         if "饮水安全" in path.read_text(encoding="utf-8"):
-            passing[path.name] = archive.add(path, title=header(path)["TITLE"]).item.archive_no
+            passing[path.name] = archive.add(path, title=header(path)["TITLE"], date="2019-01-01").item.archive_no
     assert passing  # the corpus mentions it in passing
     rebuild_index(ws)
     hits = nos(search(ws, "饮水安全", limit=50))

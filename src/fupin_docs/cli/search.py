@@ -8,6 +8,8 @@ from ..text_safety import shown
 from .common import handle_errors, print_json, workspace_from
 from .dates import DATE
 
+MATCH_LABELS = {"as_typed": "原样匹配", "words": "分词匹配（词语分开出现）"}
+
 
 @click.command("search", context_settings={"ignore_unknown_options": True})
 @click.argument("query", nargs=-1)
@@ -25,7 +27,7 @@ def command(ctx, query, kind, unit, date_from, date_to, tags, limit, as_json):
 
     \b
     写法：
-      fupin search 危房改造               词语（也会找到分开出现的“危房”“改造”；要原样出现请加引号）
+      fupin search 危房改造               词语：原样出现的排在前面，其后是“危房”“改造”分开出现的（要只找原样出现的请加引号）
       fupin search 危房 三星村            同时包含两个词
       fupin search '"问题清零"'           加引号：必须原样出现
       fupin search 危房 AND 饮水          同时包含（AND、与、和 单独成词时等同空格）
@@ -34,12 +36,13 @@ def command(ctx, query, kind, unit, date_from, date_to, tags, limit, as_json):
       fupin search 饮水安全 --unit 三星村 --from 2020-01-01 --kind 会议纪要
       fupin search Z001-WS·2020-D30-ZFB-0003    按档号查（· 也可写成 . 或 -）
       fupin search 三政发〔2020〕12号          按发文字号查（〔〕也可写成 [] 或 ()）
-    匹配处在摘要中用【】标出。
+    匹配处在摘要中用【】标出；每条结果注明“原样匹配”（各词原样出现，繁简视为相同）或“分词匹配”（只是词语分开出现）。
 
     \b
     --json 输出键：query, total（符合条件的全部件数）, total_exact（false 表示 total 为上限估计）,
       shown（本次列出的条数）, notes[]（索引自动修复等提示）,
-      hits[{archive_no, title, kind, unit, date, score, snippet}]
+      hits[{archive_no, title, kind, unit, date, score, snippet, match}]
+      match："as_typed" 各检索词原样出现（繁简视为相同），"words" 只是词语分开出现
     """
     from ..search import search
     for word in query:
@@ -69,7 +72,8 @@ def command(ctx, query, kind, unit, date_from, date_to, tags, limit, as_json):
     else:
         click.echo(f"找到 {len(hits)} 件：")
     for rank, hit in enumerate(hits, 1):
-        meta = "  ".join(v for v in (hit.date, hit.unit, kind_label(hit.kind)) if v)
+        how = MATCH_LABELS.get(hit.match, "")
+        meta = "  ".join(v for v in (hit.date, hit.unit, kind_label(hit.kind), how) if v)
         click.echo(shown(f"{rank}. {hit.archive_no}  {hit.title}"))
         if meta:
             click.echo(shown(f"   {meta}"))

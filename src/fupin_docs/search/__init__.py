@@ -248,9 +248,14 @@ def _iso(value, label: str, field: str) -> str | None:
 
 
 def search(workspace, query: str, *, kind=None, unit=None, date_from=None, date_to=None, tags=(),
-           limit: int = 20, notes: list | None = None) -> Hits:
+           limit: int = 20, notes: list | None = None, as_typed: bool = False) -> Hits:
     """Ranked hits for QUERY (either script), at most LIMIT; Hits.total counts every
-    match. NOTES, if given, receives messages about automatic index repair."""
+    match. NOTES, if given, receives messages about automatic index repair.
+
+    Every hit says how it matched (Hit.match): "as_typed" when each term of the query
+    occurs as typed (all its characters adjacent, after 繁简 folding), "words" when
+    only a term's words occur, apart; every as-typed hit comes first (ranking.py).
+    AS_TYPED: only the as-typed hits (what an evidence pack takes by default)."""
     parsed = parse_query(query)
     filters = Filters(kind=normalize_kind(kind), unit=(unit or "").strip() or None,
                       date_from=_iso(date_from, "起始日期", "date_from"), date_to=_iso(date_to, "截止日期", "date_to"),
@@ -267,7 +272,7 @@ def search(workspace, query: str, *, kind=None, unit=None, date_from=None, date_
     backend = get_backend(workspace)
     try:
         ensure_index(workspace, notes)
-        return backend.query(parsed, filters, limit)
+        return backend.query(parsed, filters, limit, as_typed=as_typed)
     except FupinError:  # a message for the user already (busy, bad query)
         raise
     except Exception as first:  # any backend's read failure: rebuild once, then ask again
@@ -279,7 +284,7 @@ def search(workspace, query: str, *, kind=None, unit=None, date_from=None, date_
                 _record_head(backend, archive)
             if notes is not None:
                 notes.append(f"检索索引读取出错（{type(first).__name__}），已从档案自动重建")
-            return backend.query(parsed, filters, limit)
+            return backend.query(parsed, filters, limit, as_typed=as_typed)
         except FupinError:
             raise
         except Exception as err:

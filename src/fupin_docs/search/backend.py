@@ -52,9 +52,10 @@ class Hit:
     date: str | None
     score: float
     snippet: str  # matched words marked 【like this】
+    match: str = "as_typed"  # "as_typed": every term occurs as typed (after 繁简 folding); "words": only its words
 
     def to_json(self) -> dict:
-        """Stable keys: archive_no, title, kind, unit, date, score, snippet."""
+        """Stable keys: archive_no, title, kind, unit, date, score, snippet, match."""
         data = asdict(self)
         data["score"] = round(self.score, 4)
         return data
@@ -112,8 +113,14 @@ class SearchBackend(Protocol):
     def documents(self) -> dict[str, str]:
         """archive_no -> fingerprint (IndexDoc.fingerprint) of everything indexed. Raises when the index is unusable."""
 
-    def query(self, query: ParsedQuery, filters: Filters, limit: int) -> Hits:
-        """The best LIMIT hits, with the number of all matches (Hits.total)."""
+    def query(self, query: ParsedQuery, filters: Filters, limit: int, *, as_typed: bool = False) -> Hits:
+        """The best LIMIT hits, with the number of all matches (Hits.total).
+
+        Matching follows query.matches(); each hit says (Hit.match) whether every
+        term occurred as typed (ranking.judge: all characters adjacent after
+        folding; bigram terms: a phrase of adjacent bigrams) or only by its words.
+        Order follows ranking.judge: every as-typed hit before any words-apart one.
+        AS_TYPED: only hits in which every term occurs as typed."""
 
     def check(self) -> str | None:
         """None when the index exists, opens and has the current schema; else a reason."""

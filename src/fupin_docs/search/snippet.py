@@ -1,4 +1,11 @@
-"""A short excerpt around where the query's words occur, with the words marked."""
+"""A short excerpt around where the query occurs, with the matches marked.
+
+What is marked (issue 10): each term of the query where it occurs as typed
+(after 繁简 folding); a term that does not occur as typed in this document has
+only its own words marked — Chinese words of two or more characters, and a
+number or Latin word only when it is the whole term. A number that is merely
+part of a longer term (the 2020 of 三政发〔2020〕12号) is never marked alone.
+"""
 
 from __future__ import annotations
 
@@ -10,21 +17,43 @@ LEAD = 20
 MAX_OCCURRENCES = 200
 
 
-def make_snippet(text: str, needles: list[str], width: int = WIDTH) -> str:
-    """NEEDLES are simplified, lower-case strings; TEXT is in either script."""
+def _find_all(needle: str, located: str, spans: list) -> None:
+    start = located.find(needle)
+    while start != -1 and len(spans) < MAX_OCCURRENCES:
+        spans.append((start, start + len(needle)))
+        start = located.find(needle, start + 1)
+
+
+def term_spans(located: str, terms) -> list[tuple[int, int]]:
+    """Where TERMS (query.Term) are to be marked in LOCATED (simplified, lower case)."""
+    from .normalize import PIECE_RE
+    from .query import term_words
+    from .ranking import typed_spans
+
+    spans: list = []
+    for term in terms:
+        found = typed_spans(term, located, MAX_OCCURRENCES)
+        if found:
+            spans.extend(found)
+            continue
+        if term.phrase:
+            continue
+        whole = PIECE_RE.findall(term.text)
+        for word in dict.fromkeys(term_words(term)):
+            if len(word) > 1 and word[0] >= "\u3400" or (len(whole) == 1 and word == whole[0]):
+                _find_all(word, located, spans)
+    return spans
+
+
+def make_snippet(text: str, terms, width: int = WIDTH) -> str:
+    """TERMS are the query's terms (normalised); TEXT is in either script."""
     if not text:
         return ""
     located = to_simplified_chars(text)
     lowered = located.lower()
     if len(lowered) == len(located):
         located = lowered
-    spans = []
-    for needle in {n for n in needles if n}:
-        start = located.find(needle)
-        while start != -1 and len(spans) < MAX_OCCURRENCES:
-            spans.append((start, start + len(needle)))
-            start = located.find(needle, start + 1)
-    spans.sort()
+    spans = sorted(term_spans(located, terms))
     if spans:
         # the window that holds the most occurrences, starting a little before one of them
         best, best_count = 0, -1

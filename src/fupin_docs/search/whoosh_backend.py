@@ -46,6 +46,7 @@ from .analysis import BigramTokenizer, CountedText, WordTokenizer
 from .backend import Filters, Hit, Hits, IndexDoc, doc_digest, set_digest
 from .normalize import bigrams, normalize
 from .query import ParsedQuery, Term, id_key, matches, needs_text_check, term_needs, term_words
+from .ranking import AS_TYPED, judge, same_as_typed, typed_only
 from .snippet import make_snippet
 
 SCHEMA_VERSION = 8  # 7: script-neutral unit/tag filter keys; 8: stored fingerprint (sha256 + metadata)
@@ -53,6 +54,10 @@ INDEX_NAME = "fupin"
 META_NAME = "fupin-index.json"
 MERGE_AT_SEGMENTS = 12
 MAX_STORED_TEXT = 300_000  # characters kept for snippets; the whole text is indexed
+# Candidates judged on their text (ranking.judge) per query: the best by BM25 over
+# bigrams, at least RERANK_MIN and RERANK_FACTOR × the hits asked for.
+RERANK_MIN = 60
+RERANK_FACTOR = 3
 
 
 def make_schema() -> Schema:
@@ -174,12 +179,9 @@ def build_filter(filters: Filters) -> Q.Query | None:
     return parts[0] if len(parts) == 1 else Q.And(parts)
 
 
-def highlight_needles(parsed: ParsedQuery) -> list[str]:
-    needles = []
-    for term in parsed.positive_terms():
-        needles.extend(term_needs(term))
-        needles.extend(w for w in term_words(term) if len(w) > 1)
-    return needles
+def highlight_terms(parsed: ParsedQuery) -> list[Term]:
+    """What a snippet marks: each positive term (as typed, else its own words)."""
+    return list(dict.fromkeys(parsed.positive_terms()))
 
 
 class _CachedLengths:
@@ -467,53 +469,92 @@ class WhooshBackend:
         self._write_meta(self.path, len(pairs), set_digest(pairs))
 
     # ---- reading -------------------------------------------------------------
-    def query(self, parsed: ParsedQuery, filters: Filters, limit: int) -> Hits:
+    def query(self, parsed: ParsedQuery, filters: Filters, limit: int, *, as_typed: bool = False) -> Hits:
         q, check = build_query(parsed)
         fq = build_filter(filters)
-        needles = highlight_needles(parsed)
+        terms = highlight_terms(parsed)
         with self._lock:
             searcher = self._get_searcher()
             if parsed.id_key:
                 # an archive number or 发文字号: the item it names, when there is one
                 named = searcher.search(Q.Term("ids", parsed.id_key), filter=fq, limit=limit)
                 if len(named):
-                    return Hits([self._hit(hit, needles + [normalize(parsed.id_key)]) for hit in named],
-                                len(named))
-            total, exact = None, True
+                    id_terms = terms + [Term(normalize(parsed.id_key), True)]
+                    return Hits([self._hit(hit, id_terms) for hit in named], len(named))
             if isinstance(q, Q.Every) and fq is not None:
                 # filters only: list what matches, newest first
                 every = list(searcher.search(fq, limit=None))
-                total = len(every)
                 chosen = sorted(every, key=lambda h: (h.get("date") or "", h.get("archive_no")), reverse=True)[:limit]
-            elif not check:
-                results = searcher.search(q, filter=fq, limit=limit)
-                chosen, total = list(results), len(results)
+                return Hits([self._hit(hit, terms) for hit in chosen], len(every))
+            if not parsed.groups:  # exclusions only
+                results = searcher.search(q, filter=fq, limit=None)
+                proven = [hit for hit in results if not check or matches(parsed, _hit_text(hit))]
+                return Hits([self._hit(hit, terms) for hit in proven[:limit]], len(proven))
+            return self._ranked(searcher, parsed, q, check, fq, limit, as_typed, terms)
+
+    def _ranked(self, searcher, parsed, q_loose, check_loose, fq, limit, as_typed, terms) -> Hits:
+        """Candidates from the postings, best (BM25 over bigrams) first, judged on their
+        text (ranking.judge) and ordered by it: first the candidates of the as-typed
+        query (every bigram of each term), until LIMIT as-typed hits are proven or none
+        is left; then, unless AS_TYPED, the words-apart candidates after them."""
+        window = max(RERANK_FACTOR * limit, RERANK_MIN)
+        judged: dict = {}  # docnum -> (Judgement, hit)
+
+        def examine(query, counted):
+            """Judge QUERY's candidates in windows until LIMIT judged hits pass COUNTED;
+            returns (candidates, whether all were read)."""
+            wanted = window
+            while True:
+                results = searcher.search(query, filter=fq, limit=wanted)
+                for hit in results:
+                    if hit.docnum not in judged:
+                        fields = hit.fields()
+                        verdict = judge(parsed, normalize(fields.get("title") or ""), _fields_text(fields))
+                        judged[hit.docnum] = (verdict, hit)
+                found = sum(1 for v, _ in judged.values() if v is not None and counted(v))
+                if found >= limit or len(results) <= wanted:
+                    return results, len(results) <= wanted
+                wanted *= 4
+
+        q_typed, _ = build_query(typed_only(parsed))
+        typed_results, typed_all = examine(q_typed, lambda v: v.match == AS_TYPED)
+        same = same_as_typed(parsed)
+        typed = [(v, h) for v, h in judged.values() if v is not None and v.match == AS_TYPED]
+        if as_typed:
+            shown = typed
+            total, exact = (len(typed), True) if typed_all else (len(typed_results), False)
+        elif same:
+            shown = [(v, h) for v, h in judged.values() if v is not None]
+            total, exact = (len(shown), True) if typed_all else (len(typed_results), False)
+        elif len(typed) >= limit:
+            # enough as typed: the words-apart matches only count
+            shown = typed
+            loose = searcher.search(q_loose, filter=fq, limit=1)
+            total, exact = len(loose), not check_loose
+        else:
+            loose_results, loose_all = examine(q_loose, lambda v: True)
+            shown = [(v, h) for v, h in judged.values() if v is not None]
+            if loose_all or not check_loose:
+                total, exact = (len(shown), True) if loose_all else (len(loose_results), True)
             else:
-                # candidates from the postings, best first, kept when the text proves them
-                wanted = max(3 * limit, 30)
-                while True:
-                    results = searcher.search(q, filter=fq, limit=wanted)
-                    proven = [hit for hit in results if matches(parsed, _hit_text(hit))]
-                    chosen = proven[:limit]
-                    if len(chosen) >= limit or len(results) <= wanted:
-                        break
-                    wanted *= 4
-                if len(results) <= wanted:  # every candidate was read: the count is exact
-                    total = len(proven)
-                else:  # proving the rest would read every candidate's text: an upper bound
-                    total, exact = len(results), False
-            return Hits([self._hit(hit, needles) for hit in chosen], total, exact)
+                total, exact = len(loose_results), False
+        shown.sort(key=lambda pair: (*pair[0].sort_key(), -(pair[1].score or 0.0), pair[1]["archive_no"]))
+        return Hits([self._hit(hit, terms, verdict) for verdict, hit in shown[:limit]], max(total, len(shown)), exact)
 
     @staticmethod
-    def _hit(hit, needles) -> Hit:
+    def _hit(hit, terms, verdict=None) -> Hit:
         stored = hit.fields()
         text = stored.get("text") or ""
-        snippet = make_snippet(text, needles) if text else make_snippet(stored.get("title", ""), needles)
+        snippet = make_snippet(text, terms) if text else make_snippet(stored.get("title", ""), terms)
+        score = float(hit.score or 0.0) if verdict is None else round(verdict.score, 4)
         return Hit(archive_no=stored["archive_no"], title=stored.get("title", ""), kind=stored.get("kind", ""),
                    unit=stored.get("unit") or None, date=stored.get("date") or None,
-                   score=float(hit.score or 0.0), snippet=snippet)
+                   score=score, snippet=snippet, match=verdict.match if verdict is not None else AS_TYPED)
+
+
+def _fields_text(stored) -> str:
+    return normalize("\n".join(part for part in (stored.get("title"), stored.get("text"), stored.get("meta")) if part))
 
 
 def _hit_text(hit) -> str:
-    stored = hit.fields()
-    return normalize("\n".join(part for part in (stored.get("title"), stored.get("text"), stored.get("meta")) if part))
+    return _fields_text(hit.fields())
