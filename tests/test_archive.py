@@ -137,10 +137,10 @@ def test_numbers_count_per_year_and_retention(ws, files, tmp_path):
 
 def test_same_bytes_are_stored_once(ws, files, tmp_path):
     archive = Archive(ws)
-    first = archive.add(files["docx"])
+    first = archive.add(files["docx"], date="2020-05-01")
     copy = tmp_path / "另一个名字.docx"
     copy.write_bytes(files["docx"].read_bytes())
-    second = archive.add(copy, title="别的题名")
+    second = archive.add(copy, date="2020-05-01", title="别的题名")
     assert first.created and not second.created
     assert second.item.archive_no == first.item.archive_no
     assert len(archive.items()) == 1
@@ -149,7 +149,7 @@ def test_same_bytes_are_stored_once(ws, files, tmp_path):
 
 def test_bytes_are_kept_unchanged_and_read_only(ws, files):
     archive = Archive(ws)
-    item = archive.add(files["pdf"], renditions=[files["docx"]]).item
+    item = archive.add(files["pdf"], date="2020-05-01", renditions=[files["docx"]]).item
     stored = archive.file_path(item)
     assert stored.read_bytes() == files["pdf"].read_bytes()
     assert stat.S_IMODE(stored.stat().st_mode) == 0o444
@@ -161,7 +161,7 @@ def test_bytes_are_kept_unchanged_and_read_only(ws, files):
 
 def test_hostile_files_get_a_message_and_change_nothing(ws, files, tmp_path):
     archive = Archive(ws)
-    archive.add(files["txt"])
+    archive.add(files["txt"], date="2020-05-01")
     before = journal_lines(ws)
     fake_docx = _write(tmp_path / "坏文件.docx", b"this is not a zip at all")
     zip_not_docx = tmp_path / "压缩包.docx"
@@ -177,19 +177,19 @@ def test_hostile_files_get_a_message_and_change_nothing(ws, files, tmp_path):
              (huge, "太大"), (tmp_path / "不存在.txt", "找不到"), (tmp_path, "不是普通文件")]
     for path, words in cases:
         with pytest.raises(ArchiveError) as err:
-            archive.add(path)
+            archive.add(path, date="2020-05-01")
         assert words in str(err.value)
     assert journal_lines(ws) == before
     assert len(archive.items()) == 1
     assert not any((ws.archive_dir / "tmp").iterdir())
     # names: only the last component is kept, whatever separator; paths with .. are fine
     odd = _write(tmp_path / "..\\..\\windows\\evil.txt", "名字里有反斜杠".encode())
-    item = archive.add(odd).item
+    item = archive.add(odd, date="2020-05-01").item
     assert item.file_name == "evil.txt"
     sub = tmp_path / "sub"
     sub.mkdir()
     via_dotdot = archive.add(sub / ".." / "记录.md" if (tmp_path / "记录.md").exists() else
-                             _write(tmp_path / "记录2.md", "内容".encode())).item
+                             _write(tmp_path / "记录2.md", "内容".encode()), date="2020-05-01").item
     assert ".." not in via_dotdot.file_name and "/" not in via_dotdot.file_name
     for path in (ws.archive_dir / "objects").rglob("*"):
         assert path.resolve().is_relative_to((ws.archive_dir / "objects").resolve())
@@ -206,7 +206,7 @@ def test_cli_rejects_a_200mb_file_with_exit_1(ws, tmp_path):
 
 def test_withdraw_keeps_bytes_and_is_logged(ws, files):
     archive = Archive(ws)
-    item = archive.add(files["txt"]).item
+    item = archive.add(files["txt"], date="2020-05-01").item
     with pytest.raises(ArchiveError):
         archive.withdraw(item.archive_no, "  ")
     archive.withdraw(item.archive_no, "误归档", who="李四")
@@ -220,14 +220,14 @@ def test_withdraw_keeps_bytes_and_is_logged(ws, files):
         archive.withdraw(item.archive_no, "再次")
     # re-adding the same bytes files them again as a new item, sharing the stored object
     objects = sorted(p.name for p in (ws.archive_dir / "objects").rglob("*") if p.is_file())
-    again = archive.add(files["txt"])
+    again = archive.add(files["txt"], date="2020-05-01")
     assert again.created and again.item.archive_no != item.archive_no
     assert sorted(p.name for p in (ws.archive_dir / "objects").rglob("*") if p.is_file()) == objects
 
 
 def test_audit_log_is_hash_chained_and_other_stages_can_append(ws, files):
     archive = Archive(ws)
-    archive.add(files["txt"])
+    archive.add(files["txt"], date="2020-05-01")
     event = archive.log_event("ledger.close", {"problem": "P001", "archive_nos": ["x"]}, who="王五")
     assert event["seq"] == 2
     records = [json.loads(line) for line in journal_lines(ws)]
@@ -244,8 +244,8 @@ def _damaged(ws) -> tuple[int, str]:
 
 def test_verify_catches_a_flipped_byte(ws, files):
     archive = Archive(ws)
-    item = archive.add(files["docx"]).item
-    archive.add(files["txt"])
+    item = archive.add(files["docx"], date="2020-05-01").item
+    archive.add(files["txt"], date="2020-05-01")
     from fupin_docs.search import rebuild_index
     rebuild_index(ws)
     assert _damaged(ws)[0] == 0
@@ -262,7 +262,7 @@ def test_verify_catches_a_flipped_byte(ws, files):
 
 def test_verify_catches_a_missing_file(ws, files):
     archive = Archive(ws)
-    item = archive.add(files["pdf"]).item
+    item = archive.add(files["pdf"], date="2020-05-01").item
     archive.file_path(item).unlink()
     report = archive.verify()
     assert any("丢失" in p for p in report.problems)
@@ -271,9 +271,9 @@ def test_verify_catches_a_missing_file(ws, files):
 
 def test_verify_catches_a_rewritten_or_truncated_audit_log(ws, files):
     archive = Archive(ws)
-    archive.add(files["txt"], title="原题名")
-    archive.add(files["md"])
-    archive.add(files["png"])
+    archive.add(files["txt"], date="2020-05-01", title="原题名")
+    archive.add(files["md"], date="2020-05-01")
+    archive.add(files["png"], date="2020-05-01")
     log = ws.archive_dir / "journal.jsonl"
     original = log.read_text(encoding="utf-8")
     log.write_text(original.replace("原题名", "改过的题名"), encoding="utf-8")
@@ -289,9 +289,9 @@ def test_verify_catches_a_rewritten_or_truncated_audit_log(ws, files):
 
 def test_verify_reports_an_index_out_of_step(ws, files):
     from fupin_docs import filing
-    filed = filing.file_document(ws, files["txt"])
+    filed = filing.file_document(ws, files["txt"], date="2020-05-01")
     assert filed.index_error is None and filing.verify(ws).ok
-    Archive(ws).add(files["md"])  # filed without the index update, as if that had failed
+    Archive(ws).add(files["md"], date="2020-05-01")  # filed without the index update, as if that had failed
     report = filing.verify(ws)
     assert any("可用性" in p and "检索索引" in p for p in report.problems)
     code, output = _damaged(ws)
@@ -307,7 +307,7 @@ def test_a_killed_add_leaves_no_half_item(ws, files):
         "from fupin_docs.workspace.config import open_workspace\n"
         "from fupin_docs.archive import Archive, journal\n"
         "journal.Journal.append = lambda *a, **k: os._exit(9)\n"
-        "Archive(open_workspace(sys.argv[1])).add(sys.argv[2])\n")
+        "Archive(open_workspace(sys.argv[1])).add(sys.argv[2], date='2020-05-01')\n")
     run = subprocess.run([sys.executable, "-c", script, str(ws.root), str(files["docx"])])
     assert run.returncode == 9
     archive = Archive(ws)
@@ -318,7 +318,7 @@ def test_a_killed_add_leaves_no_half_item(ws, files):
     # an append torn mid-line is ignored and cut off by the next add
     with open(ws.archive_dir / "journal.jsonl", "ab") as handle:
         handle.write(b'{"seq": 1, "action": "add", "detail": {"arch')
-    item = archive.add(files["docx"]).item
+    item = archive.add(files["docx"], date="2020-05-01").item
     assert item.archive_no.endswith("-0001")
     assert archive.verify().ok and len(journal_lines(ws)) == 1
 
@@ -510,14 +510,12 @@ def test_add_without_date_takes_the_date_at_the_end_of_the_document(ws, tmp_path
     assert "成文日期 2020-02-28" in result.stderr and "--date" in result.stderr
     item = Archive(ws).get("0001")
     assert item.date == "2020-02-28" and item.date_source == "成文日期"
-    # a deadline inside a sentence at the end is no 成文日期: this year, and a warning
+    # a deadline inside a sentence at the end is no 成文日期: no date, so no 档号 — this
+    # year's would put the file in the wrong year's sequence for good (issue 16)
     deadline = make_docx(tmp_path / "要求.docx", ["整改要求", "完成时限：2019年5月31日"])
     result = _cli(ws, "archive", "add", deadline, "--json")
-    import datetime as dt
-    [entry] = json.loads(result.stdout)
-    assert entry["archive_no"].startswith(f"Z001-WS·{dt.date.today().year}-")
-    assert entry["date"] is None and entry["date_source"] == "today"
-    assert "找不到成文日期" in result.stderr and "--date" in result.stderr
+    assert result.exit_code == 1 and "找不到“要求.docx”的日期" in result.stderr and "--date" in result.stderr
+    assert len(Archive(ws).items()) == 1
     # an explicit --date wins and prints no note
     given = _cli(ws, "archive", "add", make_docx(tmp_path / "另一份.docx", ["正文", "2020年2月28日"]),
                  "--date", "2019-12-01")
@@ -603,29 +601,28 @@ def test_edit_corrects_metadata_keeps_bytes_and_number_and_is_logged(ws, files):
     item = archive.add(files["docx"], kind="会议纪要", unit="三星村", date="2020-03-15", tags=["危房"]).item
     before = archive.file_path(item).read_bytes()
     out = _cli(ws, "archive", "edit", item.archive_no[-4:], "--title", "五星村饮水工程验收纪要",
-               "--date", "2021年1月5日", "--unit", "五星村", "--kind", "other", "--doc-number", "某政发〔2021〕3号",
+               "--date", "2020年12月5日", "--unit", "五星村", "--kind", "other", "--doc-number", "某政发〔2021〕3号",
                "--issuer", "某镇人民政府", "--secrecy", "内部", "--tag", "饮水安全", "--tag", "验收",
                "--reason", "题名和日期登记错误，按原件更正")
     assert out.exit_code == 0, out.output
     assert "档号不变" in out.output and "题名 “危房改造专题会议纪要” → “五星村饮水工程验收纪要”" in out.output
-    assert "年度与档号中的年度不同" in out.output
     again = Archive(ws).get(item.archive_no)
     assert (again.title, again.date, again.unit, again.kind, again.doc_number, again.issuer, again.secrecy,
-            again.tags) == ("五星村饮水工程验收纪要", "2021-01-05", "五星村", "other", "某政发〔2021〕3号",
+            again.tags) == ("五星村饮水工程验收纪要", "2020-12-05", "五星村", "other", "某政发〔2021〕3号",
                             "某镇人民政府", "内部", ["饮水安全", "验收"])
-    assert again.archive_no == item.archive_no == "Z001-WS·2020-D30-ZFB-0001"  # the year stays as assigned
+    assert again.archive_no == item.archive_no == "Z001-WS·2020-D30-ZFB-0001"
     assert again.sha256 == item.sha256 and archive.file_path(again).read_bytes() == before
     assert again.changed_at and again.changed_by
     record = json.loads(journal_lines(ws)[-1])
     assert record["action"] == "change" and record["detail"]["reason"] == "题名和日期登记错误，按原件更正"
-    assert record["detail"]["changes"]["date"] == {"old": "2020-03-15", "new": "2021-01-05"}
+    assert record["detail"]["changes"]["date"] == {"old": "2020-03-15", "new": "2020-12-05"}
     assert record["detail"]["changes"]["tags"] == {"old": ["危房"], "new": ["饮水安全", "验收"]}
     assert record["prev"] == json.loads(journal_lines(ws)[-2])["hash"]
     # list / show read the new values; show lists the change with its label and reason
     listed = json.loads(_cli(ws, "archive", "list", "--json").output)
-    assert listed[0]["title"] == "五星村饮水工程验收纪要" and listed[0]["date"] == "2021-01-05"
+    assert listed[0]["title"] == "五星村饮水工程验收纪要" and listed[0]["date"] == "2020-12-05"
     text = _cli(ws, "archive", "show", item.archive_no).output
-    assert "题名：五星村饮水工程验收纪要" in text and "日期：2021-01-05" in text
+    assert "题名：五星村饮水工程验收纪要" in text and "日期：2020-12-05" in text
     assert " 修改：" in text and "原因：题名和日期登记错误" in text and " change" not in text
     shown = json.loads(_cli(ws, "archive", "show", item.archive_no, "--json").output)
     assert [h["action_label"] for h in shown["history"]] == ["归档", "修改"]
@@ -634,11 +631,11 @@ def test_edit_corrects_metadata_keeps_bytes_and_number_and_is_logged(ws, files):
     assert [h.archive_no for h in search(ws, "饮水工程验收")] == [item.archive_no]
     assert [h.title for h in search(ws, "纪要", unit="五星村")] == ["五星村饮水工程验收纪要"]
     assert search(ws, "纪要", unit="三星村") == []
-    assert [h.archive_no for h in search(ws, "纪要", date_from="2021-01-01", date_to="2021-01-31")] \
+    assert [h.archive_no for h in search(ws, "纪要", date_from="2020-12-01", date_to="2020-12-31")] \
         == [item.archive_no]
     assert search(ws, "纪要", date_from="2020-03-01", date_to="2020-03-31") == []
     hit = json.loads(_cli(ws, "search", "验收", "--json").output)["hits"][0]
-    assert hit["title"] == "五星村饮水工程验收纪要" and hit["date"] == "2021-01-05"
+    assert hit["title"] == "五星村饮水工程验收纪要" and hit["date"] == "2020-12-05"
     verify = _cli(ws, "archive", "verify")
     assert verify.exit_code == 0, verify.output
 
@@ -745,3 +742,34 @@ def test_items_handed_out_are_not_changed_by_later_writes(ws, files):
     assert held.title == "原题名" and not held.withdrawn  # a reader's copy stays as it was read
     now = archive.get(item.archive_no)
     assert now.title == "新题名" and now.withdrawn
+
+
+def test_an_edit_that_moves_the_date_to_another_year_is_refused_with_the_way_out(ws, files):
+    archive = Archive(ws)
+    item = archive.add(files["txt"], date="2020-03-15").item
+    before = journal_lines(ws)
+    out = _cli(ws, "archive", "edit", item.archive_no, "--date", "2019-12-30", "--reason", "日期登记错误")
+    assert out.exit_code == 1 and "按 2020 年度编号" in out.output and "2019 年度" in out.output
+    assert "fupin archive withdraw" in out.output  # the CLI names the way out: withdraw, then file again
+    assert journal_lines(ws) == before
+    # the way out works: withdrawn, filed again from the stored copy, numbered in its own year
+    assert _cli(ws, "archive", "withdraw", item.archive_no, "--reason", "日期登记错误").exit_code == 0
+    again = Archive(ws).add(Archive(ws).file_path(item), title=item.title, date="2019-12-30").item
+    assert again.archive_no == "Z001-WS·2019-D30-ZFB-0001" and Archive(ws).verify().ok
+
+
+def test_a_photo_is_dated_by_when_it_was_taken(ws, tmp_path):
+    from PIL import Image
+    photo = tmp_path / "现场.jpg"
+    exif = Image.Exif()
+    exif.get_ifd(0x8769)[0x9003] = "2020:06:05 10:31:00"  # DateTimeOriginal
+    Image.new("RGB", (64, 48), "white").save(photo, exif=exif)
+    result = _cli(ws, "archive", "add", str(photo), "--json")
+    assert result.exit_code == 0, result.output
+    [entry] = json.loads(result.stdout)
+    assert entry["date"] == "2020-06-05" and entry["date_source"] == "拍摄日期"
+    assert entry["archive_no"].startswith("Z001-WS·2020-")
+    undated = tmp_path / "无日期.png"
+    Image.new("RGB", (8, 8)).save(undated)
+    refused = _cli(ws, "archive", "add", str(undated))
+    assert refused.exit_code == 1 and "照片没有拍摄日期" in refused.stderr

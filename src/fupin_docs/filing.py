@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .archive import Archive, ArchiveError, ArchiveItem, VerifyReport
-from .archive.numbering import archive_year
 from .errors import UserError
 from .ledger.model import CLOSED_STATUS
 from .ledger.store import load_ledger
@@ -150,13 +149,6 @@ class Edited:
     @property
     def changes(self) -> dict:
         return (self.record.get("detail") or {}).get("changes") or {}
-
-    @property
-    def year_differs(self) -> bool:
-        """The new date's year is not the 档号's (which keeps the year it was numbered in)."""
-        year = archive_year(self.item.archive_no)
-        return "date" in self.changes and bool(self.item.date) and year is not None \
-            and int(self.item.date[:4]) != year
 
 
 def edit_document(workspace, archive_no: str, *, reason: str, who: str | None = None, **fields) -> Edited:

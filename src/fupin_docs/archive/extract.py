@@ -33,7 +33,7 @@ class Extracted:
     pages: int | None
     text: str
     title_hint: str | None = None
-    date_hint: tuple | None = None  # (datetime.date, "成文日期"/"印发日期") found at the end of the text
+    date_hint: tuple | None = None  # (date, "成文日期"/"印发日期") at the end of the text, or (date, "拍摄日期")
 
 
 def safe_file_name(name: str) -> str:
@@ -229,12 +229,32 @@ def _text(path: Path, name: str, fmt: str) -> Extracted:
     return Extracted(fmt, None, text, None, find_document_date(text) if fmt in ("txt", "md") else None)
 
 
+def photo_date(path: Path):
+    """The day a photo was taken, from its EXIF DateTimeOriginal (or DateTime), or None."""
+    import datetime as dt
+
+    try:
+        from PIL import Image  # Pillow comes with WeasyPrint
+
+        with Image.open(path) as image:
+            exif = image.getexif()
+            value = exif.get_ifd(0x8769).get(0x9003) or exif.get(0x0132)  # DateTimeOriginal, DateTime
+    except Exception:  # no EXIF, an odd file: no date, the clerk is asked
+        return None
+    try:
+        day = dt.datetime.strptime(str(value).strip()[:10], "%Y:%m:%d").date()
+    except ValueError:
+        return None
+    return day if dt.date(1990, 1, 1) <= day <= dt.date.today() else None
+
+
 def _image(path: Path, name: str, fmt: str) -> Extracted:
     head = _read_head(path, 16)
     if not any(head.startswith(magic) for magic in _IMAGE_MAGIC[fmt]):
         raise _fail(name, f"不是有效的 {fmt.upper()} 图片（文件头不符），可能已损坏或只是改了扩展名",
                     "请重新导出或拍摄后再归档")
-    return Extracted(fmt, 1, "")
+    taken = photo_date(path)
+    return Extracted(fmt, 1, "", date_hint=(taken, "拍摄日期") if taken else None)
 
 
 def inspect_file(path: Path, name: str | None = None) -> Extracted:

@@ -25,7 +25,6 @@ import time
 import os
 import tempfile
 from dataclasses import dataclass, field
-from datetime import date as date_cls
 from pathlib import Path
 
 from ..atomic import fsync_dir
@@ -37,7 +36,8 @@ from .extract import Extracted, inspect_file, safe_file_name
 from .item import EDITABLE_FIELDS, ArchiveItem, apply_change, page_count
 from .journal import default_user, local_time, now_iso
 from .kinds import normalize_kind
-from .numbering import check_code, format_archive_no, match_archive_nos, normalize_retention, sequence_key
+from .numbering import (archive_year, check_code, format_archive_no, match_archive_nos, normalize_retention,
+                        sequence_key)
 
 DEFAULT_MAX_BYTES = 100 * 1024 * 1024  # 100 MB: above this, ask the user to split/compress
 SECRECY_LEVELS = ("无", "公开", "内部", "秘密", "机密", "绝密")
@@ -102,7 +102,7 @@ def _edited_value(name: str, value):
 class AddResult:
     item: ArchiveItem
     created: bool  # False: the same bytes were already archived; item is that one
-    date_source: str | None = None  # no date given: "成文日期"/"印发日期" found in the text, "today" when none
+    date_source: str | None = None  # no date given: "成文日期"/"印发日期"/"拍摄日期" found in the file
     text: str = field(default="", repr=False)  # the text extracted while filing, for the index
 
 
@@ -252,8 +252,10 @@ class Archive:
             issuer=None, secrecy=None, retention=None, renditions=(), how="手工添加",
             who=None, date_from_text=True) -> AddResult:
         """File PATH. Without DATE, the date is the 成文日期 (or 印发日期) clearly shown at
-        the end of the document's text when DATE_FROM_TEXT, and the 档号 year is that
-        date's (else this year's, date left empty); AddResult.date_source says which."""
+        the end of the document's text (a photo's 拍摄日期) when DATE_FROM_TEXT, and
+        AddResult.date_source says which. With no date at all the file is refused:
+        the 档号 is numbered in the date's year for good (DA/T 22), so a guess
+        such as "this year" would put it in the wrong year's sequence."""
         source = self._check_source(path)
         file_name = safe_file_name(source.name)
         info: Extracted = inspect_file(source, file_name)
@@ -262,8 +264,6 @@ class Archive:
         if iso_date is None:
             if date_from_text and info.date_hint:
                 iso_date, date_source = info.date_hint[0].isoformat(), info.date_hint[1]
-            else:
-                date_source = "today"
         retention = normalize_retention(retention) or self.default_retention
         secrecy = _check_secrecy(secrecy)
         kind = normalize_kind(clean_text(kind) if kind else kind) or ("照片" if info.format in ("jpeg", "png", "gif", "bmp", "tiff", "webp") else "other")
@@ -293,7 +293,10 @@ class Archive:
                     # content again makes a new item (the stored object is shared, not copied).
                     if existing.sha256 == sha256 and not existing.withdrawn:
                         return AddResult(existing, False)  # no date_source: nothing was dated
-                year = int(iso_date[:4]) if iso_date else date_cls.today().year
+                if iso_date is None:  # asked only now: a file already on file needs no date
+                    raise ArchiveError(f"找不到“{file_name}”的日期（文件末尾没有成文日期，照片没有拍摄日期）："
+                                       "请给出文件的形成日期，档号的年度取自这个日期", field="date")
+                year = int(iso_date[:4])
                 key = (self.fonds, self.category, year, retention, self.org_code)
                 used = [int(no[-4:]) for no in items if sequence_key(no) == key]
                 archive_no = format_archive_no(*key, (max(used) + 1) if used else 1)
@@ -310,7 +313,7 @@ class Archive:
                     format=info.format, file_name=file_name,
                     size=size, sha256=sha256, tags=tags, added_at=now_iso(), how=how,
                     renditions=rendition_records,
-                    date_source=date_source if date_source != "today" else None)
+                    date_source=date_source)
                 detail = item.to_json()
                 for derived in ("kind_label", "retention_label", "withdrawn", "withdraw_reason", "withdrawn_at",
                                 "changed_at", "changed_by"):
@@ -367,6 +370,15 @@ class Archive:
         wanted = {name: _edited_value(name, value) for name, value in fields.items()}
         with self.catalog.writing() as writer:
             item = copy.copy(self._live_item(writer.items, archive_no, "撤回的文件不能修改元数据"))
+            year = archive_year(item.archive_no)
+            new_date = wanted.get("date")
+            if "date" in wanted and year is not None and (new_date is None or int(new_date[:4]) != year):
+                raise ArchiveError(
+                    f"{item.archive_no} 的档号按 {year} 年度编号，"
+                    + (f"新日期 {new_date} 在 {new_date[:4]} 年度" if new_date else "日期不能清空")
+                    + "：档号按年度连续编排，改到另一年度会使两个年度的件号都不对。"
+                      "请撤回该件（写明“日期登记错误”），再按正确日期重新归档同一文件", field="date",
+                    hint="archive.refile")
             changes = {}
             for name, new in wanted.items():
                 old = getattr(item, name)

@@ -7,7 +7,6 @@ import sys
 
 import click
 
-from ..archive.numbering import archive_year
 from ..text_safety import shown
 from .common import (EXIT_INPUT, EXIT_INTEGRITY, IntegrityError, UserError, handle_errors, message_for, print_json,
                      workspace_from)
@@ -21,7 +20,7 @@ ITEM_JSON_HELP = """\b
   file_name 原文件名, size 字节数, sha256, tags 标签[], added_at 归档时间, added_by 归档人,
   how 归档方式, withdrawn 是否撤回, withdraw_reason, withdrawn_at,
   renditions 副本[{file_name, sha256, format, size, pages}],
-  date_source 日期来源（未给 --date 时从正文找到的“成文日期”/“印发日期”，否则 null）,
+  date_source 日期来源（未给 --date 时从文件中找到的“成文日期”/“印发日期”/“拍摄日期”，否则 null）,
   changed_at 最近修改时间, changed_by 最近修改人（未修改过为 null）
 时间（added_at 等）为带时区的 ISO 8601"""
 
@@ -56,7 +55,7 @@ def command():
 @click.option("--unit", "-u", help="所属单位，如 三星村、镇扶贫工作站")
 @click.option("--date", "-d", "date", type=DATE,
               help="文件日期，如 2020-03-15 或 2020年3月15日；档号年度取自此日期。"
-                   "不写时取文件末尾的成文日期（或印发日期），找不到则按今年")
+                   "不写时取文件末尾的成文日期（或印发日期）、照片的拍摄日期；都找不到时不归档，请补上日期")
 @click.option("--tag", "tags", multiple=True, help="标签，可重复：--tag 饮水安全 --tag 2020督查")
 @click.option("--doc-number", help="文件编号（发文字号），如 某政发〔2020〕5号")
 @click.option("--issuer", help="责任者（发文机关）")
@@ -78,7 +77,7 @@ def add(ctx, paths, kind, title, unit, date, tags, doc_number, issuer, secrecy, 
     \b
     --json 输出列表，每项键：archive_no, created（false 表示内容已归档过）,
       title, file_name, sha256, date（YYYY-MM-DD 或 null）,
-      date_source（未给 --date 时："成文日期"/"印发日期" 表示取自正文，"today" 表示按今年；给了为 null）,
+      date_source（未给 --date 时："成文日期"/"印发日期" 表示取自正文，"拍摄日期" 表示取自照片；给了为 null）,
       index_error（检索索引未能更新时为原因，否则 null）
     """
     from ..filing import expand_paths, file_documents
@@ -89,7 +88,7 @@ def add(ctx, paths, kind, title, unit, date, tags, doc_number, issuer, secrecy, 
                    (f"（未包括 {note.subfolders} 个子文件夹）" if note.subfolders else ""), err=True)
     if renditions and len(files) > 1:
         raise UserError("--rendition 只能与单个文件一起使用")
-    undated, dated = [], 0
+    dated = 0
 
     def show(done, total, outcome):
         nonlocal dated
@@ -102,11 +101,9 @@ def add(ctx, paths, kind, title, unit, date, tags, doc_number, issuer, secrecy, 
                 click.echo(shown(f"{item.archive_no}\t已归档：{item.title}（{item.file_name}）"))
             else:
                 click.echo(shown(f"{item.archive_no}\t内容相同的文件已归档，未重复保存：{item.title}"))
-        if outcome.date_source == "today":
-            undated.append(item)
-        elif outcome.date_source:
+        if outcome.date_source:
             dated += 1
-            click.echo(f"注意：未给 --date，{item.archive_no} 的日期取自 {item.file_name} 末尾的"
+            click.echo(f"注意：未给 --date，{item.archive_no} 的日期取自 {item.file_name} 的"
                        f"{outcome.date_source} {item.date}，档号年度据此", err=True)
         if outcome.index_error:
             click.echo(f"注意：{item.archive_no} 已归档，但检索索引未能更新（{outcome.index_error}）。"
@@ -115,11 +112,7 @@ def add(ctx, paths, kind, title, unit, date, tags, doc_number, issuer, secrecy, 
     batch = file_documents(workspace_from(ctx), files, progress=show, kind=kind, title=title, unit=unit,
                            date=date, tags=tags, doc_number=doc_number, issuer=issuer, secrecy=secrecy,
                            retention=retention, renditions=renditions)
-    if undated:
-        year = archive_year(undated[0].archive_no)
-        names = "、".join(item.file_name for item in undated[:5]) + (f" 等 {len(undated)} 件" if len(undated) > 5 else "")
-        click.echo(f"注意：未给 --date，{names} 中找不到成文日期，档号年度按今年（{year}），日期空缺", err=True)
-    if undated or dated:
+    if dated:
         click.echo(DATE_FIX, err=True)
     if as_json:
         print_json([{"archive_no": f.item.archive_no, "created": f.created, "title": f.item.title,
@@ -131,8 +124,8 @@ def add(ctx, paths, kind, title, unit, date, tags, doc_number, issuer, secrecy, 
         sys.exit(EXIT_INPUT)
 
 
-DATE_FIX = ("日期如不对，可用 fupin archive edit 档号 --date 2020-03-15 --reason 原因 更正"
-            "（档号按归档时分配的保持不变）；以后归档时可用 --date 指定日期")
+DATE_FIX = ("日期如不对（同一年度内），可用 fupin archive edit 档号 --date 2020-03-15 --reason 原因 更正；"
+            "以后归档时可用 --date 指定日期")
 
 
 @command.command("list")
@@ -198,7 +191,7 @@ def show(ctx, archive_no, as_json):
         return
     date = item.date
     if date and item.date_source:
-        date += f"（归档时未给日期，取自文件末尾的{item.date_source}）"
+        date += f"（归档时未给日期，取自文件的{item.date_source}）"
     rows = [("档号", item.archive_no), ("题名", item.title), ("文种", item.kind_label), ("单位", item.unit),
             ("日期", date), ("文件编号", item.doc_number), ("责任者", item.issuer), ("密级", item.secrecy),
             ("保管期限", item.retention_label), ("页数", item.pages if item.pages else "—"), ("格式", item.format),
@@ -256,7 +249,7 @@ def describe_changes(changes) -> str:
 @command.command("edit")
 @click.argument("archive_no")
 @click.option("--title", "-t", help="新的题名")
-@click.option("--date", "-d", "date", type=DATE, help="新的日期，如 2020-03-15 或 2020年3月15日（档号不随之改变）")
+@click.option("--date", "-d", "date", type=DATE, help="新的日期，如 2020-03-15 或 2020年3月15日（须在档号的年度内）")
 @click.option("--unit", "-u", help="新的所属单位（写 \"\" 清空）")
 @click.option("--kind", "-k", help="新的文种：plan/notice/minutes/rectification（或 实施方案/督查通知/会议纪要/整改报告）或其他文种")
 @click.option("--doc-number", help="新的文件编号（发文字号）（写 \"\" 清空）")
@@ -272,9 +265,10 @@ def edit(ctx, archive_no, title, date, unit, kind, doc_number, issuer, secrecy, 
     """更正一件文件的著录元数据：题名、日期、单位、文种、文件编号、责任者、密级、标签。
 
     \b
-    只改登记的元数据：文件本身（字节、sha256）原样不动，档号按归档时分配的保持不变——
-    即使日期改到了另一年，档号中的年度也不变。每次修改都记入审计日志（修改人、时间、
-    原因、各项的原值和新值），fupin archive show 可查看；已撤回的文件不能修改。
+    只改登记的元数据：文件本身（字节、校验值）原样不动，档号按归档时分配的保持不变。
+    日期只能在档号的年度内更正：档号按年度连续编排，改到另一年度须撤回后按正确日期
+    重新归档。每次修改都记入审计日志（修改人、时间、原因、各项的原值和新值），
+    fupin archive show 可查看；已撤回的文件不能修改。
     检索索引随之更新，按新题名、日期、单位即可检索到。
 
     档号可用“-”或“.”代替“·”，大小写均可；只写件号（如 0005 或 5）时须能唯一确定一件文件。
@@ -305,8 +299,6 @@ def edit(ctx, archive_no, title, date, unit, kind, doc_number, issuer, secrecy, 
     else:
         click.echo(shown(f"已修改 {item.archive_no}《{item.title}》：{describe_changes(changes)}"
                          f"（原因：{(record.get('detail') or {}).get('reason')}；档号不变，已记入审计日志）"))
-        if edited.year_differs:
-            click.echo("注意：新日期的年度与档号中的年度不同，档号按归档时分配的保持不变", err=True)
     if edited.index_error:
         click.echo(f"注意：{item.archive_no} 已修改，但检索索引未能更新（{edited.index_error}）。"
                    "下次检索时会自动补齐，也可运行 fupin index rebuild", err=True)

@@ -49,6 +49,8 @@ HINTS = {
     "archive.add": "可用 fupin archive add 文件 归档",
     "archive.verify": "可用 fupin archive verify 检查档案",
     "archive.edit": "可用 fupin archive edit 档号 --date 2020-03-15 --reason 原因 更正",
+    "archive.refile": "可先 fupin archive withdraw 档号 --reason \"日期登记错误\"，再用 fupin archive show 档号 "
+                      "找到存放位置，以 fupin archive add 该文件 --date 正确日期 重新归档",
     "index.rebuild": "可运行 fupin index rebuild 重建检索索引；若仍失败，可删除 indexes 文件夹后再运行",
     "ledger.list": "可用 fupin ledger list 查看已有的问题编号",
     "ledger.import": "可用 fupin ledger import-check 或 fupin ledger import 导入问题",
