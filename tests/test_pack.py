@@ -651,3 +651,52 @@ def test_verify_misses_no_file_removed_with_its_manifest_line(built, tmp_path):
     report = verify_pack(shrunk)
     assert [(p.kind, p.path) for p in report.problems] == [("missing", f"data/{victim.name}")]
     assert verify_cli(ws, shrunk, "--no-archive").exit_code == 3
+
+
+def test_pack_by_query_takes_only_documents_with_the_query_as_typed(tmp_path):
+    """A 4-character bare query: the pack takes the documents that contain it as typed
+    (either script) and not the one with only its words apart, which --loose adds;
+    the 目录 names the rule that built it."""
+    from fupin_docs.search import search
+
+    ws = make_ws(tmp_path / "ws")
+    src = tmp_path / "src"
+    src.mkdir()
+    archive = Archive(ws)
+    texts = {
+        "typed": ("三星村饮水安全排查情况", "对全村饮水安全情况逐户排查，发现2户水质不达标。"),
+        "traditional": ("龍潭村飲水安全整改報告", "龍潭村對飲水安全問題逐項整改，已全部銷號。"),
+        "apart": ("2023年乡村振兴重点工作", "巩固农村饮水工程建设成果。另，抓好粮食生产，确保国家粮食安全。"),
+    }
+    nos = {}
+    for n, (key, (title, body)) in enumerate(texts.items(), 1):
+        (src / f"{key}.txt").write_text(title + "\n" + body, encoding="utf-8")
+        nos[key] = archive.add(src / f"{key}.txt", title=title, date=f"2020-06-0{n}").item.archive_no
+    # the search lists the words-apart document too, after both as-typed ones
+    hits = search(ws, "饮水安全")
+    assert [h.archive_no for h in hits][-1] == nos["apart"] and len(hits) == 3
+    assert [h.match for h in hits] == ["as_typed", "as_typed", "words"]
+
+    strict = build_pack(ws, Selection(query="饮水安全"), tmp_path / "strict.zip")
+    assert {item.archive_no for item in strict.items} == {nos["typed"], nos["traditional"]}
+    catalog = pdftext(unzip(tmp_path / "strict.zip", tmp_path / "s") / "data" / strict.catalog_name)
+    assert "原样匹配" in catalog and "宽松匹配" not in catalog
+
+    loose = build_pack(ws, Selection(query="饮水安全", loose=True), tmp_path / "loose.zip")
+    assert {item.archive_no for item in loose.items} == set(nos.values())  # the looser rule adds "apart"
+    catalog = pdftext(unzip(tmp_path / "loose.zip", tmp_path / "l") / "data" / loose.catalog_name)
+    assert "宽松匹配" in catalog and "原样匹配" not in catalog
+
+    base = ["--workspace", str(ws.root), "pack", "飲水安全", "--json"]
+    res = CliRunner().invoke(cli, base + ["-o", str(tmp_path / "c1.zip")])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["items"] == 2
+    res = CliRunner().invoke(cli, base + ["--loose", "-o", str(tmp_path / "c2.zip")])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["items"] == 3
+    manifest = json.loads((unzip(tmp_path / "c2.zip", tmp_path / "c2") / "fupin-pack.json").read_text("utf-8"))
+    assert manifest["selection"]["match"] == "words"
+    # nothing as typed: no pack, and the message says the looser rule exists
+    with pytest.raises(UserError, match="宽松匹配"):
+        build_pack(ws, Selection(query="饮水粮食"), tmp_path / "none.zip")
+    assert not (tmp_path / "none.zip").exists()

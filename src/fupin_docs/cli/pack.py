@@ -106,14 +106,18 @@ def command():
 @click.option("--to", "date_to", type=DATE, help="只要此日期及以前的材料")
 @click.option("--tag", "tags", multiple=True, help="只要带此标签的材料（可重复）")
 @click.option("--limit", type=click.IntRange(min=1), help="最多打包多少件")
+@click.option("--loose", is_flag=True,
+              help="宽松匹配：检索词的各个词语出现即可，不必相连（默认只收每个检索词都原样出现的材料）")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出结果（键见下）")
 @click.pass_context
 @handle_errors
 def build(ctx, query, ids, problem, output, force, purpose, title, merge, skip_missing, kind, unit,
-          date_from, date_to, tags, limit, as_json):
+          date_from, date_to, tags, limit, loose, as_json):
     """生成佐证材料包：fupin pack (检索词 | --id 档号... | --problem 问题编号) -o 材料包.zip
 
     检索词、--id 和 --problem 可以同时使用，选中的材料合在一起（去重）；--kind 等筛选条件对全部选中材料生效。
+    按检索词选取时只收每个检索词都原样出现（繁简视为相同）的材料，如“饮水安全”不收只有“饮水……粮食安全”的文件；
+    加 --loose 则词语分开出现的也收。目录的“检索匹配规则”一栏写明用的是哪种。
     选不到任何材料时报错，不生成空包；有材料无法读取时报出档号，不生成材料包（除非加 --skip-missing）。
     """
     from ..pack import Selection, build_pack
@@ -128,7 +132,8 @@ def build(ctx, query, ids, problem, output, force, purpose, title, merge, skip_m
     ws = workspace_from(ctx)
     selection = Selection(query=" ".join(query).strip() or None, ids=tuple(ids), problem=problem,
                           kind=kind, unit=unit, date_from=date_from.isoformat() if date_from else None,
-                          date_to=date_to.isoformat() if date_to else None, tags=tuple(tags), limit=limit)
+                          date_to=date_to.isoformat() if date_to else None, tags=tuple(tags), limit=limit,
+                          loose=loose)
     result = build_pack(ws, selection, output, purpose=purpose, title=title, merge=merge,
                    skip_missing=skip_missing)
     if as_json:

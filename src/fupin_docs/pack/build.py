@@ -245,7 +245,8 @@ def build_pack(workspace, selection: Selection, target, *, purpose: str = "", ti
         header = CatalogHeader(title=title, unit=unit, date=date, purpose=purpose,
                                selection=selection.describe(), item_count=len(packed),
                                file_count=file_count + (1 if merged_name else 0),
-                               missing_count=len(bad), archive_head=head_line)
+                               missing_count=len(bad), archive_head=head_line,
+                               match_rule=selection.match_rule())
         writer.add(PayloadFile(name=CATALOG_NAME, data=render_catalog(header, rows)))
 
         # 4. the bag

@@ -51,6 +51,7 @@ class CatalogHeader:
     file_count: int = 0
     missing_count: int = 0
     archive_head: str = ""  # "SEQ:HASH": the archive chain head the pack was built at
+    match_rule: str = ""  # how a query took its documents (Selection.match_rule), '' without a query
 
 
 def _faces() -> dict[str, str]:
@@ -120,6 +121,8 @@ def catalog_html(header: CatalogHeader, rows: list[CatalogRow]) -> str:
     meta.append(("材料数量", count))
     if header.selection:
         meta.append(("选取条件", header.selection))
+    if header.match_rule:
+        meta.append(("检索匹配规则", header.match_rule))
     head_html = (f'<p class="head">建包时档案链头（序号:校验值，在报送单位的工作目录中校验时可证明建包后档案未被改写）：'
                  f'<span>{_e(header.archive_head)}</span></p>' if header.archive_head else "")
     meta_html = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in meta)

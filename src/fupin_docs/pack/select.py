@@ -3,7 +3,11 @@
 Order is stable so the same selection always gives the same pack names:
 explicit 档号 in the order given, then a problem's evidence in ledger order,
 then query hits by date and 档号 (not by score, which moves when the index
-is rebuilt).
+is rebuilt; undated items last).
+
+A query takes only documents in which every term occurs as typed (after 繁简
+folding): a pack is evidence, and 饮水 … 粮食安全 is not 饮水安全. LOOSE takes
+documents whose words match apart too, as a search lists them after.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ class Selection:
     date_to: str | None = None
     tags: tuple[str, ...] = ()
     limit: int | None = None
+    loose: bool = False  # query: also documents where a term's words occur only apart
 
     def is_empty(self) -> bool:
         return not (self.query or self.ids or self.problem)
@@ -36,7 +41,7 @@ class Selection:
         """One line for bag-info.txt and the 目录: what picked these items."""
         parts = []
         if self.query:
-            parts.append(f"检索词：{self.query}")
+            parts.append(f"检索词：{self.query}（{self.match_rule()}）")
         if self.ids:
             parts.append(f"档号：{'、'.join(self.ids)}")
         if self.problem:
@@ -58,10 +63,19 @@ class Selection:
             parts.append("筛选：" + "，".join(filters))
         return "；".join(parts)
 
+    def match_rule(self) -> str:
+        """Which rule took the query's documents, in the clerk's words ('' without a query)."""
+        if not self.query:
+            return ""
+        if self.loose:
+            return "宽松匹配：检索词的各个词语出现即可，不必相连"
+        return "原样匹配：每个检索词都原样出现（繁简视为相同）"
+
     def as_dict(self) -> dict:
         return {"query": self.query, "ids": list(self.ids), "problem": self.problem,
                 "kind": self.kind, "unit": self.unit, "from": self.date_from,
-                "to": self.date_to, "tags": list(self.tags), "limit": self.limit}
+                "to": self.date_to, "tags": list(self.tags), "limit": self.limit,
+                "match": ("words" if self.loose else "as_typed") if self.query else None}
 
 
 def _iso(value) -> str:
@@ -163,19 +177,22 @@ def select_items(workspace, selection: Selection, archive) -> list:
 
         hits = search(workspace, selection.query, kind=selection.kind, unit=selection.unit,
                       date_from=selection.date_from, date_to=selection.date_to,
-                      tags=list(selection.tags), limit=selection.limit or ALL_HITS)
+                      tags=list(selection.tags), limit=selection.limit or ALL_HITS,
+                      as_typed=not selection.loose)
         found = []
         for hit in hits:
             item = archive.get(hit.archive_no)
             if item is not None and not getattr(item, "withdrawn", False):
                 found.append(item)
-        found.sort(key=lambda it: (_iso(getattr(it, "date", None)), it.archive_no))
+        found.sort(key=lambda it: (not _iso(getattr(it, "date", None)), _iso(getattr(it, "date", None)),
+                                   it.archive_no))
         for item in found:
             take(item)
 
     if selection.limit:
         chosen = chosen[:selection.limit]
     if not chosen:
+        loosen = "（检索词不必原样出现时可改用宽松匹配）" if selection.query and not selection.loose else ""
         raise UserError(f"没有找到符合条件的材料（{selection.describe()}），未生成材料包；"
-                        "请换个检索词或放宽筛选条件，可先检索看看结果")
+                        f"请换个检索词或放宽筛选条件{loosen}，可先检索看看结果")
     return chosen
