@@ -24,10 +24,24 @@ from fupin_docs.cli.main import cli
 from fupin_docs.inputs import InputError, load_document_text
 from fupin_docs.inputs.fields import TEXT_MAX, TITLE_MAX
 from fupin_docs.render.title_lines import split_title
+from fupin_docs.workspace import init_workspace
 
-PLAN = "类型: 实施方案\n方案名称: 测试方案\n成文日期: 2020-06-08\n"
+PLAN = "类型: 实施方案\n方案名称: 测试方案\n成文日期: 2020-06-08\n工作要求: 严明工作纪律。\n"
 JARGON = ("YAML", "yaml", "alias", "anchor", "KIND", "sha256", "Error")
 MEMORY_CAP = 1 << 30  # bytes of address space for the child
+
+
+@pytest.fixture(scope="module")
+def office(tmp_path_factory):
+    """A real workspace whose fupin.toml names the office (validate takes 发文机关 from it)."""
+    root = tmp_path_factory.mktemp("office")
+    init_workspace(root, with_examples=False)
+    return root
+
+
+@pytest.fixture(autouse=True)
+def _in_office(office, monkeypatch):
+    monkeypatch.setenv("FUPIN_WORKSPACE", str(office))
 
 
 def _cap_memory():
@@ -108,16 +122,16 @@ def test_wide_alias_fan_out_is_bounded_too(tmp_path):
     big = "[" + ",".join(["内容"] * 5000) + "]"
     text = PLAN + f"x: &x {big}\n指导思想: [" + ",".join(["*x"] * 50) + "]\n"
     [(line, _col, message)] = refused(write(tmp_path, text))
-    assert line == 5 and "引用" in message
+    assert line == 6 and "引用" in message
 
 
 # --- item 9: recursion, nesting, raw control bytes ------------------------------
 
 
 @pytest.mark.parametrize("text, line", [
-    (PLAN + "指导思想: &x [*x]\n", 4),
-    (PLAN + "x: &x\n  y: *x\n", 5),
-    (PLAN + "x: &x\n  - a\n  - [b, *x]\n", 6),
+    (PLAN + "指导思想: &x [*x]\n", 5),
+    (PLAN + "x: &x\n  y: *x\n", 6),
+    (PLAN + "x: &x\n  - a\n  - [b, *x]\n", 7),
 ], ids=["list", "map", "nested"])
 def test_self_referencing_alias_is_located(tmp_path, text, line):
     [(at, _col, message)] = refused(write(tmp_path, text))
@@ -146,7 +160,7 @@ def test_raw_control_byte_is_located_exactly(tmp_path, char):
 def test_raw_right_to_left_override_is_located(tmp_path):
     path = write(tmp_path, PLAN + "标题: 关于\u202e文件的通知\n")
     [(line, col, message)] = refused(path, in_process=True)
-    assert (line, col) == (4, 7) and "方向" in message
+    assert (line, col) == (5, 7) and "方向" in message
 
 
 # --- item 11: only regular files are read ------------------------------------
@@ -186,7 +200,7 @@ def test_ten_megabyte_file_is_refused_before_reading_it(tmp_path):
 def test_too_many_values_are_refused(tmp_path):
     path = write(tmp_path, PLAN + "标签: [" + ",".join(["1"] * 60_000) + "]\n")
     [(line, _col, message)] = refused(path, timeout=20)
-    assert line == 4 and "内容太多" in message
+    assert line == 5 and "内容太多" in message
 
 
 def test_merge_key_is_refused_with_where(tmp_path):
@@ -200,20 +214,20 @@ def test_merge_key_is_refused_with_where(tmp_path):
                                     "!!binary aGVsbG8="])
 def test_unknown_tags_are_refused(tmp_path, tagged):
     located = refused(write(tmp_path, PLAN + f"指导思想: {tagged}\n"), in_process=True)
-    assert (4, 7) in [(line, col) for line, col, _ in located]
+    assert (5, 7) in [(line, col) for line, col, _ in located]
     assert any("标记" in message for _, _, message in located)
 
 
 def test_undefined_alias_and_second_document_are_located(tmp_path):
     [(line, _col, message)] = refused(write(tmp_path, PLAN + "指导思想: *没有\n"), in_process=True)
-    assert line == 4 and "没有定义" in message
+    assert line == 5 and "没有定义" in message
     [(line, _col, message)] = refused(write(tmp_path, PLAN + "---\n" + PLAN, "two.yaml"), in_process=True)
-    assert line == 4 and "第二份" in message
+    assert line == 5 and "第二份" in message
 
 
 def test_tab_bom_and_gbk(tmp_path):
     [(line, col, message)] = refused(write(tmp_path, PLAN + "指导思想:\n\t- 内容\n"), in_process=True)
-    assert (line, col) == (5, 1) and "Tab" in message
+    assert (line, col) == (6, 1) and "Tab" in message
     bom = write(tmp_path, b"\xef\xbb\xbf" + PLAN.encode("utf-8"), "bom.yaml")
     assert validate_in_process(bom).exit_code == 0
     [(line, col, message)] = refused(write(tmp_path, PLAN.encode("gbk"), "gbk.yaml"), in_process=True)
@@ -222,7 +236,7 @@ def test_tab_bom_and_gbk(tmp_path):
 
 def test_bad_escape_is_located_in_office_words(tmp_path):
     [(line, _col, message)] = refused(write(tmp_path, PLAN + '标题: "C:\\新建"\n'), in_process=True)
-    assert line == 4 and "转义" in message
+    assert line == 5 and "转义" in message
 
 
 # --- item 10: validate refuses what render cannot do --------------------------
@@ -230,13 +244,13 @@ def test_bad_escape_is_located_in_office_words(tmp_path):
 
 def test_title_longer_than_word_properties_hold_is_refused(tmp_path):
     [(line, col, message)] = refused(write(tmp_path, PLAN + "标题: " + "脱贫攻坚" * 75 + "\n"), in_process=True)
-    assert (line, col) == (4, 5) and f"不能超过 {TITLE_MAX} 字" in message
+    assert (line, col) == (5, 5) and f"不能超过 {TITLE_MAX} 字" in message
 
 
 def test_twenty_thousand_character_title_is_refused_and_split_title_survives_it(tmp_path):
     huge = "脱贫攻坚工作" * 3400
     [(line, _col, message)] = refused(write(tmp_path, PLAN + f"标题: {huge}\n"), in_process=True)
-    assert line == 4 and "太长" in message
+    assert line == 5 and "太长" in message
     lines = split_title(huge)
     assert "".join(lines) == huge and max(map(len, lines)) <= 20
 
@@ -248,7 +262,7 @@ def test_escaped_character_no_renderer_can_draw_is_refused(escape):
     with pytest.raises(InputError) as caught:
         load_document_text(PLAN + f'标题: "关于{escape}文件"\n', "in.yaml")
     [problem] = caught.value.problems
-    assert (problem.line, problem.column) == (4, 5)
+    assert (problem.line, problem.column) == (5, 5)
     assert "U+" in problem.message and "删" in problem.message
 
 
@@ -256,7 +270,7 @@ def test_paragraph_longer_than_the_limit_is_refused():
     with pytest.raises(InputError) as caught:
         load_document_text(PLAN + "指导思想:\n  - " + "字" * (TEXT_MAX + 1) + "\n", "in.yaml")
     [problem] = caught.value.problems
-    assert (problem.line, problem.column) == (5, 5) and "分成几段" in problem.message
+    assert (problem.line, problem.column) == (6, 5) and "分成几段" in problem.message
 
 
 # Characters validate accepts that are not everyday CJK: each must reach both formats.

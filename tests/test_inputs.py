@@ -11,7 +11,7 @@ from fupin_docs.inputs import InputError, load_document, load_document_text, val
 from fupin_docs.inputs.models import Minutes, Notice, Plan, Rectification
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
-MINIMAL_PLAN = "类型: 实施方案\n方案名称: 测试方案\n成文日期: 2020-06-08\n"
+MINIMAL_PLAN = "类型: 实施方案\n方案名称: 测试方案\n成文日期: 2020-06-08\n目标任务: 问题全部整改销号。\n"
 
 
 def problems_of(text: str) -> list[str]:
@@ -32,7 +32,8 @@ def test_both_date_spellings_give_the_same_date():
 
 
 def test_english_field_names_are_accepted_as_aliases():
-    doc = load_document_text("kind: plan\nplan_title: 测试方案\ndate: 2020-06-08\ndoc_number: 三政发〔2020〕3号\n")
+    doc = load_document_text("kind: plan\nplan_title: 测试方案\ndate: 2020-06-08\ndoc_number: 三政发〔2020〕3号\n"
+                             "goals: 问题清零。\n")
     assert doc.plan_title == "测试方案" and doc.doc_number == "三政发〔2020〕3号"
 
 
@@ -44,24 +45,24 @@ def test_impossible_date_is_located_and_explained():
 
 def test_malformed_doc_number_suggests_the_correct_form():
     [message] = problems_of(MINIMAL_PLAN + "发文字号: 冀扶贫[2019]025号\n")
-    assert message.startswith("in.yaml:4:7: ")
+    assert message.startswith("in.yaml:5:7: ")
     assert "冀扶贫〔2019〕25号" in message
 
 
 def test_unknown_key_gets_did_you_mean():
     [message] = problems_of(MINIMAL_PLAN + "标提: 某某\n")
-    assert message == "in.yaml:4:1: 不认识的键“标提”，是不是“标题”？"
+    assert message == "in.yaml:5:1: 不认识的键“标提”，是不是“标题”？"
 
 
 def test_duplicate_key_names_both_places():
     [message] = problems_of(MINIMAL_PLAN + "方案名称: 又一个\n")
-    assert message.startswith("in.yaml:4:1: 键“方案名称”重复（第一次出现在第2行第1列）")
+    assert message.startswith("in.yaml:5:1: 键“方案名称”重复（第一次出现在第2行第1列）")
 
 
 def test_missing_required_field_and_wrong_type_reported_together():
     text = "类型: 会议纪要\n会议名称: 专题会\n成文日期: 2020-03-18\n会议时间: 2020-03-17\n会议地点: 会议室\n出席: 张三\n会议次数: 第三次\n"
     messages = problems_of(text)
-    assert "in.yaml:1:1: 缺少必填项“主持人”，请补上" in messages
+    assert "in.yaml:1:1: 缺少必填项“主持人”，请补上一行“主持人: ……”" in messages
     assert "in.yaml:7:7: 应为整数，例如 3" in messages
 
 
@@ -78,7 +79,7 @@ def test_yaml_12_keeps_no_as_text_and_leading_zeros():
 
 def test_literal_choice_lists_allowed_values():
     [message] = problems_of(MINIMAL_PLAN + "密级: 内部\n")
-    assert message.startswith("in.yaml:4:5: ") and "秘密、机密、绝密" in message
+    assert message.startswith("in.yaml:5:5: ") and "秘密、机密、绝密" in message
 
 
 def test_validate_files_collects_problems_from_several_files(tmp_path):
@@ -87,7 +88,7 @@ def test_validate_files_collects_problems_from_several_files(tmp_path):
     good.write_text(MINIMAL_PLAN, encoding="utf-8")
     bad.write_text(MINIMAL_PLAN.replace("2020-06-08", "2020-13-01") + "x: 1\n", encoding="utf-8")
     problems = validate_files([good, bad])
-    assert [p.line for p in problems] == [3, 4]
+    assert [p.line for p in problems] == [3, 5]
     assert all(p.file == str(bad) for p in problems)
 
 
@@ -101,7 +102,7 @@ def test_non_utf8_file_says_how_to_save_it(tmp_path):
 
 def test_tab_indentation_says_use_spaces():
     [message] = problems_of(MINIMAL_PLAN + "指导思想:\n\t- 内容\n")
-    assert message == "in.yaml:5:1: 填写格式有误：不能用 Tab 缩进，请改用空格"
+    assert message == "in.yaml:6:1: 填写格式有误：不能用 Tab 缩进，请改用空格"
 
 
 def test_missing_colon_is_reported_on_the_line_typed_wrong():
@@ -112,19 +113,19 @@ def test_missing_colon_is_reported_on_the_line_typed_wrong():
 def test_each_paragraph_with_an_ascii_colon_gets_its_own_fix():
     messages = problems_of(MINIMAL_PLAN + "指导思想:\n  - 会议强调: 要整改到位。\n  - 正常的一段\n  - 时间: 明天\n")
     assert messages == [
-        "in.yaml:5:5: 这一行的英文冒号“: ”被当成了“键: 值”，请改用中文冒号写成“会议强调：要整改到位。”，或给整段文字加上引号",
-        "in.yaml:7:5: 这一行的英文冒号“: ”被当成了“键: 值”，请改用中文冒号写成“时间：明天”，或给整段文字加上引号",
+        "in.yaml:6:5: 这一行的英文冒号“: ”被当成了“键: 值”，请改用中文冒号写成“会议强调：要整改到位。”，或给整段文字加上引号",
+        "in.yaml:8:5: 这一行的英文冒号“: ”被当成了“键: 值”，请改用中文冒号写成“时间：明天”，或给整段文字加上引号",
     ]
 
 
 def test_traditional_keys_and_choice_values_are_understood():
     text = ("類型: 會議紀要\n會議名稱: 青山鎮危房改造專題會議\n成文日期: 2020-03-18\n會議時間: 2020-03-17\n"
-            "會議地點: 會議室\n主持人: 鎮長\n出席: 張三、李四\n密級: 機密\n")
+            "會議地點: 會議室\n主持人: 鎮長\n出席: 張三、李四\n密級: 機密\n議定事項:\n  - 內容: 逐戶核實\n")
     doc = load_document_text(text)
     assert isinstance(doc, Minutes) and doc.secrecy == "机密"
     assert doc.meeting_name == "青山鎮危房改造專題會議"  # the text itself is kept as written
     [message] = problems_of(text + "會議地址: 某处\n")
-    assert message == "in.yaml:9:1: 不认识的键“會議地址”，是不是“会议地点”？"
+    assert message == "in.yaml:11:1: 不认识的键“會議地址”，是不是“会议地点”？"
 
 
 def test_full_width_colon_after_a_key_says_so():

@@ -14,6 +14,13 @@ def issuer(doc: Gongwen, config: Config) -> str:
     return doc.issuer or config.office.name
 
 
+def required_title(doc: Gongwen) -> str:
+    """The clerk's own 标题: compose never makes one up (validation requires it)."""
+    if not doc.title:
+        raise ValueError(f"a {type(doc).__name__} needs its 标题; validate the input first")
+    return doc.title
+
+
 def header(doc: Gongwen, config: Config, mark: str | None = None, doc_number: str | None = None,
            with_signers: bool = False) -> Header:
     secrecy = None

@@ -10,7 +10,7 @@ from .tree import ComposedDocument, Paragraph, Run
 
 
 def compose_notice(doc: Notice, config: Config) -> ComposedDocument:
-    title = doc.title or "关于开展督查工作的通知"
+    title = common.required_title(doc)
     blocks = common.opening(doc, config, title)
     blocks += common.paragraphs(doc.intro)
 

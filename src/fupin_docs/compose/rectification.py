@@ -47,7 +47,7 @@ def compose_rectification(doc: Rectification, config: Config,
                           problems: list[ProblemItem] | None = None) -> ComposedDocument:
     """PROBLEMS overrides the input's list (the ledger supplies them)."""
     problems = list(problems if problems is not None else doc.problems)
-    title = doc.title or f"关于{doc.source}问题整改情况的报告"
+    title = common.required_title(doc)
     blocks = common.opening(doc, config, title)
     blocks += common.paragraphs(doc.intro)
 

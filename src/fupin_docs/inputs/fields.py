@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from typing import Any
 
 from .characters import describe, first_bad
@@ -96,6 +97,43 @@ def _tags(value: Any) -> list[str]:
 
 _ISO = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$")
 _CN = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$")
+# 二〇二〇年六月十日: how many documents write their dates (also with ○/零/Ｏ for zero).
+_NUMERAL_DIGITS = {ch: str(i) for i, ch in enumerate("〇一二三四五六七八九")}
+_NUMERAL_DIGITS.update({"○": "0", "零": "0", "Ｏ": "0", "O": "0", "o": "0", "０": "0"})
+_CN_NUMERAL = re.compile(r"^([〇○零ＯOo０一二三四五六七八九]{4})年([一二三四五六七八九十]{1,3})月"
+                         r"([一二三四五六七八九十]{1,3})日$")
+
+
+def _small_numeral(text: str) -> int | None:
+    """一 … 三十一 (month and day numbers); None when not one."""
+    digits = "一二三四五六七八九"
+    if text in digits:
+        return digits.index(text) + 1
+    tens, sep, ones = text.partition("十")
+    if not sep or len(tens) > 1 or len(ones) > 1:
+        return None
+    value = (digits.index(tens) + 1 if tens else 1) * 10
+    return value + (digits.index(ones) + 1 if ones else 0)
+
+
+def _numeral_date(text: str) -> tuple[int, int, int] | None:
+    match = _CN_NUMERAL.match(text)
+    if not match:
+        return None
+    year = int("".join(_NUMERAL_DIGITS[ch] for ch in match[1]))
+    month, day = _small_numeral(match[2]), _small_numeral(match[3])
+    if month is None or day is None:
+        return None
+    return year, month, day
+
+
+def is_date_like(text: str) -> bool:
+    """Whether TEXT is written as a date (any accepted spelling), right or wrong."""
+    text = unicodedata.normalize("NFKC", text).replace(" ", "")
+    return bool(_ISO.match(text) or _CN.match(text) or _CN_NUMERAL.match(text))
+
+
+DATE_HINT = "请写成 2020-06-08、2020年6月8日 或 二〇二〇年六月八日"
 
 
 def parse_date(value: Any) -> dt.date:
@@ -104,10 +142,12 @@ def parse_date(value: Any) -> dt.date:
     if isinstance(value, dt.date):
         return value
     text = _text(value).replace(" ", "")
-    match = _ISO.match(text) or _CN.match(text)
-    if not match:
-        raise ValueError(f"日期“{text}”格式不对，请写成 2020-06-08 或 2020年6月8日")
-    year, month, day = (int(g) for g in match.groups())
+    normal = unicodedata.normalize("NFKC", text).replace(" ", "")  # full-width digits and signs
+    match = _ISO.match(normal) or _CN.match(normal)
+    parts = tuple(int(g) for g in match.groups()) if match else _numeral_date(text)
+    if parts is None:
+        raise ValueError(f"日期“{text}”格式不对，{DATE_HINT}")
+    year, month, day = parts
     if not 1 <= month <= 12:
         raise ValueError(f"日期“{text}”不存在（月份应为1到12），请核对")
     try:

@@ -16,7 +16,7 @@ from pydantic import Field as PydanticField
 
 from .choices import DONE_STATUSES, KIND_LABELS, KIND_NAMES, PROBLEM_SOURCES, PROBLEM_STATUSES  # noqa: F401
 from .field_types import CopyNumber, DocDate, DocNumber, Flag, Names, Paragraphs, Tags, Text, TitleText
-from .fields import parse_date
+from .fields import is_date_like, parse_date
 from .script import to_simplified, to_traditional
 
 try:
@@ -59,15 +59,12 @@ Simplified = BeforeValidator(_simplified)
 
 # --- building blocks ----------------------------------------------------------
 
-_DATE_LIKE = re.compile(r"^\d{4}([-/.]\d{1,2}[-/.]\d{1,2}|年\d{1,2}月\d{1,2}日)$")
-
-
 def _deadline(value: Any) -> Union[dt.date, str]:
     """完成时限: a real date, or a phrase such as “2020年6月底前” or “长期坚持”."""
     if isinstance(value, dt.date):
         return value
     text = str(getattr(value, "source", value)).strip()
-    if _DATE_LIKE.match(text.replace(" ", "")):
+    if is_date_like(text):
         return parse_date(text)
     if not text:
         raise ValueError("完成时限不能为空，请写日期（如 2020-06-30）或“6月底前”之类的说明")
@@ -254,12 +251,6 @@ class Minutes(Gongwen):
     observers: Names = Field(default_factory=list, alias="列席")
     recorder: Optional[Text] = Field(None, alias="记录人")
 
-    @model_validator(mode="after")
-    def _needs_attendees(self):
-        if not self.attendees:
-            raise ValueError("会议纪要须列出“出席”人员，请补上")
-        return self
-
 
 # --- 整改报告 ------------------------------------------------------------------
 
@@ -315,12 +306,6 @@ class Rectification(Gongwen):
     problems: list[ProblemItem] = Field(default_factory=list, alias="问题清单")
     ledger: Optional[LedgerFilter] = Field(None, alias="台账")
     next_steps: Sections = Field(default_factory=list, alias="下一步工作")
-
-    @model_validator(mode="after")
-    def _has_problems(self):
-        if not self.problems and self.ledger is None:
-            raise ValueError("整改报告须有“问题清单”，或用“台账”从问题台账中选取问题")
-        return self
 
 
 MODELS: dict[str, type[Gongwen]] = {

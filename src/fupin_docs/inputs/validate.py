@@ -9,7 +9,9 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from .models import KIND_LABELS, KIND_NAMES, MODELS, Document
+from .fields import DATE_HINT
 from .problems import InputError, Problem
+from .required import office_problems, required_problems, sample_paths, sample_problems, warnings_for
 from .script import to_simplified
 from .yaml_source import YamlDocument, load_yaml_file, load_yaml_text
 
@@ -93,14 +95,25 @@ def _message(err: dict, model: type[BaseModel], path: tuple) -> str:
     if kind == "value_error":
         return str(err.get("ctx", {}).get("error", err["msg"]))
     if kind in ("date_type", "date_parsing", "date_from_datetime_parsing"):
-        return "日期格式不对，请写成 2020-06-08 或 2020年6月8日"
+        return f"日期格式不对，{DATE_HINT}"
     return f"取值不对（{err['msg']}），请核对"
 
 
-def _problems(doc: YamlDocument, model: type[BaseModel], error: ValidationError) -> list[Problem]:
+def _under(path: tuple, roots) -> bool:
+    return any(path[:len(root)] == root for root in roots)
+
+
+def _problems(doc: YamlDocument, model: type[BaseModel], error: ValidationError, *, skip_paths=(),
+              skip_missing=frozenset()) -> list[Problem]:
+    """Located messages for the model's errors, leaving out values already
+    reported as sample text and required keys already reported."""
     problems = []
     for err in error.errors():
         path = _data_path(err["loc"], doc.data)
+        if _under(path, skip_paths):
+            continue
+        if err["type"] == "missing" and len(path) == 1 and path[0] in skip_missing:
+            continue
         message = _message(err, model, path)
         if err["type"] == "missing":
             problems.append(doc.problem(path[:-1], message))
@@ -122,30 +135,49 @@ def kind_of(doc: YamlDocument) -> str:
     return kind
 
 
-def validate_document(doc: YamlDocument) -> Document:
+def validate_document(doc: YamlDocument, config=None, *, warn=None) -> Document:
+    """The typed model of DOC, or InputError with every problem of the file.
+
+    CONFIG (the office's settings, workspace.config.Config): when given, a
+    document must name its 发文机关 and 印发机关 itself or find them there.
+    WARN(problem), if given, receives what looks wrong but may be meant (the
+    file still passes)."""
     kind = kind_of(doc)
     model = MODELS[kind]
+    samples = sample_paths(doc)
+    problems = sample_problems(doc, samples)
+    missing, reported = required_problems(doc, kind, model)
+    problems += missing
+    if config is not None:
+        problems += office_problems(doc, kind, model, config)
     try:
-        return model.model_validate(doc.data)
+        result = model.model_validate(doc.data)
     except ValidationError as error:
-        raise InputError(_problems(doc, model, error)) from None
+        problems += _problems(doc, model, error, skip_paths=samples, skip_missing=reported)
+        result = None
+    if problems:
+        raise InputError(problems)
+    if warn is not None:
+        for warning in warnings_for(doc, model):
+            warn(warning)
+    return result
 
 
-def load_document(path: str | Path) -> Document:
+def load_document(path: str | Path, config=None, *, warn=None) -> Document:
     """Load and validate one input file; raises InputError listing every problem."""
-    return validate_document(load_yaml_file(path))
+    return validate_document(load_yaml_file(path), config, warn=warn)
 
 
-def load_document_text(text: str, file: str = "<输入>") -> Document:
-    return validate_document(load_yaml_text(text, file))
+def load_document_text(text: str, file: str = "<输入>", config=None, *, warn=None) -> Document:
+    return validate_document(load_yaml_text(text, file), config, warn=warn)
 
 
-def validate_files(paths) -> list[Problem]:
-    """Every problem in every file (empty when all are valid)."""
+def validate_files(paths, config=None, *, warn=None) -> list[Problem]:
+    """Every problem in every file (empty when all are valid); WARN as in validate_document."""
     problems: list[Problem] = []
     for path in paths:
         try:
-            load_document(path)
+            load_document(path, config, warn=warn)
         except InputError as err:
             problems.extend(err.problems)
     return problems
