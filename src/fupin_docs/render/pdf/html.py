@@ -42,6 +42,9 @@ PITCH = _floor(L.LINE_PITCH_PT)
 # invisible) makes 28 characters fit for certain.
 LETTER_SPACING = _floor(L.LETTER_SPACING_PT, 2) - 0.01
 TEXT_WIDTH_PT = L.TEXT_WIDTH_PT
+# The 4 mm from the 发文字号 to the red rule are measured from the foot of its
+# glyphs, which sit centred in their line box, half a leading above its bottom.
+SEPARATOR_GAP = L.mm_to_pt(L.SEPARATOR_BELOW_DOC_NUMBER_MM) - (PITCH - L.BODY_SIZE_PT) / 2
 
 
 def width_in_chars(text: str) -> float:
@@ -87,11 +90,8 @@ def css_values(faces: dict[str, RoleFaces]) -> dict:
         "blank1": _num(PITCH), "att_gap": _num(L.BLANK_LINES_BEFORE_ATTACHMENT_NOTE * PITCH),
         "sig_gap": _num(L.BLANK_LINES_BEFORE_SIGNATURE * PITCH), "attend_gap": _num(L.BLANK_LINES_BEFORE_ATTENDANCE * PITCH),
         "blank2": _num(L.BLANK_LINES_MARK_TO_DOC_NUMBER * PITCH),
-        # The 4 mm are measured from the foot of the 发文字号's glyphs, which sit
-        # centred in their line box, half a leading above the box's bottom.
-        "sep_gap": _num(L.mm_to_pt(L.SEPARATOR_BELOW_DOC_NUMBER_MM) - (PITCH - L.BODY_SIZE_PT) / 2),
+        "sep_gap": _num(SEPARATOR_GAP),
         "sep_thick": _num(L.SEPARATOR_THICKNESS_MM),
-        "sep_after": _num(L.BLANK_LINES_SEPARATOR_TO_TITLE * PITCH),
         "signer_right": _num(L.SIGNER_RIGHT_INDENT_CHARS * CHAR),
         "title_size": _num(L.TITLE_SIZE_PT),
         "sealed_gap": _num(L.BLANK_LINES_BEFORE_SEALED_SIGNATURE * PITCH),
@@ -247,7 +247,26 @@ def _banner(doc: ComposedDocument) -> dict:
         top.append({"cls": "h1", "text": h.urgency})
     size = mark_size(h.mark)
     return {"top": top, "mark": h.mark, "mark_size": _num(size), "mark_line": _num(size),
-            "doc_number": h.doc_number, "signers": "、".join(h.signers)}
+            "doc_number": h.doc_number, "signers": "、".join(h.signers),
+            "sep_after": _num(title_gap(size, bool(h.doc_number or h.signers)))}
+
+
+def title_gap(mark_line: float, number_line: bool) -> float:
+    """Space between the red separator and the title (§7.3.1: 2 blank lines),
+    stretched by less than one line so that the title and the body below it
+    start on a line of the page's 22-line grid (§5.2.3), as on pages 2 onwards.
+
+    The separator's place follows from the 版头 (gongwen.css.j2): the 标志 top
+    35 mm below the 版心, its line, the 发文字号 2 blank lines below it, then
+    the rule 4 mm below the 发文字号.
+    """
+    rule_bottom = L.mm_to_pt(L.MARK_TOP_FROM_TEXT_TOP_MM) + mark_line
+    if number_line:
+        rule_bottom += (L.BLANK_LINES_MARK_TO_DOC_NUMBER + 1) * PITCH
+    rule_bottom += SEPARATOR_GAP + L.mm_to_pt(L.SEPARATOR_THICKNESS_MM)
+    least = rule_bottom + L.BLANK_LINES_SEPARATOR_TO_TITLE * PITCH
+    title_top = math.ceil(least / PITCH - 1e-6) * PITCH
+    return title_top - rule_bottom
 
 
 def build_html(doc: ComposedDocument, faces: dict[str, RoleFaces]) -> str:

@@ -1,0 +1,277 @@
+"""PDF pages of real, multi-paragraph documents against GB/T 9704: the 22-line
+grid on every page, page numbers on every page but a blank one (and the 版记
+page after it), the 版记 on an even page, no page left almost empty before the
+署名, the faces of page numbers and of rare characters.
+
+Everything is read back from the written PDF: baselines, sizes, faces and
+positions of every text run through pypdf, page count through pdfinfo, faces
+through pdffonts. The expected numbers are the standard's (layout_standard.py).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import re
+import subprocess
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+
+import pypdf
+import pytest
+
+from fupin_docs.compose import compose
+from fupin_docs.compose.tree import Heading, Paragraph, Signature
+from fupin_docs.inputs import load_document, load_document_text
+from fupin_docs.render.pdf import render_pdf
+from fupin_docs.workspace.config import Config
+import layout_standard as S
+
+EXAMPLES = {p.stem.split("-")[0]: p for p in
+            sorted((Path(__file__).resolve().parents[1] / "examples").glob("*.yaml"))}
+CONFIG = Config()
+TOP = S.TEXT_TOP_PT
+BOTTOM = S.TEXT_BOTTOM_PT
+LEFT = S.TEXT_LEFT_PT
+RIGHT = S.TEXT_RIGHT_PT
+PITCH = S.LINE_PITCH_PT
+CHAR = S.CHAR_PITCH_PT
+ON_GRID_PT = 0.05  # how far a baseline may sit from its grid line (rounding only)
+
+
+# --- reading a PDF back: every text run with its baseline, size and face ---------
+
+
+@dataclasses.dataclass
+class Row:
+    """One line of a page: the text runs sharing a baseline."""
+    y: float  # baseline, pt below the page's top edge
+    x: float  # left end of its first run, pt from the page's left edge
+    size: float  # font size in pt (the largest of its runs)
+    text: str
+    fonts: set
+
+
+def page_rows(path: Path) -> list[list[Row]]:
+    """Per page, its lines top to bottom (page numbers included)."""
+    pages = []
+    for page in pypdf.PdfReader(str(path)).pages:
+        height = float(page.mediabox.height)
+        rows: dict[float, Row] = {}
+
+        def visit(text, cm, tm, font, size, rows=rows, height=height):
+            if not text.strip():
+                return
+            x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+            y = height - (tm[4] * cm[1] + tm[5] * cm[3] + cm[5])
+            size = size * abs(tm[3] * cm[3])
+            name = font["/BaseFont"].split("+")[-1] if font else "?"
+            row = rows.setdefault(round(y, 1), Row(y, x, size, "", set()))
+            row.text += text.replace("\n", "")
+            row.x = min(row.x, x)
+            row.size = max(row.size, size)
+            row.fonts.add(name)
+
+        page.extract_text(visitor_text=visit)
+        pages.append(sorted(rows.values(), key=lambda r: r.y))
+    return pages
+
+
+def pdfinfo_pages(path: Path) -> int:
+    out = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    return int(re.search(r"^Pages:\s+(\d+)", out, re.M).group(1))
+
+
+def width_in_chars(row: Row) -> float:
+    """Where ROW ends, in 字 from the 版心's left edge: indent plus its characters
+    (full-width 1, half-width digits and Latin ½)."""
+    units = sum(1.0 if unicodedata.east_asian_width(ch) in "WFA" else 0.5 for ch in row.text)
+    return (row.x - LEFT) / CHAR + units
+
+
+def text_rows(rows: list[Row]) -> list[Row]:
+    """Lines inside the 版心 (the page number below it left out)."""
+    return [r for r in rows if r.y < BOTTOM]
+
+
+def page_number(rows: list[Row]) -> Row | None:
+    below = [r for r in rows if r.y > BOTTOM]
+    assert len(below) <= 1, [r.text for r in below]
+    return below[0] if below else None
+
+
+# --- documents ---------------------------------------------------------------------
+
+
+SENTENCES = [
+    "坚持问题导向，聚焦国考、省考、市考反馈问题和“回头看”排查发现问题，逐村逐户逐人逐项建立问题清单",
+    "实行清单化管理、项目化推进、销号式落实，做到整改一件、销号一件、归档一件",
+    "包村领导牵头，驻村工作队具体落实，镇扶贫工作站组织入户核实，群众签字认可后方可销号",
+    "对有劳动能力的贫困户，逐户落实“一户一产业、一人一岗位”，通过产业奖补、小额信贷、公益性岗位等方式稳定增收",
+    "对无劳动能力的贫困户，全面落实低保、特困供养、临时救助、残疾人“两项补贴”等兜底保障政策",
+    "每月更新一次工作台账，确保全镇贫困户脱贫成效进一步提升，群众认可度明显提高",
+]
+
+
+def paragraph(seed: int, sentences: int) -> str:
+    picked = [SENTENCES[(seed + i) % len(SENTENCES)] for i in range(sentences)]
+    return "；".join(picked) + "。"
+
+
+def many_headings_plan() -> str:
+    """A plan written like the clerk's: eight tasks, each （一） heading run
+    opening a paragraph of two to five lines, more paragraphs under it, and
+    three sections of （一）…（三） items."""
+    tasks = []
+    for i in range(8):
+        contents = "\n".join(f"      - {paragraph(i + k, 2 + (i + k) % 3)}" for k in range(2 + i % 2))
+        tasks.append(f"  - 名称: 第{i + 1}项重点工作督战\n    内容:\n{contents}\n"
+                     f"    责任单位: 镇扶贫工作站、各村（社区）\n    完成时限: 2020-06-30\n")
+    sections = ""
+    for key in ("组织保障", "工作要求"):
+        items = "".join(f"  - 标题: 第{j + 1}条{key}措施\n    内容:\n      - {paragraph(j, 2 + j)}\n"
+                        for j in range(3))
+        sections += f"{key}:\n{items}"
+    return f"""\
+类型: 实施方案
+发文机关: 三星镇人民政府
+发文字号: 三政发〔2020〕15号
+成文日期: 2020-04-10
+方案名称: 三星镇2020年脱贫攻坚重点工作督战实施方案
+主送机关: 各村（社区）党支部、村民委员会，镇直各单位
+印发说明:
+  - 现将《三星镇2020年脱贫攻坚重点工作督战实施方案》印发给你们，请认真抓好贯彻落实。
+指导思想:
+  - {paragraph(0, 4)}
+总体要求:
+  - {paragraph(1, 3)}
+  - {paragraph(2, 5)}
+主要任务:
+{"".join(tasks)}{sections}抄送: 县扶贫开发领导小组办公室
+印发机关: 三星镇党政综合办公室
+印发日期: 2020-04-10
+"""
+
+
+@pytest.fixture(scope="module")
+def out_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("pages")
+
+
+@lru_cache(maxsize=None)
+def _render(name: str, out: str):
+    if name == "many-headings":
+        doc = compose(load_document_text(many_headings_plan(), "many-headings.yaml"), CONFIG)
+    else:
+        doc = compose(load_document(EXAMPLES[name]), CONFIG)
+    target = Path(out) / f"{name}.pdf"
+    result = render_pdf(doc, target, config=CONFIG)
+    return doc, target, result
+
+
+@pytest.fixture(scope="module")
+def rendered(out_dir):
+    return lambda name: _render(name, str(out_dir))
+
+
+# --- 1. the 22-line grid -------------------------------------------------------------------
+
+
+def heading_texts(doc) -> set[str]:
+    """Lines that are headings: Heading blocks and paragraphs opening with a
+    heading run (（一）… in 楷体, 一、… in 黑体)."""
+    out = {re.sub(r"\s", "", b.text) for b in doc.blocks if isinstance(b, Heading)}
+    for b in doc.blocks:
+        if isinstance(b, Paragraph) and b.runs and b.runs[0].role in ("h1", "h2"):
+            out.add(re.sub(r"\s", "", b.runs[0].text))
+    return out
+
+
+def grid_offset(pages: list[list[Row]]) -> float:
+    """The body baseline's place inside its grid line, from the first page
+    after the first that opens with a 三号 line (its first grid line)."""
+    first = next(rows[0] for rows in map(text_rows, pages[1:])
+                 if rows and abs(rows[0].size - S.SANHAO_PT) < 0.1)
+    offset = first.y - TOP
+    # the baseline lies inside the 三号 em box centred in the first line
+    assert (PITCH - S.SANHAO_PT) / 2 < offset < (PITCH + S.SANHAO_PT) / 2, offset
+    return offset
+
+
+def grid_line(row: Row, offset: float) -> float:
+    return (row.y - TOP - offset) / PITCH
+
+
+def running_pages(doc, pages: list[list[Row]]) -> list[int]:
+    """Pages (1-based) whose text runs on to the next page: not the first page,
+    not a page before a new section (标题, 附件N), nor one whose last lines went
+    over to stand with the 署名 (§7.3.5), no table on them."""
+    issuers = {re.sub(r"\s", "", b.issuer) for b in doc.blocks if isinstance(b, Signature)}
+    out = []
+    for number in range(2, len(pages)):
+        rows, following = text_rows(pages[number - 1]), text_rows(pages[number])
+        if not rows or not following:
+            continue
+        if any(abs(r.size - S.SANHAO_PT) > 0.1 for r in rows):  # a title, a table or the 版记
+            continue
+        first = following[0]
+        if abs(first.size - S.SANHAO_PT) > 0.1 or re.fullmatch(r"附件\d*", first.text):
+            continue
+        tail = next((i for i, r in enumerate(following)
+                     if r.text in issuers or r.text.startswith("附件：")), None)
+        if tail is not None and tail < 3:  # lines that went over with the 署名
+            continue
+        out.append(number)
+    return out
+
+
+GRID_DOCS = ["plan", "notice", "minutes", "many-headings"]
+
+
+@pytest.mark.parametrize("name", GRID_DOCS)
+def test_every_line_of_every_page_sits_on_the_22_line_grid(name, rendered):
+    doc, path, _ = rendered(name)
+    pages = page_rows(path)
+    offset = grid_offset(pages)
+    off = []
+    for number, rows in enumerate(pages, 1):
+        body = [r for r in text_rows(rows) if abs(r.size - S.SANHAO_PT) < 0.1]
+        if any(abs(r.size - S.TABLE_FONT_SIZE_PT) < 0.1 for r in text_rows(rows)):
+            body = body[:1]  # below a table (小四 rows) the grid restarts on the next page
+        if number == 1:
+            # the 版头 (标志, 发文字号, red rule) is placed in millimetres
+            # (§7.2.3–7.2.6); the title and everything below it is on the grid
+            title = next(r for r in rows if abs(r.size - S.ERHAO_PT) < 0.1)
+            body = [r for r in body if r.y > title.y]
+        for row in body:
+            line = grid_line(row, offset)
+            if abs(line - round(line)) * PITCH > ON_GRID_PT or not 0 <= round(line) < S.LINES_PER_PAGE:
+                off.append((number, round(line, 3), row.text[:12]))
+    assert off == [], off
+
+
+@pytest.mark.parametrize("name,least", [("plan", 4), ("notice", 2), ("many-headings", 4)])
+def test_a_page_of_running_text_holds_22_lines_of_28_characters(name, least, rendered):
+    doc, path, _ = rendered(name)
+    pages = page_rows(path)
+    offset = grid_offset(pages)
+    headings = heading_texts(doc)
+    checked = running_pages(doc, pages)
+    assert len(checked) >= least, checked
+    short = []
+    for number in checked:
+        rows = text_rows(pages[number - 1])
+        lines = [round(grid_line(r, offset)) for r in rows]
+        follows = text_rows(pages[number])[0].text
+        # A heading never ends a page (it goes over with its text): then the
+        # page holds 21 lines and the next one opens with the heading.
+        kept_with_next = any(follows.startswith(h) for h in headings)
+        if not (len(rows) == S.LINES_PER_PAGE and lines[-1] == S.LINES_PER_PAGE - 1) and not (
+                kept_with_next and len(rows) == S.LINES_PER_PAGE - 1):
+            short.append((number, len(rows), follows[:10]))
+        widths = [width_in_chars(r) for r in rows]
+        assert max(widths) <= S.CHARS_PER_LINE + 0.05, (number, max(widths))
+        # full lines reach the 28th 字 (half a 字 short at most, for digits)
+        assert [w for w in widths if w >= S.CHARS_PER_LINE - 0.55], (number, widths)
+    assert short == [], short
