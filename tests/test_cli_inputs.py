@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from fupin_docs.cli.main import cli
-from fupin_docs.inputs import load_document
+from fupin_docs.inputs import InputError, load_document
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
@@ -25,27 +25,45 @@ def test_init_creates_workspace_and_never_overwrites(tmp_path):
     result = run("init", tmp_path / "ws")
     assert result.exit_code == 0
     config = tmp_path / "ws" / "fupin.toml"
-    assert config.exists() and len(list((tmp_path / "ws" / "inputs").glob("*.yaml"))) == 4
+    # a new office's inputs/ holds nothing `fupin render inputs/*.yaml --archive` would file
+    assert config.exists() and list((tmp_path / "ws" / "inputs").iterdir()) == []
+    assert "三星镇" not in "".join(p.name for p in (tmp_path / "ws").rglob("*"))
     config.write_text('[office]\nname = "柳河乡人民政府"\n', encoding="utf-8")
     again = run("init", tmp_path / "ws")
     assert again.exit_code == 0 and "没有改动" in again.output
     assert "柳河乡" in config.read_text(encoding="utf-8")
 
 
+def test_init_examples_go_beside_inputs_never_into_it(tmp_path):
+    assert run("init", tmp_path / "ws", "--examples").exit_code == 0
+    assert list((tmp_path / "ws" / "inputs").iterdir()) == []
+    assert len(list((tmp_path / "ws" / "示例").glob("*.yaml"))) == 4
+
+
 @pytest.mark.parametrize("kind", ["plan", "notice", "minutes", "rectification", "会议纪要"])
-def test_new_writes_a_skeleton_that_validates(tmp_path, kind):
+def test_new_writes_a_commented_skeleton_with_marked_samples(tmp_path, kind):
     target = tmp_path / f"{kind}.yaml"
     assert run("new", kind, "-o", target).exit_code == 0
     text = target.read_text(encoding="utf-8")
-    assert text.startswith("#") and "必填" in text
-    load_document(target)
+    assert text.startswith("#") and "必填" in text and "【示例】" in text
+    with pytest.raises(InputError):
+        load_document(target)
     refused = run("new", kind, "-o", target)
     assert refused.exit_code == 1 and "已存在" in refused.output
 
 
+@pytest.mark.parametrize("kind", ["plan", "notice", "minutes", "rectification"])
+def test_new_example_gives_the_filled_in_example(tmp_path, kind):
+    target = tmp_path / f"{kind}.yaml"
+    result = run("new", kind, "--example", "-o", target)
+    assert result.exit_code == 0 and "请勿归档" in result.output
+    assert "三星镇" in target.read_text(encoding="utf-8")
+    load_document(target)
+
+
 def test_new_unknown_kind_is_a_usage_error():
     result = run("new", "memo")
-    assert result.exit_code == 2 and "不认识的类型" in result.output
+    assert result.exit_code == 2 and "不认识的文种“memo”" in result.output and "KIND" not in result.output
 
 
 def test_validate_exit_codes_and_located_messages(tmp_path):
@@ -58,8 +76,14 @@ def test_validate_exit_codes_and_located_messages(tmp_path):
     assert f"{bad}:4:1: 不认识的键“标提”，是不是“标题”？" in result.output
 
 
-def test_usage_error_exits_2():
-    assert run("validate").exit_code == 2
+@pytest.mark.parametrize("args, missing", [(["validate"], "文件"), (["render"], "文件"), (["new"], "文种"),
+                                           (["archive", "show"], "档号"), (["ledger", "close"], "问题编号")])
+def test_usage_error_exits_2_in_office_words(args, missing):
+    result = run(*args)
+    assert result.exit_code == 2
+    assert f"缺少{missing}" in result.output and "[选项]" in result.output
+    for jargon in ("FILES", "KIND", "ARCHIVE_NO", "PID", "OPTIONS", "Missing", "'"):
+        assert jargon not in result.output, (jargon, result.output)
 
 
 def test_console_script_runs():
@@ -83,11 +107,12 @@ def test_fupin_toml_mistake_is_located_with_a_fix(tmp_path):
 def test_validate_json_lists_problems(tmp_path):
     import json
 
+    run("init", tmp_path / "ws")
     bad = tmp_path / "bad.yaml"
-    bad.write_text("类型: 实施方案\n方案名称: 测试\n成文日期: 2020-02-30\n", encoding="utf-8")
-    result = run("validate", "--json", bad)
+    bad.write_text("类型: 实施方案\n方案名称: 测试\n成文日期: 2020-02-30\n目标任务: 问题清零。\n", encoding="utf-8")
+    result = run("validate", "--json", bad, workspace=tmp_path / "ws")
     assert result.exit_code == 1
-    assert json.loads(result.stdout) == [{"file": str(bad), "line": 3, "column": 7,
+    assert json.loads(result.stdout) == [{"file": str(bad), "line": 3, "column": 7, "level": "error",
                                           "message": "日期“2020-02-30”不存在（2020年2月没有30日），请核对"}]
 
 

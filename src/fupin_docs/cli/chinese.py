@@ -57,7 +57,79 @@ def _ngettext(singular: str, plural: str, n: int) -> str:
     return gettext.ngettext(singular, plural, n)
 
 
+# What each command-line argument is, in office words: usage lines and
+# “缺少……” messages say 文件, 档号, 检索词 instead of FILES, ARCHIVE_NO, QUERY.
+ARGUMENT_NAMES = {
+    "files": "文件", "file": "文件", "paths": "文件或文件夹", "path": "文件", "directory": "文件夹",
+    "kind": "文种", "query": "检索词", "archive_no": "档号", "pid": "问题编号", "more": "问题编号",
+    "sheet": "排查表", "xlsx": "表格文件", "pack": "材料包",
+}
+OPTIONS_METAVAR = "[选项]"
+SUBCOMMAND_METAVAR = "命令 [参数]..."
+
+
+def argument_name(param) -> str:
+    """The office word for an argument (its metavar when it is already Chinese)."""
+    metavar = getattr(param, "metavar", None)
+    if metavar and not metavar.isascii():
+        return metavar.rstrip(".")
+    return ARGUMENT_NAMES.get(param.name or "", metavar or param.name or "")
+
+
+def _missing_message(self) -> str:
+    """click's “Missing argument 'FILES...'.” as a clerk reads it."""
+    param = self.param
+    if param is not None and getattr(param, "param_type_name", "") == "argument":
+        what = argument_name(param)
+        return f"缺少{what}：请在命令后面写上{what}"
+    if param is not None and getattr(param, "opts", None):
+        return f"缺少选项 {' / '.join(param.opts)}：请写上它和它的取值"
+    return f"缺少必须写的内容{('：' + self.message) if self.message else ''}"
+
+
+def _argument_metavar(original):
+    def make_metavar(self, ctx):
+        if self.metavar is None and self.name in ARGUMENT_NAMES:
+            var = ARGUMENT_NAMES[self.name]
+            if not self.required:
+                var = f"[{var}]"
+            if self.nargs != 1:
+                var += "..."
+            return var
+        return original(self, ctx)
+
+    return make_metavar
+
+
+def _translate_usage() -> None:
+    from click import core, exceptions
+
+    exceptions.MissingParameter.format_message = _missing_message
+    if not getattr(core.Argument.make_metavar, "_fupin", False):
+        core.Argument.make_metavar = _argument_metavar(core.Argument.make_metavar)
+        core.Argument.make_metavar._fupin = True
+
+        original_init = core.Command.__init__
+
+        def command_init(self, *args, **kwargs):
+            original_init(self, *args, **kwargs)
+            if self.options_metavar == "[OPTIONS]":
+                self.options_metavar = OPTIONS_METAVAR
+
+        core.Command.__init__ = command_init
+
+        original_group_init = core.Group.__init__
+
+        def group_init(self, *args, **kwargs):
+            original_group_init(self, *args, **kwargs)
+            if self.subcommand_metavar and "COMMAND" in self.subcommand_metavar:
+                self.subcommand_metavar = SUBCOMMAND_METAVAR
+
+        core.Group.__init__ = group_init
+
+
 def install() -> None:
+    _translate_usage()
     for name in ("core", "exceptions", "formatting", "decorators", "types", "parser", "termui"):
         try:
             module = importlib.import_module(f"click.{name}")

@@ -6,27 +6,31 @@ from pathlib import Path
 
 import click
 
-from ..workspace.init import init_workspace
+from ..workspace.init import EXAMPLES_FOLDER, init_workspace
 from .common import handle_errors
 
 
 @click.command("init")
-@click.argument("directory", required=False, type=click.Path(file_okay=False))
+@click.argument("directory", required=False, type=click.Path(file_okay=False), metavar="文件夹")
 @click.option("--name", default="三星镇人民政府", show_default=True, help="发文机关全称")
 @click.option("--code", default="三政发", show_default=True, help="机关代字")
-@click.option("--no-examples", is_flag=True, help="不复制示例输入文件")
+@click.option("--examples", "with_examples", is_flag=True,
+              help=f"另把自带的四份示例（三星镇）复制到 {EXAMPLES_FOLDER}/ 文件夹，供参照；不会放进 inputs/")
+@click.option("--no-examples", is_flag=True, hidden=True)  # the old default's opt-out: inputs/ is always empty now
 @click.pass_context
 @handle_errors
-def command(ctx, directory, name, code, no_examples):
-    """新建工作目录：fupin.toml、inputs/、templates/、archive/、indexes/ 和示例。
+def command(ctx, directory, name, code, with_examples, no_examples):
+    """新建工作目录：fupin.toml、inputs/（空）、templates/、archive/、indexes/。
 
-    不会覆盖已有文件。DIRECTORY 默认为 --workspace 或当前目录。
+    不会覆盖已有文件。文件夹默认为 --workspace 或当前目录。
+    inputs/ 只放本单位自己的公文填写文件；示例请用 fupin new 文种 --example 查看。
     """
     root = Path(directory or (ctx.find_root().obj or {}).get("workspace") or ".")
-    created = init_workspace(root, name=name, code=code, with_examples=not no_examples)
+    created = init_workspace(root, name=name, code=code, with_examples=with_examples and not no_examples)
     if created:
         for path in created:
             click.echo(f"已创建 {path}")
     else:
         click.echo(f"{root} 已是工作目录，没有改动任何文件。")
-    click.echo(f"下一步：编辑 {root / 'fupin.toml'} 中的机关名称，然后运行 fupin render {root / 'inputs'}/*.yaml")
+    click.echo(f"下一步：用记事本打开 {root / 'fupin.toml'}，改成本单位的机关名称、机关代字和印发机关；"
+               f"然后用 fupin new 生成填写模板，例如 fupin new notice -o {root / 'inputs' / '督查通知.yaml'}")

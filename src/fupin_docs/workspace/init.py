@@ -1,4 +1,9 @@
-"""Create a workspace: fupin.toml, stage folders, example inputs."""
+"""Create a workspace: fupin.toml and the stage folders (inputs/ starts empty).
+
+The bundled examples are another office's documents (三星镇): they never go
+into inputs/, where `fupin render inputs/*.yaml --archive` would file them in
+this office's permanent archive. Asked for, they are copied to 示例/ beside it.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,8 @@ from pathlib import Path
 
 from .config import CONFIG_NAME
 from .resources import examples_dir
+
+EXAMPLES_FOLDER = "示例"
 
 CONFIG_TEMPLATE = """\
 # fupin-docs 工作目录设置。修改后保存即可生效；以“#”开头的行是说明。
@@ -41,10 +48,11 @@ retention = "D30"     # 默认保管期限：Y 永久，D30 定期30年，D10 �
 
 
 def init_workspace(root: str | Path, *, name: str = "三星镇人民政府", code: str = "三政发",
-                   printer: str = "三星镇党政综合办公室", with_examples: bool = True) -> list[Path]:
+                   printer: str = "三星镇党政综合办公室", with_examples: bool = False) -> list[Path]:
     """Create the workspace at ROOT; never overwrites an existing file.
 
-    Returns the paths created.
+    inputs/ is left empty; WITH_EXAMPLES copies the bundled examples to
+    EXAMPLES_FOLDER (示例/), outside inputs/. Returns the paths created.
     """
     root = Path(root)
     created: list[Path] = []
@@ -58,8 +66,12 @@ def init_workspace(root: str | Path, *, name: str = "三星镇人民政府", cod
         config.write_text(CONFIG_TEMPLATE.format(name=name, code=code, printer=printer), encoding="utf-8")
         created.append(config)
     if with_examples:
+        folder = root / EXAMPLES_FOLDER
+        if not folder.exists():
+            folder.mkdir()
+            created.append(folder)
         for example in sorted(examples_dir().glob("*.yaml")):
-            target = root / "inputs" / example.name
+            target = folder / example.name
             if not target.exists():
                 shutil.copyfile(example, target)
                 created.append(target)
