@@ -20,7 +20,8 @@ LAYERS = [
     {"ledger"},
     {"pack", "filing"},
     {"pipeline"},
-    {"cli", "__main__"},
+    {"accounts", "audit"},  # fupin serve's accounts and access journal, below its clients
+    {"cli", "__main__", "server"},
 ]
 
 

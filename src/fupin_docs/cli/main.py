@@ -28,6 +28,9 @@ COMMANDS = {
     "search": ("search", "在档案中查找文件，简体、繁体均可（脫貧攻堅 与 脱贫攻坚 等同）。"),
     "pack": ("pack", "佐证材料包：把选中的档案材料打成一个能自证齐全、未被改动的 zip 包，供督查组查验。"),
     "ledger": ("ledger", "问题台账：排查表导入、整改跟踪、销号、逾期提醒与汇总。"),
+    "serve": ("serve", "启动网页服务：同事和督查组用浏览器检索、查看、下载档案和生成材料包。"),
+    "user": ("user", "用户：fupin serve 的账号（管理员、办事员、督查组）。"),
+    "audit": ("audit", "访问日志：谁在何时从哪里登录、检索、查看、下载、打包了什么（防篡改）。"),
 }
 COMMAND_MODULES = tuple(module for module, _help in COMMANDS.values())
 

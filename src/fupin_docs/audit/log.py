@@ -1,0 +1,186 @@
+"""The access journal (see the package docstring)."""
+
+from __future__ import annotations
+
+import os
+import threading
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from ..archive.journal import Journal, JournalState, local_time
+from ..errors import UserError
+from ..locking import held
+
+# What each action is called where people read it.
+ACCESS_ACTIONS = {
+    "login": "登录",
+    "login.failed": "登录失败",
+    "logout": "退出",
+    "search": "检索",
+    "view": "查看",
+    "preview": "预览",
+    "download": "下载",
+    "pack": "生成材料包",
+    "pack.download": "下载材料包",
+    "denied": "拒绝（无权限）",
+    "verify": "档案核验",
+    "withdraw": "撤回",
+    "visit_sheet": "打印查阅登记",
+}
+
+_STATES: dict = {}  # journal path -> (file key, JournalState): appends need not re-read the file
+_STATES_LOCK = threading.Lock()
+
+
+def _key(path: Path):
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def parse_since(value) -> str | None:
+    """A lower time bound as an ISO string: a date 'YYYY-MM-DD', an ISO time, or
+    '3d'/'12h' before now. None for None."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        return value.astimezone().isoformat(timespec="seconds")
+    if isinstance(value, date):
+        return datetime.combine(value, datetime.min.time()).astimezone().isoformat(timespec="seconds")
+    text = str(value).strip()
+    units = {"d": 86400, "h": 3600, "m": 60}
+    if text[:-1].isdigit() and text[-1:].lower() in units:
+        moment = datetime.now().astimezone() - timedelta(seconds=int(text[:-1]) * units[text[-1].lower()])
+        return moment.isoformat(timespec="seconds")
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise UserError(f"起始时间“{text}”写法不对：请写日期 2020-06-08、时间 2020-06-08T09:00 或 3d（最近 3 天）",
+                        field="since") from None
+    if moment.tzinfo is None:
+        moment = moment.astimezone()
+    return moment.isoformat(timespec="seconds")
+
+
+def _after(record_at: str, since: str) -> bool:
+    try:
+        return datetime.fromisoformat(record_at) >= datetime.fromisoformat(since)
+    except (TypeError, ValueError):
+        return False
+
+
+def audit_json(records) -> list[dict]:
+    """What `fupin audit list --json` and GET /api/audit answer: one object per
+    record with the stable keys seq, at, who, role, address, action,
+    action_label, detail."""
+    out = []
+    for record in records:
+        detail = dict(record.get("detail") or {})
+        role = detail.pop("role", None)
+        address = detail.pop("address", None)
+        out.append({"seq": record.get("seq"), "at": record.get("at"), "who": record.get("who"), "role": role,
+                    "address": address, "action": record.get("action"),
+                    "action_label": ACCESS_ACTIONS.get(record.get("action"), record.get("action")),
+                    "detail": detail})
+    return out
+
+
+class AccessLog:
+    def __init__(self, workspace):
+        self.root = Path(workspace.root) / "audit"
+        self.journal = Journal(self.root / "access.jsonl")
+        self.lock_file = self.root / ".lock"
+
+    def _state(self) -> JournalState:
+        """The journal as it is now, reading only what was appended since last time."""
+        path = str(self.journal.path)
+        key = _key(self.journal.path)
+        with _STATES_LOCK:
+            cached = _STATES.get(path)
+        if key is None:
+            return JournalState()
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        grew = (cached is not None and cached[0] is not None and cached[0][:2] == key[:2] and key[2] > cached[0][2]
+                and not cached[1].torn_tail)
+        state = self.journal.read(verify=False, after=cached[1] if grew else None)
+        with _STATES_LOCK:
+            _STATES[path] = (key, state)
+        return state
+
+    def record(self, action: str, *, who: str, role: str | None = None, address: str | None = None,
+               **detail) -> dict:
+        """Append one access record; returns it (with seq and hash)."""
+        body = {"role": role, "address": address, **{k: v for k, v in detail.items() if v not in (None, "", [], ())}}
+        with held(self.lock_file, "访问日志"):
+            state = self._state()
+            fresh = JournalState(events=list(state.events), problems=list(state.problems),
+                                 torn_tail=state.torn_tail, good_bytes=state.good_bytes, lines=state.lines)
+            record = self.journal.append(fresh, action, body, who or "（未登录）")
+            with _STATES_LOCK:
+                _STATES[str(self.journal.path)] = (_key(self.journal.path), fresh)
+        return record
+
+    def records(self, *, user: str | None = None, since=None, actions=None) -> list[dict]:
+        """The records, oldest first, of USER (any when None) at or after SINCE."""
+        since_iso = parse_since(since)
+        out = []
+        for record in self._state().events:
+            if user is not None and record.get("who") != user:
+                continue
+            if actions is not None and record.get("action") not in actions:
+                continue
+            if since_iso and not _after(record.get("at", ""), since_iso):
+                continue
+            out.append(record)
+        return out
+
+    def verify(self) -> list[str]:
+        """Chinese problems with the chain and its head record; [] when intact."""
+        if not self.journal.path.exists():
+            return [f"访问日志 {self.journal.path} 丢失（头记录仍在）"] if self.journal.head_path.exists() else []
+        state = self.journal.read(verify=True)
+        problems = [p.replace("审计日志", "访问日志") for p in state.problems]
+        head = self.journal.read_head()
+        if head is None:
+            if state.events:
+                problems.append("访问日志的头记录丢失或损坏，无法确认日志末尾未被截去")
+        elif head.get("seq", 0) > state.last_seq:
+            problems.append(f"访问日志被截短：头记录显示共 {head.get('seq')} 条，现只有 {state.last_seq} 条")
+        else:
+            match = next((e for e in state.events if e.get("seq") == head.get("seq")), None)
+            if head.get("seq", 0) >= 1 and (match is None or match.get("hash") != head.get("hash")):
+                problems.append(f"访问日志第 {head.get('seq')} 条与头记录的哈希不符：日志被改写过")
+        return problems
+
+
+def describe(record: dict) -> str:
+    """One line of what a record's detail says, for pages and the 查阅登记."""
+    detail = record.get("detail") or {}
+    parts = []
+    if detail.get("archive_no"):
+        parts.append(str(detail["archive_no"]))
+    if detail.get("title"):
+        parts.append(f"《{detail['title']}》")
+    if detail.get("file_name"):
+        parts.append(str(detail["file_name"]))
+    if detail.get("query") is not None and record.get("action") == "search":
+        parts.append(f"检索“{detail['query']}”")
+    if detail.get("filters"):
+        parts.append("筛选：" + "，".join(f"{k}={v}" for k, v in detail["filters"].items()))
+    if detail.get("total") is not None:
+        parts.append(f"{detail['total']} 件")
+    if detail.get("items") is not None:
+        parts.append(f"{detail['items']} 件材料")
+    if detail.get("purpose"):
+        parts.append(f"用途：{detail['purpose']}")
+    if detail.get("path"):
+        parts.append(str(detail["path"]))
+    if detail.get("reason"):
+        parts.append(str(detail["reason"]))
+    return " ".join(parts)
+
+
+__all__ = ["ACCESS_ACTIONS", "AccessLog", "audit_json", "describe", "local_time", "parse_since"]

@@ -1,0 +1,59 @@
+"""The one place where library errors become HTTP statuses and page messages
+(the server's counterpart of cli/common.py's exit codes and hints)."""
+
+from __future__ import annotations
+
+from ..accounts import LoginFailed, LoginThrottled
+from ..errors import Busy, FupinError, IntegrityError, UserError
+
+# What a library error's `hint` key means in the browser.
+WEB_HINTS = {
+    "archive.list": "可在“档案”页或检索页查到正确的档号",
+    "archive.add": "归档文件请联系办事员",
+    "archive.verify": "请管理员在“档案核验”页检查档案",
+    "archive.edit": "更正元数据请联系办事员",
+    "index.rebuild": "请管理员在服务器上运行 fupin index rebuild 重建检索索引",
+    "ledger.list": "可在问题台账中查看已有的问题编号",
+    "pack.skip_missing": "请管理员在“档案核验”页检查档案，或去掉受损的材料后重新打包",
+    "search.example": "例如：危房改造",
+    "pack.no_archive": "",
+    "init": "请管理员在服务器上运行 fupin init 新建工作目录",
+}
+
+# The form field a library error's `field` stands for on the pages.
+FIELD_LABELS = {
+    "date_from": "起始日期", "date_to": "截止日期", "limit": "条数", "reason": "原因", "selection": "选择的材料",
+    "name": "用户名", "password": "密码", "role": "角色", "expires": "有效期", "since": "起始时间",
+}
+
+
+def status_for(err: BaseException) -> int:
+    """The HTTP status for a library error (the only such table in the server)."""
+    if isinstance(err, LoginThrottled):
+        return 429
+    if isinstance(err, LoginFailed):
+        return 401
+    if isinstance(err, Busy):
+        return 503
+    if isinstance(err, IntegrityError):
+        return 500
+    if isinstance(err, UserError) and getattr(err, "hint", None) == "archive.list":
+        return 404
+    if isinstance(err, FupinError):
+        return 400
+    return 500
+
+
+def message_for(err: BaseException) -> str:
+    if isinstance(err, OSError):
+        return "服务器读写文件出错，本次操作没有完成；请稍后重试，或请管理员检查磁盘空间和权限"
+    text = str(err)
+    hint = WEB_HINTS.get(getattr(err, "hint", None) or "")
+    if hint:
+        text += f"。{hint}"
+    return text
+
+
+def error_json(err: BaseException) -> dict:
+    """The body of an /api/ error: {error, field, status}."""
+    return {"error": message_for(err), "field": getattr(err, "field", None), "status": status_for(err)}
