@@ -130,4 +130,26 @@ def test_traditional_keys_and_choice_values_are_understood():
 
 def test_full_width_colon_after_a_key_says_so():
     [message] = problems_of("类型: 实施方案\n方案名称：测试方案\n成文日期: 2020-06-08\n")
-    assert message == "in.yaml:2:1: 填写格式有误：这一行用了中文冒号“：”；键后面要用英文冒号加一个空格，例如“方案名称: ……”"
+    assert message.startswith("in.yaml:2:1: 填写格式有误：这一行的“方案名称：”用了中文冒号；键后面要用英文冒号加一个空格，"
+                              "写成“方案名称: ……”")
+
+
+MINUTES_HEAD = "类型: 会议纪要\n会议名称: 专题会议\n成文日期: 2020-03-18\n会议时间: 2020-03-17\n会议地点: 会议室\n主持人: 张三\n"
+
+
+def test_full_width_colon_in_a_list_item_is_reported_on_its_own_line_with_the_real_fix():
+    text = MINUTES_HEAD + "议定事项:\n  - 内容：对危房逐户制定方案。\n    责任单位: 镇建设环保站\n出席: 张三\n"
+    [message] = problems_of(text)
+    assert message.startswith("in.yaml:8:5: ") and "“内容：”用了中文冒号" in message and "写成“内容: ……”" in message
+    # the same mistake as the item's only line
+    [message] = problems_of(MINUTES_HEAD + "议定事项:\n  - 内容：对危房逐户制定方案。\n出席: 张三\n")
+    assert message.startswith("in.yaml:8:5: ") and "写成“内容: ……”" in message
+
+
+def test_several_syntax_mistakes_are_all_reported_in_one_run():
+    text = ("类型: 会议纪要\n会议名称: 专题会议\n成文日期 2020-03-18\n会议时间: 2020-03-17\n会议地点: \"会议室\n"
+            "主持人: 张三\n议定事项:\n  - 内容：逐户制定方案。\n    时限: 2020-05-31\n出席:\n\t- 张三\n")
+    messages = problems_of(text)
+    assert [m.split(": ", 1)[0] for m in messages] == ["in.yaml:3:1", "in.yaml:5:7", "in.yaml:8:5", "in.yaml:11:1"]
+    assert all("填写格式有误" in m for m in messages)
+    assert "缺少冒号" in messages[0] and "引号" in messages[1] and "中文冒号" in messages[2] and "Tab" in messages[3]

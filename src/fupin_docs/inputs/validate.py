@@ -13,7 +13,8 @@ from .fields import DATE_HINT
 from .problems import InputError, Problem
 from .required import office_problems, required_problems, sample_paths, sample_problems, warnings_for
 from .script import to_simplified
-from .yaml_source import YamlDocument, load_yaml_file, load_yaml_text
+from .yaml_source import (FULL_WIDTH_KEY, YamlDocument, full_width_key_message, load_yaml_file,
+                          load_yaml_text)
 
 
 def _submodel(annotation) -> type[BaseModel] | None:
@@ -91,6 +92,10 @@ def _message(err: dict, model: type[BaseModel], path: tuple) -> str:
     if kind == "list_type":
         return "应为列表：每一项另起一行，以“- ”开头"
     if kind in ("dict_type", "model_type", "model_attributes_type"):
+        typed = err.get("input")
+        match = FULL_WIDTH_KEY.match(typed) if isinstance(typed, str) else None
+        if match:
+            return full_width_key_message(match["key"])
         return "应为键值对（“键: 值”），请检查缩进"
     if kind == "value_error":
         return str(err.get("ctx", {}).get("error", err["msg"]))

@@ -14,6 +14,7 @@ an alias may not contain itself, and only the standard tags are accepted.
 from __future__ import annotations
 
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -378,6 +379,80 @@ def _too_big(size: int, limits: Limits) -> str:
             "请检查是否选错了文件，或把内容分成几份")
 
 
+# A key written with a full-width colon: “内容：……” or “- 内容：……”.
+FULL_WIDTH_KEY = re.compile(r"^(?P<lead>\s*(?:-\s+)?)(?P<key>[^\s:：#\"'，。；、,]{1,12})：")
+
+# After one syntax problem the line is blanked and the file read again, so a
+# file with several mistakes gets them all; bounded so a hostile file stays fast.
+SYNTAX_PROBLEMS_MAX = 20
+_SYNTAX_REREAD_CHARS = 4 * 1024 * 1024
+
+
+def full_width_key_message(key: str) -> str:
+    return (f"填写格式有误：这一行的“{key}：”用了中文冒号；键后面要用英文冒号加一个空格，写成“{key}: ……”。"
+            "如果这一行整个是一段文字（不是“键: 值”），请给这段文字加上引号")
+
+
+def _continued_from(lines: list[str], line: int) -> int | None:
+    """The line where the plain text continued onto LINE began, if it was typed
+    with a full-width colon after a key: a “键：值” the reader took for text,
+    which then ran on into the next line's “键: 值”."""
+    for number in range(line - 1, 0, -1):
+        typed = lines[number - 1].split("#")[0] if number <= len(lines) else ""
+        if not typed.strip():
+            continue
+        content = typed.strip()
+        if FULL_WIDTH_KEY.match(typed) and ": " not in typed and not content.endswith(":"):
+            return number
+        if content.startswith("- ") or ": " in typed or content.endswith(":"):
+            return None  # the text began here, with no full-width key
+    return None
+
+
+def _syntax_problem(err: MarkedYAMLError, text: str, file: str) -> tuple[Problem, int]:
+    """The problem to report for ERR and the line to blank before reading on."""
+    mark = err.problem_mark or err.context_mark
+    context = err.context or ""
+    # A key without its colon, an unclosed quote or bracket is only noticed
+    # further on; the clerk's mistake is where it started.
+    if err.context_mark and ("could not find expected ':'" in (err.problem or "")
+                             or "quoted scalar" in context or "flow" in context):
+        mark = err.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    lines = text.splitlines()
+    typed = lines[line - 1] if 0 < line <= len(lines) else ""
+    message = _syntax_message(err)
+    if "mapping values are not allowed" in (err.problem or ""):
+        start = _continued_from(lines, line)
+        if start is not None:
+            match = FULL_WIDTH_KEY.match(lines[start - 1])
+            return Problem(file, start, match.end("lead") + 1, full_width_key_message(match["key"])), start
+    if "缺少冒号" in message:
+        match = FULL_WIDTH_KEY.match(typed)
+        if match:
+            message = full_width_key_message(match["key"])
+        elif "：" in typed.split("#")[0]:
+            key = typed.split("：")[0].strip()
+            message = f"填写格式有误：这一行用了中文冒号“：”；键后面要用英文冒号加一个空格，例如“{key}: ……”"
+    return Problem(file, line, col, message), line
+
+
+def _blank_line(text: str, line: int) -> str:
+    """TEXT with LINE emptied (the other lines keep their numbers)."""
+    lines = text.split("\n")
+    if 0 < line <= len(lines):
+        lines[line - 1] = ""
+    return "\n".join(lines)
+
+
+def _parse(text: str, doc: YamlDocument, limits: Limits) -> _Builder:
+    yaml = YAML(typ="rt")
+    builder = _Builder(doc, yaml.resolver, limits)
+    for event in yaml.parse(text):
+        builder.feed(event)
+    return builder
+
+
 def load_yaml_text(text: str, file: str, *, limits: Limits = INPUT_LIMITS) -> YamlDocument:
     """Parse YAML text; raise InputError with every located problem."""
     if len(text) > limits.file_bytes or len(text.encode("utf-8", "surrogatepass")) > limits.file_bytes:
@@ -387,30 +462,29 @@ def load_yaml_text(text: str, file: str, *, limits: Limits = INPUT_LIMITS) -> Ya
     if bad is not None:
         line, col = _position(text, bad)
         raise InputError([Problem(file, line, col, describe(text[bad]))])
-    doc = YamlDocument(file=file, data=None)
-    yaml = YAML(typ="rt")
-    builder = _Builder(doc, yaml.resolver, limits)
-    try:
-        for event in yaml.parse(text):
-            builder.feed(event)
-    except _Refused as err:
-        raise InputError([Problem(file, *err.position, err.message)]) from None
-    except MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        # A key without its colon is only noticed on the next line; the
-        # clerk's mistake is where the key started.
-        if "could not find expected ':'" in (err.problem or "") and err.context_mark:
-            mark = err.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        lines = text.splitlines()
-        typed = lines[line - 1] if 0 < line <= len(lines) else ""
-        message = _syntax_message(err)
-        if "缺少冒号" in message and "：" in typed.split("#")[0]:
-            key = typed.split("：")[0].strip()
-            message = f"填写格式有误：这一行用了中文冒号“：”；键后面要用英文冒号加一个空格，例如“{key}: ……”"
-        raise InputError([Problem(file, line, col, message)]) from None
-    except (YAMLError, RecursionError):
-        raise InputError([Problem(file, 1, 1, "填写格式有误，无法读懂这个文件；请对照填写模板检查缩进、冒号和引号")]) from None
+    syntax: list[Problem] = []
+    reading, read = text, 0
+    while True:
+        doc = YamlDocument(file=file, data=None)
+        read += len(reading)
+        try:
+            builder = _parse(reading, doc, limits)
+            break
+        except _Refused as err:
+            raise InputError(syntax + [Problem(file, *err.position, err.message)]) from None
+        except MarkedYAMLError as err:
+            problem, blank = _syntax_problem(err, reading, file)
+            if any(p.line == problem.line for p in syntax):
+                raise InputError(syntax) from None  # no further progress: what was found
+            syntax.append(problem)
+            if len(syntax) >= SYNTAX_PROBLEMS_MAX or read > _SYNTAX_REREAD_CHARS:
+                raise InputError(syntax) from None
+            reading = _blank_line(reading, blank)
+        except (YAMLError, RecursionError):
+            raise InputError(syntax or [Problem(file, 1, 1, "填写格式有误，无法读懂这个文件；"
+                                                            "请对照填写模板检查缩进、冒号和引号")]) from None
+    if syntax:
+        raise InputError(syntax + builder.problems)
     if builder.root is _SKIP or builder.root is None:
         raise InputError(builder.problems or [Problem(file, 1, 1, "文件是空的，请先生成填写模板再填写")])
     doc.data = builder.root
