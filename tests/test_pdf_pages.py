@@ -275,3 +275,70 @@ def test_a_page_of_running_text_holds_22_lines_of_28_characters(name, least, ren
         # full lines reach the 28th 字 (half a 字 short at most, for digits)
         assert [w for w in widths if w >= S.CHARS_PER_LINE - 0.55], (number, widths)
     assert short == [], short
+
+
+# --- 2, 3. the 版记 on an even page; every page numbered but a blank one -----------------
+
+
+MINUTES_EXTRA = "会议强调，各村要把危房改造和饮水安全摆在突出位置。"  # one line with its indent
+
+
+def minutes_with(extra: int) -> str:
+    """The bundled minutes with EXTRA more one-line paragraphs of 会议内容, so
+    the body ends a line further down each time."""
+    text = EXAMPLES["minutes"].read_text(encoding="utf-8")
+    more = "".join(f"\n  - {MINUTES_EXTRA}" for _ in range(extra))
+    return re.sub(r"(会议内容:\n  - [^\n]*)", lambda m: m.group(1) + more, text, count=1)
+
+
+def colophon_pages(path: Path):
+    """(body's last page, 版记 page, pages) read back from the PDF."""
+    pages = page_rows(path)
+    colophon = [n for n, rows in enumerate(pages, 1)
+                if any(r.text.endswith("印发") and abs(r.size - S.SIHAO_PT) < 0.1 for r in rows)]
+    assert len(colophon) == 1, colophon
+    body = [n for n, rows in enumerate(pages, 1)
+            if any(abs(r.size - S.SIHAO_PT) > 0.1 for r in text_rows(rows))]
+    return max(body), colophon[0], pages
+
+
+def assert_page_number(rows: list[Row], number: int):
+    """“— N —” in 四号, 7 mm below the 版心, odd pages right and even pages left, 1 字 in (§7.5)."""
+    row = page_number(rows)
+    assert row is not None, f"page {number} has no number"
+    assert re.sub(r"\s", "", row.text) == f"{S.PAGE_NUMBER_DASH}{number}{S.PAGE_NUMBER_DASH}"
+    assert abs(row.size - S.SIHAO_PT) < 0.1
+    # the baseline of a 四号 line whose top is 7 mm below the 版心: between 0.7 and 1 em lower
+    assert BOTTOM + S.PAGE_NUMBER_BELOW_TEXT_MM * S.PT_PER_MM + 0.7 * S.SIHAO_PT < row.y < \
+        BOTTOM + S.PAGE_NUMBER_BELOW_TEXT_MM * S.PT_PER_MM + S.SIHAO_PT, row.y
+    return row
+
+
+def test_colophon_goes_on_an_even_page_numbered_unless_a_blank_page_precedes_it(out_dir):
+    cases = {}
+    for extra in range(0, 26):
+        doc = compose(load_document_text(minutes_with(extra), "minutes.yaml"), CONFIG)
+        target = out_dir / f"minutes-{extra}.pdf"
+        result = render_pdf(doc, target, config=CONFIG)
+        body_end, colophon, pages = colophon_pages(target)
+        assert result.pages == pdfinfo_pages(target) == len(pages) == colophon, (extra, colophon, len(pages))
+        assert colophon % 2 == 0, f"+{extra}: the 版记 is on page {colophon}, an odd page"
+        gap = colophon - body_end
+        cases.setdefault(gap, extra)
+        for number, rows in enumerate(pages, 1):
+            if gap == 2 and number >= body_end + 1:
+                # a blank page and the 版记 page after it go unnumbered (§7.5)
+                assert page_number(rows) is None, (extra, number)
+                if number == body_end + 1:
+                    assert rows == [], (extra, [r.text for r in rows])
+                continue
+            assert_page_number(rows, number)
+        if gap == 2:
+            assert body_end % 2 == 0  # only an even page without room for the 版记 gets a blank page after it
+        else:
+            assert gap in (0, 1), (extra, body_end, colophon)
+        # the 版记's last line sits at the bottom of the 版心
+        printed = [r for r in pages[colophon - 1] if r.text.endswith("印发")][0]
+        assert BOTTOM - PITCH < printed.y < BOTTOM
+    # all three cases were met: 版记 under the body, on the next even page, after a blank page
+    assert set(cases) == {0, 1, 2}, cases

@@ -269,8 +269,15 @@ def title_gap(mark_line: float, number_line: bool) -> float:
     return title_top - rule_bottom
 
 
-def build_html(doc: ComposedDocument, faces: dict[str, RoleFaces]) -> str:
-    """The document's HTML; its style sheet is build_css(faces), passed separately."""
+# Where the 版记 goes (renderer.place_colophon decides after a first layout):
+COLOPHON_HERE = ""  # under the body's last line, wherever that page is
+COLOPHON_NEXT_EVEN = "next-even"  # the next even page, numbered
+COLOPHON_AFTER_BLANK = "after-blank"  # a blank odd page, then an even page; both unnumbered
+
+
+def build_html(doc: ComposedDocument, faces: dict[str, RoleFaces], colophon: str = COLOPHON_HERE) -> str:
+    """The document's HTML; its style sheet is build_css(faces), passed separately.
+    COLOPHON says where the 版记 goes (COLOPHON_*)."""
     meta = doc.metadata or {}
     return _environment().get_template("gongwen.html.j2").render(
         kind=doc.kind,
@@ -279,7 +286,8 @@ def build_html(doc: ComposedDocument, faces: dict[str, RoleFaces]) -> str:
         banner=_banner(doc),
         blocks=_view_blocks(doc),
         colophon={"cc": doc.colophon.cc, "printer": doc.colophon.printer,
-                  "print_date": doc.colophon.print_date},
+                  "print_date": doc.colophon.print_date,
+                  "place": f" {colophon}" if colophon else ""},
     )
 
 

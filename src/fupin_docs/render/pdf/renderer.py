@@ -15,7 +15,8 @@ from ...atomic import atomic_path
 from ...compose.tree import ComposedDocument
 from ...workspace.config import Config
 from .fonts import SETUP_COMMAND, FontSetupError, fallback_report, require_faces, uncovered_chars
-from .html import build_css, build_html, text_by_role
+from .html import (COLOPHON_AFTER_BLANK, COLOPHON_HERE, COLOPHON_NEXT_EVEN, build_css, build_html,
+                   text_by_role)
 
 PDFA_VARIANT = "pdf/a-2b"
 # The HTML references nothing relative (faces are absolute file: URIs in the
@@ -55,8 +56,46 @@ def _stylesheet(css: str):
     return weasyprint.CSS(string=css, font_config=font_config)
 
 
+def _anchor_page(document, anchor: str) -> int | None:
+    """1-based number of the page holding the element with id ANCHOR."""
+    for number, page in enumerate(document.pages, 1):
+        if anchor in page.anchors:
+            return number
+    return None
+
+
+def colophon_place(document) -> str:
+    """Where the 版记 must go, from a layout with the 版记 right after the body.
+
+    GB/T 9704 §7.5 as read in docs/GBT9704.md: the 版记 is on the last side, an
+    even page. On an even page it stays. On an odd page there are two cases:
+    the body ends on that same odd page (the 版记 moves to the bottom of the
+    next, even page, which keeps its number), or the body ends on the even
+    page before and the 版记 did not fit there (a blank odd page and an even
+    版记 page follow, both unnumbered).
+
+    A 版记 that did not fit under the body's last line is carried by WeasyPrint
+    as a footnote to an extra page of its own, which it treats as a blank page
+    (no number). On an even page that is the first case (body on the odd page
+    before): laid out again, the 版记 starts that page as a numbered page."""
+    colophon = _anchor_page(document, "colophon")
+    call = _anchor_page(document, "colophon-call")
+    body_end = _anchor_page(document, "body-end")
+    if colophon is None:
+        return COLOPHON_HERE
+    if colophon % 2 == 0:
+        return COLOPHON_HERE if call == colophon else COLOPHON_NEXT_EVEN
+    if body_end is not None and body_end < colophon:
+        return COLOPHON_AFTER_BLANK
+    return COLOPHON_NEXT_EVEN
+
+
 def _drop_last_page_number(document) -> None:
-    """No page number on the 版记 page (§7.5), which is always the last page.
+    """No longer used by render_pdf (the 版记 page keeps its number unless a blank
+    page precedes it, which the style sheet handles with @page :blank and a named
+    page); kept only while tests/test_private_api.py still exercises it.
+
+    Former behaviour: no page number on the last page.
 
     The number is a CSS margin box (@bottom-left/right). Instead of a second
     layout pass with `@page :nth(N)` (doubling the cost of every document), the
@@ -101,11 +140,16 @@ def render_pdf(doc: ComposedDocument, target: str | Path, *, config: Config,
     target = Path(target)
     faces = require_faces(config.fonts)
     weasyprint, font_config = _weasyprint()
-    html = build_html(doc, faces)
     stylesheet = _stylesheet(build_css(faces))
-    document = weasyprint.HTML(string=html, base_url=BASE_URL).render(
-        stylesheets=[stylesheet], font_config=font_config)
-    _drop_last_page_number(document)
+
+    def lay_out(colophon: str):
+        return weasyprint.HTML(string=build_html(doc, faces, colophon), base_url=BASE_URL).render(
+            stylesheets=[stylesheet], font_config=font_config)
+
+    document = lay_out(COLOPHON_HERE)
+    place = colophon_place(document)
+    if place != COLOPHON_HERE:  # a second layout only when the 版记 fell on an odd page
+        document = lay_out(place)
     options = {"pdf_variant": PDFA_VARIANT} if pdfa else {}
     with atomic_path(target) as tmp:
         document.write_pdf(tmp, **options)
