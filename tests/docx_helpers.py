@@ -100,3 +100,20 @@ def in_order(haystack: str, needles: list[str]) -> tuple[bool, str]:
             return False, needle
         pos = found + len(n)
     return True, ""
+
+
+LONG = "脱贫攻坚挂牌督战工作扎实推进" * 160  # 2 240 CJK characters, no punctuation: 80 full lines
+
+
+def grid_document(closing: bool = True) -> ComposedDocument:
+    """Body text that fills whole pages: page 2 is 22 lines of 28 characters.
+    Without CLOSING the long paragraph is the last above the 署名."""
+    closing_paragraph = (Paragraph((Run("特此通知。"),)),) if closing else ()
+    return ComposedDocument(
+        kind="notice", kind_label="督查通知",
+        header=Header(mark="某某镇人民政府文件", doc_number="某政发〔2020〕2号"),
+        blocks=(Title("关于开展督查工作的通知"), Addressees("各村："), Paragraph((Run(LONG),)),
+                *closing_paragraph, Signature("某某镇人民政府", "2020年6月8日")),
+        colophon=Colophon(printer="某某镇党政综合办公室", print_date="2020年6月8日", cc="县扶贫办。"),
+        metadata={"title": "关于开展督查工作的通知"},
+    )

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import docx
 import pytest
-from docx_helpers import (HOSTILE, NS, W, body_paragraphs, hostile_document, in_order, part, short_document,
-                          style_of, text_of)
+from docx.enum.section import WD_SECTION
+from docx_helpers import (HOSTILE, NS, W, body_paragraphs, grid_document, hostile_document, in_order, part,
+                          short_document, style_of, text_of)
 
 from fupin_docs.compose import compose
 from fupin_docs.inputs import load_document
@@ -27,8 +28,11 @@ TEXT_WIDTH_TWIPS = S.TEXT_WIDTH_TWIPS  # 156 mm
 
 
 def grid_pitch_twips(path: Path) -> int:
-    """The document grid's line pitch (w:docGrid/@w:linePitch), in twips."""
-    return int(part(path, "word/document.xml").find(".//w:body/w:sectPr/w:docGrid", NS).get(f"{W}linePitch"))
+    """The body section's document grid line pitch (w:docGrid/@w:linePitch), in
+    twips: the first section's, whose w:sectPr ends the body's last paragraph
+    (the 版记 section after it has no grid)."""
+    first = next(part(path, "word/document.xml").iter(f"{W}sectPr"))
+    return int(first.find("w:docGrid", NS).get(f"{W}linePitch"))
 
 
 def char_twips(path: Path) -> int:
@@ -202,7 +206,10 @@ def test_header_lines_doc_number_and_separator(rendered):
     for sid in ("GwDocNumber", "GwDocNumberSigned"):
         bottom = styles.find(f"w:style[@w:styleId='{sid}']/w:pPr/w:pBdr/w:bottom", NS)
         assert bottom.get(f"{W}color") == S.MARK_COLOR_HEX
-        assert bottom.get(f"{W}space") == str(round(4 * S.PT_PER_MM))  # 4 mm below the 发文字号, in whole pt
+        # w:space counts from the bottom of the exact line, below the characters'
+        # bottom: less than 4 mm (test_red_separator_4mm_below_the_doc_number
+        # measures the 4 mm in LibreOffice)
+        assert 0 < int(bottom.get(f"{W}space")) < 4 * S.PT_PER_MM
         assert abs(int(bottom.get(f"{W}sz")) / 8 - S.SEPARATOR_THICKNESS_MM * S.PT_PER_MM) < 0.1
         # the border spans the paragraph, which has no indent: the 版心's 156 mm
         assert styles.find(f"w:style[@w:styleId='{sid}']/w:pPr/w:ind", NS).get(f"{W}left") == "0"
@@ -255,19 +262,46 @@ def test_signature_positions_without_and_with_seal(rendered):
     assert len(body_paragraphs(rendered["sealed"][1])) == len(body_paragraphs(rendered["hostile"][1])) + 1
 
 
-def test_signature_keeps_with_the_text_above(rendered):
+def test_signature_keeps_with_the_text_above(rendered, tmp_path):
     # §7.3.5: no page with only the 署名 and date — every paragraph from the last
-    # paragraph of text down to the 署名 keeps with the next one.
-    for name in ("hostile", "plan", "rectification", "short"):
-        issuer = next(p for p in body_paragraphs(rendered[name][1]) if style_of(p) == "GwSignature")
+    # paragraph of text down to the 署名 keeps with the next one; a last paragraph
+    # of more than 3 lines is not kept whole (LibreOffice would move it whole and
+    # leave its page empty) but has widow/orphan control, so a page break inside
+    # it takes two of its lines along.
+    long_last = render_docx(grid_document(closing=False), tmp_path / "long_last.docx", config=Config())
+    cases = [(name, rendered[name][1]) for name in ("hostile", "plan", "rectification", "short")]
+    for name, path in cases + [("long_last", long_last)]:
+        issuer = next(p for p in body_paragraphs(path) if style_of(p) == "GwSignature")
         prev = issuer.getprevious()
         while prev.tag == f"{W}p" and style_of(prev) in ("GwBlank", "GwAttachmentNote"):
             assert prev.find("w:pPr/w:keepNext", NS) is not None, name
             prev = prev.getprevious()
         if name == "hostile":
             assert prev.tag == f"{W}tbl"  # a table above: the blank line after it keeps
+        elif name == "long_last":
+            assert prev.find("w:pPr/w:keepNext", NS) is None
+            widow = prev.find("w:pPr/w:widowControl", NS)
+            assert widow is not None and widow.get(f"{W}val") in (None, "1", "true", "on")
         else:
             assert text_of(prev) and prev.find("w:pPr/w:keepNext", NS) is not None, name
+            assert len(text_of(prev)) <= 3 * 28 - 2
+
+
+def test_widow_control_off_and_no_hanging_punctuation(rendered):
+    # 孤行控制 off, so every page of running text holds its 22 lines (§5.2.3);
+    # measured in LibreOffice by test_running_pages_hold_22_lines.
+    for doc, path in rendered.values():
+        styles = part(path, "word/styles.xml")
+        default = styles.find("w:docDefaults/w:pPrDefault/w:pPr", NS)
+        assert default.find("w:widowControl", NS).get(f"{W}val") == "0"
+        normal = styles.find("w:style[@w:styleId='Normal']/w:pPr", NS)
+        assert normal.find("w:widowControl", NS).get(f"{W}val") == "0"
+        for style in styles.iterfind("w:style", NS):
+            widow = style.find("w:pPr/w:widowControl", NS)
+            assert widow is None or widow.get(f"{W}val") == "0", style.get(f"{W}styleId")
+        # Line-final full-width marks: w:overflowPunct "1", which LibreOffice reads
+        # as “no hanging punctuation” (test_no_text_outside_the_text_area).
+        assert default.find("w:overflowPunct", NS).get(f"{W}val") == "1"
 
 
 def test_attachment_note_hangs_after_the_label(rendered):
@@ -330,11 +364,14 @@ def test_page_number_footers(rendered):
             assert p.find("w:pPr/w:ind", NS).get(f"{W}{side}") == str(1 * 14 * 20)  # 1 字 of 四号 in
             assert "PAGE" in "".join(t.text for t in footer.iter(f"{W}instrText"))
             assert text_of(footer).replace("1", "N") == "— N —"
-        # The 版记 section starts a new page and prints no number.
-        assert colophon.start_type == 2  # WD_SECTION.NEW_PAGE
+        # The 版记 section starts on an even page (封四, §7.4) and keeps the body's
+        # numbered footers: numbering runs on to the 版记 page (§7.5).
+        assert colophon.start_type == WD_SECTION.EVEN_PAGE
         for footer in (colophon.footer, colophon.even_page_footer):
-            assert not footer.is_linked_to_previous
-            assert not list(footer._element.iter(f"{W}instrText"))
+            assert footer.is_linked_to_previous
+        sect = part(path, "word/document.xml").find("w:body/w:sectPr", NS)
+        assert sect.find("w:type", NS).get(f"{W}val") == "evenPage"
+        assert sect.find("w:pgNumType", NS) is None  # no restart
         styles = part(path, "word/styles.xml")
         fonts = styles.find("w:style[@w:styleId='GwPageNumber']/w:rPr/w:rFonts", NS)
         assert fonts.get(f"{W}eastAsia") == "宋体" and fonts.get(f"{W}ascii") == "宋体"

@@ -138,6 +138,18 @@ DOCX_CHAR_ADVANCE_PT = BODY_SIZE_PT + DOCX_CHAR_SPACING_PT  # one 字 on the pag
 # page number's top sits PAGE_NUMBER_BELOW_TEXT_MM below the 版心: 35 − 7 mm
 # minus one 四号 line.
 PAGE_NUMBER_FOOTER_DISTANCE_MM = MARGIN_BOTTOM_MM - PAGE_NUMBER_BELOW_TEXT_MM - PAGE_NUMBER_SIZE_PT * MM_PER_PT
+# ? The last 正文 paragraph above the 署名 is kept with it (w:keepNext) only
+# when it is this many lines or fewer: LibreOffice never splits a keep-with-next
+# paragraph, so a longer one would move whole and leave its page half empty;
+# a longer one gets widow/orphan control instead, which moves two of its lines
+# along with the 署名 when a page break falls inside it (§7.3.5).
+DOCX_KEEP_WHOLE_MAX_LINES = 3
+# ? The red separator is the 发文字号 paragraph's bottom border, whose w:space
+# (whole points) counts from the bottom of the paragraph's exact grid line, not
+# of the characters: the 三号 em box ends this far above that bottom (measured
+# in LibreOffice 7.4: 4.3 pt with its default faces, 4.9 pt with the 仿宋
+# stand-in), so the border's space is 4 mm less this (§7.2.6).
+DOCX_EM_BOTTOM_ABOVE_LINE_BOTTOM_PT = 4.6
 
 # --- PDF specifics (render/pdf) ----------------------------------------------
 TABLE_CELL_PADDING_V_PT = 2.0  # ? top/bottom padding inside table cells

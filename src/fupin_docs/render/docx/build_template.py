@@ -81,9 +81,11 @@ def _border(side: str, mm: float, color: str = "000000", space_pt: int = 0) -> s
             f'w:color="{color}"/>')
 
 
-# The red separator under the 发文字号 (§7.2.6), drawn as the paragraph's bottom border.
+# The red separator 4 mm under the 发文字号's characters (§7.2.6), drawn as the
+# paragraph's bottom border; its w:space counts from the bottom of the line.
 _SEPARATOR = ('<w:pBdr>' + _border("bottom", L.SEPARATOR_THICKNESS_MM, MARK_COLOR_HEX,
-                                   round(L.mm_to_pt(L.SEPARATOR_BELOW_DOC_NUMBER_MM))) + '</w:pBdr>')
+                                   round(L.mm_to_pt(L.SEPARATOR_BELOW_DOC_NUMBER_MM)
+                                         - L.DOCX_EM_BOTTOM_ABOVE_LINE_BOTTOM_PT)) + '</w:pBdr>')
 
 
 def style_xml(fonts: FontConfig) -> list[str]:
@@ -159,6 +161,18 @@ def style_xml(fonts: FontConfig) -> list[str]:
     ]
 
 
+# 孤行控制 off: a 公文 page holds its 22 lines; widow control would move a
+# paragraph's last line(s) over and leave a page 20 or 21 lines long.
+_NO_WIDOW = '<w:widowControl w:val="0"/>'
+# Full-width punctuation at a line end: w:overflowPunct says "1". Word and WPS
+# read it as the spec says (the mark may hang past the 28th character, Word's
+# own default, and is drawn); LibreOffice (writerfilter, 7.x) reads it
+# inverted: overflowPunct 0 or absent turns its hanging punctuation on, which
+# leaves a line-final “；” or “：” outside the 版心 or not drawn at all, while
+# "1" turns it off, so the line breaks before the last character instead.
+_NO_HANGING = '<w:overflowPunct w:val="1"/>'
+
+
 def _set_defaults(document, fonts: FontConfig) -> None:
     """docDefaults and Normal: 三号 仿宋 in w:eastAsia, Times New Roman Latin, exact pitch."""
     styles = document.styles.element
@@ -169,13 +183,13 @@ def _set_defaults(document, fonts: FontConfig) -> None:
         f"<w:docDefaults><w:rPrDefault><w:rPr>{rfonts(fonts.docx_body, LATIN)}"
         f'<w:spacing w:val="{L.DOCX_CHAR_SPACING_TWENTIETHS}"/><w:kern w:val="0"/>{size(L.BODY_SIZE_PT)}'
         '<w:lang w:val="en-US" w:eastAsia="zh-CN" w:bidi="ar-SA"/></w:rPr></w:rPrDefault>'
-        f'<w:pPrDefault><w:pPr><w:widowControl/>{_exact()}<w:jc w:val="both"/></w:pPr></w:pPrDefault>'
+        f'<w:pPrDefault><w:pPr>{_NO_WIDOW}{_NO_HANGING}{_exact()}<w:jc w:val="both"/></w:pPr></w:pPrDefault>'
         "</w:docDefaults>"))
     normal = document.styles["Normal"].element
     for child in list(normal):
         if child.tag in (qn("w:pPr"), qn("w:rPr")):
             normal.remove(child)
-    normal.append(el(f'<w:pPr>{_exact()}<w:jc w:val="both"/></w:pPr>'))
+    normal.append(el(f'<w:pPr>{_NO_WIDOW}{_NO_HANGING}{_exact()}<w:jc w:val="both"/></w:pPr>'))
     normal.append(el(f"<w:rPr>{rfonts(fonts.docx_body, LATIN)}"
                      f'<w:spacing w:val="{L.DOCX_CHAR_SPACING_TWENTIETHS}"/>{size(L.BODY_SIZE_PT)}</w:rPr>'))
     # Drop the theme-font attributes python-docx's default styles carry, so no
@@ -267,31 +281,41 @@ def _section(document) -> None:
 
 
 def _colophon_section(document) -> None:
-    """版记 in its own last section on a new page, with empty footers.
+    """版记 in its own last section, which starts on an even page (§7.4, §7.5).
 
-    Choice for “no page number on the 版记 page” (§7.5): the body's section has
-    the numbered odd/even footers; the 版记 section has none. On that page a
-    spacer paragraph, sized by finish.colophon_spacer from the 版记's line
-    count, pushes the 版记 table down so its last rule lies on the 版心's
-    bottom edge; the page holds nothing else, so its height is known.
+    公文 are printed on both sides and the 版记 belongs on the last side (封四),
+    an even page. The section break before it is w:type="evenPage": when the
+    body ends on an odd page the 版记 page is the next, even, page; when it ends
+    on an even page, Word, WPS and LibreOffice insert a blank odd page first.
+    The 版记 section keeps the body's numbered odd/even footers (linked to the
+    previous section) and numbering continues, so the 版记 page carries its
+    number (§7.5 lets only a blank page and the 版记 page after it go
+    unnumbered). On that page a spacer paragraph, sized by
+    finish.colophon_spacer from the 版记's line count, pushes the 版记 table down
+    so its last rule lies on the 版心's bottom edge; the page holds nothing
+    else, so its height is known.
 
     Tried and rejected: a footer field IF PAGE < NUMPAGES (LibreOffice prints
-    the nested fields' results, “141”, instead of evaluating it); an even-page
-    section break (LibreOffice ignores the parity, so Word and LibreOffice
-    would disagree on the page count); the 版记 as paragraphs in a frame at the
-    bottom of the margin (w:framePr yAlign="bottom": LibreOffice 7.4 makes no
-    frame when the framed paragraphs' borders differ, as the 0.35/0.25 mm rules
-    must, and left the 版记 at the top of the page); a floating table with
-    tblpYSpec="bottom" and section vAlign="bottom" (LibreOffice 7.4 ignores
-    both); the 版记 in the section's footer (exact, but text readers that walk
-    the body — python-docx paragraphs, archive text extraction — lose it).
+    the nested fields' results, “141”, instead of evaluating it); the 版记 as
+    paragraphs in a frame at the bottom of the margin (w:framePr
+    yAlign="bottom": LibreOffice 7.4 makes no frame when the framed paragraphs'
+    borders differ, as the 0.35/0.25 mm rules must, and left the 版记 at the
+    top of the page); a floating table with tblpYSpec="bottom" and section
+    vAlign="bottom" (LibreOffice 7.4 ignores both); the 版记 in the section's
+    footer (exact, but text readers that walk the body — python-docx
+    paragraphs, archive text extraction — lose it). So the 版记 never shares
+    the body's last page, even when that page is even and has room.
     """
     from docx.enum.section import WD_SECTION
 
-    section = document.add_section(WD_SECTION.NEW_PAGE)
-    for footer in (section.footer, section.even_page_footer, section.first_page_footer,
-                   section.header, section.even_page_header, section.first_page_header):
-        footer.is_linked_to_previous = False
+    section = document.add_section(WD_SECTION.EVEN_PAGE)
+    # No document grid on the 版记 page (its lines are exact anyway): LibreOffice
+    # gives an even-page section a page style with a shorter footer area and
+    # centres the 22-line grid in the taller body, which moved the 版记 8.8 pt
+    # below the 版心's bottom edge.
+    grid = section._sectPr.find(qn("w:docGrid"))
+    if grid is not None:
+        section._sectPr.remove(grid)
     # The paragraph holding the body section's sectPr takes no visible room.
     body = document.element.body
     holder = body.findall(qn("w:p"))[-1]
@@ -411,8 +435,10 @@ def body_xml() -> list[str]:
     b = [_tag("{%p for b in blocks %}")]
     b += [_tag("{%p if b.type == 'title' %}"),
           _tag("{%p for line in b.lines %}"), _p("GwTitle", _text("{{ line }}")), _tag("{%p endfor %}")]
-    b += [_tag("{%p elif b.type == 'addressees' %}")] + _blank(L.BLANK_LINES_TITLE_TO_ADDRESSEES) \
-        + [_p("GwAddressees", _text("{{ b.text }}"))]
+    # One blank line below the title, before the 主送机关 (§7.3.2) or, where there
+    # is none (纪要), before the 正文.
+    b += _blank(L.BLANK_LINES_TITLE_TO_ADDRESSEES)
+    b += [_tag("{%p elif b.type == 'addressees' %}"), _p("GwAddressees", _text("{{ b.text }}"))]
     for level in (1, 2, 3, 4):
         b += [_tag(f"{{%p elif b.type == 'heading' and b.level == {level} %}}"),
               _p(f"GwHeading{level}", _text("{{ b.text }}"))]

@@ -132,14 +132,29 @@ def signatures(body, blocks: list[Signature]) -> None:
 
 def keep_with_text_above(p) -> None:
     """§7.3.5: a page must not hold the 署名 and date alone. Keep the 署名 with
-    the blank lines, 附件说明 and last lines of 正文 above it, so a page break
-    moves some 正文 along with them."""
+    the blank lines and 附件说明 above it and with the last 正文 paragraph:
+    whole when it is short (w:keepNext), else by widow/orphan control on that
+    paragraph alone, so a page break inside it moves at least two of its lines
+    along and never the whole paragraph (LibreOffice does not split a
+    keep-with-next paragraph; the rest of the document keeps 孤行控制 off)."""
     prev = p.getprevious()
     while prev is not None and prev.tag == W("w:p"):
-        _set_ppr_child(prev, "<w:keepNext/>")
-        if _style(prev) not in ("GwBlank", "GwAttachmentNote"):
-            break  # the last paragraph of text
-        prev = prev.getprevious()
+        if _style(prev) in ("GwBlank", "GwAttachmentNote"):
+            _set_ppr_child(prev, "<w:keepNext/>")
+            prev = prev.getprevious()
+            continue
+        if paragraph_lines(prev) <= L.DOCX_KEEP_WHOLE_MAX_LINES:
+            _set_ppr_child(prev, "<w:keepNext/>")
+        else:
+            _set_ppr_child(prev, "<w:widowControl/>")
+        break  # the last paragraph of text
+
+
+def paragraph_lines(p) -> int:
+    """Lines a body paragraph takes on the 28-字 grid (first line indented 2 字)."""
+    width = L.CHARS_PER_LINE * L.DOCX_CHAR_ADVANCE_PT
+    indent = L.FIRST_LINE_INDENT_CHARS * L.DOCX_CHAR_ADVANCE_PT
+    return wrapped_lines(_text(p), width - indent, width, L.DOCX_CHAR_ADVANCE_PT)
 
 
 def attachment_notes(body, blocks: list[AttachmentNote]) -> None:
