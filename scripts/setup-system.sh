@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system packages fupin-docs needs: CJK faces for PDF, the
 # HarfBuzz subsetter WeasyPrint uses, poppler-utils (tests read PDFs back) and
-# LibreOffice Writer (tests open every .docx in it).
+# LibreOffice Writer (tests open every .docx in it), Chromium (browser tests
+# of fupin serve).
 # Runs as root; otherwise prints the exact command for an administrator.
 set -euo pipefail
 
@@ -17,6 +18,7 @@ PACKAGES=(
   fontconfig
   zip                        # tests re-zip a pack as Info-ZIP does (names without the UTF-8 flag)
   zbar-tools                 # tests read the 存证单's QR code back (zbarimg)
+  chromium                   # browser tests of fupin serve (Playwright drives /usr/bin/chromium)
 )
 FANDOL_DIR=/usr/local/share/fonts/fandol
 

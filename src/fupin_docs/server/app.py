@@ -79,6 +79,7 @@ def create_app(workspace, *, accounts: Accounts | None = None, pack_dir: str | P
             found = accounts_of().session(token)
             if found is None:
                 session.pop("token", None)
+                session["notice"] = "登录已结束（账号到期或长时间未操作），请重新登录"
                 g.session_ended = True
             else:
                 g.user = found.user

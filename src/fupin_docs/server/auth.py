@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 
-from flask import abort, current_app, g, jsonify, redirect, render_template, request, session, url_for
+from flask import abort, current_app, g, jsonify, redirect, render_template, request, url_for
 
 from ..accounts import Accounts
 from .errors import error_json, message_for, status_for
@@ -55,10 +55,8 @@ def login_required(roles=READ_ROLES, *, write: bool = False):
             if user is None:
                 if wants_json():
                     return jsonify({"error": "请先登录", "field": None, "status": 401}), 401
-                if g.get("session_ended"):
-                    session["notice"] = "登录已结束（账号到期或长时间未操作），请重新登录"
-                nxt = request.full_path if request.method == "GET" else None
-                return redirect(url_for("login", next=nxt) if nxt and nxt != "/?" else url_for("login"))
+                nxt = request.full_path.rstrip("?") if request.method == "GET" else None
+                return redirect(url_for("login", next=nxt) if nxt and nxt != "/" else url_for("login"))
             if user.role not in roles:
                 audit("denied", method=request.method, path=request.path[:200],
                       reason="写操作" if write else "仅限管理员")
