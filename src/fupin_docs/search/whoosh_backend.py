@@ -476,11 +476,19 @@ class WhooshBackend:
         with self._lock:
             searcher = self._get_searcher()
             if parsed.id_key:
-                # an archive number or 发文字号: the item it names, when there is one
+                # an archive number or 发文字号: the item it names, when there is one, then
+                # the documents whose text cites it as typed (any bracket variant)
                 named = searcher.search(Q.Term("ids", parsed.id_key), filter=fq, limit=limit)
                 if len(named):
-                    id_terms = terms + [Term(normalize(parsed.id_key), True)]
-                    return Hits([self._hit(hit, id_terms) for hit in named], len(named))
+                    cited = ParsedQuery(groups=[[Term(normalize(parsed.id_key), True)]])
+                    id_terms = terms + cited.groups[0]
+                    shown = [self._hit(hit, id_terms) for hit in named]
+                    seen = {hit.archive_no for hit in shown}
+                    q_cited, check_cited = build_query(cited)
+                    more = self._ranked(searcher, cited, q_cited, check_cited, fq, limit + len(shown), True, id_terms)
+                    shown += [hit for hit in more if hit.archive_no not in seen]
+                    unseen = max(more.total - len(more), 0)  # cited beyond those read
+                    return Hits(shown[:limit], len(shown) + unseen, more.exact)
             if isinstance(q, Q.Every) and fq is not None:
                 # filters only: list what matches, newest first
                 every = list(searcher.search(fq, limit=None))
