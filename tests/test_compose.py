@@ -66,7 +66,7 @@ def test_notice_colophon_and_dates_follow_the_standard():
 
 
 def test_secrecy_period_and_copy_number_reach_the_header():
-    text = "类型: 实施方案\n方案名称: 测试\n成文日期: 2020-06-08\n份号: 18\n密级: 机密\n保密期限: 1年\n"
+    text = "类型: 实施方案\n方案名称: 测试\n成文日期: 2020-06-08\n份号: 18\n密级: 机密\n保密期限: 1年\n目标任务: 问题清零。\n"
     doc = compose(load_document_text(text), Config())
     assert doc.header.copy_number == "000018"
     assert doc.header.secrecy == "机密★1年"
@@ -87,3 +87,71 @@ def test_long_titles_split_into_whole_words_within_the_line(title):
 def test_title_lines_never_split_a_set_phrase_of_the_work():
     lines = split_title("关于印发《三星镇2020年脱贫攻坚挂牌督战实施方案》的通知")
     assert lines == ("关于印发《三星镇2020年", "脱贫攻坚挂牌督战实施方案》的通知")
+
+
+CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
+SEED = Path(__file__).resolve().parent / "data" / "seed"
+
+
+def corpus_titles() -> list[str]:
+    titles = []
+    for path in sorted(CORPUS.glob("*.txt")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.startswith("TITLE:"):
+                titles.append(line[len("TITLE:"):].strip())
+    return titles
+
+
+def seed_plan_titles() -> list[str]:
+    """关于印发《…》的通知 for every plan the seed text names (it is in Traditional script)."""
+    import re
+
+    text = "".join(path.read_text(encoding="utf-8") for path in SEED.glob("*.txt"))
+    names = sorted(set(re.findall(r"《([^《》]{6,30}方案)》", text)))
+    assert len(names) >= 3
+    return [f"关于印发《{name}》的通知" for name in names]
+
+
+# Words and set phrases of these titles a line must never cut (the clerk's plan showed “消费／扶贫”).
+WHOLE = ("消费扶贫", "消費扶貧", "脱贫攻坚", "脫貧攻堅", "大督查", "第五次", "2023年", "2019年度", "2020年", "农村改革",
+         "乡村振兴", "问题整改", "三星镇", "回头看", "回頭看", "指导意见", "危房改造", "饮水安全", "实施方案", "實施方案")
+
+
+def cuts_inside(lines: tuple[str, ...]) -> list[str]:
+    text = "".join(lines)
+    ends, pos = [], 0
+    for line in lines[:-1]:
+        pos += len(line)
+        ends.append(pos)
+    cut = []
+    for word in WHOLE:
+        start = text.find(word)
+        while start != -1:
+            cut += [word for end in ends if start < end < start + len(word)]
+            start = text.find(word, start + 1)
+    return cut
+
+
+def test_titles_of_the_corpus_seed_and_examples_break_between_words_only():
+    examples = [compose(load_document(path), Config()).title for path in sorted(EXAMPLES.glob("*.yaml"))]
+    titles = corpus_titles() + seed_plan_titles() + examples + [
+        "关于印发《三星镇2020年消费扶贫工作实施方案》的通知", "三星镇2020年消费扶贫工作实施方案"]
+    for title in titles:
+        lines = split_title(title)
+        assert "".join(lines) == title and all(len(line) <= 20 for line in lines), lines
+        assert not cuts_inside(lines), (title, lines)
+        for upper, lower in zip(lines, lines[1:]):
+            assert not upper.endswith(("“", "《", "（")) and not lower.startswith(("”", "》", "）", "、", "，")), lines
+        if len(title) <= 40:
+            assert len(lines) == -(-len(title) // 20), lines  # never a line more than the title needs
+
+
+def test_corpus_titles_break_where_their_publishers_broke_them():
+    # the first lines of these corpus files are the title as the State Council printed it
+    for name in ("01-*.txt", "02-*.txt"):
+        [path] = CORPUS.glob(name)
+        lines = path.read_text(encoding="utf-8").splitlines()
+        title = next(line[len("TITLE:"):].strip() for line in lines if line.startswith("TITLE:"))
+        printed = [line for line in lines if line and not line.startswith(("TITLE:", "KIND:", "SOURCE"))][:2]
+        assert "".join(printed) == title
+        assert split_title(title) == tuple(printed)
