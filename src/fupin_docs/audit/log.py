@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from datetime import date, datetime, timedelta
@@ -77,7 +78,8 @@ def audit_json(records) -> list[dict]:
     action_label, detail."""
     out = []
     for record in records:
-        detail = dict(record.get("detail") or {})
+        # keys sorted as the journal file stores them, whether the record was read back or just written
+        detail = json.loads(json.dumps(record.get("detail") or {}, ensure_ascii=False, sort_keys=True))
         role = detail.pop("role", None)
         address = detail.pop("address", None)
         out.append({"seq": record.get("seq"), "at": record.get("at"), "who": record.get("who"), "role": role,

@@ -42,15 +42,17 @@ table {{ width: 100%; border-collapse: collapse; margin-bottom: 5mm; }}
 th, td {{ border: 0.5pt solid #000; padding: 1.2mm 2mm; text-align: left; vertical-align: top; }}
 .head th {{ width: 32mm; font-weight: normal; }}
 td {{ word-break: break-all; }}
+.list {{ table-layout: fixed; }}
 .list th {{ font-weight: bold; }}
-.sign {{ margin-top: 10mm; }}
+.c-seq {{ width: 12mm; }} .c-time {{ width: 24mm; }} .c-act {{ width: 22mm; }} .c-addr {{ width: 34mm; }}
+.sign {{ margin-top: 10mm; line-height: 2.2; }}
 </style></head><body>
 <h1>档案查阅登记</h1>
 <table class="head">{head_rows}</table>
-<table class="list"><thead><tr><th>序号</th><th>时间</th><th>操作</th><th>内容</th><th>地址</th></tr></thead>
+<table class="list"><colgroup><col class="c-seq"><col class="c-time"><col class="c-act"><col><col class="c-addr"></colgroup><thead><tr><th>序号</th><th>时间</th><th>操作</th><th>内容</th><th>地址</th></tr></thead>
 <tbody>{rows or '<tr><td colspan="5">该账号没有查阅记录</td></tr>'}</tbody></table>
 <p>以上记录取自档案系统的访问日志（哈希链，不可改写）。</p>
-<p class="sign">查阅人签字：________________　　经办人签字：________________　　日期：____________</p>
+<p class="sign">查阅人签字：________________　　经办人签字：________________<br>日期：____________</p>
 </body></html>"""
 
 

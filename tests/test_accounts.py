@@ -1,0 +1,158 @@
+"""Accounts of fupin serve: password rules, roles, expiry, throttling, sessions, `fupin user`."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import stat
+import time
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import make_workspace
+from fupin_docs.accounts import Accounts, LoginFailed, LoginThrottled, check_password_rules, parse_expiry
+from fupin_docs.cli.main import cli
+from fupin_docs.errors import UserError
+
+
+@pytest.fixture
+def ws(tmp_path):
+    return make_workspace(tmp_path / "ws")
+
+
+@pytest.mark.parametrize("password, why", [("abc123", "至少 8 位"), ("abcdefghij", "字母和数字"),
+                                           ("1234567890", "字母和数字"), ("张三2020abc", None),
+                                           ("a1a1a1a1a1", "过于简单")])
+def test_password_rules_a_clerk_can_follow(password, why):
+    if why is None:
+        check_password_rules(password, "张三")
+        return
+    with pytest.raises(UserError, match=why) as caught:
+        check_password_rules(password, "张三")
+    assert caught.value.field == "password"
+
+
+def test_password_not_the_name():
+    with pytest.raises(UserError, match="不能与用户名相同"):
+        check_password_rules("Zhang2020", "zhang2020")
+
+
+def test_add_and_authenticate(ws):
+    accounts = Accounts(ws)
+    accounts.add_user("张三", "clerk", "Sanxing2020")
+    user = accounts.authenticate("张三", "Sanxing2020", address="127.0.0.1")
+    assert user.role == "clerk" and not user.read_only and user.last_login is None
+    assert accounts.get("张三").last_login is not None
+    stored = sqlite3.connect(accounts.path).execute("SELECT password FROM users").fetchone()[0]
+    assert stored.startswith("$argon2id$") and "Sanxing2020" not in stored
+    assert stat.S_IMODE(os.stat(accounts.path).st_mode) == 0o600
+    with pytest.raises(UserError, match="已存在"):
+        accounts.add_user("张三", "admin", "Sanxing2021")
+
+
+def test_inspector_needs_an_expiry(ws):
+    with pytest.raises(UserError, match="必须给出有效期") as caught:
+        Accounts(ws).add_user("督查组", "inspector", "Jiancha2020")
+    assert caught.value.field == "expires"
+
+
+def test_parse_expiry():
+    now = 1_600_000_000.0
+    assert parse_expiry("3d", now) == now + 3 * 86400
+    assert parse_expiry("12h", now) == now + 12 * 3600
+    assert parse_expiry("2天", now) == now + 2 * 86400
+    assert parse_expiry(None, now) is None
+    with pytest.raises(UserError, match="写法不对"):
+        parse_expiry("三天", now)
+    with pytest.raises(UserError, match="已经过去"):
+        parse_expiry("2000-01-01")
+
+
+def test_one_message_for_every_refusal(ws):
+    accounts = Accounts(ws)
+    accounts.add_user("张三", "clerk", "Sanxing2020")
+    accounts.add_user("李四", "clerk", "Lisi2020xx")
+    accounts.disable("李四")
+    accounts.add_user("督查组", "inspector", "Jiancha2020", expires=time.time() + 1)
+    time.sleep(1.1)
+    messages = set()
+    for name, password in (("王五", "Sanxing2020"), ("张三", "Wrong2020x"), ("李四", "Lisi2020xx"),
+                           ("督查组", "Jiancha2020")):
+        with pytest.raises(LoginFailed) as caught:
+            accounts.authenticate(name, password, address="10.0.0.1")
+        messages.add(str(caught.value))
+    assert len(messages) == 1
+
+
+def test_throttling_per_name_and_address(ws):
+    accounts = Accounts(ws)
+    accounts.add_user("张三", "clerk", "Sanxing2020")
+    for _ in range(5):
+        with pytest.raises(LoginFailed):
+            accounts.authenticate("张三", "Wrong2020x", address="192.0.2.1")
+    with pytest.raises(LoginThrottled, match="分钟后再试"):
+        accounts.authenticate("张三", "Sanxing2020", address="192.0.2.1")
+    # the same name from another address, and a name that does not exist, behave alike
+    assert accounts.authenticate("张三", "Sanxing2020", address="192.0.2.2").name == "张三"
+    for _ in range(5):
+        with pytest.raises(LoginFailed):
+            accounts.authenticate("无此人", "Wrong2020x", address="192.0.2.1")
+    with pytest.raises(LoginThrottled):
+        accounts.authenticate("无此人", "Wrong2020x", address="192.0.2.1")
+
+
+def test_sessions_end_on_logout_idle_disable_password_and_expiry(ws):
+    accounts = Accounts(ws, idle_seconds=1)
+    accounts.add_user("张三", "clerk", "Sanxing2020")
+    user = accounts.get("张三")
+    token = accounts.open_session(user, address="127.0.0.1")
+    assert accounts.session_user(token).name == "张三"
+    accounts.close_session(token)
+    assert accounts.session_user(token) is None
+    token = accounts.open_session(user)
+    time.sleep(1.2)
+    assert accounts.session_user(token) is None  # idle too long
+    token = accounts.open_session(user)
+    accounts.set_password("张三", "Sanxing2021")
+    assert accounts.session_user(token) is None
+    token = accounts.open_session(accounts.get("张三"))
+    accounts.disable("张三")
+    assert accounts.session_user(token) is None
+    accounts.add_user("督查组", "inspector", "Jiancha2020", expires=time.time() + 1)
+    lasting = Accounts(ws)  # no idle limit to speak of: only the account's expiry ends it
+    token = lasting.open_session(lasting.get("督查组"))
+    assert lasting.session(token).ends_at <= lasting.get("督查组").expires_at
+    time.sleep(1.1)
+    assert lasting.session_user(token) is None
+    assert sqlite3.connect(accounts.path).execute("SELECT COUNT(*) FROM sessions WHERE id = ?",
+                                                  (token,)).fetchone()[0] == 0  # only its hash was ever stored
+
+
+def test_cli_user_commands(ws):
+    runner = CliRunner()
+    base = ["--workspace", str(ws.root), "user"]
+    added = runner.invoke(cli, [*base, "add", "督查组1", "--role", "inspector", "--expires", "3d", "--password-stdin"],
+                          input="Jiancha2020\n")
+    assert added.exit_code == 0, added.output
+    assert "已添加用户 督查组1（督查组（只读））" in added.output
+    weak = runner.invoke(cli, [*base, "add", "张三", "--role", "admin", "--password-stdin"], input="123\n")
+    assert weak.exit_code == 1 and "密码至少 8 位" in weak.output
+    listed = json.loads(runner.invoke(cli, [*base, "list", "--json"]).stdout)
+    assert [u["name"] for u in listed] == ["督查组1"]
+    assert set(listed[0]) == {"name", "role", "role_label", "created_at", "expires_at", "disabled", "expired",
+                              "last_login"}
+    assert runner.invoke(cli, [*base, "disable", "督查组1"]).exit_code == 0
+    assert json.loads(runner.invoke(cli, [*base, "list", "--json"]).stdout)[0]["disabled"] is True
+    changed = runner.invoke(cli, [*base, "passwd", "督查组1", "--password-stdin"], input="Jiancha2021\n")
+    assert changed.exit_code == 0
+    assert Accounts(ws).authenticate("督查组1", "Jiancha2021").name == "督查组1"
+    unknown = runner.invoke(cli, [*base, "passwd", "无此人", "--password-stdin"], input="Jiancha2021\n")
+    assert unknown.exit_code == 1 and "没有用户" in unknown.output
+
+
+def test_serve_refuses_without_an_admin(ws):
+    result = CliRunner().invoke(cli, ["--workspace", str(ws.root), "serve", "--port", "0"])
+    assert result.exit_code == 1
+    assert "fupin user add 用户名 --role admin" in result.output
