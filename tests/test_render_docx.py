@@ -152,6 +152,72 @@ def test_fonts_in_defaults_styles_and_theme(rendered):
     assert '<a:ea typeface="仿宋_GB2312"/>' in theme and '<a:latin typeface="Times New Roman"' in theme
 
 
+# The CJK faces a stock Windows 10/11 (zh-CN) ships, by Chinese and English
+# family name: what Word and WPS can fall back to when a 公文 face is missing.
+STOCK_WINDOWS_FACES = {"仿宋": "FangSong", "楷体": "KaiTi", "黑体": "SimHei", "宋体": "SimSun"}
+# The standard's roles (§7: 仿宋 body, 楷体 level 2, 小标宋 title) and the stock
+# face of the same style each falls back to (小标宋 has none: 宋体 is the serif).
+ROLE_FALLBACK = {"仿宋_GB2312": "仿宋", "楷体_GB2312": "楷体", "方正小标宋简体": "宋体"}
+
+
+def test_font_table_names_stock_windows_fallbacks(rendered, tmp_path):
+    # Every face the styles name is declared in word/fontTable.xml; one a stock
+    # Windows PC lacks names the stock face of its style as w:altName, with
+    # panose, GB2312 charset and family, so Word/WPS keep 仿宋/楷体/黑体 apart.
+    from fupin_docs.workspace.config import FontConfig
+
+    configured = render_docx(short_document(), tmp_path / "f.docx",
+                             config=Config(fonts=FontConfig(docx_body="仿宋", docx_heading2="楷体_GB2312")))
+    for path in all_paths(rendered) + [configured]:
+        styles = part(path, "word/styles.xml")
+        named = {node.get(f"{W}eastAsia") for node in styles.iter(f"{W}rFonts")} - {None}
+        table = {f.get(f"{W}name"): f for f in part(path, "word/fontTable.xml").findall("w:font", NS)}
+        assert named <= set(table), (path.name, named - set(table))
+        for name in named:
+            entry = table[name]
+            alt = entry.find("w:altName", NS)
+            stock = name in STOCK_WINDOWS_FACES or name in STOCK_WINDOWS_FACES.values()
+            if not stock:
+                assert alt is not None and alt.get(f"{W}val") in STOCK_WINDOWS_FACES, (path.name, name)
+            if name in ROLE_FALLBACK:
+                assert alt.get(f"{W}val") == ROLE_FALLBACK[name], name
+            assert entry.find("w:charset", NS).get(f"{W}val") == "86", name  # GB2312
+            panose = entry.find("w:panose1", NS).get(f"{W}val")
+            assert len(panose) == 20 and panose != "0" * 20, name
+            assert entry.find("w:family", NS) is not None and entry.find("w:pitch", NS) is not None
+    names = {f.get(f"{W}name") for f in part(configured, "word/fontTable.xml").findall("w:font", NS)}
+    assert "仿宋" in names and "仿宋_GB2312" not in names
+
+
+def test_fupin_fonts_names_missing_standard_faces(tmp_path):
+    # `fupin fonts` says which of the standard's faces this machine lacks and
+    # what stands in for each (once it named only the substitutes).
+    import json
+    import subprocess
+    import sys
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "fupin_docs.cli.main", "fonts", *args], cwd=tmp_path,
+                              capture_output=True, text=True, timeout=120)
+
+    roles = {r["role"]: r for r in json.loads(run("--json").stdout)["roles"]}
+    text = run().stdout
+    expected = {"title": "方正小标宋简体", "body": "仿宋_GB2312", "h1": "黑体", "h2": "楷体_GB2312", "page": "宋体"}
+    for role, face in expected.items():
+        row = roles[role]
+        assert row["standard"] == face
+        installed = bool(subprocess.run(["fc-list", f":family={face}", "family"], capture_output=True,
+                                        text=True).stdout.strip())
+        assert row["standard_installed"] == installed, face
+        if not installed:
+            assert row["stand_in"] == row["face"] and row["stand_in"] != face
+            assert f"缺少标准字体 {face}" in text and row["stand_in"] in text, text
+        if face in ROLE_FALLBACK:
+            assert row["word_fallback"] == ROLE_FALLBACK[face]
+        elif face in STOCK_WINDOWS_FACES:
+            assert row["word_fallback"] is None  # every Windows PC has it
+
+
 def test_headings_and_runs_keep_their_font_roles(rendered):
     path = rendered["hostile"][1]
     paras = body_paragraphs(path)

@@ -25,7 +25,7 @@ from ...atomic import atomic_path
 from ...workspace.config import FontConfig
 from .. import layout as L
 from .ooxml import (LATIN, LINE_TWIPS, MARK_COLOR_HEX, MARK_SPACE_BEFORE_PT, TEXT_WIDTH_TWIPS, border_eighths,
-                    chars, el, rfonts, size, twips_mm, twips_pt)
+                    chars, el, font_names, rfonts, set_font_table, size, twips_mm, twips_pt)
 
 # Style ids (ASCII, stable: the renderer finds paragraphs by them) → Chinese names.
 STYLE_NAMES = {
@@ -479,6 +479,7 @@ def build(out: Path, fonts: FontConfig | None = None) -> Path:
     _set_defaults(document, fonts)
     _rewrite_theme(document, fonts)
     _theme_language(document)
+    set_font_table(document, font_names(fonts))
     _section(document)
     main, colophon = body_xml()
     sect = body.find(qn("w:sectPr"))

@@ -18,8 +18,8 @@ from docx.oxml.ns import qn
 from ...compose.tree import AttachmentNote, Attendance, Colophon, ComposedDocument, Signature, Table
 from ...workspace.config import Config, FontConfig
 from .. import layout as L
-from .ooxml import (LINE_TWIPS, MARK_SPACE_BEFORE_PT, TEXT_WIDTH_TWIPS, chars, el, needs_hint, set_east_asia_hint,
-                    twips_mm, twips_pt, width_chars)
+from .ooxml import (LINE_TWIPS, MARK_SPACE_BEFORE_PT, TEXT_WIDTH_TWIPS, chars, el, font_names, needs_hint,
+                    set_east_asia_hint, set_font_table, twips_mm, twips_pt, width_chars)
 
 W = qn
 
@@ -303,6 +303,7 @@ def apply_font_config(document, fonts: FontConfig) -> None:
             value = node.get(W(attr))
             if value in mapping:
                 node.set(W(attr), mapping[value])
+    set_font_table(document, font_names(fonts))
 
 
 def finish(document, doc: ComposedDocument, config: Config, builtin: bool) -> None:

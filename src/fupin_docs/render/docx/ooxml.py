@@ -106,3 +106,55 @@ def width_chars(text: str) -> float:
             total += 0.25
         previous = narrow
     return total
+
+
+# --- font table (word/fontTable.xml) --------------------------------------------
+# What Word and WPS need to substitute a face that is not installed: w:altName
+# (the name they try next), then panose, charset and family. A stock Windows
+# 10/11 has 仿宋 (FangSong), 楷体 (KaiTi), 黑体 (SimHei) and 宋体 (SimSun), not
+# the GB2312 faces nor any 小标宋, which come with office font packs; so each
+# standard face names the stock face of its style: 仿宋_GB2312 → 仿宋,
+# 楷体_GB2312 → 楷体, 方正小标宋简体 → 宋体 (the stock serif; Office's 华文中宋 is
+# not on every PC). Panose 2-1-6-9 is the fixed-pitch CJK class Windows gives
+# 仿宋/楷体/黑体, 2-1-6-0 the 宋体 class; charset 86 is GB2312.
+# The faces every zh-CN Windows 10/11 has (Chinese and English family names).
+STOCK_WINDOWS_FACES = frozenset({"仿宋", "FangSong", "楷体", "KaiTi", "黑体", "SimHei", "宋体", "SimSun"})
+# name: (altName or None, panose1, charset, family, pitch)
+FONT_ENTRIES: dict[str, tuple[str | None, str, str, str, str]] = {
+    "Times New Roman": (None, "02020603050405020304", "00", "roman", "variable"),
+    "仿宋_GB2312": ("仿宋", "02010609030101010101", "86", "modern", "fixed"),
+    "楷体_GB2312": ("楷体", "02010609030101010101", "86", "modern", "fixed"),
+    "方正小标宋简体": ("宋体", "02010600030101010101", "86", "roman", "variable"),
+    "黑体": ("SimHei", "02010609060101010101", "86", "modern", "fixed"),
+    "宋体": ("SimSun", "02010600030101010101", "86", "auto", "variable"),
+    "仿宋": ("FangSong", "02010609060101010101", "86", "modern", "fixed"),
+    "楷体": ("KaiTi", "02010609060101010101", "86", "modern", "fixed"),
+}
+
+
+def font_table_xml(names: list[str]) -> bytes:
+    """word/fontTable.xml declaring NAMES (unknown names get a bare entry)."""
+    out = []
+    for name in dict.fromkeys(names):
+        alt, panose, charset, family, pitch = FONT_ENTRIES.get(name, (None, None, "86", "auto", "variable"))
+        inner = (f'<w:altName w:val={quoteattr(alt)}/>' if alt else "") \
+            + (f'<w:panose1 w:val="{panose}"/>' if panose else "") \
+            + f'<w:charset w:val="{charset}"/><w:family w:val="{family}"/><w:pitch w:val="{pitch}"/>'
+        out.append(f"<w:font w:name={quoteattr(name)}>{inner}</w:font>")
+    return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            '<w:fonts xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+            + "".join(out) + "</w:fonts>").encode("utf-8")
+
+
+def font_names(fonts) -> list[str]:
+    """The faces a document made from FONTS (a FontConfig) names, Latin first."""
+    return [LATIN, fonts.docx_body, fonts.docx_title, fonts.docx_heading1, fonts.docx_heading2,
+            fonts.docx_page_number]
+
+
+def set_font_table(document, names: list[str]) -> None:
+    # Reach-in: python-docx keeps an unparsed part's bytes in Part._blob and
+    # saves them from there (guarded in tests/test_private_api.py, as for the theme).
+    for part in document.part.package.iter_parts():
+        if str(part.partname) == "/word/fontTable.xml":
+            part._blob = font_table_xml(names)
