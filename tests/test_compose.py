@@ -155,3 +155,37 @@ def test_corpus_titles_break_where_their_publishers_broke_them():
         printed = [line for line in lines if line and not line.startswith(("TITLE:", "KIND:", "SOURCE"))][:2]
         assert "".join(printed) == title
         assert split_title(title) == tuple(printed)
+
+
+def test_minutes_decisions_are_one_face_from_number_to_last_word():
+    from fupin_docs.compose.tree import Paragraph
+
+    doc = composed("minutes")
+    items = [b for b in doc.blocks if isinstance(b, Paragraph) and b.text.startswith(("一、", "二、", "三、"))]
+    assert [b.text[:2] for b in items] == ["一、", "二、", "三、"]
+    for item in items:
+        assert {run.role for run in item.runs} == {"body"}, item.runs
+    assert "（责任单位：镇建设环保站、各相关村；完成时限：2020年5月31日）" in items[0].text
+
+
+def test_minutes_opening_names_the_session_once():
+    doc = composed("minutes")
+    opening = "".join(doc.words())
+    assert "第3次" not in opening
+    assert "主持召开三星镇农村危房改造和饮水安全第三次专题会议" in opening
+    head = ("类型: 会议纪要\n会议名称: 镇扶贫开发领导小组2020年第三次全体会议\n会议次数: 3\n成文日期: 2020-03-18\n"
+            "会议时间: 2020-03-17\n会议地点: 会议室\n主持人: 镇长李明华\n出席: 李明华\n议定事项:\n  - 内容: 逐户核实。\n")
+    opening = next(b.text for b in compose(load_document_text(head), Config()).blocks if "主持召开" in getattr(b, "text", ""))
+    assert "主持召开镇扶贫开发领导小组2020年第三次全体会议。" in opening and opening.count("第三次") == 1
+
+
+@pytest.mark.parametrize("written, roles", [
+    ("一、两不愁三保障及饮水安全落实情况", [("一、两不愁三保障及饮水安全落实情况", "h1")]),
+    ("（一）加强组织领导。成立工作领导小组。", [("（一）加强组织领导。", "h2"), ("成立工作领导小组。", "body")]),
+    ("一、对排查发现的12户C级、D级危房，由镇建设环保站牵头，逐户制定改造方案，3月底前全部开工。",
+     [("一、对排查发现的12户C级、D级危房，由镇建设环保站牵头，逐户制定改造方案，3月底前全部开工。", "body")]),
+])
+def test_a_clerks_own_numbering_never_gives_the_number_a_face_of_its_own(written, roles):
+    from fupin_docs.compose.common import paragraph
+
+    assert [(run.text, run.role) for run in paragraph(written).runs] == roles

@@ -53,12 +53,26 @@ def opening(doc: Gongwen, config: Config, title: str) -> list[Block]:
     return blocks
 
 
+# A numbered line this short, or a run-in first sentence this short, is a heading.
+HEADING_CHARS_MAX = 30
+
+
 def paragraph(text: str) -> Paragraph:
-    """Body text; a clerk's own 一、/（一） numbering keeps its heading font."""
+    """Body text. A clerk's own 一、/（一） numbering is read as GB/T 9704 does:
+    a short numbered line is a heading (黑体/楷体 throughout), a numbered
+    paragraph opening with a short sentence (（一）加强领导。……) has that
+    sentence as its run-in heading, and any other numbered paragraph is a
+    numbered sentence in body text. The number never takes a face of its own."""
     level = numbered_level(text)
     prefix = numbered_prefix(text)
     if level in (1, 2) and prefix:
-        return Paragraph((Run(prefix, f"h{level}"), Run(text[len(prefix):])))
+        role = f"h{level}"
+        inner = text[len(prefix):].rstrip("。")
+        if len(text) <= HEADING_CHARS_MAX and "。" not in inner:
+            return Paragraph((Run(text, role),))
+        first_end = text.find("。", len(prefix))
+        if 0 <= first_end < HEADING_CHARS_MAX and first_end + 1 < len(text):
+            return Paragraph((Run(text[:first_end + 1], role), Run(text[first_end + 1:])))
     return Paragraph((Run(text),))
 
 
