@@ -153,6 +153,13 @@ def derived_family(family: str) -> str:
     return f"{family} GB2312 fupin"
 
 
+def exact_family(family: str) -> str:
+    """The @font-face family under which a role's primary face is loaded from
+    its own file (when no GB 2312 copy is made), so no other weight of the
+    family can stand in for it."""
+    return f"{family} fupin"
+
+
 def derived_face(family: str, file: str, index: int) -> Path | None:
     """Path of the GB 2312 copy of face INDEX of FILE (built now if missing), or None."""
     try:

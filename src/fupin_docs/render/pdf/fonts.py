@@ -56,10 +56,25 @@ DEFAULT_CANDIDATES: dict[str, tuple[str, ...]] = {
     "page": ("宋体", "SimSun", "FandolSong", "Noto Serif CJK SC"),
 }
 
-# Per-glyph fallbacks after a role's own faces: Noto CJK for Traditional and
-# rare hanzi, HanaMin for CJK Extension B (𠀀), DejaVu for symbols and emoji.
-SERIF_FALLBACKS = ("Noto Serif CJK SC", "Noto Sans CJK SC", "HanaMinA", "HanaMinB", "DejaVu Sans")
-SANS_FALLBACKS = ("Noto Sans CJK SC", "Noto Serif CJK SC", "HanaMinA", "HanaMinB", "DejaVu Sans")
+# Per-glyph fallbacks after a role's own faces, for Traditional and rare hanzi
+# (脫 is not in FandolFang): a face of the role's own style and weight first —
+# serif for 宋/仿宋/小标宋, sans for 黑体, 楷 for 楷体 — so the character does not
+# stand out. Measured ink of one line set in each (pdftoppm, 100 dpi, same 24
+# characters): FandolFang 18.3, Noto Serif CJK SC ExtraLight 21.1, Light 23.6,
+# Regular 26.7 (46 % darker than the 仿宋 it stood in for), AR PL UKai 19.8
+# against FandolKai 19.0. Then HanaMin for CJK Extension B (𠀀), DejaVu for
+# symbols and emoji.
+_LAST_RESORT = ("HanaMinA", "HanaMinB", "DejaVu Sans")
+ROLE_FALLBACKS: dict[str, tuple[str, ...]] = {
+    "title": ("Noto Serif CJK SC Black", "Noto Serif CJK SC SemiBold", "Noto Serif CJK SC",
+              "Noto Sans CJK SC") + _LAST_RESORT,
+    "body": ("Noto Serif CJK SC ExtraLight", "Noto Serif CJK SC Light", "Noto Serif CJK SC",
+             "Noto Sans CJK SC") + _LAST_RESORT,
+    "h1": ("Noto Sans CJK SC", "FandolHei", "Noto Serif CJK SC") + _LAST_RESORT,
+    "h2": ("AR PL UKai CN", "AR PL UKai TW", "FandolKai", "Noto Serif CJK SC Light",
+           "Noto Serif CJK SC") + _LAST_RESORT,
+    "page": ("Noto Serif CJK SC", "Noto Sans CJK SC") + _LAST_RESORT,
+}
 
 # fupin.toml keys per role (Config.fonts); page numbers have no PDF key.
 CONFIG_KEYS = {"title": "pdf_title", "body": "pdf_body", "h1": "pdf_heading1", "h2": "pdf_heading2"}
@@ -163,7 +178,7 @@ def resolve_role(role: str, fonts: FontConfig) -> RoleFaces:
     candidates = candidates_for(role, fonts)
     installed = tuple(name for name in candidates if find_face(name))
     primary = find_face(installed[0]) if installed else None
-    fallbacks = SANS_FALLBACKS if role == "h1" else SERIF_FALLBACKS
+    fallbacks = ROLE_FALLBACKS[role]
     families: list[str] = []
     for name in installed + tuple(n for n in fallbacks if find_face(n)):
         if name not in families:

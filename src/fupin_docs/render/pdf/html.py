@@ -12,6 +12,7 @@ import math
 import re
 import unicodedata
 from importlib import resources
+from pathlib import Path
 
 import jinja2
 
@@ -20,7 +21,7 @@ from ...compose.tree import (Addressees, AttachmentHeading, AttachmentNote, Atte
                              ComposedDocument, Heading, Note, PageBreak, Paragraph, Signature,
                              Table, Title)
 from ..title_lines import split_title
-from .fontcache import derived_face, derived_family
+from .fontcache import derived_face, derived_family, exact_family
 from .fonts import RoleFaces, _css_quote
 
 
@@ -116,9 +117,17 @@ def font_families(faces: dict[str, RoleFaces]) -> dict:
         if rf.primary is None:
             continue
         path = derived_face(rf.primary.family, rf.primary.file, rf.primary.index)
-        if path is None:
+        if path is not None:
+            family = _css_quote(derived_family(rf.primary.family))
+        elif rf.primary.index == 0 and not rf.primary.file.lower().endswith((".ttc", ".otc")):
+            # The primary face by its file, not by its family name: fontconfig
+            # may match the name to another weight of the family. FandolSong-
+            # Bold.otf declares weight 400 like the Regular, and `fc-match
+            # FandolSong` returns the Bold: page numbers came out bold.
+            path = Path(rf.primary.file)
+            family = _css_quote(exact_family(rf.primary.family))
+        else:
             continue
-        family = _css_quote(derived_family(rf.primary.family))
         if all(f["family"] != family for f in font_faces):
             font_faces.append({"family": family, "url": path.as_uri()})
         fam[role] = f"{family}, {fam[role]}"
