@@ -262,3 +262,15 @@ def test_a_traditional_character_is_drawn_in_a_face_of_its_roles_style_and_weigh
     names = {r[4]["/BaseFont"].split("+")[-1] for r in runs(target) if "脫" in r[0]}
     assert any("Heavy" in n for n in names), names  # title: the full Black face
     assert any("Sans" in n for n in names), names  # 黑体: a sans face
+
+
+def test_the_pack_catalogue_draws_a_traditional_title_like_the_documents(tmp_path):
+    """The 目录 of an evidence pack lists titles in 仿宋: 脫 comes from the same
+    light serif fallback as in a 公文, not from a regular-weight face."""
+    from fupin_docs.pack.catalog import CatalogHeader, CatalogRow, render_catalog
+
+    target = tmp_path / "catalogue.pdf"
+    target.write_bytes(render_catalog(CatalogHeader(title="佐证材料目录", unit="某某镇", date="2020年6月8日"),
+                                      [CatalogRow(seq=1, archive_no="0001", title="關於鞏固脫貧成果的通知")]))
+    names = {r[4]["/BaseFont"].split("+")[-1] for r in runs(target) if "脫" in r[0]}
+    assert names and all("Light" in n for n in names), names

@@ -278,3 +278,15 @@ def uncovered_chars(text: str, faces: dict[str, RoleFaces]) -> str:
         if not any(ord(ch) in cmap for cmap in cmaps):
             out[ch] = None
     return "".join(out)
+
+
+_ROLE_ALIASES = {"heading1": "h1", "heading2": "h2"}
+
+
+def css_family(role: str, fonts: FontConfig | None = None) -> str:
+    """The CSS font-family list of ROLE (title, body, h1/heading1, h2/heading2,
+    page): its installed faces, then fallbacks of the same style. Other PDFs of
+    the project (the pack's 目录) use it so a rare character in them is drawn
+    like in the 公文."""
+    role = _ROLE_ALIASES.get(role, role)
+    return resolve_faces(fonts or FontConfig())[role].css_family
