@@ -75,7 +75,11 @@ def style_of(p) -> str | None:
 def text_of(node) -> str:
     out = []
     for el in node.iter(f"{W}t", f"{W}tab"):
-        out.append("\t" if el.tag == f"{W}tab" else (el.text or ""))
+        if el.tag == f"{W}tab":
+            if el.getparent().tag == f"{W}r":  # not a tab stop of w:pPr/w:tabs
+                out.append("\t")
+        else:
+            out.append(el.text or "")
     return "".join(out)
 
 
@@ -117,3 +121,44 @@ def grid_document(closing: bool = True) -> ComposedDocument:
         colophon=Colophon(printer="某某镇党政综合办公室", print_date="2020年6月8日", cc="县扶贫办。"),
         metadata={"title": "关于开展督查工作的通知"},
     )
+
+
+def reading_words(doc: ComposedDocument) -> list[str]:
+    """doc.words() in the order a 公文 page is read: several 签发人 stand two a
+    line, the 发文字号 level with the last line (§7.2.5), so the 发文字号 comes
+    after the earlier lines of names; names are separated by space, not 、."""
+    words = list(doc.words())
+    h = doc.header
+    if not h.signers:
+        return words
+    words.remove("签发人：" + "、".join(h.signers))
+    lines = [h.signers[i:i + 2] for i in range(0, len(h.signers), 2)]
+    seq: list[str] = []
+    for n, line in enumerate(lines):
+        if n == len(lines) - 1:
+            seq.append(h.doc_number)
+        if n == 0:
+            seq.append("签发人：")
+        seq += list(line)
+    at = words.index(h.doc_number)
+    words[at:at + 1] = seq
+    return words
+
+
+EXAMPLES_DIR = Path(__file__).resolve().parents[1] / "examples"
+
+
+def three_signers_document(tmp: Path) -> ComposedDocument:
+    """The rectification example (an 上行文) signed by three 签发人."""
+    from fupin_docs.compose import compose
+    from fupin_docs.inputs import load_document
+    from fupin_docs.workspace.config import Config
+
+    source = next(EXAMPLES_DIR.glob("rectification-*.yaml"))
+    text = source.read_text(encoding="utf-8")
+    assert "签发人: 李明华\n" in text
+    path = tmp / source.name
+    path.write_text(text.replace("签发人: 李明华\n", "签发人: [李明华, 张志强, 刘红梅]\n"), encoding="utf-8")
+    doc = compose(load_document(path), Config())
+    assert doc.header.signers == ("李明华", "张志强", "刘红梅")
+    return doc

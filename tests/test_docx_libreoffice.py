@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 import layout_standard as S
-from docx_helpers import grid_document, hostile_document, in_order, short_document, squash
+from docx_helpers import (grid_document, hostile_document, in_order, reading_words, short_document, squash,
+                          three_signers_document)
 
 from fupin_docs.compose import compose
 from fupin_docs.compose.tree import (Addressees, Colophon, ComposedDocument, Header, Heading, PageBreak, Paragraph,
@@ -74,7 +75,8 @@ def converted(tmp_path_factory):
     """Render every document, convert them all in one soffice call: {name: (doc, pdf)}."""
     work = tmp_path_factory.mktemp("lo")
     docs = {"short": short_document(), "hostile": hostile_document(), "grid": grid_document(),
-            "long_last": grid_document(closing=False), **example_documents()}
+            "long_last": grid_document(closing=False), "signers": three_signers_document(work),
+            **example_documents()}
     paths = [render_docx(doc, work / f"{name}.docx", config=Config()) for name, doc in docs.items()]
     convert(paths, work)
     return {name: (doc, work / f"{name}.pdf") for name, doc in docs.items()}
@@ -158,7 +160,7 @@ def test_pdf_says_the_words_in_order(either):
         # pdftotext reads a table column by column: its cells are checked for presence,
         # everything else for order.
         cells = {squash(t) for b in doc.blocks if isinstance(b, Table) for t in block_texts(b)}
-        ordered = [ASTRAL.sub("", w) for w in doc.words() if squash(w) not in cells]
+        ordered = [ASTRAL.sub("", w) for w in reading_words(doc) if squash(w) not in cells]
         ok, missing = in_order(text, ordered)
         assert ok, f"{name}: {missing!r} missing or out of order"
         flat = squash(text)
@@ -410,3 +412,24 @@ def test_blank_line_between_title_and_body(either):
         below = lines[last_title + 1]
         gap = (below[1] + below[3]) / 2 - (lines[last_title][1] + lines[last_title][3]) / 2
         assert abs(gap - 2 * PITCH) < 3, (name, gap, below[4])
+
+
+def test_several_signers_two_a_line_in_libreoffice(converted):
+    # §7.2.5: “签发人：李明华 张志强” on one line, 刘红梅 under 李明华 on the next,
+    # level with the 发文字号 (1 字 from the left); the names end 1 字 from the
+    # right; the red line comes after both lines.
+    doc, pdf = converted["signers"]
+    words = words_with_boxes(pdf, 1)
+    label = next(w for w in words if w[4].startswith("签发人："))
+    second = next(w for w in words if w[4] == "张志强")
+    last = next(w for w in words if w[4] == "刘红梅")
+    number = next(w for w in words if w[4].startswith("三政呈"))
+    zi = (label[2] - label[0]) / 7  # “签发人：李明华”: 7 字
+    assert abs((label[0] + 4 * zi) - last[0]) < 1.5, (label, last)  # 刘红梅 under 李明华
+    assert abs(second[2] - (TEXT_RIGHT_PT - S.SANHAO_PT)) < 1.5, second  # 1 字 from the right
+    assert abs(number[0] - (TEXT_LEFT_PT + S.SANHAO_PT)) < 1.5, number  # 1 字 from the left
+    assert abs(number[1] - last[1]) < 1 and abs(second[1] - label[1]) < 1
+    assert abs((last[1] - label[1]) - PITCH) < 1  # consecutive lines
+    rule = next(r for r in rules_at(pdf, 1) if r[0][0] > number[3])
+    assert not any(label[1] < r[0][0] < number[1] for r in rules_at(pdf, 1)), "a rule between the lines"
+    assert rule[0][0] - number[3] < 15

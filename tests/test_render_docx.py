@@ -10,7 +10,8 @@ import docx
 import pytest
 from docx.enum.section import WD_SECTION
 from docx_helpers import (HOSTILE, NS, W, body_paragraphs, grid_document, hostile_document, in_order, part,
-                          short_document, style_of, text_of)
+                          reading_words, short_document, style_of, text_of,
+                          three_signers_document)
 
 from fupin_docs.compose import compose
 from fupin_docs.inputs import load_document
@@ -279,12 +280,13 @@ def test_header_lines_doc_number_and_separator(rendered):
         assert abs(int(bottom.get(f"{W}sz")) / 8 - S.SEPARATOR_THICKNESS_MM * S.PT_PER_MM) < 0.1
         # the border spans the paragraph, which has no indent: the 版心's 156 mm
         assert styles.find(f"w:style[@w:styleId='{sid}']/w:pPr/w:ind", NS).get(f"{W}left") == "0"
-    # 上行文: doc number 1 字 in from the left, 签发人 label 仿宋 + names 楷体, right tab 1 字 in.
+    # 上行文: doc number 1 字 in from the left, 签发人 label 仿宋 + names 楷体 (two on
+    # this line), the tab stops set per document (test_several_signers_two_a_line).
     signed = next(p for p in paras if style_of(p) == "GwDocNumberSigned")
-    assert text_of(signed) == f"\t某政发〔2020〕7号\t签发人：张三、{HOSTILE[5]}"
+    assert text_of(signed) == f"\t某政发〔2020〕7号\t签发人：张三\t{HOSTILE[5]}"
     assert signed.findall("w:r", NS)[-1].find("w:rPr/w:rStyle", NS).get(f"{W}val") == "GwKai"
-    tabs = styles.findall("w:style[@w:styleId='GwDocNumberSigned']/w:pPr/w:tabs/w:tab", NS)
-    assert [t.get(f"{W}pos") for t in tabs] == [str(chars(1)), str(TEXT_WIDTH_TWIPS - chars(1))]
+    tabs = signed.findall("w:pPr/w:tabs/w:tab", NS)
+    assert tabs[0].get(f"{W}pos") == str(chars(1))
     # 2 blank lines between 标志 and 发文字号, and between the red line and the title; 1 before 主送.
     order = [style_of(p) for p in paras]
     mark = order.index("GwMark")
@@ -294,6 +296,33 @@ def test_header_lines_doc_number_and_separator(rendered):
     assert order[title + 1:title + 3] == ["GwBlank", "GwAddressees"]
     plain = next(p for p in body_paragraphs(rendered["plan"][1]) if style_of(p) == "GwDocNumber")
     assert text_of(plain) == rendered["plan"][0].header.doc_number
+
+
+def test_several_signers_two_a_line(tmp_path):
+    # §7.2.5: several 签发人 in order, two names a line, wrapped names under the
+    # first name, the block 1 字 from the right; the 发文字号 (1 字 from the left)
+    # level with the last line, which alone carries the red separator.
+    doc = three_signers_document(tmp_path)
+    path = render_docx(doc, tmp_path / "signers.docx", config=Config())
+    paras = body_paragraphs(path)
+    lines = [p for p in paras if style_of(p) in ("GwSigners", "GwDocNumberSigned")]
+    assert [text_of(p) for p in lines] == ["\t签发人：李明华\t张志强", "\t三政呈〔2020〕8号\t刘红梅"]
+    assert style_of(lines[-1]) == "GwDocNumberSigned" and paras.index(lines[1]) == paras.index(lines[0]) + 1
+    for p in lines:
+        names = [r for r in p.findall("w:r", NS) if text_of(r) in doc.header.signers]
+        assert names and all(r.find("w:rPr/w:rStyle", NS).get(f"{W}val") == "GwKai" for r in names)
+
+    def stops(p):
+        return [int(t.get(f"{W}pos")) for t in p.findall("w:pPr/w:tabs/w:tab", NS)]
+
+    first, last = stops(lines[0]), stops(lines[1])
+    assert last[0] == chars(1)  # 发文字号 1 字 in
+    label = chars(4)  # “签发人：”
+    assert first[0] + label == last[1]  # 刘红梅 under 李明华
+    assert first[1] == last[2] == first[0] + label + chars(3 + 1)  # 张志强 1 字 after 李明华
+    assert abs(first[1] + chars(3) - (TEXT_WIDTH_TWIPS - chars(1))) <= 2  # ends 1 字 from the right
+    styles = part(path, "word/styles.xml")
+    assert styles.find("w:style[@w:styleId='GwSigners']/w:pPr/w:pBdr", NS) is None
 
 
 def test_signature_positions_without_and_with_seal(rendered):
@@ -543,7 +572,7 @@ def test_attachment_title_in_trapezoid_lines(rendered):
 def test_words_in_order(rendered):
     for doc, path in rendered.values():
         text = "\n".join(text_of(p) for p in body_paragraphs(path))
-        ok, missing = in_order(text, doc.words())
+        ok, missing = in_order(text, reading_words(doc))
         assert ok, f"{path.name}: {missing!r} missing or out of order"
 
 

@@ -61,6 +61,8 @@ SEPARATOR_BELOW_DOC_NUMBER_MM = 4.0  # red line 4 mm below 发文字号 (§7.2.6
 SEPARATOR_THICKNESS_MM = 0.35  # ? thickness not fixed; 0.35 mm is common practice
 SIGNER_RIGHT_INDENT_CHARS = 1  # 签发人 1 字 from the right (§7.2.5)
 DOC_NUMBER_LEFT_INDENT_CHARS = 1  # with 签发人, 发文字号 1 字 from the left (§7.2.5)
+SIGNERS_PER_LINE = 2  # several 签发人: two names a line, wrapped under the first name (§7.2.5)
+SIGNER_NAME_GAP_CHARS = 1  # ? the space between the two names of a line: 1 字
 
 # --- 主体 (§7.3) ----------------------------------------------------------------
 TITLE_SIZE_PT = SIZE_ERHAO

@@ -33,6 +33,7 @@ STYLE_NAMES = {
     "GwMark": "公文发文机关标志",
     "GwDocNumber": "公文发文字号",
     "GwDocNumberSigned": "公文发文字号（含签发人）",
+    "GwSigners": "公文签发人（多行时的前几行）",
     "GwTitle": "公文标题",
     "GwAddressees": "公文主送机关",
     "GwBody": "公文正文",
@@ -102,10 +103,11 @@ def style_xml(fonts: FontConfig) -> list[str]:
         _pstyle("GwMark", _exact(twips_pt(mark_size), mark_space) + '<w:jc w:val="center"/>' + no_indent,
                 rfonts(title, title) + f'<w:b w:val="0"/><w:color w:val="{MARK_COLOR_HEX}"/>' + size(mark_size)),
         _pstyle("GwDocNumber", _SEPARATOR + _exact() + '<w:jc w:val="center"/>' + no_indent),
+        # The 签发人 tab stops depend on the names: finish.signers sets them.
         _pstyle("GwDocNumberSigned", _SEPARATOR
-                + f'<w:tabs><w:tab w:val="left" w:pos="{chars(L.DOC_NUMBER_LEFT_INDENT_CHARS)}"/>'
-                  f'<w:tab w:val="right" w:pos="{TEXT_WIDTH_TWIPS - chars(L.SIGNER_RIGHT_INDENT_CHARS)}"/></w:tabs>'
+                + f'<w:tabs><w:tab w:val="left" w:pos="{chars(L.DOC_NUMBER_LEFT_INDENT_CHARS)}"/></w:tabs>'
                 + _exact() + '<w:jc w:val="left"/>' + no_indent),
+        _pstyle("GwSigners", _exact() + '<w:jc w:val="left"/>' + no_indent),
         # snapToGrid off: LibreOffice would give a 22 pt line two grid lines.
         _pstyle("GwTitle", '<w:keepNext/><w:snapToGrid w:val="0"/>' + _exact() + '<w:jc w:val="center"/>'
                 + no_indent,
@@ -424,9 +426,17 @@ def body_xml() -> list[str]:
           _tag("{%p endfor %}")]
     h += [_p("GwMark", _text("{{ header.mark }}"))]
     h += _blank(L.BLANK_LINES_MARK_TO_DOC_NUMBER)
-    h += [_tag("{%p if header.signers %}"),
+    names = [_tag_run("{%r if line.first %}"), _text("签发人："), _tag_run("{%r endif %}"),
+             _text("{{ line.names[0] }}", "GwKai"),
+             _tag_run("{%r if line.names|length > 1 %}"), "<w:r><w:tab/></w:r>",
+             _text("{{ line.names[1] }}", "GwKai"), _tag_run("{%r endif %}")]
+    h += [_tag("{%p if header.signers %}"), _tag("{%p for line in header.signer_lines %}"),
+          _tag("{%p if line.last %}"),
           _p("GwDocNumberSigned", "<w:r><w:tab/></w:r>", _text("{{ header.doc_number }}"),
-             "<w:r><w:tab/></w:r>", _text("签发人："), _text("{{ header.signers }}", "GwKai")),
+             "<w:r><w:tab/></w:r>", *names),
+          _tag("{%p else %}"),
+          _p("GwSigners", "<w:r><w:tab/></w:r>", *names),
+          _tag("{%p endif %}"), _tag("{%p endfor %}"),
           _tag("{%p else %}"),
           _p("GwDocNumber", _text("{{ header.doc_number }}")),
           _tag("{%p endif %}")]

@@ -32,6 +32,11 @@ def _header(doc: ComposedDocument) -> dict:
         "mark": h.mark,
         "doc_number": h.doc_number or "",
         "signers": "、".join(h.signers),
+        # §7.2.5: several 签发人 in order, two names a line; the 发文字号 stands
+        # level with the last line (finish.signers sets the tab stops).
+        "signer_lines": [{"names": list(h.signers[i:i + L.SIGNERS_PER_LINE]), "first": i == 0,
+                          "last": i + L.SIGNERS_PER_LINE >= len(h.signers)}
+                         for i in range(0, len(h.signers), L.SIGNERS_PER_LINE)],
     }
 
 

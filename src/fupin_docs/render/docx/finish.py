@@ -15,7 +15,7 @@ import re
 
 from docx.oxml.ns import qn
 
-from ...compose.tree import AttachmentNote, Attendance, Colophon, ComposedDocument, Signature, Table
+from ...compose.tree import AttachmentNote, Attendance, Colophon, ComposedDocument, Header, Signature, Table
 from ...workspace.config import Config, FontConfig
 from .. import layout as L
 from .ooxml import (LINE_TWIPS, MARK_SPACE_BEFORE_PT, TEXT_WIDTH_TWIPS, chars, el, font_names, needs_hint,
@@ -104,6 +104,35 @@ def fit_mark(body) -> None:
                           f'w:line="{twips_pt(size)}" w:lineRule="exact"/>')
         # The grid would stretch a wide mark's characters to the 28-per-line pitch.
         _set_ppr_child(p, '<w:snapToGrid w:val="0"/>')
+
+
+def signers(body, header: Header) -> None:
+    """§7.2.5: 签发人 1 字 from the right, two names a line in order, wrapped
+    names under the first name; the 发文字号, 1 字 from the left, on the last
+    line. Left tab stops: where “签发人：” starts (first line) or the first name
+    (later lines), and the second name."""
+    lines = [p for p in body.iter(W("w:p")) if _style(p) in ("GwSigners", "GwDocNumberSigned")]
+    names = list(header.signers)
+    if not lines or not names:
+        return
+    per = L.SIGNERS_PER_LINE
+    first_col = max(width_chars(n) for n in names[::per])
+    second = [n for i, n in enumerate(names) if i % per]
+    second_col = max((width_chars(n) for n in second), default=0.0)
+    label = width_chars("签发人：")
+    block = label + first_col + ((L.SIGNER_NAME_GAP_CHARS + second_col) if second else 0.0)
+    # In twips: the block ends 1 字 from the 版心's right edge; a long 发文字号
+    # pushes it right (a hostile name then wraps the line).
+    number_end = chars(L.DOC_NUMBER_LEFT_INDENT_CHARS + width_chars(header.doc_number or "") + 1)
+    start = max(TEXT_WIDTH_TWIPS - chars(L.SIGNER_RIGHT_INDENT_CHARS + block), number_end)
+    name_col = start + chars(label)
+    second_at = name_col + chars(first_col + L.SIGNER_NAME_GAP_CHARS)
+    for i, p in enumerate(lines):
+        stops = [start if i == 0 else name_col, second_at]
+        if _style(p) == "GwDocNumberSigned":
+            stops = [chars(L.DOC_NUMBER_LEFT_INDENT_CHARS)] + stops
+        _set_ppr_child(p, "<w:tabs>" + "".join(f'<w:tab w:val="left" w:pos="{x}"/>' for x in stops)
+                       + "</w:tabs>")
 
 
 def page_breaks(body) -> None:
@@ -310,6 +339,7 @@ def finish(document, doc: ComposedDocument, config: Config, builtin: bool) -> No
     body = document.element.body
     drop_empty_runs(body)
     fit_mark(body)
+    signers(body, doc.header)
     page_breaks(body)
     signatures(body, [b for b in doc.blocks if isinstance(b, Signature)])
     attachment_notes(body, [b for b in doc.blocks if isinstance(b, AttachmentNote)])
