@@ -136,8 +136,6 @@ def test_no_issuer_in_the_file_or_the_office_settings_is_refused(tmp_path, offic
     assert len(messages) == 2 and all("示例" in m for m in messages)
 
 
-@pytest.mark.xfail(strict=True, reason="pipeline.load_all does not yet pass workspace.config to "
-                                       "validate_document (pipeline.py is another owner's): remove this mark then")
 def test_render_refuses_a_document_without_issuer(tmp_path):
     from fupin_docs.pipeline import render_files
 
@@ -148,8 +146,13 @@ def test_render_refuses_a_document_without_issuer(tmp_path):
     path.write_text(text, encoding="utf-8")
     with pytest.raises(InputError) as caught:
         render_files([path], open_workspace(root), formats=("docx",), out_dir=tmp_path / "out")
-    assert any("发文机关" in p.message for p in caught.value.problems)
+    assert any("发文机关" in p.message and "fupin.toml" in p.message for p in caught.value.problems)
     assert not (tmp_path / "out").exists()
+    # the 印发机关 of the 版记 likewise
+    init_workspace(root / "b", printer="", with_examples=False)
+    with pytest.raises(InputError) as caught:
+        render_files([path], open_workspace(root / "b"), formats=("docx",), out_dir=tmp_path / "out")
+    assert any("印发机关" in p.message for p in caught.value.problems)
 
 
 @pytest.mark.parametrize("written", ["二〇二〇年六月十日", "二○二○年六月十日", "2020.6.10", "2020/6/10", "2020年6月10日",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..errors import UserError
 from ..inputs.fields import cn_date
 from ..inputs.models import KIND_LABELS, Gongwen, Section
 from ..workspace.config import Config
@@ -11,7 +12,23 @@ from .tree import (Addressees, AttachmentHeading, AttachmentNote, Block, Colopho
 
 
 def issuer(doc: Gongwen, config: Config) -> str:
-    return doc.issuer or config.office.name
+    """发文机关: the document's own, else the office's. Never empty: a 版头 reading
+    “文件” and a document without 署名 is refused (validation says so first, where
+    it is given the office's settings)."""
+    name = doc.issuer or config.office.name
+    if not name:
+        raise UserError("没有写“发文机关”，工作目录设置（fupin.toml）中也没有填写机关名称（name），版头和署名会空缺。"
+                        "请在公文填写文件中写一行“发文机关: 本单位全称”，或在 fupin.toml 中填写机关名称（name）")
+    return name
+
+
+def printer(doc: Gongwen, config: Config) -> str:
+    """印发机关 (版记): the document's own, else the office's; never empty."""
+    name = doc.printer or config.office.printer
+    if not name:
+        raise UserError("没有写“印发机关”，工作目录设置（fupin.toml）中也没有填写印发机关（printer），版记会空缺。"
+                        "请在公文填写文件中写一行“印发机关: 印发机关全称”，或在 fupin.toml 中填写印发机关（printer）")
+    return name
 
 
 def required_title(doc: Gongwen) -> str:
@@ -142,7 +159,7 @@ def colophon(doc: Gongwen, config: Config) -> Colophon:
     if cc:
         cc = cc.rstrip("。.") + "。"
     return Colophon(
-        printer=doc.printer or config.office.printer,
+        printer=printer(doc, config),
         print_date=cn_date(doc.print_date or doc.date),
         cc=cc,
     )
