@@ -123,6 +123,15 @@ TABLE_LINE_PITCH_PT = 18.0  # ? 小四 table text, exact 18 pt lines (1.5 × 12 
 TABLE_CELL_MARGIN_MM = 1.5  # ? left/right padding inside table cells
 TABLE_RULE_PT = 0.5  # ? table rules: thin black lines
 TABLE_COLUMN_SLACK_PT = 1.0  # ? room a column sized to fit its short cells keeps, so they never wrap
+# §7.3.5: when the space left cannot hold the 署名 and 成文日期, line spacing
+# (行距) may be tightened so they stay on the page with the 正文. ? limit: a
+# tightened page holds at most 25 lines (≈25.5 pt pitch, 12 % tighter), which
+# gains the one line a short document's first page usually misses.
+TIGHT_LINES_PER_PAGE_MAX = 25
+TIGHT_LINE_PITCH_PT = mm_to_pt(TEXT_HEIGHT_MM) / TIGHT_LINES_PER_PAGE_MAX
+# When tightening is not enough, at least this many 正文 lines go over to the
+# 署名's page (§7.3.5: the 署名 never stands without 正文 above it).
+BODY_LINES_WITH_SIGNATURE_MIN = 2
 
 # --- DOCX specifics (render/docx) ---------------------------------------------
 TWIPS_PER_PT = 20
