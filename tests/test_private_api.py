@@ -233,7 +233,8 @@ def test_python_docx_private_elements():
     assert themes, f"the default template has no theme part; {BUILD} (_theme_fonts) edits it"
     theme = themes[0]
     assert type(theme).blob is Part.blob and "_blob" in vars(theme), (
-        f"the theme Part no longer keeps its bytes in Part._blob; {BUILD} (_theme_fonts) rewrites them there")
+        f"the theme Part no longer keeps its bytes in Part._blob; {BUILD} (_theme_fonts) and "
+        "render/docx/ooxml.py (set_font_table) rewrite them there")
     theme._blob = re.sub(rb'<a:latin typeface="[^"]*"', b'<a:latin typeface="FupinTestFace"', theme.blob, count=1)
     out = io.BytesIO()
     document.save(out)
