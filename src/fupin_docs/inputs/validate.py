@@ -94,7 +94,8 @@ def _message(err: dict, model: type[BaseModel], path: tuple) -> str:
     if kind in ("dict_type", "model_type", "model_attributes_type"):
         typed = err.get("input")
         match = FULL_WIDTH_KEY.match(typed) if isinstance(typed, str) else None
-        if match:
+        owner = _model_at(model, path)
+        if match and owner is not None and to_simplified(match["key"]) in _keys(owner):
             return full_width_key_message(match["key"])
         return "应为键值对（“键: 值”），请检查缩进"
     if kind == "value_error":
