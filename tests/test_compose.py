@@ -177,6 +177,9 @@ def test_minutes_opening_names_the_session_once():
             "会议时间: 2020-03-17\n会议地点: 会议室\n主持人: 镇长李明华\n出席: 李明华\n议定事项:\n  - 内容: 逐户核实。\n")
     opening = next(b.text for b in compose(load_document_text(head), Config()).blocks if "主持召开" in getattr(b, "text", ""))
     assert "主持召开镇扶贫开发领导小组2020年第三次全体会议。" in opening and opening.count("第三次") == 1
+    assert opening.endswith("现将会议议定事项纪要如下：")
+    # with 会议内容 after it (“……会议议定以下事项：”), the opening leads into that, not into the decisions again
+    assert "".join(composed("minutes").words()).count("议定事项纪要如下") == 0
 
 
 @pytest.mark.parametrize("written, roles", [

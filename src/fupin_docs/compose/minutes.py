@@ -19,6 +19,11 @@ _MEETING_KINDS = ("专题会议", "全体会议", "常务会议", "工作会议"
                   "专题会", "推进会", "调度会", "座谈会", "办公会", "会议")
 
 
+# The opening's last sentence: when 会议内容 follows, it leads into the meeting's
+# substance (which itself leads into the decisions), not into the decisions twice.
+_LEAD_IN = {False: "现将会议议定事项纪要如下：", True: "现将会议主要精神纪要如下："}
+
+
 def meeting_with_session(name: str, session: int | None) -> str:
     """The meeting's name as the opening says it, with its session once (never 第3次…第三次)."""
     if not session or _SESSION_IN_NAME.search(name):
@@ -40,7 +45,7 @@ def compose_minutes(doc: Minutes, config: Config) -> ComposedDocument:
         topics = "、".join(t.rstrip("。") for t in doc.topics)
         studied = f"，专题研究{topics}等事项" if topics else ""
         intro = [f"{cn_date(doc.meeting_date)}，{doc.host}在{doc.place}主持召开{meeting_with_session(name, doc.session)}"
-                 f"{studied}。现将会议议定事项纪要如下："]
+                 f"{studied}。{_LEAD_IN[bool(doc.summary)]}"]
     blocks += common.paragraphs(intro)
     blocks += common.paragraphs(doc.summary)
     # 议定事项 are numbered sentences, not headings: the whole item, number
