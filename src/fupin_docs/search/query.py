@@ -15,6 +15,7 @@ normalised traditional → simplified like the documents.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -131,7 +132,17 @@ def _is_cjk(piece: str) -> bool:
     return piece[0] >= "\u3400"
 
 
+@functools.lru_cache(maxsize=256)
+def _term_needs(term: Term) -> tuple:
+    return tuple(_compute_needs(term))
+
+
 def term_needs(term: Term) -> list[str]:
+    """Substrings that must all occur for TERM to match (see _compute_needs); cached per term."""
+    return list(_term_needs(term))
+
+
+def _compute_needs(term: Term) -> list[str]:
     """Substrings that must all occur for TERM to match. A quoted phrase, and a bare
     run that jieba cannot split into words of two or more characters covering all
     of it, must occur as typed; any other bare run needs each of its words."""
@@ -150,13 +161,18 @@ def term_needs(term: Term) -> list[str]:
 
 
 def term_words(term: Term) -> list[str]:
-    """jieba words of TERM, for ranking."""
+    """jieba words of TERM, for ranking; cached per term."""
+    return list(_term_words(term))
+
+
+@functools.lru_cache(maxsize=256)
+def _term_words(term: Term) -> tuple:
     from .normalize import PIECE_RE, words
     out = []
     for piece in PIECE_RE.findall(term.text):
         # short pieces are their own word: no need to load jieba's dictionary (~1 s)
         out.extend(words(piece) if _is_cjk(piece) and len(piece) > 2 else [piece])
-    return out
+    return tuple(out)
 
 
 def needs_text_check(need: str) -> bool:

@@ -38,8 +38,7 @@ WORDS = "words"
 
 # What may stand between two pieces of one term (punctuation, brackets, spaces).
 _SEP = r"[^0-9a-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{0,4}"
-LEAD_MIN = 60  # the first paragraph: lines up to this many characters …
-LEAD_MAX = 300  # … and never more than this many
+LEAD_MAX = 300  # the first paragraph: the opening this many characters
 MAX_COUNTED = 200  # occurrences counted per term (a score saturates long before)
 
 # Score weights (see module docstring). The tiers (as typed before words) are
@@ -87,17 +86,11 @@ def occurs_as_typed(term: Term, text: str) -> bool:
 
 
 def first_paragraph(text: str) -> str:
-    """The opening of TEXT: whole lines until LEAD_MIN characters, at most LEAD_MAX."""
-    taken, size = [], 0
-    for line in text.splitlines():
-        line = line.strip()
-        if not line:
-            continue
-        taken.append(line)
-        size += len(line)
-        if size >= LEAD_MIN:
-            break
-    return "\n".join(taken)[:LEAD_MAX]
+    """The opening of TEXT: its first LEAD_MAX characters, which hold a 公文's heading
+    lines (发文字号, 主送机关) and first paragraph; counting by characters rather
+    than by line breaks keeps a long header line or a text without breaks from
+    deciding what the first paragraph is."""
+    return text.lstrip()[:LEAD_MAX]
 
 
 def _positions(needle: str, text: str, limit: int = MAX_COUNTED) -> list[int]:

@@ -56,8 +56,8 @@ MERGE_AT_SEGMENTS = 12
 MAX_STORED_TEXT = 300_000  # characters kept for snippets; the whole text is indexed
 # Candidates judged on their text (ranking.judge) per query: the best by BM25 over
 # bigrams, at least RERANK_MIN and RERANK_FACTOR × the hits asked for.
-RERANK_MIN = 60
-RERANK_FACTOR = 3
+RERANK_MIN = 30
+RERANK_FACTOR = 2
 
 
 def make_schema() -> Schema:
@@ -504,13 +504,16 @@ class WhooshBackend:
         """Candidates from the postings, best (BM25 over bigrams) first, judged on their
         text (ranking.judge) and ordered by it: first the candidates of the as-typed
         query (every bigram of each term), until LIMIT as-typed hits are proven or none
-        is left; then, unless AS_TYPED, the words-apart candidates after them."""
+        is left; then, unless AS_TYPED, the words-apart candidates after them.
+        Counting every match costs a second pass over the postings, so it is made
+        once, on the query whose matches are counted, and only when the candidates
+        were not all read anyway."""
         window = max(RERANK_FACTOR * limit, RERANK_MIN)
         judged: dict = {}  # docnum -> (Judgement, hit)
 
         def examine(query, counted):
             """Judge QUERY's candidates in windows until LIMIT judged hits pass COUNTED;
-            returns (candidates, whether all were read)."""
+            returns (the last results, whether every candidate was read)."""
             wanted = window
             while True:
                 results = searcher.search(query, filter=fq, limit=wanted)
@@ -519,33 +522,31 @@ class WhooshBackend:
                         fields = hit.fields()
                         verdict = judge(parsed, normalize(fields.get("title") or ""), _fields_text(fields))
                         judged[hit.docnum] = (verdict, hit)
+                read_all = results.scored_length() < wanted
                 found = sum(1 for v, _ in judged.values() if v is not None and counted(v))
-                if found >= limit or len(results) <= wanted:
-                    return results, len(results) <= wanted
+                if found >= limit or read_all:
+                    return results, read_all
                 wanted *= 4
 
-        q_typed, _ = build_query(typed_only(parsed))
+        q_typed, check_typed = build_query(typed_only(parsed))
         typed_results, typed_all = examine(q_typed, lambda v: v.match == AS_TYPED)
-        same = same_as_typed(parsed)
         typed = [(v, h) for v, h in judged.values() if v is not None and v.match == AS_TYPED]
-        if as_typed:
-            shown = typed
-            total, exact = (len(typed), True) if typed_all else (len(typed_results), False)
-        elif same:
-            shown = [(v, h) for v, h in judged.values() if v is not None]
-            total, exact = (len(shown), True) if typed_all else (len(typed_results), False)
-        elif len(typed) >= limit:
-            # enough as typed: the words-apart matches only count
-            shown = typed
-            loose = searcher.search(q_loose, filter=fq, limit=1)
-            total, exact = len(loose), not check_loose
+        if as_typed or same_as_typed(parsed):
+            shown = typed if as_typed else [(v, h) for v, h in judged.values() if v is not None]
+            if typed_all:
+                total, exact = len(shown), True
+            else:  # every candidate of the as-typed query, as far as the postings tell
+                total, exact = len(typed_results), not check_typed
         else:
-            loose_results, loose_all = examine(q_loose, lambda v: True)
-            shown = [(v, h) for v, h in judged.values() if v is not None]
-            if loose_all or not check_loose:
-                total, exact = (len(shown), True) if loose_all else (len(loose_results), True)
+            loose_all = False
+            if len(typed) < limit:
+                loose_results, loose_all = examine(q_loose, lambda v: True)
+            shown = typed if len(typed) >= limit else [(v, h) for v, h in judged.values() if v is not None]
+            if loose_all:
+                total, exact = len(shown), True
             else:
-                total, exact = len(loose_results), False
+                total = len(searcher.search(q_loose, filter=fq, limit=1))
+                exact = not check_loose
         shown.sort(key=lambda pair: (*pair[0].sort_key(), -(pair[1].score or 0.0), pair[1]["archive_no"]))
         return Hits([self._hit(hit, terms, verdict) for verdict, hit in shown[:limit]], max(total, len(shown)), exact)
 
