@@ -83,3 +83,10 @@ TABLE_FONT_SIZE_PT = 12  # 小四 table text: the standard sets no size
 def eighths_of_pt(mm: float) -> int:
     """A rule thickness in OOXML's w:sz unit (1/8 pt)."""
     return round(mm * PT_PER_MM * 8)
+
+# --- §7.3.5: keeping the 署名 with the 正文 -------------------------------------------------
+# "当公文排版后所剩空白处不能容下印章或签发人签名章、成文日期时，可以采取调整行距、字距的措施解决":
+# how far line spacing may be tightened is the project's choice — at most 25 lines a page;
+# otherwise at least 2 正文 lines go over to the 署名's page, never a page one line long.
+TIGHT_LINES_PER_PAGE_MAX = 25
+BODY_LINES_WITH_SIGNATURE_MIN = 2

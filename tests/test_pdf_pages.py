@@ -342,3 +342,59 @@ def test_colophon_goes_on_an_even_page_numbered_unless_a_blank_page_precedes_it(
         assert BOTTOM - PITCH < printed.y < BOTTOM
     # all three cases were met: 版记 under the body, on the next even page, after a blank page
     assert set(cases) == {0, 1, 2}, cases
+
+
+# --- 4. the 署名 never leaves a page almost empty -----------------------------------------
+
+
+INTRO = "现将《三星镇2020年脱贫攻坚挂牌督战实施方案》印发给你们，请结合实际，认真抓好贯彻落实。"
+INTRO_MORE = "各村要对照方案逐项抓好落实。"
+
+
+def short_notice(more: int, seal: bool) -> str:
+    """The bundled plan's 印发通知 with one 印发说明 paragraph, MORE sentences
+    longer each time: the clerk's short notice whose 附件说明 and 署名 do not fit
+    under the 正文 on page 1."""
+    text = EXAMPLES["plan"].read_text(encoding="utf-8")
+    if not seal:
+        text = text.replace("加盖印章: 是", "加盖印章: 否")
+    return re.sub(r"印发说明:\n(  - [^\n]*\n)+", f"印发说明:\n  - {INTRO}{INTRO_MORE * more}\n", text)
+
+
+def signature_page(doc, pages: list[list[Row]]) -> tuple[int, int]:
+    """(page holding the 署名, 正文 lines above its 附件说明/署名 on that page)."""
+    issuer = next(re.sub(r"\s", "", b.issuer) for b in doc.blocks if isinstance(b, Signature))
+    for number, rows in enumerate(pages, 1):
+        texts = [r.text for r in text_rows(rows)]
+        if issuer in texts:
+            tail = next(i for i, t in enumerate(texts) if t.startswith("附件：") or t == issuer)
+            return number, tail
+    raise AssertionError("no 署名")
+
+
+@pytest.mark.parametrize("seal", [False, True], ids=["unsealed", "sealed"])
+def test_the_signature_takes_two_body_lines_along_or_the_spacing_tightens(seal, out_dir):
+    outcomes = []
+    for more in range(0, 6):
+        doc = compose(load_document_text(short_notice(more, seal), "short.yaml"), CONFIG)
+        target = out_dir / f"short-{seal}-{more}.pdf"
+        result = render_pdf(doc, target, config=CONFIG)
+        pages = page_rows(target)
+        page, above = signature_page(doc, pages)
+        # never a page with a single line of text
+        assert [n for n, rows in enumerate(pages, 1) if len(text_rows(rows)) == 1] == [], more
+        if page == 1:  # it all fits on page 1, tightened or not
+            outcomes.append("fits")
+            if result.tightened:
+                body = [r for r in text_rows(pages[0]) if abs(r.size - S.SANHAO_PT) < 0.1 and r.y > 400]
+                pitches = [b.y - a.y for a, b in zip(body, body[1:])]
+                tight = S.TEXT_HEIGHT_PT / S.TIGHT_LINES_PER_PAGE_MAX
+                assert min(pitches) > tight - 0.05 and min(pitches) < PITCH - 1, pitches
+                outcomes[-1] = "tightened"
+        else:
+            # the 署名 went over: at least 2 正文 lines go with it (§7.3.5)
+            assert above >= S.BODY_LINES_WITH_SIGNATURE_MIN, (more, above)
+            outcomes.append("two lines along")
+    assert "two lines along" in outcomes, outcomes
+    if not seal:  # one line short: tightened spacing keeps it on page 1
+        assert outcomes[0] == "tightened", outcomes

@@ -37,6 +37,7 @@ def _num(value: float) -> str:
 
 CHAR = L.CHAR_PITCH_PT  # one 字 of body text, letter spacing included
 PITCH = _floor(L.LINE_PITCH_PT)
+TIGHT_PITCH = math.ceil(L.TIGHT_LINE_PITCH_PT * 1e4) / 1e4  # never below the limit
 # Pango keeps glyph advances in its own units, and 28 × (16 − 0.2107) pt is
 # exactly the 156 mm measure: measured, the 28th character overflowed by
 # ~0.15 pt and wrapped. 0.01 pt more squeeze per character (0.3 pt a line,
@@ -96,6 +97,10 @@ def css_values(faces: dict[str, RoleFaces]) -> dict:
         "signer_right": _num(L.SIGNER_RIGHT_INDENT_CHARS * CHAR),
         "title_size": _num(L.TITLE_SIZE_PT),
         "sealed_gap": _num(L.BLANK_LINES_BEFORE_SEALED_SIGNATURE * PITCH),
+        "with_signature": L.BODY_LINES_WITH_SIGNATURE_MIN,
+        "tight": _num(TIGHT_PITCH), "tight_att_gap": _num(L.BLANK_LINES_BEFORE_ATTACHMENT_NOTE * TIGHT_PITCH),
+        "tight_sig_gap": _num(L.BLANK_LINES_BEFORE_SIGNATURE * TIGHT_PITCH),
+        "tight_sealed_gap": _num(L.BLANK_LINES_BEFORE_SEALED_SIGNATURE * TIGHT_PITCH),
         "table_size": _num(L.TABLE_FONT_SIZE_PT), "table_line": _num(L.TABLE_LINE_PITCH_PT),
         "table_rule": _num(L.TABLE_RULE_PT), "table_pad_v": _num(L.TABLE_CELL_PADDING_V_PT),
         "table_pad_h": _num(L.mm_to_pt(L.TABLE_CELL_MARGIN_MM)),
@@ -196,11 +201,54 @@ def table_widths(table: Table) -> list[float]:
     return [100 * w / TEXT_WIDTH_PT for w in widths[:n]]
 
 
-def _view_blocks(doc: ComposedDocument) -> list[dict]:
+TAIL = (AttachmentNote, Signature, Note)
+
+
+def tail_span(blocks) -> tuple[int, int, int] | None:
+    """(first block of the section holding the 署名, first block of its tail —
+    附件说明, 署名, 附注 —, end of the tail) as indexes into BLOCKS, or None."""
+    sig = next((i for i, b in enumerate(blocks) if isinstance(b, Signature)), None)
+    if sig is None:
+        return None
+    start = sig
+    while start > 0 and isinstance(blocks[start - 1], TAIL):
+        start -= 1
+    end = sig + 1
+    while end < len(blocks) and isinstance(blocks[end], TAIL):
+        end += 1
+    section = start
+    while section > 0 and not isinstance(blocks[section - 1], PageBreak):
+        section -= 1
+    return section, start, end
+
+
+def estimated_lines(block: Paragraph) -> int:
+    chars = L.FIRST_LINE_INDENT_CHARS + sum(width_in_chars(r.text) for r in block.runs)
+    return max(1, math.ceil(chars / L.CHARS_PER_LINE))
+
+
+def _view_blocks(doc: ComposedDocument, tight: bool = False) -> list[dict]:
     out: list[dict] = []
     page_break = False
     previous = None
-    for block in doc.blocks:
+    extra: dict[int, str] = {}
+    anchors: dict[int, str] = {}
+    span = tail_span(doc.blocks)
+    if span is not None:
+        section, start, end = span
+        anchors[section], anchors[start] = "tail-section", "tail"
+        if start == section:
+            anchors[section] = "tail"
+        if start > 0 and isinstance(doc.blocks[start - 1], Paragraph):
+            extra[start - 1] = " before-tail"
+            before = doc.blocks[start - 2] if start > 1 else None
+            if estimated_lines(doc.blocks[start - 1]) < L.BODY_LINES_WITH_SIGNATURE_MIN \
+                    and isinstance(before, Paragraph):
+                extra[start - 2] = " keep-to-tail"
+        if tight:
+            for i in range(section, end):
+                extra[i] = extra.get(i, "") + " tight"
+    for index, block in enumerate(doc.blocks):
         if isinstance(block, PageBreak):
             page_break = True
             continue
@@ -239,6 +287,8 @@ def _view_blocks(doc: ComposedDocument) -> list[dict]:
         else:  # an unknown block type must not silently drop words
             raise TypeError(f"PDF renderer cannot draw {type(block).__name__}")
         view["page_break"] = page_break
+        view["extra"] = extra.get(index, "")
+        view["anchor"] = anchors.get(index, "")
         page_break = False
         previous = block
         out.append(view)
@@ -284,16 +334,18 @@ COLOPHON_NEXT_EVEN = "next-even"  # the next even page, numbered
 COLOPHON_AFTER_BLANK = "after-blank"  # a blank odd page, then an even page; both unnumbered
 
 
-def build_html(doc: ComposedDocument, faces: dict[str, RoleFaces], colophon: str = COLOPHON_HERE) -> str:
+def build_html(doc: ComposedDocument, faces: dict[str, RoleFaces], colophon: str = COLOPHON_HERE,
+               tight: bool = False) -> str:
     """The document's HTML; its style sheet is build_css(faces), passed separately.
-    COLOPHON says where the 版记 goes (COLOPHON_*)."""
+    COLOPHON says where the 版记 goes (COLOPHON_*); TIGHT sets the section that
+    holds the 署名 with tightened line spacing (§7.3.5)."""
     meta = doc.metadata or {}
     return _environment().get_template("gongwen.html.j2").render(
         kind=doc.kind,
         meta={"title": doc.title or doc.kind_label, "author": meta.get("issuer") or "",
               "keywords": "、".join(meta.get("tags") or [])},
         banner=_banner(doc),
-        blocks=_view_blocks(doc),
+        blocks=_view_blocks(doc, tight),
         colophon={"cc": doc.colophon.cc, "printer": doc.colophon.printer,
                   "print_date": doc.colophon.print_date,
                   "place": f" {colophon}" if colophon else ""},

@@ -33,6 +33,9 @@ class PdfResult:
     # fallback face (or, if listed in `uncovered` too, from no face at all).
     fallback_chars: dict = field(default_factory=dict)
     uncovered: str = ""  # characters no installed face has (printed as boxes)
+    # Line spacing of the section holding the 署名 was tightened so that the
+    # 附件说明/署名 stay on the page with the 正文 (GB/T 9704 §7.3.5).
+    tightened: bool = False
 
 
 @functools.lru_cache(maxsize=1)
@@ -62,6 +65,16 @@ def _anchor_page(document, anchor: str) -> int | None:
         if anchor in page.anchors:
             return number
     return None
+
+
+def tail_went_over(document) -> bool:
+    """Whether the 附件说明/署名 of a short section (one that starts on the page
+    before) went over to a page of their own with the last 正文 lines: the case
+    §7.3.5 solves by tightening line spacing. Longer sections are left as they
+    are (their last 正文 lines go along with the 署名)."""
+    tail = _anchor_page(document, "tail")
+    section = _anchor_page(document, "tail-section") or tail
+    return tail is not None and tail == section + 1
 
 
 def colophon_place(document) -> str:
@@ -142,21 +155,26 @@ def render_pdf(doc: ComposedDocument, target: str | Path, *, config: Config,
     weasyprint, font_config = _weasyprint()
     stylesheet = _stylesheet(build_css(faces))
 
-    def lay_out(colophon: str):
-        return weasyprint.HTML(string=build_html(doc, faces, colophon), base_url=BASE_URL).render(
+    def lay_out(colophon: str, tight: bool = False):
+        return weasyprint.HTML(string=build_html(doc, faces, colophon, tight), base_url=BASE_URL).render(
             stylesheets=[stylesheet], font_config=font_config)
 
     document = lay_out(COLOPHON_HERE)
+    tight = False
+    if tail_went_over(document):  # §7.3.5: try tightened line spacing first
+        trial = lay_out(COLOPHON_HERE, tight=True)
+        if not tail_went_over(trial):
+            document, tight = trial, True
     place = colophon_place(document)
-    if place != COLOPHON_HERE:  # a second layout only when the 版记 fell on an odd page
-        document = lay_out(place)
+    if place != COLOPHON_HERE:  # another layout only when the 版记 fell on an odd page
+        document = lay_out(place, tight)
     options = {"pdf_variant": PDFA_VARIANT} if pdfa else {}
     with atomic_path(target) as tmp:
         document.write_pdf(tmp, **options)
     fallback = fallback_report(text_by_role(doc), faces)
     uncovered = uncovered_chars("".join(fallback.values()), faces) if fallback else ""
     return PdfResult(path=target, pages=len(document.pages), fallback_chars=fallback,
-                     uncovered=uncovered)
+                     uncovered=uncovered, tightened=tight)
 
 
 def _render_one(args) -> PdfResult:
