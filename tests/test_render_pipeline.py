@@ -113,6 +113,7 @@ def test_failed_pdf_leaves_neither_file_and_keeps_the_old_ones(tmp_path, monkeyp
 
 def test_hostile_text_comes_out_exactly_in_both_formats(tmp_path):
     text = ("类型: 督查通知\n标题: 关于A&B<c>“督查”的通知\n成文日期: 2020-06-08\n"
+            "发文机关: 三星镇人民政府\n印发机关: 三星镇党政综合办公室\n"
             "导语:\n  - '{{ 7*7 }} & <b>粗</b> {% raw %} 😀 𠀀 犇 “引号” ''单引号'''\n")
     source = tmp_path / "hostile.yaml"
     source.write_text(text, encoding="utf-8")
@@ -146,3 +147,18 @@ def test_two_inputs_with_one_name_are_refused_before_anything_is_written(tmp_pat
     assert re.search(rf"{re.escape(str(second))}:\d+:1: 与 {re.escape(str(tmp_path / '三星村' / '方案.yaml'))} 同名",
                      result.output)
     assert not out.exists()
+
+
+def test_render_warns_as_validate_does_and_refuses_a_document_with_no_issuer(tmp_path):
+    """`render` checks what `validate` checks, against the same office settings."""
+    base = "类型: 督查通知\n标题: 关于开展饮水安全督查的通知\n成文日期: 2020-06-08\n导语:\n  - 现就有关事项通知如下。\n"
+    nobody = tmp_path / "无机关.yaml"
+    nobody.write_text(base, encoding="utf-8")
+    refused = run(tmp_path, "render", nobody, "-o", tmp_path / "out")
+    assert refused.exit_code == 1 and "没有写“发文机关”" in refused.output and not (tmp_path / "out").exists()
+    year = tmp_path / "年份.yaml"
+    year.write_text(base + "发文机关: 三星镇人民政府\n印发机关: 三星镇党政综合办公室\n发文字号: 三政发〔2019〕5号\n",
+                    encoding="utf-8")
+    warned = run(tmp_path, "render", year, "-o", tmp_path / "out")
+    assert warned.exit_code == 0, warned.output
+    assert f"{year}:" in warned.output and "提醒" in warned.output and "2019" in warned.output

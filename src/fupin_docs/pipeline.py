@@ -44,8 +44,9 @@ def parse_formats(text: str) -> tuple[str, ...]:
     return formats
 
 
-def load_all(paths) -> list:
-    """Validate every input; raise one InputError with all problems of all files.
+def load_all(paths, config=None, warn=None) -> list:
+    """Validate every input against the office's CONFIG (as `validate` does); raise one
+    InputError with all problems of all files; WARN(problem) receives the 提醒.
 
     Returns (path, model, yaml document) triples; the YAML document keeps the
     positions later checks report against."""
@@ -53,7 +54,7 @@ def load_all(paths) -> list:
     for path in paths:
         try:
             source = load_yaml_file(path)
-            loaded.append((Path(path), validate_document(source), source))
+            loaded.append((Path(path), validate_document(source, config, warn=warn), source))
         except InputError as err:
             problems.extend(err.problems)
     if problems:
@@ -91,7 +92,7 @@ def _check_ledger_selection(outcomes, loaded) -> None:
 
 def render_files(paths, workspace: Workspace, *, formats=("docx",), out_dir: str | Path | None = None,
                  template: str | None = None, archive: bool = False, pdfa: bool = False,
-                 jobs: int = 2, progress=None, executor=None) -> list[RenderOutcome]:
+                 jobs: int = 2, progress=None, executor=None, warn=None) -> list[RenderOutcome]:
     """Render every input to every format; archive them when asked.
 
     The batch lands together: each output is written to a temporary file and
@@ -100,10 +101,11 @@ def render_files(paths, workspace: Workspace, *, formats=("docx",), out_dir: str
     rendered on JOBS processes (both cores by default), or on EXECUTOR, a
     concurrent.futures executor the caller owns. PROGRESS(stage, done, total),
     if given, is called as each document of a batch is done; STAGE is what a
-    person reads ("正在生成 Word", "正在生成 PDF").
+    person reads ("正在生成 Word", "正在生成 PDF"). WARN(problem), if given, receives
+    what validation finds worth a 提醒 (the document still renders).
     """
     out_dir = Path(out_dir) if out_dir else workspace.root / "output"
-    loaded = load_all(paths)
+    loaded = load_all(paths, workspace.config, warn)
     _check_output_names(loaded, out_dir)
     outcomes = [RenderOutcome(source=path, document=_compose(model, workspace, source))
                 for path, model, source in loaded]

@@ -50,7 +50,7 @@ def command():
 @command.command("add")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--kind", "-k", help="文种：plan/notice/minutes/rectification（或 实施方案/督查通知/会议纪要/整改报告），"
-                                   "其他材料可写 签到册、照片、台账 等；默认照片为“照片”，其余为 other")
+                                   "其他材料可写 签到册、照片、台账 等；默认照片为“照片”，其余为“其他”")
 @click.option("--title", "-t", help="题名（默认取文档属性中的标题或文件名）")
 @click.option("--unit", "-u", help="所属单位，如 三星村、镇扶贫工作站")
 @click.option("--date", "-d", "date", type=DATE,
@@ -195,7 +195,7 @@ def show(ctx, archive_no, as_json):
     rows = [("档号", item.archive_no), ("题名", item.title), ("文种", item.kind_label), ("单位", item.unit),
             ("日期", date), ("文件编号", item.doc_number), ("责任者", item.issuer), ("密级", item.secrecy),
             ("保管期限", item.retention_label), ("页数", item.pages if item.pages else "—"), ("格式", item.format),
-            ("原文件名", item.file_name), ("大小", f"{item.size} 字节"), ("sha256", item.sha256),
+            ("原文件名", item.file_name), ("大小", f"{item.size} 字节"), ("校验值", item.sha256),
             ("标签", "、".join(item.tags)), ("归档时间", local_time(item.added_at)), ("归档人", item.added_by),
             ("归档方式", item.how), ("存放位置", str(path))]
     if item.changed_at:

@@ -67,8 +67,10 @@ def _harfbuzz_subset_available() -> bool | None:
 @click.pass_context
 @handle_errors
 def command(ctx, as_json):
-    """查看 PDF 各字体角色（小标宋、仿宋、黑体、楷体、宋体）实际使用的已安装字体，以及缺少什么；
-    并说明缺少哪些标准字体（方正小标宋简体、仿宋_GB2312、楷体_GB2312 等）、由什么字体代替。
+    """查看各字体角色（小标宋、仿宋、黑体、楷体、宋体）实际使用的字体，缺少哪些标准字体、由什么代替。
+
+    PDF 用本机已安装的字体；Word/WPS 在缺少标准字体（方正小标宋简体、仿宋_GB2312、
+    楷体_GB2312 等）时改用文件中写明的替代字体（仿宋、楷体、宋体）。
 
     字体按 fupin.toml [fonts] 中 pdf_title / pdf_body / pdf_heading1 /
     pdf_heading2 列出的顺序优先，其后是内置的免费替代字体。所有字体都缺时退出码为 1。

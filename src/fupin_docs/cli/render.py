@@ -14,13 +14,13 @@ from .common import StageBars, handle_errors, print_json, workspace_from
 @click.option("-f", "--format", "formats", default="docx", show_default=True, help="输出格式：docx、pdf 或 docx,pdf")
 @click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False), help="输出目录（默认为工作目录下的 output/）")
 @click.option("--template", help="Word 模板：工作目录 templates/ 中的名称，或 .docx 文件路径")
-@click.option("--archive", "archive", is_flag=True, help="生成后归档（元数据取自 YAML）")
+@click.option("--archive", "archive", is_flag=True, help="生成后归档（元数据取自填写文件）")
 @click.option("--pdfa", is_flag=True, help="PDF 按 PDF/A-2b 长期保存格式输出")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出结果")
 @click.pass_context
 @handle_errors
 def command(ctx, files, formats, out_dir, template, archive, pdfa, as_json):
-    """把 YAML 输入生成为 GB/T 9704 格式的 Word / PDF 公文。
+    """把公文填写文件生成为 GB/T 9704 格式的 Word / PDF 公文。
 
     先检查全部输入，有任何错误都不生成文件；同时要求 docx 和 pdf 时，两者一起写出。
 
@@ -34,10 +34,13 @@ def command(ctx, files, formats, out_dir, template, archive, pdfa, as_json):
     if not archive and not is_workspace(workspace):
         click.echo(f"提示：{workspace.root} 不是工作目录，发文机关等默认值取内置示例值；"
                    "请在工作目录中运行或用 --workspace 指定。", err=True)
+    def warn(problem):
+        click.echo(f"{problem.file}:{problem.line}:{problem.column}: 提醒：{problem.message}", err=True)
+
     try:
         outcomes = render_files(files, workspace, formats=parse_formats(formats), out_dir=out_dir,
                                 template=template, archive=archive, pdfa=pdfa,
-                                progress=None if as_json else StageBars())
+                                progress=None if as_json else StageBars(), warn=warn)
     except InputError as err:
         err.note = "输入有误，没有生成任何文件。"
         raise
