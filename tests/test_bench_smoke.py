@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CASES = {
     "pdf_render": ["--runs", "1", "--batch", "2", "--jobs", "1", "--no-soffice"],
     "search_index": ["--docs", "60", "--rounds", "1", "--procs", "1"],
+    "search_quality": ["--queries", "3"],
     "pack_build": ["--items", "6", "--runs", "1"],
     "ledger_import": ["--runs", "1"],
     "startup": ["--docs", "50", "--runs", "1"],
