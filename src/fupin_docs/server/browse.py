@@ -10,7 +10,7 @@ from ..archive.numbering import RETENTIONS, parse_archive_no
 
 # Facets are counted over at most this many best hits (the library has no facet
 # query yet; the page says so when there are more).
-FACET_SCAN = 100
+FACET_SCAN = 60
 
 
 def facet_counts(hits, items: dict) -> dict:
