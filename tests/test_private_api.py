@@ -12,8 +12,6 @@ import inspect
 import io
 import os
 import re
-import warnings
-from types import SimpleNamespace
 
 import pypdf
 import pytest
@@ -31,59 +29,6 @@ def need(obj, name: str, ours: str, what: str = ""):
 
 def params(func) -> list[str]:
     return list(inspect.signature(func).parameters)
-
-
-# --- WeasyPrint: Page._page_box (src/fupin_docs/render/pdf/renderer.py) ---------
-
-RENDERER = "src/fupin_docs/render/pdf/renderer.py (_drop_last_page_number)"
-NUMBERED_PAGES = """<html><head><style>
-@page { size: A5; margin: 20mm; @bottom-center { content: "PAGENO" counter(page) } }
-p { page-break-after: always }
-</style></head><body><p>first</p><p>second</p><p>last</p></body></html>"""
-
-
-def test_weasyprint_page_box_children_are_painted_at_write_time(tmp_path):
-    import weasyprint
-    import weasyprint.document
-
-    try:
-        from weasyprint.formatting_structure import boxes
-    except ImportError as err:
-        pytest.fail(f"weasyprint.formatting_structure.boxes is gone ({err}); used by {RENDERER}")
-    assert hasattr(boxes, "MarginBox"), f"weasyprint.formatting_structure.boxes.MarginBox is gone; used by {RENDERER}"
-    document = weasyprint.HTML(string=NUMBERED_PAGES).render()
-    assert len(document.pages) == 3
-    page_box = need(document.pages[-1], "_page_box", RENDERER, "the laid-out box of a page")
-    children = need(page_box, "children", RENDERER)
-    assert isinstance(children, (list, tuple)), (
-        f"Page._page_box.children is a {type(children).__name__}, not a sequence; used by {RENDERER}")
-    assert any(isinstance(child, boxes.MarginBox) for child in children), (
-        f"the page number is no longer a MarginBox child of Page._page_box; {RENDERER} cannot remove it")
-    assert "_page_box" in inspect.getsource(weasyprint.document.Page.paint), (
-        f"Page.paint no longer draws Page._page_box, so editing its children before write_pdf "
-        f"has no effect; used by {RENDERER}")
-
-    # The whole reach-in, end to end: the last page loses its number, the others keep theirs.
-    from fupin_docs.render.pdf.renderer import _drop_last_page_number
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # the fallback must not have been taken
-        _drop_last_page_number(document)
-    target = tmp_path / "numbers.pdf"
-    document.write_pdf(target)
-    texts = [page.extract_text() for page in pypdf.PdfReader(target).pages]
-    assert "PAGENO1" in texts[0] and "PAGENO2" in texts[1], texts
-    assert "PAGENO" not in texts[2], f"the last page still has its number after {RENDERER}: {texts[2]!r}"
-
-
-def test_without_page_box_the_pdf_keeps_its_number_and_warns():
-    from fupin_docs.render.pdf.renderer import _drop_last_page_number
-
-    page = SimpleNamespace()  # a WeasyPrint Page that lost _page_box
-    with pytest.warns(RuntimeWarning, match="_page_box"):
-        _drop_last_page_number(SimpleNamespace(pages=[page]))
-    with pytest.warns(RuntimeWarning, match="版记页将保留页码"):
-        _drop_last_page_number(SimpleNamespace(pages=[SimpleNamespace(_page_box=SimpleNamespace())]))
 
 
 # --- Whoosh: the parallel rebuild (src/fupin_docs/search/whoosh_backend.py) -----

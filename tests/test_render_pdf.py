@@ -442,6 +442,37 @@ def test_upward_document_puts_signers_on_the_number_line(out_dir):
     assert abs(signer.x1 - (RIGHT - CHAR)) < 1  # 1 字 from the right
 
 
+def page_words(path: Path, page: int) -> list[Line]:
+    xml = subprocess.run(["pdftotext", "-enc", "UTF-8", "-bbox", "-f", str(page), "-l", str(page), str(path), "-"],
+                         capture_output=True, text=True, check=True).stdout
+    return [Line(*(float(m.group(i)) for i in range(1, 5)), m.group(5)) for m in re.finditer(
+        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', xml)]
+
+
+def test_several_signers_stand_two_a_line_with_the_number_level_with_the_last(out_dir):
+    """§7.2.5: 签发人 in order, two names a line, a wrapped name under the first name,
+    the block 1 字 from the right; the 发文字号 on the last line, 1 字 from the left."""
+    doc = make_doc([Title("关于脱贫攻坚整改情况的报告"), Paragraph((Run("现将整改情况报告如下。"),))],
+                   header=Header(mark="某某镇人民政府文件", doc_number="某政报〔2020〕3号",
+                                 signers=("李明华", "王芳", "欧阳建国")))
+    target = out_dir / "signers.pdf"
+    render_pdf(doc, target, config=CONFIG)
+    words = page_words(target, 1)
+
+    def word(text):
+        return next(w for w in words if text in w.text)
+
+    # pdftotext joins the label to the first name; compare the boxes' bottoms (faces differ in ascent)
+    first, second, third = word("李明华"), word("王芳"), word("欧阳建国")
+    number = word("某政报")
+    assert abs(first.y1 - second.y1) < 1 and first.x1 < second.x0  # two names on the first line
+    assert abs((third.y1 - first.y1) - PITCH) < 1  # the third on the next line of the grid
+    assert abs(third.x0 - (first.x1 - 3 * CHAR)) < 1  # under the first name (3 字: 李明华)
+    assert abs(number.y1 - third.y1) < 1.5 and abs(number.x0 - (LEFT + CHAR)) < 1
+    assert second.x1 <= RIGHT - CHAR + 1 and "、" not in "".join(w.text for w in words[:12])
+    assert sum("签发人" in w.text for w in words) == 1
+
+
 def test_pdfa_variant(out_dir):
     doc = make_doc([Title("存档测试"), Paragraph((Run("长期保存。"),))])
     target = out_dir / "pdfa.pdf"

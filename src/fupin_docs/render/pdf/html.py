@@ -305,8 +305,16 @@ def _banner(doc: ComposedDocument) -> dict:
     if h.urgency:
         top.append({"cls": "h1", "text": h.urgency})
     size = mark_size(h.mark)
+    per = L.SIGNERS_PER_LINE
+    rows = [{"names": list(h.signers[i:i + per]), "last": i + per >= len(h.signers)}
+            for i in range(0, len(h.signers), per)]
+    # §7.2.5: names in order, two a line, a wrapped line under the first name: each
+    # column as wide as its longest name, so the block is right-aligned as a whole
+    widths = [_num(max(len(row["names"][col]) for row in rows if len(row["names"]) > col) * CHAR)
+              for col in range(min(per, len(h.signers)))]
     return {"top": top, "mark": h.mark, "mark_size": _num(size), "mark_line": _num(size),
-            "doc_number": h.doc_number, "signers": "、".join(h.signers),
+            "doc_number": h.doc_number, "signer_rows": rows, "name_widths": widths,
+            "name_gap": _num(L.SIGNER_NAME_GAP_CHARS * CHAR),
             "sep_after": _num(title_gap(size, bool(h.doc_number or h.signers)))}
 
 
@@ -361,7 +369,7 @@ def text_by_role(doc: ComposedDocument) -> dict[str, str]:
     parts["h1"] += [t for t in (h.secrecy, h.urgency) if t]
     if h.signers:
         parts["body"].append("签发人：")
-        parts["h2"].append("、".join(h.signers))
+        parts["h2"].extend(h.signers)
     for block in doc.blocks:
         if isinstance(block, Title):
             parts["title"] += split_title(block.text)

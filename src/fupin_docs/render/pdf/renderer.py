@@ -6,7 +6,6 @@ import concurrent.futures
 import functools
 import multiprocessing
 import os
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -101,50 +100,6 @@ def colophon_place(document) -> str:
     if body_end is not None and body_end < colophon:
         return COLOPHON_AFTER_BLANK
     return COLOPHON_NEXT_EVEN
-
-
-def _drop_last_page_number(document) -> None:
-    """No longer used by render_pdf (the 版记 page keeps its number unless a blank
-    page precedes it, which the style sheet handles with @page :blank and a named
-    page); kept only while tests/test_private_api.py still exercises it.
-
-    Former behaviour: no page number on the last page.
-
-    The number is a CSS margin box (@bottom-left/right). Instead of a second
-    layout pass with `@page :nth(N)` (doubling the cost of every document), the
-    finished layout of the last page loses its margin boxes before painting:
-    `write_pdf` builds its stacking contexts from the page box's children at
-    paint time, so what is removed here is simply not drawn. This relies on
-    WeasyPrint's private Page._page_box (v70; pyproject.toml pins WeasyPrint
-    below 71 for it, tests/test_private_api.py checks it). If a WeasyPrint
-    without it is installed anyway, the last page keeps its number and a
-    warning says why, instead of every PDF failing.
-    """
-    if not document.pages:
-        return
-    try:
-        from weasyprint.formatting_structure.boxes import MarginBox
-        page_box = document.pages[-1]._page_box
-        children = page_box.children
-    except (ImportError, AttributeError):
-        children = None
-    if not isinstance(children, (list, tuple)):
-        warnings.warn(_PAGE_BOX_WARNING.format(version=_weasyprint_version()), RuntimeWarning, stacklevel=3)
-        return
-    page_box.children = [child for child in children if not isinstance(child, MarginBox)]
-
-
-_PAGE_BOX_WARNING = ("已安装的 WeasyPrint {version} 与本程序不兼容（缺少 Page._page_box），"
-                     "PDF 版记页将保留页码。请安装 pyproject.toml 中指定版本的 WeasyPrint"
-                     "（pip install -e .）后重新生成。")
-
-
-def _weasyprint_version() -> str:
-    try:
-        import weasyprint
-        return str(getattr(weasyprint, "__version__", "?"))
-    except ImportError:
-        return "?"
 
 
 def render_pdf(doc: ComposedDocument, target: str | Path, *, config: Config,
