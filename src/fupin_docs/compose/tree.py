@@ -154,8 +154,8 @@ class ComposedDocument:
         out: list[str] = []
         h = self.header
         out += [t for t in (h.copy_number, h.secrecy, h.urgency, h.mark, h.doc_number) if t]
-        if h.signers:
-            out.append("签发人：" + "、".join(h.signers))
+        if h.signers:  # the names stand apart, two a line, never joined with 、 (§7.2.5)
+            out += ["签发人：", *h.signers]
         for block in self.blocks:
             out += block_texts(block)
         if self.colophon.cc:
