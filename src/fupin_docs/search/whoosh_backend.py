@@ -16,6 +16,14 @@ bigrams are adjacent, the best candidates are checked against the stored text
 until enough are proven. The bigram field therefore needs no positions, which
 makes it cheaper to build and lets Whoosh skip posting blocks when ranking.
 
+Ranking (issue 10, ranking.py): the candidates of the as-typed query (every
+bigram of each term) are read best-first by BM25 and judged on their text until
+enough as-typed hits are proven; only then come the candidates of the words
+query, judged the same way. Each hit carries how it matched ("as_typed" or
+"words"); within each tier the order is ranking.judge's score (title, first
+paragraph, occurrences, proximity). The best 2× the hits asked for (at least
+RERANK_MIN) are judged, so a large archive is reranked from BM25's best.
+
 The meta file beside the index records the schema version and a digest of what
 is indexed (XOR of sha256(archive_no|fingerprint) over documents, the fingerprint
 covering the file's sha256 and its searchable metadata), kept up to date by
