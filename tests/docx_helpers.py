@@ -131,7 +131,8 @@ def reading_words(doc: ComposedDocument) -> list[str]:
     h = doc.header
     if not h.signers:
         return words
-    words.remove("签发人：" + "、".join(h.signers))
+    for word in ("签发人：", *h.signers):
+        words.remove(word)
     lines = [h.signers[i:i + 2] for i in range(0, len(h.signers), 2)]
     seq: list[str] = []
     for n, line in enumerate(lines):
