@@ -3,7 +3,8 @@ BagIt 1.0 bag (RFC 8493) with a 目录 PDF first, optionally one stamped PDF of
 everything printable, and a verifier.
 
 Public API (`fupin pack` is a thin wrapper):
-  Selection(query=, ids=, problem=, kind=, unit=, date_from=, date_to=, tags=, limit=)
+  Selection(query=, ids=, problem=, kind=, unit=, date_from=, date_to=, tags=, limit=, loose=)
+    (a query takes only documents where every term occurs as typed, unless loose=True)
   build_pack(workspace, selection, target, *, purpose, title, merge, skip_missing) -> PackResult
   verify_pack(path, workspace=None) -> VerifyReport
 
