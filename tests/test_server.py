@@ -420,3 +420,11 @@ def test_search_page_facets_and_filter(served):
     filtered = client.get("/search?q=饮水安全&kind=minutes")
     assert "三星村饮水安全专题会议纪要" in filtered.text and "回头看督查的通知" not in filtered.text
     assert "<mark>饮水安全</mark>" in filtered.text or "<mark>饮水</mark>" in filtered.text
+
+
+def test_oversized_request_refused(served):
+    server, _ws = served
+    client = Client(server.port)
+    token = client.csrf()
+    response = client.post("/login", {"username": "x" * (2 << 20), "password": "y", "csrf_token": token})
+    assert response.status == 413 and "内容过大" in response.text

@@ -129,6 +129,13 @@ def create_app(workspace, *, accounts: Accounts | None = None, pack_dir: str | P
             return jsonify({"error": message, "field": None, "status": 405}), 405
         return render_template("error.html", message=message, status=405), 405
 
+    @app.errorhandler(413)
+    def too_large(err):
+        message = "提交的内容过大，请减少后重试"
+        if wants_json():
+            return jsonify({"error": message, "field": None, "status": 413}), 413
+        return render_template("error.html", message=message, status=413), 413
+
     @app.context_processor
     def page_globals():
         from ..accounts import ROLES
