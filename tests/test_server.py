@@ -428,3 +428,21 @@ def test_oversized_request_refused(served):
     token = client.csrf()
     response = client.post("/login", {"username": "x" * (2 << 20), "password": "y", "csrf_token": token})
     assert response.status == 413 and "内容过大" in response.text
+
+
+def test_serve_on_the_lan_prints_the_url_to_give_colleagues(served):
+    _server, ws = served
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "fupin_docs.cli.main", "--workspace", str(ws.root), "serve",
+                                "--host", "0.0.0.0", "--port", str(port)], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True, env=dict(os.environ, PYTHONUNBUFFERED="1"))
+    try:
+        lines = [process.stdout.readline() for _ in range(2)]
+        while "本机：" not in lines[-1]:
+            lines.append(process.stdout.readline())
+        assert any(f":{port}/" in line and "请同事在浏览器中打开：http://" in line for line in lines), lines
+        assert f"本机：http://127.0.0.1:{port}/" in lines[-1]
+        assert Client(port).get("/login").status == 200  # asked over loopback only
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
