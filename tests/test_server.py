@@ -446,3 +446,25 @@ def test_serve_on_the_lan_prints_the_url_to_give_colleagues(served):
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_visit_sheet_pdf_of_an_inspector(served, tmp_path):
+    _server, ws = served
+    inspector = logged_in(served, "督查组1")
+    no = archive_no_of(ws, "危房改造实施方案")
+    inspector.get(f"/item/{no}/download")
+    mine = inspector.get("/my/visit.pdf")
+    assert mine.status == 200 and mine.body.startswith(b"%PDF")
+    assert mine.headers["Cache-Control"] == "no-store"
+    admin = logged_in(served, "管理员甲")
+    sheet = admin.get("/admin/audit/visit.pdf?user=督查组1")
+    assert sheet.status == 200 and "attachment" in sheet.headers["Content-Disposition"]
+    path = tmp_path / "sheet.pdf"
+    path.write_bytes(sheet.body)
+    text = re.sub(r"\s+", "", subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
+                                             check=True).stdout)
+    for words in ("档案查阅登记", "督查组1", no, "危房改造实施方案", "下载", "127.0.0.1"):
+        assert words in text, words
+    assert admin.get("/admin/audit/visit.pdf?user=无此人").status == 404
+    page = admin.get("/admin/audit?user=督查组1")
+    assert page.status == 200 and "下载" in page.text and "查阅登记" in page.text
