@@ -468,3 +468,30 @@ def test_visit_sheet_pdf_of_an_inspector(served, tmp_path):
     assert admin.get("/admin/audit/visit.pdf?user=无此人").status == 404
     page = admin.get("/admin/audit?user=督查组1")
     assert page.status == 200 and "下载" in page.text and "查阅登记" in page.text
+
+
+def test_pack_over_http_is_audited_and_has_a_json_twin(served):
+    _server, ws = served
+    client = logged_in(served, "督查组1")
+    token = client.csrf("/packs")
+    refused = client.post("/packs", {"scope": "selected", "purpose": "检查", "csrf_token": token})
+    assert refused.status == 400 and "请勾选要打包的材料" in refused.text
+    no = archive_no_of(ws, "危房改造实施方案")
+    started = client.post("/packs", {"scope": "selected", "id": no, "purpose": "专项检查", "csrf_token": token})
+    assert started.status == 302
+    job = started.headers["Location"].rsplit("/", 1)[1]
+    deadline = time.monotonic() + 60
+    while (state := client.get(f"/api/packs/{job}").json())["state"] not in ("done", "failed"):
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    assert state["state"] == "done", state
+    assert list(state["result"]) == ["path", "items", "files", "bytes", "catalog", "merged", "merged_pages", "seconds",
+                                     "missing", "warnings"]  # the keys of `fupin pack --json`
+    assert state["result"]["items"] == 1
+    zipped = client.get(f"/packs/{job}/download")
+    assert zipped.status == 200 and zipped.body[:2] == b"PK" and zipped.headers["Cache-Control"] == "no-store"
+    assert logged_in(served, "办事员乙").get(f"/api/packs/{job}").status == 404  # another user's pack
+    time.sleep(0.3)
+    packs = access_records(ws, user="督查组1", actions={"pack", "pack.download"})
+    assert [r["action"] for r in packs][-2:] == ["pack", "pack.download"]
+    assert packs[-2]["detail"]["purpose"] == "专项检查" and packs[-2]["detail"]["items"] == 1

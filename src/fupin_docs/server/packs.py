@@ -65,18 +65,19 @@ class PackJobs:
         from .errors import message_for, status_for
         with self._slots:
             job.state = "building"
+            state = "done"
             try:
                 job.target.parent.mkdir(parents=True, exist_ok=True)
                 job.result = build_pack(self.workspace, job.selection, job.target, purpose=job.purpose)
-                job.state = "done"
             except Exception as err:  # shown on the page; the library's errors carry the message
-                job.state, job.error, job.status = "failed", message_for(err), status_for(err)
+                state, job.error, job.status = "failed", message_for(err), status_for(err)
+            if on_done is not None:  # audited before anyone can see it done (and download it)
+                try:
+                    on_done(job)
+                except Exception:
+                    pass
             job.finished = time.time()
-        if on_done is not None:
-            try:
-                on_done(job)
-            except Exception:
-                pass
+            job.state = state
 
     def get(self, job_id: str, owner: str | None) -> PackJob | None:
         """The job JOB_ID when OWNER started it (None: any owner)."""
