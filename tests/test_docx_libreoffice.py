@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import layout_standard as S
+from pdf_pixels import dark_runs, gray_page
 from docx_helpers import (grid_document, hostile_document, in_order, reading_words, short_document, squash,
                           three_signers_document)
 
@@ -288,27 +289,6 @@ def test_mark_top_35mm_below_the_text_area_top(converted):
         mark = next(ln for ln in page_lines(pdf, 1) if ln[4] == squash(doc.header.mark))
         size = min(S.MARK_MAX_SIZE_PT, S.TEXT_WIDTH_PT / width_chars(doc.header.mark))  # shrunk to fit 156 mm
         assert abs(em_top(mark, size) - (TEXT_TOP_PT + 35 * S.PT_PER_MM)) < 1.0, (name, mark)
-
-
-def gray_page(pdf: Path, page: int, dpi: int) -> tuple[int, int, bytes]:
-    """PAGE rendered in grey: (width, height, pixels), one byte a pixel."""
-    data = subprocess.run(["pdftoppm", "-r", str(dpi), "-gray", "-f", str(page), "-l", str(page), str(pdf)],
-                          capture_output=True, check=True).stdout
-    parts = data.split(b"\n", 3)  # P5, size, maxval, pixels
-    width, height = map(int, parts[1].split())
-    return width, height, parts[3]
-
-
-def dark_runs(values, dpi: int) -> list[tuple[float, float]]:
-    """Extents (pt) of the runs of dark pixels in VALUES."""
-    runs, start = [], None
-    for i, value in enumerate(list(values) + [255]):
-        if value < 128 and start is None:
-            start = i
-        elif value >= 128 and start is not None:
-            runs.append((start * 72 / dpi, i * 72 / dpi))
-            start = None
-    return runs
 
 
 def rules_at(pdf: Path, page: int, dpi: int = 288) -> list[tuple[tuple[float, float], list[tuple[float, float]]]]:

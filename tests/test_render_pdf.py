@@ -22,6 +22,7 @@ from fupin_docs.render.pdf import PdfResult, render_pdf, render_pdfs
 from fupin_docs.workspace.config import Config
 from conftest import in_order, squash
 import layout_standard as S
+from pdf_pixels import dark_bands, dark_spans
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "examples").glob("*.yaml"))
 PT = S.PT_PER_MM  # pt per mm
@@ -243,42 +244,6 @@ def test_colophon_sits_at_the_bottom_of_the_last_page(grid_pdf):
     assert abs(thick[2] - 0.35 * PT) < 0.3
     assert abs(rules[-1][1] - BOTTOM) < 0.5
     assert dark_bands(path, result.pages, x_pt=RIGHT - 1.0)[-3:] and not dark_bands(path, result.pages, x_pt=LEFT - 2)
-
-
-def gray_page(path: Path, page: int, dpi: int) -> tuple[int, int, bytes]:
-    """PAGE rendered in grey: (width, height, pixels), one byte a pixel."""
-    data = subprocess.run(["pdftoppm", "-r", str(dpi), "-gray", "-f", str(page), "-l", str(page), str(path)],
-                          capture_output=True, check=True).stdout
-    parts = data.split(b"\n", 3)  # P5, size, maxval, pixels
-    width, height = map(int, parts[1].split())
-    return width, height, parts[3]
-
-
-def dark_runs(values, dpi: int) -> list[tuple[float, float]]:
-    """Extents (pt) of the runs of dark pixels in VALUES."""
-    runs, start = [], None
-    for i, value in enumerate(list(values) + [255]):
-        dark = value < 128
-        if dark and start is None:
-            start = i
-        elif not dark and start is not None:
-            runs.append((start * 72 / dpi, i * 72 / dpi))
-            start = None
-    return runs
-
-
-def dark_bands(path: Path, page: int, x_pt: float, dpi: int = 288) -> list[tuple[float, float]]:
-    """Vertical extents (pt) of dark runs along the pixel column at X_PT."""
-    width, height, pixels = gray_page(path, page, dpi)
-    col = int(x_pt * dpi / 72)
-    return dark_runs((pixels[row * width + col] for row in range(height)), dpi)
-
-
-def dark_spans(path: Path, page: int, y_pt: float, dpi: int = 288) -> list[tuple[float, float]]:
-    """Horizontal extents (pt) of dark runs along the pixel row at Y_PT."""
-    width, _, pixels = gray_page(path, page, dpi)
-    row = int(y_pt * dpi / 72)
-    return dark_runs(pixels[row * width:(row + 1) * width], dpi)
 
 
 def test_header_mark_number_separator_and_title(grid_pdf):
