@@ -132,7 +132,8 @@ def searcher(port: int, name: str, deadline: float, seed: int, out: dict, lock: 
             continue
         client.append((time.perf_counter() - started) * 1000)
         if response.status != 200:
-            errors.append(f"{path}: HTTP {response.status}")
+            said = re.search(rb'role="alert">([^<]{0,300})', _data) or re.search(rb'"error": ?"([^"]{0,300})', _data)
+            errors.append(f"{path}: HTTP {response.status} {said.group(1).decode('utf-8', 'replace') if said else ''}")
             continue
         measured = server_ms(response)
         if measured is not None:
