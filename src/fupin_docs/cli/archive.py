@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from ..archive.listing import item_json, items_json
 from ..text_safety import shown
 from .common import (EXIT_INPUT, EXIT_INTEGRITY, IntegrityError, UserError, handle_errors, message_for, print_json,
                      workspace_from)
@@ -138,7 +139,7 @@ def list_(ctx, include_withdrawn, as_json):
     archive = _archive(ctx)
     items = sorted(archive.items(include_withdrawn=include_withdrawn), key=lambda it: it.archive_no)
     if as_json:
-        print_json([item.to_json() for item in items])
+        print_json(items_json(items))
     elif not items:
         click.echo("档案中还没有文件。用 fupin archive add 文件 归档。")
     else:
@@ -179,15 +180,7 @@ def show(ctx, archive_no, as_json):
     history = archive.history(item)
     path = archive.file_path(item)
     if as_json:
-        data = item.to_json()
-        data["path"] = str(path)
-        data["rendition_paths"] = [str(p) for p in archive.rendition_paths(item)]
-        data["history"] = [{"seq": e["seq"], "at": e["at"], "who": e["who"], "action": e["action"],
-                            "action_label": action_label(e["action"]),
-                            "reason": (e.get("detail") or {}).get("reason"),
-                            "changes": (e.get("detail") or {}).get("changes") if e["action"] == "change" else None}
-                           for e in history]
-        print_json(data)
+        print_json(item_json(archive, item))
         return
     date = item.date
     if date and item.date_source:

@@ -53,8 +53,7 @@ def command(ctx, query, kind, unit, date_from, date_to, tags, limit, as_json):
     hits = search(workspace_from(ctx), text, kind=kind, unit=unit, date_from=date_from, date_to=date_to,
                   tags=tags, limit=limit, notes=notes)
     if as_json:
-        print_json({"query": text, "total": hits.total, "total_exact": hits.exact, "shown": len(hits),
-                    "notes": notes, "hits": [hit.to_json() for hit in hits]})
+        print_json(hits.to_json(text, notes))
         return
     for note in notes:
         click.echo(f"提示：{note}", err=True)

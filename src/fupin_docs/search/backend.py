@@ -69,6 +69,12 @@ class Hits(list):
         self.total = len(self) if total is None else total  # every match, not only those shown
         self.exact = exact  # False: TOTAL is an upper bound (candidates not all proven)
 
+    def to_json(self, query: str, notes: list) -> dict:
+        """What `search --json` and /api/search answer: stable keys query, total,
+        total_exact, shown, notes[], hits[]."""
+        return {"query": query, "total": self.total, "total_exact": self.exact, "shown": len(self),
+                "notes": list(notes), "hits": [hit.to_json() for hit in self]}
+
 
 @dataclass
 class IndexStatus:

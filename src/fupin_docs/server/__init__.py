@@ -5,8 +5,9 @@ like cli/: accounts/ and audit/ hold the rules, this package the web.
     from fupin_docs.server import create_app
     app = create_app(open_workspace(root))
 
-Importing the package loads no Flask: server.twins (the /api/ JSON, shared
-with the CLI's --json) is imported by command-line code too.
+Importing the package loads no Flask (create_app does). The /api/ pages answer
+with the same builders the CLI's --json uses (Hits.to_json, archive.listing,
+VerifyReport.to_json, PackResult.as_dict): one answer for both clients.
 """
 
 from __future__ import annotations

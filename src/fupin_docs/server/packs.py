@@ -37,9 +37,8 @@ class PackJob:
 
     def to_json(self) -> dict:
         """GET /api/packs/ID: {id, state, error, result} with result = `fupin pack --json` once done."""
-        from .twins import pack_json
         return {"id": self.id, "state": self.state, "error": self.error,
-                "result": pack_json(self.result) if self.result is not None else None}
+                "result": self.result.as_dict() if self.result is not None else None}
 
 
 class PackJobs:

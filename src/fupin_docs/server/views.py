@@ -19,7 +19,7 @@ from ..errors import UserError
 from ..pack import Selection
 from ..search import search
 from ..text_safety import clean_text
-from . import twins
+from ..archive.listing import item_json, items_json
 from .auth import WRITE_ROLES, accounts_of, address, audit, ext, login_required
 from .browse import FACET_SCAN, SORTS, facet_counts, in_branch, tree
 from .errors import message_for, status_for
@@ -146,7 +146,7 @@ def register(app) -> None:
         notes: list = []
         hits = search(_workspace(), text, limit=limit, notes=notes, **filters)
         audit("search", query=text, filters=_shown_filters(filters), total=hits.total, api=True)
-        return jsonify(twins.search_json(text, hits, notes))
+        return jsonify(hits.to_json(text, notes))
 
     # ---- archive -------------------------------------------------------------------
     @app.get("/archive")
@@ -172,7 +172,7 @@ def register(app) -> None:
     @login_required()
     def api_archive():
         archive = _archive()
-        return jsonify(twins.items_json(archive.items(include_withdrawn=request.args.get("all") == "1")))
+        return jsonify(items_json(archive.items(include_withdrawn=request.args.get("all") == "1")))
 
     @app.get("/item/<archive_no>")
     @login_required()
@@ -192,7 +192,7 @@ def register(app) -> None:
         archive = _archive()
         item = archive.require(archive_no)
         audit("view", archive_no=item.archive_no, title=item.title, api=True)
-        return jsonify(twins.item_json(archive, item))
+        return jsonify(item_json(archive, item))
 
     @app.get("/item/<archive_no>/download")
     @login_required()
@@ -330,7 +330,7 @@ def register(app) -> None:
         from ..filing import verify
         report = verify(_workspace())
         audit("verify", ok=report.ok, problems=len(report.problems), api=True)
-        return jsonify(twins.verify_json(report))
+        return jsonify(report.to_json())
 
     @app.get("/admin/audit")
     @login_required(("admin",))
