@@ -163,6 +163,16 @@ def _pairs(items) -> list[tuple[str, str]]:
     return [(item.archive_no, item_fingerprint(item)) for item in items]
 
 
+# index folder -> (archive chain head, the index's recorded digest) when they were
+# last found in step, in this process: a server answering many searches checks
+# the in-step digest (which fingerprints every item) only after something changed.
+_CONFIRMED: dict = {}
+
+
+def _confirm(key: str, archive, backend) -> None:
+    _CONFIRMED[key] = (archive.head(), backend.recorded_digest())
+
+
 def _quick_in_step(backend, items) -> bool:
     recorded = backend.recorded_digest()
     return recorded is not None and recorded == set_digest(_pairs(items))
@@ -206,10 +216,15 @@ def ensure_index(workspace, notes: list | None = None) -> None:
     """Make the index usable and in step, rebuilding or syncing as needed.
     NOTES, if given, receives a sentence for each repair made."""
     archive = Archive(workspace)
-    items = archive.items()
     backend = get_backend(workspace)
+    key = str(Path(workspace.indexes_dir).resolve())
+    recorded = backend.recorded_digest()
+    if recorded is not None and _CONFIRMED.get(key) == (archive.head(), recorded):
+        return  # nothing appended to the journal and nothing written to the index since the last check
+    items = archive.items()
     _check_chain(workspace, archive)
     if _quick_in_step(backend, items):
+        _confirm(key, archive, backend)
         return
     status = index_status(workspace, items)
     if status.ok and status.exists:
