@@ -9,7 +9,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-BENCHMARKS = ("startup", "pdf_render", "search_index", "search_quality", "pack_build", "ledger_import")
+BENCHMARKS = ("startup", "serve_load", "pdf_render", "search_index", "search_quality", "pack_build", "ledger_import")
 
 
 def main(argv: list[str]) -> int:

@@ -23,6 +23,7 @@ CASES = {
     "pack_build": ["--items", "6", "--runs", "1"],
     "ledger_import": ["--runs", "1"],
     "startup": ["--docs", "50", "--runs", "1"],
+    "serve_load": ["--docs", "50", "--seconds", "2", "--sessions", "2"],
 }
 
 

@@ -324,3 +324,17 @@ def test_anchor_places_that_cannot_be_read_or_written_are_said(tmp_path):
     assert bad.returncode == 1 and "不是档案存证" in bad.stderr
     readonly = fupin(ws.root, "archive", "anchor", "--to", "/proc/无处可写")
     assert readonly.returncode == 1 and "无法把存证写到" in readonly.stderr
+
+
+def test_archive_verify_checks_the_access_journal_too(tmp_path):
+    from fupin_docs.audit import AccessLog
+    ws = make_workspace(tmp_path / "ws")
+    _filed(ws, tmp_path, 1)
+    log = AccessLog(ws)
+    log.record("search", who="督查组1", role="inspector", address="192.0.2.7", query="饮水安全")
+    log.record("download", who="督查组1", role="inspector", address="192.0.2.7", archive_no="Z001-WS·2020-D30-ZFB-0001")
+    assert fupin(ws.root, "archive", "verify").returncode == 0
+    path = log.journal.path
+    path.write_text(path.read_text(encoding="utf-8").replace("督查组1", "别人", 1), encoding="utf-8")
+    verify = fupin(ws.root, "archive", "verify")
+    assert verify.returncode == 3 and "访问日志" in verify.stdout, verify.stdout

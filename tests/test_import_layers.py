@@ -17,10 +17,10 @@ LAYERS = [
     {"render"},
     {"archive"},
     {"search"},
-    {"ledger"},
+    {"ledger", "audit"},  # audit: the access journal, which archive verify checks too
     {"pack", "filing"},
     {"pipeline"},
-    {"accounts", "audit"},  # fupin serve's accounts and access journal, below its clients
+    {"accounts"},  # fupin serve's accounts, below its clients
     {"cli", "__main__", "server"},
 ]
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .archive import Archive, ArchiveError, ArchiveItem, VerifyReport
+from .audit.log import AccessLog
 from .errors import UserError
 from .ledger.model import CLOSED_STATUS
 from .ledger.store import load_ledger
@@ -181,4 +182,6 @@ def verify(workspace, anchors=()) -> VerifyReport:
     ledger = verify_ledger(workspace)  # 销号 evidence is archive content: a forged close is archive damage
     for finding in ledger.problems:
         report.problem("真实性", f"问题台账：{finding}")
+    for problem in AccessLog(workspace).verify():  # who looked at what: an access record is evidence too
+        report.problem("真实性", problem)
     return report

@@ -84,9 +84,10 @@ class JournalState:
 
 
 class Journal:
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, label: str = "审计日志"):
         self.path = Path(path)
         self.head_path = self.path.with_name(self.path.name + ".head")
+        self.label = label  # what the messages call this journal
 
     def read(self, verify: bool = True, after: JournalState | None = None) -> JournalState:
         """The journal's records. VERIFY checks every line's hash and its link to the
@@ -119,19 +120,44 @@ class Journal:
                 if not isinstance(record, dict):
                     raise ValueError
             except (ValueError, UnicodeDecodeError):
-                state.problems.append(f"审计日志第 {number} 行无法解析，日志已被改动或损坏")
+                state.problems.append(f"{self.label}第 {number} 行无法解析，日志已被改动或损坏")
                 continue
             if verify:
                 if record.get("seq") != expected_seq:
-                    state.problems.append(f"审计日志第 {number} 行序号为 {record.get('seq')}，应为 {expected_seq}：有记录被删除、插入或调换")
+                    state.problems.append(f"{self.label}第 {number} 行序号为 {record.get('seq')}，应为 {expected_seq}：有记录被删除、插入或调换")
                 if record.get("prev") != prev:
-                    state.problems.append(f"审计日志第 {number} 行（序号 {record.get('seq')}）与前一条记录的哈希链接不上：之前的记录被改动或删除")
+                    state.problems.append(f"{self.label}第 {number} 行（序号 {record.get('seq')}）与前一条记录的哈希链接不上：之前的记录被改动或删除")
                 if record.get("hash") != record_hash(record):
-                    state.problems.append(f"审计日志第 {number} 行（序号 {record.get('seq')}）内容与其哈希不符：该记录被改动过")
+                    state.problems.append(f"{self.label}第 {number} 行（序号 {record.get('seq')}）内容与其哈希不符：该记录被改动过")
             prev = record.get("hash", "")
             expected_seq = (record.get("seq") if isinstance(record.get("seq"), int) else expected_seq) + 1
             state.events.append(record)
         return state
+
+    def check(self) -> tuple[JournalState | None, list[str], list[str]]:
+        """Read every record, checking the whole chain and the head record:
+        (state, or None when the journal was never written; problems; warnings)."""
+        name = self.label
+        if not self.path.exists():
+            gone = [f"{name} {self.path} 丢失（头记录仍在）：目录被改动过，请从备份恢复"] if self.head_path.exists() else []
+            return None, gone, []
+        state = self.read(verify=True)
+        problems, warnings = list(state.problems), []
+        if state.torn_tail:
+            warnings.append(f"{name}末尾有一条未写完的记录（写入时被中断），该条未生效")
+        head = self.read_head()
+        if head is None:
+            if state.events:
+                problems.append(f"{name}的头记录 {self.head_path.name} 丢失或损坏，无法确认日志末尾未被截去")
+        else:
+            seq = head.get("seq", 0)
+            if not isinstance(seq, int) or seq > state.last_seq:
+                problems.append(f"{name}被截短：头记录显示共 {seq} 条，现只有 {state.last_seq} 条")
+            elif seq >= 1:
+                match = next((e for e in state.events if e.get("seq") == seq), None)
+                if match is None or match.get("hash") != head.get("hash"):
+                    problems.append(f"{name}第 {seq} 条与头记录的哈希不符：日志被改写过")
+        return state, problems, warnings
 
     def read_head(self) -> dict | None:
         try:

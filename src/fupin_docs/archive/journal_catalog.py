@@ -89,29 +89,10 @@ class JournalCatalog:
 
     def check_chain(self) -> ChainCheck:
         """Read every record and check the whole chain and its head record."""
-        journal = self.journal
-        if not journal.path.exists():
-            check = ChainCheck(exists=False)
-            if journal.head_path.exists():
-                check.problems.append(f"审计日志 {journal.path} 丢失（头记录仍在）：档案目录被改动过，请从备份恢复")
-            return check
-        state = journal.read(verify=True)
-        check = ChainCheck(events=state.events, problems=list(state.problems))
-        if state.torn_tail:
-            check.warnings.append("审计日志末尾有一条未写完的记录（某次归档被中断），该次归档未生效，可重新归档")
-        head = journal.read_head()
-        if head is None:
-            if state.events:
-                check.problems.append(f"审计日志的头记录 {journal.head_path.name} 丢失或损坏，无法确认日志末尾未被截去")
-        else:
-            seq = head.get("seq", 0)
-            if seq > state.last_seq:
-                check.problems.append(f"审计日志被截短：头记录显示共 {seq} 条，现只有 {state.last_seq} 条")
-            elif seq >= 1:
-                match = next((e for e in state.events if e.get("seq") == seq), None)
-                if match is None or match.get("hash") != head.get("hash"):
-                    check.problems.append(f"审计日志第 {seq} 条与头记录的哈希不符：日志被改写过")
-        return check
+        state, problems, warnings = self.journal.check()
+        if state is None:
+            return ChainCheck(exists=False, problems=problems)
+        return ChainCheck(events=state.events, problems=problems, warnings=warnings)
 
 
 class _JournalWriter:

@@ -92,7 +92,7 @@ def audit_json(records) -> list[dict]:
 class AccessLog:
     def __init__(self, workspace):
         self.root = Path(workspace.root) / "audit"
-        self.journal = Journal(self.root / "access.jsonl")
+        self.journal = Journal(self.root / "access.jsonl", label="访问日志")
         self.lock_file = self.root / ".lock"
 
     def _state(self) -> JournalState:
@@ -141,20 +141,7 @@ class AccessLog:
 
     def verify(self) -> list[str]:
         """Chinese problems with the chain and its head record; [] when intact."""
-        if not self.journal.path.exists():
-            return [f"访问日志 {self.journal.path} 丢失（头记录仍在）"] if self.journal.head_path.exists() else []
-        state = self.journal.read(verify=True)
-        problems = [p.replace("审计日志", "访问日志") for p in state.problems]
-        head = self.journal.read_head()
-        if head is None:
-            if state.events:
-                problems.append("访问日志的头记录丢失或损坏，无法确认日志末尾未被截去")
-        elif head.get("seq", 0) > state.last_seq:
-            problems.append(f"访问日志被截短：头记录显示共 {head.get('seq')} 条，现只有 {state.last_seq} 条")
-        else:
-            match = next((e for e in state.events if e.get("seq") == head.get("seq")), None)
-            if head.get("seq", 0) >= 1 and (match is None or match.get("hash") != head.get("hash")):
-                problems.append(f"访问日志第 {head.get('seq')} 条与头记录的哈希不符：日志被改写过")
+        _state, problems, _warnings = self.journal.check()
         return problems
 
 
