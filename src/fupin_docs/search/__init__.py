@@ -169,8 +169,11 @@ def _pairs(items) -> list[tuple[str, str]]:
 _CONFIRMED: dict = {}
 
 
-def _confirm(key: str, archive, backend) -> None:
-    _CONFIRMED[key] = (archive.head(), backend.recorded_digest())
+def _confirm(key: str, head, recorded, archive) -> None:
+    """Remember that the index held exactly the items of the chain at HEAD when its
+    digest was RECORDED, unless the journal moved on while they were compared."""
+    if archive.head() == head:
+        _CONFIRMED[key] = (head, recorded)
 
 
 def _quick_in_step(backend, items) -> bool:
@@ -218,37 +221,39 @@ def ensure_index(workspace, notes: list | None = None) -> None:
     archive = Archive(workspace)
     backend = get_backend(workspace)
     key = str(Path(workspace.indexes_dir).resolve())
-    recorded = backend.recorded_digest()
-    if recorded is not None and _CONFIRMED.get(key) == (archive.head(), recorded):
+    recorded, head = backend.recorded_digest(), archive.head()
+    if recorded is not None and _CONFIRMED.get(key) == (head, recorded):
         return  # nothing appended to the journal and nothing written to the index since the last check
-    items = archive.items()
     _check_chain(workspace, archive)
-    if _quick_in_step(backend, items):
-        _confirm(key, archive, backend)
+    if recorded is not None and recorded == set_digest(_pairs(archive.items())):
+        _confirm(key, head, recorded, archive)
         return
-    status = index_status(workspace, items)
-    if status.ok and status.exists:
-        with _index_lock(workspace):
-            backend.record_digest(_pairs(items))  # the record was stale, the index is fine
-            _record_head(backend, archive)
-        return
-    if not status.exists:
-        with _index_lock(workspace):
-            backend.rebuild(_docs_from_archive(archive, items), workers=_workers_for(len(items)))
-            _record_head(backend, archive)
-        if notes is not None and items:
-            notes.append(f"{status.message}，已从档案自动重建（{len(items)} 件）")
-        return
-    by_no = {item.archive_no: item for item in items}
     with _index_lock(workspace):
-        if status.extra:
-            backend.remove(status.extra)
-        if status.missing:
-            backend.add(list(_docs_from_archive(archive, [by_no[no] for no in status.missing])))
-        backend.record_digest(_pairs(items))
+        # Read the catalog again under the lock: a document filed (or withdrawn)
+        # between an earlier read and now would otherwise look like an index
+        # entry the archive does not have, and be taken out of the index.
+        head, items = archive.head(), archive.items()
+        if _quick_in_step(backend, items):
+            _confirm(key, head, backend.recorded_digest(), archive)
+            return
+        status = index_status(workspace, items)
+        if status.ok and status.exists:
+            backend.record_digest(_pairs(items))  # the record was stale, the index is fine
+            note = None
+        elif not status.exists:
+            backend.rebuild(_docs_from_archive(archive, items), workers=_workers_for(len(items)))
+            note = f"{status.message}，已从档案自动重建（{len(items)} 件）" if items else None
+        else:
+            by_no = {item.archive_no: item for item in items}
+            if status.extra:
+                backend.remove(status.extra)
+            if status.missing:
+                backend.add(list(_docs_from_archive(archive, [by_no[no] for no in status.missing])))
+            backend.record_digest(_pairs(items))
+            note = f"{status.message}，已自动补齐"
         _record_head(backend, archive)
-    if notes is not None:
-        notes.append(f"{status.message}，已自动补齐")
+    if notes is not None and note:
+        notes.append(note)
 
 
 def _iso(value, label: str, field: str) -> str | None:
