@@ -57,7 +57,8 @@ from .query import ParsedQuery, Term, id_key, matches, needs_text_check, term_ne
 from .ranking import AS_TYPED, judge, same_as_typed, typed_only
 from .snippet import make_snippet
 
-SCHEMA_VERSION = 8  # 7: script-neutral unit/tag filter keys; 8: stored fingerprint (sha256 + metadata)
+SCHEMA_VERSION = 9  # 7: script-neutral unit/tag filter keys; 8: stored fingerprint (sha256 + metadata);
+# 9: stored folded text (norm, norm_title), so judging a candidate needs no OpenCC
 INDEX_NAME = "fupin"
 META_NAME = "fupin-index.json"
 MERGE_AT_SEGMENTS = 12
@@ -77,6 +78,10 @@ def make_schema() -> Schema:
         body_bi=CountedText(analyzer=BigramTokenizer(), phrase=False),
         text=STORED(),
         meta=STORED(),
+        # normalize() of title + stored text + meta and of the title, as a query judges
+        # them; only stored when folding changed them (_with_norm, _fields_text)
+        norm=STORED(),
+        norm_title=STORED(),
         kind=ID(stored=True),
         unit=ID(stored=True),
         date=ID(stored=True),
@@ -114,6 +119,26 @@ def _fields(doc: IndexDoc) -> dict:
     if doc.tags:
         fields["tags"] = ",".join(tag.replace(",", " ") for tag in doc.tags)
         fields["tag_keys"] = ",".join(normalize(tag).replace(",", " ") for tag in doc.tags)
+    return fields
+
+
+def _joined(stored) -> str:
+    return "\n".join(part for part in (stored.get("title"), stored.get("text"), stored.get("meta")) if part)
+
+
+def _with_norm(fields: dict) -> dict:
+    """FIELDS with the folded (t2s, lower case) text a query judges, computed where
+    the document is tokenized (a build worker: the body's normalize() is then the
+    tokenizer's cached one when the text was not cut) and stored only when folding
+    changes it, so an already simplified document stores no second copy."""
+    raw = _joined(fields)
+    folded = normalize(raw)
+    if folded != raw:
+        fields["norm"] = folded
+    title = fields.get("title") or ""
+    folded_title = normalize(title)
+    if folded_title != title:
+        fields["norm_title"] = folded_title
     return fields
 
 
@@ -254,7 +279,7 @@ def _build_segment(job):
     ix = whoosh_index.open_dir(path, indexname=INDEX_NAME)
     writer = _segment_writer_class()(ix, _lk=False, limitmb=limitmb)
     for fields in chunk:
-        writer.add_document(**fields)
+        writer.add_document(**_with_norm(fields))
     return writer._finalize_segment()
 
 
@@ -420,7 +445,7 @@ class WhooshBackend:
                 writer = _segment_writer_class()(ix, limitmb=self.limitmb)
                 try:
                     for fields in fields_of(docs):
-                        writer.add_document(**fields)
+                        writer.add_document(**_with_norm(fields))
                         count += 1
                 except BaseException:
                     writer.cancel()
@@ -454,7 +479,7 @@ class WhooshBackend:
             for number in remove:
                 writer.delete_by_term("archive_no", number)
             for doc in add:
-                writer.update_document(**_fields(doc))
+                writer.update_document(**_with_norm(_fields(doc)))
                 digest ^= doc_digest(doc.archive_no, _fingerprint(doc))
                 count += 1
         except BaseException:
@@ -528,7 +553,7 @@ class WhooshBackend:
                 for hit in results:
                     if hit.docnum not in judged:
                         fields = hit.fields()
-                        verdict = judge(parsed, normalize(fields.get("title") or ""), _fields_text(fields))
+                        verdict = judge(parsed, _fields_title(fields), _fields_text(fields))
                         judged[hit.docnum] = (verdict, hit)
                 read_all = results.scored_length() < wanted
                 found = sum(1 for v, _ in judged.values() if v is not None and counted(v))
@@ -604,7 +629,14 @@ def _count(searcher, query, filter_query) -> int:
 
 
 def _fields_text(stored) -> str:
-    return normalize("\n".join(part for part in (stored.get("title"), stored.get("text"), stored.get("meta")) if part))
+    """The folded text of a stored document, as _with_norm stored it (absent: unchanged by folding)."""
+    norm = stored.get("norm")
+    return norm if norm is not None else _joined(stored)
+
+
+def _fields_title(stored) -> str:
+    norm = stored.get("norm_title")
+    return norm if norm is not None else (stored.get("title") or "")
 
 
 def _hit_text(hit) -> str:
