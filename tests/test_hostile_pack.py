@@ -476,3 +476,36 @@ def test_a_deeply_nested_pack_listing_is_exit_3(built, tmp_path):
     res = verify_cli(ws, forged)
     no_traceback(res)
     assert res.exit_code == 3 and "材料清单" in res.output
+
+
+# --- 8. probe findings: what the pack must not let through ------------------------------
+
+
+def test_a_pack_is_not_built_from_a_tampered_archive(town, tmp_path):
+    """A record edited by hand, the chain hash not recomputed: no pack vouches for it."""
+    from fupin_docs.errors import IntegrityError
+
+    ws, archive, nos = town
+    journal = ws.archive_dir / "journal.jsonl"
+    journal.chmod(0o644)
+    journal.write_text(journal.read_text(encoding="utf-8").replace("推进会签到册", "推进会签到薄"), encoding="utf-8")
+    target = tmp_path / "p.zip"
+    with pytest.raises(IntegrityError, match="档案审计日志已损坏.*请先核验档案"):
+        build_pack(ws, Selection(ids=(nos["minutes"],)), target)
+    assert not target.exists()
+    res = CliRunner().invoke(cli, ["--workspace", str(ws.root), "pack", "--id", nos["minutes"], "-o", str(target)])
+    no_traceback(res)
+    assert res.exit_code == 3 and "档案审计日志已损坏" in res.output and not target.exists()
+
+
+def test_a_file_that_is_no_zip_is_said_in_chinese(tmp_path):
+    bogus = tmp_path / "材料包.zip"
+    bogus.write_text("这不是压缩包", encoding="utf-8")
+    report = verify_pack(bogus)
+    assert [p.kind for p in report.problems] == ["structure"]
+    detail = report.problems[0].detail
+    assert "不是 zip 格式的材料包" in detail and "zip file" not in detail.lower()
+    res = outside(tmp_path, bogus)
+    no_traceback(res)
+    assert res.exit_code == 3 and "不是 zip 格式的材料包" in res.output
+    assert not any(word in res.output for word in ("File is not", "zip file", "Error"))

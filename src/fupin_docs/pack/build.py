@@ -115,8 +115,9 @@ def build_pack(workspace, selection: Selection, target, *, purpose: str = "", ti
     """Write the evidence pack for SELECTION to TARGET (a .zip) and describe it.
 
     UserError when the selection matches nothing (no zip is written);
-    IntegrityError naming every unreadable or damaged archive item, unless
-    SKIP_MISSING, in which case the 目录 lists them as 缺失.
+    IntegrityError when the archive's chain is damaged (a record edited by hand),
+    and naming every unreadable or damaged archive item, unless SKIP_MISSING,
+    in which case the 目录 lists them as 缺失.
     """
     started = time.perf_counter()
     target = Path(target)
@@ -128,6 +129,14 @@ def build_pack(workspace, selection: Selection, target, *, purpose: str = "", ti
         from ..archive import Archive
 
         archive = Archive(workspace)
+    # A pack vouches for the archive it comes from: never build one from a damaged
+    # chain (a record edited by hand), whose head would prove nothing.
+    chain = archive.catalog.check_chain()
+    if chain.problems:
+        shown = "；".join(str(p) for p in chain.problems[:3])
+        more = f" 等 {len(chain.problems)} 处" if len(chain.problems) > 3 else ""
+        raise IntegrityError(f"档案审计日志已损坏（{shown}{more}），未生成材料包；请先核验档案"
+                             "（fupin archive verify），查明原因后再打包", hint="archive.verify")
     items = select_items(workspace, selection, archive)
     # The chain head after the selection was read: every selected item's records are
     # at or below it, and a verifier can later ask the archive whether it still holds it.

@@ -76,6 +76,31 @@ _READ_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, zli
                 UnicodeError, RuntimeError, NotImplementedError, ValueError)
 
 
+def _read_error(err: BaseException) -> str:
+    """What went wrong reading the zip, in Chinese (the library's own text is English)."""
+    if isinstance(err, zipfile.BadZipFile):
+        return "zip 文件已损坏"
+    if isinstance(err, zipfile.LargeZipFile):
+        return "文件超出 zip 格式的大小限制"
+    if isinstance(err, zlib.error):
+        return "压缩数据已损坏"
+    if isinstance(err, EOFError):
+        return "文件不完整，可能下载未完成"
+    if isinstance(err, RecursionError):
+        return "结构嵌套过深"
+    if isinstance(err, NotImplementedError):
+        return "使用了本程序不支持的 zip 特性"
+    if isinstance(err, KeyError):
+        return "包中缺少应有的项"
+    if isinstance(err, UnicodeError):
+        return "文件名或内容的编码无法识别"
+    if isinstance(err, PermissionError):
+        return "没有读取权限"
+    if isinstance(err, OSError):
+        return f"读取出错（错误码 {err.errno}）" if err.errno else "读取出错"
+    return "内容无法解析"
+
+
 @dataclass
 class VerifyProblem:
     kind: str
@@ -383,14 +408,15 @@ def verify_pack(path, workspace=None, archive=None) -> VerifyReport:
     try:
         zf = zipfile.ZipFile(path)
     except _READ_ERRORS as err:
-        report.add(STRUCTURE, "", f"不是完好的 zip 文件（{err}），可能下载不完整或已损坏")
+        report.add(STRUCTURE, "", f"不是 zip 格式的材料包，或 zip 文件已损坏（{_read_error(err)}）："
+                                  "可能下载不完整、传输中损坏，或给出的并不是材料包；请向报送单位索取原始材料包")
         return report
     names_by_path: dict[str, tuple[str, str]] = {}
     with zf:
         try:
             names_by_path = _verify_zip(zf, report)
         except _READ_ERRORS as err:  # RuntimeError includes RecursionError
-            report.add(STRUCTURE, "", f"材料包无法完整读出（{err}）")
+            report.add(STRUCTURE, "", f"材料包无法完整读出（{_read_error(err)}）")
     if archive is not None or workspace is not None:
         _verify_against_archive(report, names_by_path, workspace, archive)
     return report
@@ -452,7 +478,7 @@ def _verify_zip(zf: zipfile.ZipFile, report: VerifyReport) -> dict[str, tuple[st
             try:
                 found = reader.hash(member, algorithm)
             except _READ_ERRORS as err:
-                report.add(CHECKSUM, rel, f"无法读出（{err}）")
+                report.add(CHECKSUM, rel, f"无法读出（{_read_error(err)}）")
                 continue
             if algorithm == "sha256":
                 report.hashes[rel] = found
@@ -482,7 +508,7 @@ def _verify_zip(zf: zipfile.ZipFile, report: VerifyReport) -> dict[str, tuple[st
             try:
                 found = reader.hash(members[rel], algorithm)
             except _READ_ERRORS as err:
-                report.add(TAG, rel, f"无法读出（{err}）")
+                report.add(TAG, rel, f"无法读出（{_read_error(err)}）")
                 continue
             if found != digest:
                 report.add(TAG, rel, "与标签清单（tagmanifest）记录的校验值不符")
@@ -620,7 +646,7 @@ def _verify_against_archive(report: VerifyReport, archive_nos: dict[str, tuple[s
             return
         items = {item.archive_no: item for item in archive.items(include_withdrawn=True)}
     except (FupinError, OSError, ValueError) as err:
-        report.add(ARCHIVE, "", f"无法读取本工作目录的档案（{err}），材料包未能与档案核对", HINT_ARCHIVE_VERIFY)
+        report.add(ARCHIVE, "", f"无法读取本工作目录的档案（{err if isinstance(err, FupinError) else _read_error(err)}），材料包未能与档案核对", HINT_ARCHIVE_VERIFY)
         return
     report.checked_against = CHECKED_ARCHIVE
     if chain.problems:
