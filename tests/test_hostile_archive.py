@@ -317,13 +317,18 @@ def test_anchor_places_that_cannot_be_read_or_written_are_said(tmp_path):
     usb = tmp_path / "U盘"
     usb.mkdir()
     assert fupin(ws.root, "archive", "anchor", "--to", str(usb)).returncode == 0
+    # the folder the copies went to may be given as it is
+    assert fupin(ws.root, "archive", "verify", "--anchor", str(usb)).returncode == 0
     (usb / next(p.name for p in usb.iterdir())).rename(usb / "挪走了.json")  # the stick's copy moved away
     verify = fupin(ws.root, "archive", "verify")
     assert verify.returncode == 0 and "无法读取" in verify.stdout, verify.stdout
     bad = fupin(ws.root, "archive", "verify", "--anchor", "12:不是哈希")
     assert bad.returncode == 1 and "不是档案存证" in bad.stderr
-    readonly = fupin(ws.root, "archive", "anchor", "--to", "/proc/无处可写")
+    readonly = fupin(ws.root, "archive", "anchor", "--to", "/proc/sys/无处可写.json")
     assert readonly.returncode == 1 and "无法把存证写到" in readonly.stderr
+    # a stick that is not mounted: the folder is not made on the local disk instead
+    unplugged = fupin(ws.root, "archive", "anchor", "--to", str(tmp_path / "未插入的U盘" / "存证"))
+    assert unplugged.returncode == 1 and "不存在" in unplugged.stderr and not (tmp_path / "未插入的U盘").exists()
 
 
 def test_archive_verify_checks_the_access_journal_too(tmp_path):
@@ -371,3 +376,80 @@ def test_searches_while_a_clerk_files_never_drop_a_filed_document_from_the_index
     indexed = get_backend(ws).documents()  # read without any search repairing it first
     assert [no for no in filed if no not in indexed] == []
     assert index_status(ws).ok
+
+
+def test_special_files_in_the_archive_or_as_anchors_are_damage_not_a_hang(tmp_path):
+    """A pipe in place of a stored file, or named as an anchor copy, would never end
+    a read: verify must say so at once (probe: it hung for ever)."""
+    ws = make_workspace(tmp_path / "ws")
+    _filed(ws, tmp_path, 1)
+    item = Archive(ws).items()[0]
+    stored = Archive(ws).file_path(item)
+    os.chmod(stored, 0o644)
+    stored.unlink()
+    os.mkfifo(stored)
+    verify = fupin(ws.root, "archive", "verify")
+    assert verify.returncode == 3 and "管道" in verify.stdout, verify.stdout
+    fifo = tmp_path / "存证.json"
+    os.mkfifo(fifo)
+    given = fupin(ws.root, "archive", "verify", "--anchor", str(fifo))
+    assert given.returncode == 1 and "不是档案存证文件" in given.stderr
+    devnull = fupin(ws.root, "archive", "verify", "--anchor", "/dev/zero")
+    assert devnull.returncode == 1 and "不是档案存证文件" in devnull.stderr
+
+
+@pytest.mark.parametrize("head", ["[]", "{}", '{"seq": 0}', '{"seq": -3, "hash": "x"}', '"文字"'])
+def test_a_malformed_head_record_is_damage(tmp_path, head):
+    ws = make_workspace(tmp_path / "ws")
+    _filed(ws, tmp_path, 1)
+    (ws.archive_dir / "journal.jsonl.head").write_text(head, encoding="utf-8")
+    verify = fupin(ws.root, "archive", "verify")
+    assert verify.returncode == 3 and "头记录" in verify.stdout and "Traceback" not in verify.stderr
+
+
+@pytest.mark.parametrize("line", ['{"format": "fupin-anchor/1", "seq": 1, "hash": "%s", "written_to": 5}',
+                                  '{"format": "fupin-anchor/1", "seq": 1, "hash": "%s", "at": 5}',
+                                  "directory"])
+def test_a_malformed_anchor_list_is_damage_without_a_traceback(tmp_path, line):
+    ws = make_workspace(tmp_path / "ws")
+    _filed(ws, tmp_path, 1)
+    anchors = ws.archive_dir / "anchors.jsonl"
+    if line == "directory":
+        anchors.mkdir()
+    else:
+        anchors.write_text(line % Archive(ws).head().hash + "\n", encoding="utf-8")
+    verify = fupin(ws.root, "archive", "verify")
+    assert verify.returncode == 3 and "存证记录" in verify.stdout and "Traceback" not in verify.stderr
+
+
+def test_the_journal_names_its_anchors_when_the_anchor_list_is_deleted(tmp_path):
+    ws = make_workspace(tmp_path / "ws")
+    _filed(ws, tmp_path, 2)
+    usb = tmp_path / "U盘"
+    usb.mkdir()
+    assert fupin(ws.root, "archive", "anchor", "--to", str(usb)).returncode == 0
+    (ws.archive_dir / "anchors.jsonl").unlink()
+    verify = fupin(ws.root, "archive", "verify")
+    assert verify.returncode == 3 and "存证记录被删改过" in verify.stdout, verify.stdout
+
+
+def test_no_anchor_is_made_for_a_damaged_chain(tmp_path):
+    ws = make_workspace(tmp_path / "ws")
+    _filed(ws, tmp_path, 2)
+    journal = ws.archive_dir / "journal.jsonl"
+    journal.write_text(journal.read_text(encoding="utf-8").replace("第0份材料", "篡改", 1), encoding="utf-8")
+    usb = tmp_path / "U盘"
+    usb.mkdir()
+    made = fupin(ws.root, "archive", "anchor", "--to", str(usb))
+    assert made.returncode == 3 and "已损坏" in made.stderr and list(usb.iterdir()) == []
+
+
+def test_a_head_one_behind_is_an_interrupted_write_not_damage(tmp_path):
+    ws = make_workspace(tmp_path / "ws")
+    _filed(ws, tmp_path, 2)
+    records = [json.loads(line) for line in (ws.archive_dir / "journal.jsonl").read_text(encoding="utf-8").splitlines()]
+    head = ws.archive_dir / "journal.jsonl.head"
+    head.write_text(json.dumps({"seq": 1, "hash": records[0]["hash"]}), encoding="utf-8")
+    verify = fupin(ws.root, "archive", "verify")
+    assert verify.returncode == 0 and "头记录落后 1 条" in verify.stdout, verify.stdout
+

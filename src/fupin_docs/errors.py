@@ -18,6 +18,8 @@ classes to exit codes or HTTP statuses in one place each (cli/common.py).
 
 from __future__ import annotations
 
+import errno
+
 
 class FupinError(Exception):
     """Base of every error the library raises on purpose."""
@@ -38,3 +40,18 @@ class Busy(UserError):
 
 class IntegrityError(FupinError):
     """Damage found in the archive, the index or a pack."""
+
+
+def describe_os_error(err: OSError) -> str:
+    """A failed read or write in office words (the system's own text is English)."""
+    where = f"“{err.filename}”" if err.filename else ""
+    if err.errno == errno.ENOSPC:
+        return f"磁盘空间已满，无法写入{where}；本次操作没有完成。请清理磁盘后重试"
+    if err.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"没有权限写入或读取{where}（磁盘只读或权限不足）。请检查文件夹权限，或换一个可写的位置"
+    if err.errno == errno.ENOENT:
+        return f"找不到{where or '文件'}，请检查路径"
+    if err.errno == errno.EISDIR:
+        return f"{where}是文件夹，这里需要一个文件"
+    return f"无法读写文件{where}（错误代码 {err.errno}）。请检查路径、权限和磁盘空间"
+

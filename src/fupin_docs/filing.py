@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .archive import Archive, ArchiveError, ArchiveItem, VerifyReport
 from .audit.log import AccessLog
-from .errors import UserError
+from .errors import FupinError, UserError, describe_os_error
 from .ledger.model import CLOSED_STATUS
 from .ledger.store import load_ledger
 from .ledger.verify import verify_ledger
@@ -30,8 +30,10 @@ def _index_error(update, *args) -> str | None:
     try:
         update(*args)
         return None
+    except OSError as err:  # a full disk, a read-only folder: in office words
+        return describe_os_error(err)
     except Exception as err:  # reported to the caller, repaired by the next search
-        return f"{type(err).__name__}: {err}"
+        return str(err) if isinstance(err, FupinError) else f"{type(err).__name__}: {err}"
 
 
 @dataclass

@@ -17,13 +17,15 @@ copies elsewhere, and any anchor can be given to verify by hand.
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ..atomic import atomic_write_bytes
 from .catalog import ChainHead
-from .errors import ArchiveError
+from .errors import ArchiveDamaged, ArchiveError
 from .journal import now_iso
 
 ANCHOR_FORMAT = "fupin-anchor/1"
@@ -71,30 +73,58 @@ def parse_anchor(text: str, where: str = "") -> Anchor:
         return Anchor(seq=int(match[1]), hash=match[2].lower())
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         data = None
+    fields = {"at": str, "fonds": str, "office": str}
     if not isinstance(data, dict) or data.get("format") != ANCHOR_FORMAT \
-            or not isinstance(data.get("seq"), int) or not isinstance(data.get("hash"), str) \
-            or not re.fullmatch(r"[0-9a-f]{64}", data["hash"]):
+            or not isinstance(data.get("seq"), int) or isinstance(data.get("seq"), bool) or data["seq"] < 1 \
+            or not isinstance(data.get("hash"), str) or not re.fullmatch(r"[0-9a-f]{64}", data["hash"]) \
+            or any(key in data and not isinstance(data[key], kind) for key, kind in fields.items()) \
+            or not isinstance(data.get("items", 0), int) \
+            or not (isinstance(data.get("written_to", []), list)
+                    and all(isinstance(place, str) for place in data.get("written_to", []))):
         raise ArchiveError(f"{where or '给出的内容'}不是档案存证：应为存证文件，或存证单上印的“记录号:哈希”"
                            "（如 12:3f5a…，哈希为 64 位）")
     known = Anchor.__dataclass_fields__
     return Anchor(**{key: value for key, value in data.items() if key in known})
 
 
-def read_anchor(given: str) -> Anchor:
-    """GIVEN is a path to an anchor copy or a seq:hash text."""
+# An anchor copy is a few hundred bytes; anything larger is not one (and a
+# device such as /dev/zero would never end).
+MAX_COPY_BYTES = 64 * 1024
+
+
+def _read_copy(path: Path) -> Anchor:
+    """The anchor in the file at PATH: a regular file of sensible size, or ArchiveError."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        raise ArchiveError(f"找不到存证文件“{path}”（U 盘未插入或已移走？）") from None
+    if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_COPY_BYTES:
+        raise ArchiveError(f"“{path}”不是档案存证文件（不是普通文件，或大得不像存证）")
+    try:
+        with open(path, "rb") as handle:
+            text = handle.read(MAX_COPY_BYTES + 1).decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        raise ArchiveError(f"“{path}”不是档案存证：无法作为存证文件读取") from None
+    return parse_anchor(text, f"“{path}”")
+
+
+def read_anchors(given: str) -> list[Anchor]:
+    """GIVEN is a seq:hash text, a path to an anchor copy, or a folder holding copies
+    (what `archive anchor --to FOLDER` wrote there)."""
     if _HEAD_TEXT.match(given):
-        return parse_anchor(given)
+        return [parse_anchor(given)]
     path = Path(given)
-    if not path.exists():
+    if path.is_dir():
+        copies = sorted(p for p in path.glob("档案存证-*.json"))
+        if not copies:
+            raise ArchiveError(f"文件夹“{path}”中没有档案存证文件（档案存证-….json）")
+        return [_read_copy(copy) for copy in copies]
+    if not path.exists() and not path.is_symlink():
         raise ArchiveError(f"“{given}”不是档案存证：找不到这个存证文件；存证单上的核对写法应为“记录号:哈希”"
                            "（哈希为 64 位）")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise ArchiveError(f"无法读取存证文件“{path}”（{getattr(err, 'strerror', None) or err}）") from None
-    return parse_anchor(text, f"“{path}”")
+    return [_read_copy(path)]
 
 
 def chain_holds(events: list, head: ChainHead) -> str | None:
@@ -120,6 +150,9 @@ def write_anchor(anchor: Anchor, place: str | Path) -> Path:
     """Write a copy of ANCHOR at PLACE (a folder: a file named by copy_name inside it)."""
     place = Path(place)
     target = place / copy_name(anchor) if place.is_dir() else place
+    if not target.parent.is_dir() or (not place.is_dir() and target.suffix.lower() != ".json"):
+        raise ArchiveError(f"存证位置“{place}”不存在（U 盘未插入？）：请给出一个已有的文件夹，"
+                           "或一个以 .json 结尾的存证文件名")
     data = {key: value for key, value in anchor.to_json().items() if key != "written_to"}
     try:
         atomic_write_bytes(target, (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
@@ -140,37 +173,59 @@ def remember(archive, anchor: Anchor) -> None:
     atomic_write_bytes(path, lines + line)
 
 
-def known_anchors(archive) -> tuple[list[Anchor], list[str]]:
-    """The anchors the workspace remembers, and the lines it could not read."""
+def known_anchors(archive, events: list) -> tuple[list[Anchor], list[str]]:
+    """The anchors the workspace remembers (anchors.jsonl) and those the journal's own
+    存证 records name, once each; and the problems found reading them."""
     path = anchors_path(archive)
-    if not path.exists():
-        return [], []
-    anchors, bad = [], []
-    for number, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
-        if not line.strip():
+    anchors, problems = [], []
+    if path.exists() or path.is_symlink():
+        try:
+            info = os.lstat(path)
+            if not stat.S_ISREG(info.st_mode):
+                raise ValueError
+            lines = path.read_bytes().decode("utf-8", errors="replace").splitlines()
+        except (OSError, ValueError):
+            problems.append(f"存证记录 {path.name} 不是普通文件，无法读取：工作目录被改动过")
+            lines = []
+        for number, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                anchors.append(parse_anchor(line))
+            except ArchiveError:
+                problems.append(f"存证记录 {path.name} 第 {number} 行无法读取：记录被改动过")
+    remembered = {anchor.head for anchor in anchors}
+    for event in events:
+        detail = event.get("detail") if isinstance(event.get("detail"), dict) else {}
+        if event.get("action") != "archive.anchor":
             continue
         try:
-            anchors.append(parse_anchor(line))
-        except ArchiveError:
-            bad.append(f"{path.name} 第 {number} 行")
-    return anchors, bad
+            anchor = parse_anchor(json.dumps({"format": ANCHOR_FORMAT, "at": event.get("at") or "",
+                                              **{k: detail.get(k) for k in ("seq", "hash", "written_to")}}))
+        except (ArchiveError, TypeError):
+            problems.append(f"审计日志第 {event.get('seq')} 条存证记录格式不对")
+            continue
+        if anchor.head not in remembered:
+            problems.append(f"审计日志第 {event.get('seq')} 条记有一份存证（第 {anchor.seq} 条），"
+                            f"工作目录的存证记录 {path.name} 中却没有：存证记录被删改过")
+            anchors.append(anchor)
+            remembered.add(anchor.head)
+    return anchors, problems
 
 
 def check_anchors(archive, events: list, given: list[Anchor] = ()) -> tuple[list[str], list[str], list[Anchor]]:
     """(problems, warnings, anchors checked) for the remembered anchors, the copies
     they were written to (where reachable) and the anchors GIVEN."""
-    problems, warnings = [], []
-    remembered, bad = known_anchors(archive)
-    for where in bad:
-        problems.append(f"存证记录 {where} 无法读取：记录被改动过")
+    warnings = []
+    remembered, problems = known_anchors(archive, events)
     for anchor in remembered:
-        label = f"{anchor.at[:19].replace('T', ' ')} 的存证（第 {anchor.seq} 条）"
+        label = f"{(anchor.at or '')[:19].replace('T', ' ')} 的存证（第 {anchor.seq} 条）"
         trouble = chain_holds(events, anchor.head)
         if trouble:
             problems.append(f"{label}：{trouble}")
         for place in anchor.written_to:
             try:
-                copy = read_anchor(place)
+                copy = _read_copy(Path(place))
             except ArchiveError:
                 warnings.append(f"{label} 的副本“{place}”现在无法读取（U 盘未插入或已移走？），未能核对该副本")
                 continue
@@ -202,6 +257,9 @@ def anchor_archive(archive, places=(), sheet: str | Path | None = None, office: 
     .pdf path, or a folder to put it in), log it in the journal and remember it for
     verify. A place that cannot be written is an ArchiveError before anything is
     remembered."""
+    damage = archive.catalog.check_chain().problems
+    if damage:
+        raise ArchiveDamaged(f"档案审计日志已损坏，不能为它存证：{damage[0]}。请先核验档案、从备份恢复")
     anchor = make_anchor(archive, office)
     copies = [write_anchor(anchor, place) for place in places]
     anchor.written_to = [str(path.resolve()) for path in copies]

@@ -103,6 +103,8 @@ def record_problems(detail) -> list[str]:
     renditions = detail.get("renditions", [])
     if not isinstance(renditions, list) or not all(
             isinstance(r, dict) and isinstance(r.get("file_name"), str) and isinstance(r.get("sha256"), str)
+            and isinstance(r.get("format"), str) and isinstance(r.get("size"), int)
+            and (r.get("pages") is None or isinstance(r.get("pages"), int))
             for r in renditions):
         problems.append("副本应为列表，每项有文件名和校验值")
     return problems

@@ -146,17 +146,26 @@ class Journal:
         if state.torn_tail:
             warnings.append(f"{name}末尾有一条未写完的记录（写入时被中断），该条未生效")
         head = self.read_head()
-        if head is None:
-            if state.events:
+        seq = head.get("seq") if isinstance(head, dict) else None
+        well_formed = (isinstance(seq, int) and not isinstance(seq, bool) and seq >= 1
+                       and isinstance(head.get("hash"), str) and len(head["hash"]) == 64)
+        if head is None or not well_formed:
+            if state.events or head is not None:
                 problems.append(f"{name}的头记录 {self.head_path.name} 丢失或损坏，无法确认日志末尾未被截去")
+        elif seq > state.last_seq:
+            problems.append(f"{name}被截短：头记录显示共 {seq} 条，现只有 {state.last_seq} 条")
         else:
-            seq = head.get("seq", 0)
-            if not isinstance(seq, int) or seq > state.last_seq:
-                problems.append(f"{name}被截短：头记录显示共 {seq} 条，现只有 {state.last_seq} 条")
-            elif seq >= 1:
-                match = next((e for e in state.events if e.get("seq") == seq), None)
-                if match is None or match.get("hash") != head.get("hash"):
-                    problems.append(f"{name}第 {seq} 条与头记录的哈希不符：日志被改写过")
+            match = next((e for e in state.events if e.get("seq") == seq), None)
+            if match is None or match.get("hash") != head.get("hash"):
+                problems.append(f"{name}第 {seq} 条与头记录的哈希不符：日志被改写过")
+            elif state.last_seq - seq == 1:
+                # each append writes its head right after its line: one behind is a
+                # write interrupted in between; the next append brings it up to date
+                warnings.append(f"{name}的头记录落后 1 条（最后一次写入时在更新头记录前被中断），"
+                                "该条记录完整有效")
+            elif state.last_seq > seq:
+                problems.append(f"{name}的头记录落后 {state.last_seq - seq} 条：头记录被换成了旧的，"
+                                "日志末尾的记录无法确认")
         return state, problems, warnings
 
     def read_head(self) -> dict | None:

@@ -12,6 +12,7 @@ Problems mean damage (CLI exit 3); warnings are worth knowing but not damage.
 
 from __future__ import annotations
 
+import os
 import re
 import stat
 from dataclasses import dataclass, field
@@ -84,11 +85,20 @@ def _format_ok(path, fmt: str) -> bool:
 
 def _check_file(report: VerifyReport, path, label: str, sha256: str, size: int, fmt: str) -> None:
     report.files_checked += 1
-    if not path.exists():
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
         report.problem("完整性", f"{label} 的文件丢失：{path}")
         return
+    except OSError as err:
+        report.problem("可用性", f"{label} 的文件无法读取（{err.strerror}）：{path}")
+        return
+    if not stat.S_ISREG(info.st_mode):
+        # a pipe, a device or a link in its place: never opened (a pipe would never end)
+        report.problem("真实性", f"{label} 的文件被换成了链接、管道或设备，不是原来的文件：{path}")
+        return
     try:
-        actual_size = path.stat().st_size
+        actual_size = info.st_size
         actual = sha256_file(path)
     except OSError as err:
         report.problem("可用性", f"{label} 的文件无法读取（{err.strerror}）：{path}")

@@ -321,11 +321,11 @@ def verify(ctx, anchors, as_json):
     --json 输出键：ok, items, withdrawn, files_checked,
       problems[{category, message}], warnings[{category, message}]
     """
-    from ..archive.anchor import read_anchor
+    from ..archive.anchor import read_anchors
     from ..archive.journal import local_time
     from ..filing import verify as verify_all
 
-    report = verify_all(workspace_from(ctx), [read_anchor(given) for given in anchors])
+    report = verify_all(workspace_from(ctx), [anchor for given in anchors for anchor in read_anchors(given)])
     if as_json:
         print_json(report.to_json())
     else:

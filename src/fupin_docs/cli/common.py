@@ -3,7 +3,6 @@ library errors become messages and exit codes."""
 
 from __future__ import annotations
 
-import errno
 import functools
 import json
 import sys
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from ..errors import FupinError, IntegrityError, UserError
+from ..errors import FupinError, IntegrityError, UserError, describe_os_error
 from ..inputs.problems import InputError
 from ..workspace.config import CONFIG_NAME, Workspace, find_root, is_workspace, open_workspace
 
@@ -73,7 +72,7 @@ def exit_code_for(err: BaseException) -> int:
 def message_for(err: BaseException) -> str:
     """The error's message with this client's way to act on it."""
     if isinstance(err, OSError):
-        return os_error_message(err)
+        return describe_os_error(err)
     text = str(err)
     field, hint = getattr(err, "field", None), getattr(err, "hint", None)
     if field in FIELD_FLAGS and FIELD_FLAGS[field] not in text:
@@ -81,15 +80,6 @@ def message_for(err: BaseException) -> str:
     if hint in HINTS:
         text += f"。{HINTS[hint]}"
     return text
-
-
-def os_error_message(err: OSError) -> str:
-    where = f"“{err.filename}”" if err.filename else ""
-    if err.errno == errno.ENOSPC:
-        return f"磁盘空间已满，无法写入{where}；本次操作没有完成。请清理磁盘后重试"
-    if err.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return f"没有权限写入或读取{where}（{err.strerror}）。请检查文件夹权限，或换一个可写的位置"
-    return f"无法读写文件{where}（{err.strerror or err}）。请检查路径、权限和磁盘空间"
 
 
 def report_error(err: BaseException) -> int:
@@ -156,6 +146,8 @@ def handle_errors(func):
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
+        except BrokenPipeError:
+            raise  # the reader stopped reading (`| head`): main() ends quietly
         except (FupinError, OSError) as err:
             sys.exit(report_error(err))
 

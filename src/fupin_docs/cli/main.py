@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
+import sys
 
 import click
 
@@ -105,7 +107,12 @@ def main() -> None:
     # Libraries' own warnings (pypdf's "EOF marker not found" …) are English
     # developer talk: a clerk sees our Chinese message about the file instead.
     logging.getLogger("pypdf").setLevel(logging.ERROR)
-    cli(prog_name="fupin")
+    try:
+        cli(prog_name="fupin")
+    except BrokenPipeError:
+        # `fupin archive list | head`: the reader has what it wanted; say nothing more
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)
 
 
 if __name__ == "__main__":
