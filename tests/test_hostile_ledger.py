@@ -550,3 +550,197 @@ def test_the_report_counts_only_what_is_backed(closed_one):
     from fupin_docs.ledger import select_summary
     figures = select_summary(ws, today=dt.date(2020, 7, 1))
     assert figures["done"] == 1 and figures["unverified_ids"] == ["WT-2020-0002"]
+
+
+# --- 16. the archive journal is the witness of every 销号 -------------------------------------
+
+
+def forge_history(ws, pid: str, evidence: str, date: str = "2020-06-28") -> None:
+    """The history lines `ledger close` would have written, appended by hand (the history is not chained)."""
+    lines = [{"时间": "2020-06-28T10:00:00+08:00", "操作人": "张三", "操作": "销号", "问题编号": pid,
+              "字段": field, "原值": old, "新值": new}
+             for field, old, new in (("整改状态", "未整改", "已销号"), ("销号日期", None, date),
+                                     ("佐证材料", [], [evidence]))]
+    with history_path(ws).open("a", encoding="utf-8") as handle:
+        for line in lines:
+            handle.write(json.dumps(line, ensure_ascii=False) + "\n")
+
+
+def ledger_events(ws) -> list[tuple[str, str]]:
+    return [(e["action"], e["detail"].get("问题编号")) for e in Archive(ws).events()
+            if e.get("action", "").startswith("ledger.")]
+
+
+def test_a_forged_close_with_a_forged_history_is_damage(closed_one):
+    """Finding 1: ledger and history both edited, real archived evidence: only the journal knows."""
+    ws, number = closed_one
+    from fupin_docs.ledger import ledger_summary, verify_ledger
+    hand_close(ws, "WT-2020-0002", number)
+    forge_history(ws, "WT-2020-0002", number)
+    report = verify_ledger(ws)
+    assert report.unverified_ids == ["WT-2020-0002"]
+    assert [str(f) for f in report.problems] == [
+        "WT-2020-0002：已销号，但档案日志中没有这次销号的记录（销号须用 fupin ledger close 办理，"
+        "可能是直接改了台账文件和变更记录），销号无据，未计入整改完成数"]
+    figures = ledger_summary(ws, today=dt.date(2020, 7, 1))
+    assert figures["done"] == 1 and figures["unverified_ids"] == ["WT-2020-0002"]
+    result = run(ws, "ledger", "verify")
+    assert result.returncode == 3 and "WT-2020-0002：" in result.stdout and "档案日志" in result.stdout
+    assert "WT-2020-0001" not in result.stdout
+    archive_check = run(ws, "archive", "verify")
+    assert archive_check.returncode == 3, archive_check.stdout
+    assert "WT-2020-0002" in archive_check.stdout + archive_check.stderr
+    listed = run(ws, "ledger", "list")
+    assert "WT-2020-0002  已销号（存疑）" in listed.stdout
+
+
+def test_a_forged_close_date_or_extra_evidence_differs_from_the_journal(closed_one, tmp_path):
+    ws, number = closed_one
+    from fupin_docs.ledger import verify_ledger
+    other = archived(ws, tmp_path, "另一份材料.txt", "与本问题无关的材料。")
+    text = ledger_path(ws).read_text(encoding="utf-8")
+    assert "销号日期: '2020-06-25'" in text
+    ledger_path(ws).write_text(text.replace("销号日期: '2020-06-25'", "销号日期: '2020-06-20'"), encoding="utf-8")
+    with history_path(ws).open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps({"时间": "2020-06-28T10:00:00+08:00", "操作人": "张三", "操作": "修改",
+                                 "问题编号": "WT-2020-0001", "字段": "销号日期", "原值": "2020-06-25",
+                                 "新值": "2020-06-20"}, ensure_ascii=False) + "\n")
+    report = verify_ledger(ws)
+    assert report.unverified_ids == ["WT-2020-0001"]
+    assert "档案日志记下的销号日期是“2020-06-25”" in str(report.problems[0])
+    # back to the true date, but one more 档号 slipped into the evidence (and the history)
+    text = ledger_path(ws).read_text(encoding="utf-8")
+    ledger_path(ws).write_text(text.replace("销号日期: '2020-06-20'", "销号日期: '2020-06-25'")
+                               .replace(f"      - {number}", f"      - {number}\n      - {other}"), encoding="utf-8")
+    with history_path(ws).open("a", encoding="utf-8") as handle:
+        for field, old, new in (("销号日期", "2020-06-20", "2020-06-25"), ("佐证材料", [number], [number, other])):
+            handle.write(json.dumps({"时间": "2020-06-28T10:00:00+08:00", "操作人": "张三", "操作": "修改",
+                                     "问题编号": "WT-2020-0001", "字段": field, "原值": old, "新值": new},
+                                    ensure_ascii=False) + "\n")
+    report = verify_ledger(ws)
+    assert report.unverified_ids == ["WT-2020-0001"]
+    assert "档案日志记下的销号佐证材料" in str(report.problems[0]) and other in str(report.problems[0])
+
+
+def test_deleting_the_ledger_folder_is_damage_when_the_journal_has_closes(closed_one):
+    """Finding 2: no ledger at all, yet the journal says WT-2020-0001 was closed."""
+    ws, number = closed_one
+    shutil.rmtree(ledger_path(ws).parent)
+    from fupin_docs.ledger import verify_ledger
+    report = verify_ledger(ws)
+    assert not report.ok
+    assert [str(f) for f in report.problems] == [
+        "台账文件不存在，但档案日志记有问题 WT-2020-0001 的销号记录，台账可能被删除或移走，请从备份恢复 ledger 文件夹"]
+    result = run(ws, "ledger", "verify")
+    assert result.returncode == 3 and "WT-2020-0001" in result.stdout
+    archive_check = run(ws, "archive", "verify")
+    assert archive_check.returncode == 3 and "WT-2020-0001" in archive_check.stdout + archive_check.stderr
+
+
+def test_deleting_a_closed_problem_from_the_ledger_is_damage(closed_one):
+    ws, number = closed_one
+    text = ledger_path(ws).read_text(encoding="utf-8")
+    start = text.index("  - 问题编号: WT-2020-0001")
+    end = text.index("  - 问题编号: WT-2020-0002")
+    ledger_path(ws).write_text(text[:start] + text[end:], encoding="utf-8")
+    lines = history_path(ws).read_text(encoding="utf-8").splitlines()
+    history_path(ws).write_text("".join(l + "\n" for l in lines if "WT-2020-0001" not in l), encoding="utf-8")
+    assert [p.pid for p in load_ledger(ws)] == ["WT-2020-0002"]
+    from fupin_docs.ledger import verify_ledger
+    report = verify_ledger(ws)
+    assert report.unverified_ids == ["WT-2020-0001"]
+    assert "台账中没有这个问题" in str(report.problems[0]) and number in str(report.problems[0])
+    assert run(ws, "ledger", "verify").returncode == 3
+    assert run(ws, "archive", "verify").returncode == 3
+
+
+def test_a_hand_reopened_close_without_any_record_is_damage(closed_one):
+    """The close is in the journal; the ledger and history were edited back to 未整改 with no 撤销销号."""
+    ws, number = closed_one
+    text = ledger_path(ws).read_text(encoding="utf-8")
+    text = text.replace(f"整改状态: 已销号\n    销号日期: '2020-06-25'\n    佐证材料:\n      - {number}\n",
+                        "整改状态: 未整改\n")
+    ledger_path(ws).write_text(text, encoding="utf-8")
+    lines = history_path(ws).read_text(encoding="utf-8").splitlines()
+    history_path(ws).write_text("".join(l + "\n" for l in lines if '"操作": "销号"' not in l), encoding="utf-8")
+    assert load_ledger(ws).get("WT-2020-0001").status == "未整改"
+    from fupin_docs.ledger import verify_ledger
+    report = verify_ledger(ws)
+    assert report.unverified_ids == ["WT-2020-0001"]
+    assert len(report.problems) == 1 and "都没有撤销销号的记录" in str(report.problems[0])
+
+
+def test_reopening_is_recorded_in_the_journal_and_is_not_damage(closed_one, tmp_path):
+    """Finding 3: `ledger set --status 整改中` on a 已销号 problem; then close it again."""
+    ws, number = closed_one
+    from fupin_docs.ledger import verify_ledger
+    result = run(ws, "ledger", "set", "WT-2020-0001", "--status", "整改中")
+    assert result.returncode == 0, result.stderr
+    assert ledger_events(ws) == [("ledger.close", "WT-2020-0001"), ("ledger.reopen", "WT-2020-0001")]
+    reopen = [e for e in Archive(ws).events() if e["action"] == "ledger.reopen"][0]
+    assert reopen["who"] == "测试员" and reopen["detail"]["原销号日期"] == "2020-06-25"
+    assert verify_ledger(ws).ok, verify_ledger(ws).problems
+    assert run(ws, "ledger", "verify").returncode == 0
+    assert run(ws, "index", "rebuild").returncode == 0
+    archive_check = run(ws, "archive", "verify")
+    assert archive_check.returncode == 0, archive_check.stdout + archive_check.stderr
+    # a hand edit back to 已销号 (with a forged history) is caught: the journal's last word is the reopening
+    text = ledger_path(ws).read_text(encoding="utf-8")
+    ledger_path(ws).write_text(text.replace("整改状态: 整改中", "整改状态: 已销号\n    销号日期: 2020-06-25", 1),
+                               encoding="utf-8")
+    with history_path(ws).open("a", encoding="utf-8") as handle:
+        for field, old, new in (("整改状态", "整改中", "已销号"), ("销号日期", None, "2020-06-25")):
+            handle.write(json.dumps({"时间": "2020-06-28T10:00:00+08:00", "操作人": "张三", "操作": "修改",
+                                     "问题编号": "WT-2020-0001", "字段": field, "原值": old, "新值": new},
+                                    ensure_ascii=False) + "\n")
+    report = verify_ledger(ws)
+    assert report.unverified_ids == ["WT-2020-0001"] and "撤销销号" in str(report.problems[0])
+    # undo the hand edit, then close again properly: backed again
+    set_fields(ws, "WT-2020-0001", status="整改中")
+    second = archived(ws, tmp_path, "回头看.txt", "回头看后补充加固。")
+    close_problem(ws, "WT-2020-0001", [second], date=dt.date(2020, 7, 10))
+    report = verify_ledger(ws)
+    assert report.ok, report.problems
+    assert load_ledger(ws).get("WT-2020-0001").evidence == [number, second]
+
+
+def test_a_reopening_known_only_to_the_history_is_accepted(closed_one):
+    """A reopening made before the journal recorded them: the history's 撤销销号 after the 销号 suffices."""
+    ws, number = closed_one
+    set_fields(ws, "WT-2020-0001", status="整改中")
+    # An older fupin wrote no ledger.reopen; the journal's chain cannot be edited to
+    # remove ours, so the rule is checked on the journal's ledger.close records alone.
+    from fupin_docs.ledger import verify as ledger_verify
+    report = ledger_verify.LedgerVerifyReport()
+    entries = [json.loads(l) for l in history_path(ws).read_text(encoding="utf-8").splitlines()]
+    journal = {"WT-2020-0001": [e for e in Archive(ws).events() if e["action"] == "ledger.close"]}
+    ledger_verify.check_journal(ws, True, list(load_ledger(ws)), report, entries, journal)
+    assert report.ok, report.problems
+    without = [e for e in entries if e["操作"] != "撤销销号"]
+    ledger_verify.check_journal(ws, True, list(load_ledger(ws)), report, without, journal)
+    assert report.unverified_ids == ["WT-2020-0001"]
+
+
+def test_an_imported_close_stays_doubtful(closed_one, tmp_path):
+    """Another office's 已销号 rows: not witnessed by our journal, whether or not the 档号 exists here."""
+    ws, number = closed_one
+    header = ["问题编号", "问题来源", "问题描述", "整改状态", "销号日期", "佐证材料"]
+    path = write_sheet(tmp_path / "县台账.xlsx", [
+        ["SK-7", "省考反馈", "帮扶干部走访记录不全", "已销号", "2020-06-01", "Z001-WS-2020-D30-0001"],
+        ["SK-8", "省考反馈", "项目资产台账不全", "已销号", "2020-06-02", number],
+    ], header=header)
+    result = run(ws, "ledger", "import", str(path), "--json")
+    assert result.returncode == 0, result.stderr
+    from fupin_docs.ledger import verify_ledger
+    report = verify_ledger(ws)
+    assert report.unverified_ids == ["SK-7", "SK-8"]
+    messages = [str(f) for f in report.problems]
+    assert any(m.startswith("SK-7：") and "不存在" in m for m in messages)
+    assert [m for m in messages if m.startswith("SK-8：")] == [
+        "SK-8：已销号是从导入的台账中带来的，本单位档案日志中没有这次销号的记录，销号无从核实，未计入整改完成数；"
+        "如已整改到位，请把佐证材料归档后用 fupin ledger close 在本单位销号"]
+    listed = run(ws, "ledger", "list")
+    assert "SK-7  已销号（存疑）" in listed.stdout and "SK-8  已销号（存疑）" in listed.stdout
+    assert run(ws, "ledger", "verify").returncode == 3
+
+

@@ -343,7 +343,9 @@ def summary(ctx, status, unit, village, source, category, overdue, today, as_jso
 @click.pass_context
 @handle_errors
 def verify(ctx, as_json):
-    """核对台账：每个问题的整改状态与变更记录一致，每个销号的佐证材料都在档案中且未撤回。
+    """核对台账：每个问题的整改状态与变更记录一致，每个销号的佐证材料都在档案中且未撤回，
+    并且档案日志中有这次销号的记录（台账和变更记录可以手改，档案日志不能）；档案日志记有
+    销号的问题不能从台账中消失，重新整改须有撤销销号的记录。
 
     手工改动台账文件（如直接改成“已销号”、写了不存在的档号）会在这里逐条列出，
     以问题编号开头。有问题时退出码为 3（与 fupin archive verify 相同）。

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Iterable, Optional
 
 from ..archive import Archive
+from ..errors import FupinError
 from ..workspace.config import Workspace
 from .errors import LedgerError
 from .model import CLOSED_STATUS, LedgerProblem, control_complaint
@@ -82,8 +83,21 @@ def close_problem(workspace: Workspace, pid: str, evidence: Iterable[str], *,
             raise LedgerError(f"销号日期 {date} 早于发现日期 {problem.found_on}，请核对销号日期", field="date")
         numbers = list(problem.evidence) + [e.archive_no for e in items if e.archive_no not in problem.evidence]
         session.change(problem, "销号", status=CLOSED_STATUS, closed_on=date, evidence=numbers)
-        archive.log_event("ledger.close", {
-            "问题编号": problem.pid, "销号日期": date.isoformat(),
-            "佐证材料": [e.archive_no for e in items], "问题描述": problem.description,
-        }, who=session.who)
+
+        def witness() -> None:
+            # After the ledger is written (still under its lock): the journal never
+            # holds a 销号 the ledger lacks; if this fails, the ledger's 销号 has no
+            # witness and `ledger verify` reports it until it is done again.
+            try:
+                archive.log_event("ledger.close", {
+                    "问题编号": problem.pid, "销号日期": date.isoformat(),
+                    "佐证材料": [e.archive_no for e in items], "全部佐证材料": list(numbers),
+                    "问题描述": problem.description,
+                }, who=session.who)
+            except (FupinError, OSError) as err:
+                raise LedgerError(f"问题 {problem.pid} 已在台账中销号，但档案日志未能记下这次销号：{err}；"
+                                  f"这次销号无据可查，核对台账时会列为存疑。请排除原因后用 fupin ledger set "
+                                  f"{problem.pid} --status 整改中 撤销销号，再重新销号") from None
+
+        session.after_commit.append(witness)
     return problem, items

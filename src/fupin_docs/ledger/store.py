@@ -216,6 +216,9 @@ class LedgerSession:
         self.workspace = workspace
         self.entries: list[dict] = []
         self.now = dt.datetime.now().astimezone()
+        # run after the ledger and history are written, still under the ledger's lock
+        # (the archive journal's ledger.close / ledger.reopen records: see after_commit)
+        self.after_commit: list = []
 
     def add(self, problem: LedgerProblem, action: str = "新建") -> LedgerProblem:
         if self.ledger.find(problem.pid) is not None:
@@ -256,6 +259,8 @@ def edit_ledger(workspace: Workspace, who: Optional[str] = None) -> Iterator[Led
         yield session
         if session.entries:
             commit(session.ledger, history_path(workspace), session.entries)
+            for step in session.after_commit:
+                step()
 
 
 # --- the edit commands' API ------------------------------------------------------------
@@ -303,9 +308,29 @@ def set_fields(workspace: Workspace, pid: str, *, measures: Optional[str] = None
             if complaint:
                 raise LedgerError(f"问题 {problem.pid}：{complaint}", field="deadline")
         if problem.status == CLOSED_STATUS and "status" in changes and changes["status"] != CLOSED_STATUS:
+            closed_on = problem.closed_on
             changes["closed_on"] = None
             action = "撤销销号"
+            session.after_commit.append(lambda: _log_reopen(workspace, problem, closed_on, session.who))
         else:
             action = "修改"
         changed = session.change(problem, action, **changes)
     return problem, changed
+
+
+def _log_reopen(workspace: Workspace, problem: LedgerProblem, closed_on: Optional[dt.date], who: str) -> None:
+    """Tell the archive journal (the witness of every 销号, see verify) that PROBLEM was reopened.
+
+    Written after the ledger: if it cannot be written, the ledger is reopened all the
+    same, and the history's 撤销销号 record is what `ledger verify` goes by."""
+    from ..archive import Archive
+    from ..errors import FupinError
+
+    try:
+        Archive(workspace).log_event("ledger.reopen", {
+            "问题编号": problem.pid, "原销号日期": closed_on.isoformat() if closed_on else None,
+            "整改状态": problem.status, "佐证材料": list(problem.evidence), "问题描述": problem.description,
+        }, who=who)
+    except (FupinError, OSError) as err:
+        raise LedgerError(f"问题 {problem.pid} 已撤销销号（台账和变更记录已写入），但档案日志未能记下这次撤销：{err}；"
+                          f"台账核对以变更记录为准，不影响后续整改和重新销号") from None

@@ -9,6 +9,15 @@ Problems (damage; the CLI exits 3, `archive verify` reports them too):
     last change of it says (or the history has no record of the problem and it
     is no longer 未整改);
   - a 已销号 problem's 佐证材料 is not in the archive, or has been withdrawn;
+  - a 已销号 problem has no matching `ledger.close` record in the archive's
+    journal (same 问题编号, 销号日期 and 佐证材料), or the journal's last word on
+    it is a `ledger.reopen`: the ledger and its history are plain files anyone
+    can edit together, the journal is hash-chained and anchored, so it is the
+    witness of every 销号 (a close imported from another office's ledger has
+    none, and stays 存疑);
+  - a `ledger.close` in the journal whose problem is gone from the ledger (or
+    the whole ledger is gone), or whose problem is open again although neither
+    the journal (`ledger.reopen`) nor the history (撤销销号) says it was reopened;
   - the ledger file or a history line cannot be read.
 Warnings: a 未整改 problem the history never recorded (added by hand).
 
@@ -144,6 +153,7 @@ def check_problems(workspace: Workspace, problems: list[LedgerProblem], report: 
     """Check PROBLEMS against the history (ENTRIES, read if None) and the archive."""
     entries = _read_history(report, workspace) if entries is None else entries
     states = _replay(entries)
+    journal: Any = False  # read once, when the first 已销号 problem needs it
     for problem in problems:
         report.problems_checked += 1
         recorded = states.get(problem.pid)
@@ -177,6 +187,133 @@ def check_problems(workspace: Workspace, problems: list[LedgerProblem], report: 
                                                 f"未计入整改完成数；请改附有效的档案")
             if not problem.evidence:
                 report.problem(problem.pid, "已销号，但没有佐证材料，销号无据，未计入整改完成数")
+            if journal is False:
+                journal = _journal(archive)
+            _check_witness(problem, None if journal is None else journal.get(problem.pid, []), entries, report)
+
+
+LEDGER_ACTIONS = ("ledger.close", "ledger.reopen")
+
+
+def _journal(archive) -> Optional[dict[str, list[dict]]]:
+    """问题编号 → its ledger.close / ledger.reopen records from the archive's journal,
+    oldest first; None when the journal cannot be read."""
+    if archive is None:
+        return None
+    try:
+        events = archive.events()
+    except (FupinError, OSError, ValueError):
+        return None
+    out: dict[str, list[dict]] = {}
+    for event in events:
+        if event.get("action") not in LEDGER_ACTIONS:
+            continue
+        detail = event.get("detail") if isinstance(event.get("detail"), dict) else {}
+        pid = detail.get("问题编号")
+        if isinstance(pid, str) and pid:
+            out.setdefault(pid, []).append(event)
+    return out
+
+
+def _imported_close(entries: list[dict], pid: str) -> bool:
+    """Whether the history's last change of PID's 整改状态 to 已销号 came from a ledger import."""
+    last = None
+    for item in entries:
+        if item.get("问题编号") != pid:
+            continue
+        key = item.get("字段") or ""
+        new = item.get("新值")
+        if (not key and isinstance(new, dict) and new.get("整改状态") == CLOSED_STATUS) or \
+                (key == "整改状态" and new == CLOSED_STATUS):
+            last = item
+    return last is not None and last.get("操作") == "台账导入"
+
+
+def _check_witness(problem: LedgerProblem, records: Optional[list[dict]], entries: list[dict],
+                   report: LedgerVerifyReport) -> None:
+    """A 已销号 PROBLEM against the journal's RECORDS of it (None: journal unreadable)."""
+    if records is None:
+        report.problem(problem.pid, "已销号，但档案日志无法读取，销号无从核实，未计入整改完成数；"
+                                    "请运行 fupin archive verify 查看原因")
+        return
+    last = records[-1] if records else None
+    if last is None:
+        if _imported_close(entries, problem.pid):
+            report.problem(problem.pid, "已销号是从导入的台账中带来的，本单位档案日志中没有这次销号的记录，"
+                                        "销号无从核实，未计入整改完成数；如已整改到位，请把佐证材料归档后用 "
+                                        "fupin ledger close 在本单位销号")
+        else:
+            report.problem(problem.pid, "已销号，但档案日志中没有这次销号的记录（销号须用 fupin ledger close 办理，"
+                                        "可能是直接改了台账文件和变更记录），销号无据，未计入整改完成数")
+        return
+    detail = last.get("detail") or {}
+    if last.get("action") == "ledger.reopen":
+        report.problem(problem.pid, f"已销号，但档案日志最后记下的是 {str(last.get('at') or '')[:10]} 撤销销号，"
+                                    f"之后没有再销号的记录（可能是直接改了台账文件），销号无据，未计入整改完成数")
+        return
+    recorded_date = detail.get("销号日期")
+    given = [str(n) for n in detail.get("佐证材料") or []]
+    full = detail.get("全部佐证材料")
+    evidence_ok = (set(map(str, full)) == set(problem.evidence)) if isinstance(full, list) \
+        else set(given) <= set(problem.evidence)
+    if recorded_date != _state(problem.closed_on, "closed_on"):
+        report.problem(problem.pid, f"台账中销号日期是“{_shown(_state(problem.closed_on, 'closed_on'))}”，"
+                                    f"但档案日志记下的销号日期是“{_shown(recorded_date)}”"
+                                    f"（可能是直接改了台账文件），未计入整改完成数")
+    elif not evidence_ok:
+        shown = full if isinstance(full, list) else given
+        report.problem(problem.pid, f"台账中佐证材料是“{_shown(problem.evidence)}”，"
+                                    f"但档案日志记下的销号佐证材料是“{_shown(shown)}”"
+                                    f"（可能是直接改了台账文件），未计入整改完成数")
+
+
+def _reopened_in_history(entries: list[dict], pid: str, closed_on: Any) -> bool:
+    """Whether the history records PID's 销号 on CLOSED_ON and, after it, a reopening."""
+    closed_at = None
+    for index, item in enumerate(entries):
+        if item.get("问题编号") != pid:
+            continue
+        key = item.get("字段") or ""
+        if key == "销号日期" and item.get("新值") == closed_on:
+            closed_at = index
+        elif key == "整改状态" and item.get("原值") == CLOSED_STATUS and item.get("新值") != CLOSED_STATUS:
+            if closed_at is not None:
+                return True
+    return False
+
+
+def check_journal(workspace: Workspace, ledger_exists: bool, problems: list[LedgerProblem],
+                  report: LedgerVerifyReport, entries: list[dict], journal: Optional[dict[str, list[dict]]]) -> None:
+    """Every `ledger.close` in the journal against the ledger: the problem must be there,
+    closed, or reopened with a record that says so (journal or history)."""
+    if not journal:
+        return
+    closes = {pid: records for pid, records in journal.items()
+              if any(r.get("action") == "ledger.close" for r in records)}
+    if not closes:
+        return
+    if not ledger_exists:
+        shown = "、".join(list(closes)[:20]) + (f"等 {len(closes)} 个" if len(closes) > 20 else "")
+        report.problem("", f"台账文件不存在，但档案日志记有问题 {shown} 的销号记录，"
+                           f"台账可能被删除或移走，请从备份恢复 ledger 文件夹")
+        return
+    by_id = {p.pid: p for p in problems}
+    for pid, records in closes.items():
+        problem = by_id.get(pid)
+        last = records[-1]
+        detail = last.get("detail") or {}
+        if problem is None:
+            report.problem(pid, f"档案日志记有这个问题的销号（{_shown(detail.get('销号日期'))}，"
+                                f"佐证材料 {_shown([str(n) for n in detail.get('佐证材料') or []])}），"
+                                f"但台账中没有这个问题，可能被删除，请从备份恢复台账")
+            continue
+        if problem.status == CLOSED_STATUS or last.get("action") == "ledger.reopen":
+            continue  # closed: check_problems compares it; reopened: the journal says so
+        if not _reopened_in_history(entries, pid, detail.get("销号日期")):
+            report.problem(pid, f"档案日志记有这个问题于 {_shown(detail.get('销号日期'))} 销号，但台账中整改状态是"
+                                f"“{problem.status}”，档案日志和台账变更记录都没有撤销销号的记录"
+                                f"（可能是直接改了台账文件）；如确需重新整改，请先恢复台账，"
+                                f"再用 fupin ledger set {pid} --status 整改中 撤销销号")
 
 
 def _archive(workspace: Workspace):
@@ -196,7 +333,10 @@ def verify_ledger(workspace: Workspace) -> LedgerVerifyReport:
     except FupinError as err:
         report.problem("", f"台账文件无法读取：{err}")
         return report
-    check_problems(workspace, list(ledger), report)
+    entries = _read_history(report, workspace)
+    archive = _archive(workspace)
+    check_problems(workspace, list(ledger), report, entries, archive)
+    check_journal(workspace, ledger.path.exists(), list(ledger), report, entries, _journal(archive))
     return report
 
 
