@@ -744,3 +744,31 @@ def test_an_imported_close_stays_doubtful(closed_one, tmp_path):
     assert run(ws, "ledger", "verify").returncode == 3
 
 
+
+# --- 17. a cell longer than Excel keeps ----------------------------------------------------
+
+
+def test_export_refuses_a_cell_excel_would_cut_off(ws, tmp_path):
+    """Finding 4: Excel/WPS keep 32,767 characters in a cell; a longer 整改措施 would be cut without a word."""
+    import_check_sheet(ws, two_households(tmp_path / "排查表.xlsx"), date=dt.date(2020, 6, 8))
+    long = "加固墙体，" * 6554  # 32,770 characters
+    assert len(long) > 32_767
+    set_fields(ws, "WT-2020-0001", measures=long)
+    out = tmp_path / "台账.xlsx"
+    with pytest.raises(LedgerError) as caught:
+        export_ledger(ws, out)
+    message = str(caught.value)
+    assert "WT-2020-0001" in message and "整改措施" in message and "32767" in message and "截断" in message
+    assert not out.exists()
+    result = run(ws, "ledger", "export", str(out))
+    assert result.returncode == 1 and "WT-2020-0001 的整改措施" in result.stderr and "Traceback" not in result.stderr
+    assert not out.exists()
+    # characters outside the BMP count twice in Excel (UTF-16): 16,384 of them are over the limit too
+    set_fields(ws, "WT-2020-0001", measures="𠀀" * 16_384)
+    with pytest.raises(LedgerError, match="WT-2020-0001 的整改措施"):
+        export_ledger(ws, out)
+    # just at the limit: exported whole
+    set_fields(ws, "WT-2020-0001", measures="固" * 32_767)
+    assert export_ledger(ws, out) == 1
+    back = load_workbook(out).active
+    assert back.cell(2, 7).value == "固" * 32_767

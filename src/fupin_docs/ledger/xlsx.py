@@ -49,6 +49,7 @@ def export_ledger(workspace: Workspace, target: str | Path, problems: Optional[I
         raise LedgerError(f"只支持导出为 .xlsx 文件，请把文件名改为 {target.with_suffix('.xlsx').name}")
     today = today or dt.date.today()
     problems = list(load_ledger(workspace) if problems is None else problems)
+    _check_cell_sizes(problems)
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "问题台账"
@@ -84,6 +85,32 @@ def export_ledger(workspace: Workspace, target: str | Path, problems: Optional[I
     with atomic_path(target) as tmp:
         workbook.save(tmp)
     return len(problems)
+
+
+# Excel and WPS keep at most 32,767 characters (UTF-16 code units) in a cell and
+# cut off the rest without a word when the file is opened.
+CELL_LIMIT = 32_767
+
+
+def _cell_length(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _check_cell_sizes(problems: list[LedgerProblem]) -> None:
+    """LedgerError naming every problem and field too long for one cell (nothing is written)."""
+    too_long = []
+    for problem in problems:
+        for name in HEADER:
+            value = getattr(problem, HEADER_ATTR[name])
+            if isinstance(value, list):
+                value = "、".join(value)
+            if isinstance(value, str) and _cell_length(value) > CELL_LIMIT:
+                too_long.append(f"问题 {problem.pid} 的{name}（{_cell_length(value)} 字）")
+    if too_long:
+        shown = "、".join(too_long[:10]) + (f"等 {len(too_long)} 处" if len(too_long) > 10 else "")
+        raise LedgerError(f"未导出：{shown}超过 Excel 单元格上限 {CELL_LIMIT} 字，导出后会被截断；"
+                          f"请精简这些内容（详细材料可归档后在佐证材料中写档号）后再导出，"
+                          f"或用 --status 等条件不导出这些问题")
 
 
 # Text a spreadsheet would take for a formula (or that Excel turns into one when
