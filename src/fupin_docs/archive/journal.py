@@ -44,6 +44,7 @@ ACTION_LABELS = {
     "withdraw": "撤回",
     "change": "修改",
     "ledger.close": "台账销号",
+    "ledger.reopen": "台账撤销销号",
     "archive.anchor": "存证",
 }
 
