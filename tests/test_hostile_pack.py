@@ -165,7 +165,10 @@ def test_inside_a_workspace_every_payload_file_is_checked_against_the_archive(bu
     # inside the workspace the unknown 档号 is damage, not a footnote
     report = verify_pack(forged, ws)
     assert report.checked_against == "archive"
-    assert [(p.kind, p.path) for p in report.problems] == [("archive", f"data/{extra.name}")]
+    problems = [(p.kind, p.path) for p in report.problems]
+    assert problems[0] == ("archive", f"data/{extra.name}")
+    # … and the 目录, made when the pack was built, never listed it
+    assert set(problems[1:]) == {("checksum", "data/0000_目录.pdf")}
     assert report.archive_unknown == ["Z999-WS·2020-Y-ZFB-0001"]
     res = verify_cli(ws, forged)
     assert res.exit_code == 3 and "Z999-WS·2020-Y-ZFB-0001" in res.output
@@ -509,3 +512,148 @@ def test_a_file_that_is_no_zip_is_said_in_chinese(tmp_path):
     no_traceback(res)
     assert res.exit_code == 3 and "不是 zip 格式的材料包" in res.output
     assert not any(word in res.output for word in ("File is not", "zip file", "Error"))
+
+
+@pytest.fixture
+def five(town, tmp_path):
+    """The town's two items (records 1–2) and three more (records 3–5), all in one pack."""
+    ws, archive, nos = town
+    for n in range(3):
+        source = tmp_path / "src" / f"台账{n}.txt"
+        source.write_text(f"第 {n} 份台账", encoding="utf-8")
+        nos[f"ledger{n}"] = archive.add(source, title=f"危房改造台账（第{n}册）", date="2020-06-08").item.archive_no
+    target = tmp_path / "five.zip"
+    build_pack(ws, Selection(ids=tuple(nos.values())), target)
+    assert Archive(ws).head().seq == 5
+    return ws, archive, nos, target
+
+
+def test_a_chain_head_moved_back_is_refused(five, tmp_path):
+    """archive_head set to record 1 (its real hash) in both places, tag manifest recomputed:
+    the head still "holds", but items filed at records 2–5 cannot be in a pack made then."""
+    ws, archive, nos, target = five
+    first = Archive(ws).events()[0]
+    assert first["seq"] == 1 and first["detail"]["archive_no"] == nos["minutes"]
+    bag_dir = unzip(target, tmp_path / "x")
+    listing = json.loads((bag_dir / "fupin-pack.json").read_text(encoding="utf-8"))
+    listing["archive_head"] = {"seq": 1, "hash": first["hash"]}
+    (bag_dir / "fupin-pack.json").write_text(json.dumps(listing, ensure_ascii=False), encoding="utf-8")
+    info = bag_dir / "bag-info.txt"
+    info.write_text("".join(f"Fupin-Archive-Head: 1:{first['hash']}\n" if line.startswith("Fupin-Archive-Head")
+                            else line for line in info.read_text(encoding="utf-8").splitlines(True)),
+                    encoding="utf-8")
+    forged = rebag(bag_dir, tmp_path / "forged.zip")
+    assert verify_pack(forged).ok  # consistent in itself
+    report = verify_pack(forged, ws)
+    late = [p for p in report.problems if p.kind == "anchor"]
+    assert len(late) == 4 and len(report.problems) == 4
+    assert all(p.path == "fupin-pack.json" and "改早" in p.detail for p in late)
+    assert [no for no in nos.values() if any(no in p.detail for p in late)] == list(nos.values())[1:]
+    res = verify_cli(ws, forged)
+    no_traceback(res)
+    assert res.exit_code == 3 and nos["sign"] in res.output and "完好" not in res.output
+
+
+def test_an_edited_title_in_the_listing_is_refused(built, tmp_path):
+    ws, archive, nos, target = built
+    bag_dir = unzip(target, tmp_path / "x")
+    listing = json.loads((bag_dir / "fupin-pack.json").read_text(encoding="utf-8"))
+    listing["items"][1]["title"] = "推进会签到册（已补签）"
+    (bag_dir / "fupin-pack.json").write_text(json.dumps(listing, ensure_ascii=False), encoding="utf-8")
+    forged = rebag(bag_dir, tmp_path / "forged.zip")
+    report = verify_pack(forged, ws)
+    titled = [p for p in report.problems if p.path == "fupin-pack.json"]
+    assert titled and "题名" in titled[0].detail and nos["sign"] in titled[0].detail
+    res = verify_cli(ws, forged)
+    assert res.exit_code == 3 and "fupin-pack.json" in res.output
+
+
+def test_a_title_changed_after_the_pack_is_no_forgery(built, tmp_path):
+    """The listing is compared with the item as it was at the pack's head, not as it is now."""
+    ws, archive, nos, target = built
+    Archive(ws).change(nos["sign"], title="推进会签到册（更正）", reason="题名有误")
+    report = verify_pack(target, ws)
+    assert report.ok, report.problems
+
+
+def test_a_forged_catalog_is_refused(town, tmp_path):
+    """The 目录 of a pack of both items put in a pack of one: it claims an item not packed."""
+    ws, archive, nos = town
+    one, both = tmp_path / "one.zip", tmp_path / "both.zip"
+    build_pack(ws, Selection(ids=(nos["sign"],)), one)
+    build_pack(ws, Selection(ids=(nos["minutes"], nos["sign"])), both)
+    assert verify_pack(one, ws).ok
+    bag_dir = unzip(one, tmp_path / "x")
+    with zipfile.ZipFile(both) as zf:
+        (name,) = [n for n in zf.namelist() if n.endswith("0000_目录.pdf")]
+        (bag_dir / "data" / "0000_目录.pdf").write_bytes(zf.read(name))
+    listing = json.loads((bag_dir / "fupin-pack.json").read_text(encoding="utf-8"))
+    forged = rebag(bag_dir, tmp_path / "forged.zip")
+    assert verify_pack(forged).ok  # the pack alone cannot tell
+    report = verify_pack(forged, ws)
+    assert report.problems and {p.path for p in report.problems} == {"data/0000_目录.pdf"}
+    assert any(nos["minutes"] in p.detail for p in report.problems)
+    res = verify_cli(ws, forged)
+    assert res.exit_code == 3 and "0000_目录.pdf" in res.output
+    # a 目录 rendered afresh with one title changed
+    from fupin_docs.pack.catalog import CatalogFile, CatalogHeader, CatalogRow, render_catalog
+
+    entry = listing["items"][0]
+    item = Archive(ws).get(nos["sign"])
+    rows = [CatalogRow(seq=1, archive_no=entry["archive_no"], title="推进会签到册（补）", date=str(item.date),
+                       doc_number=item.doc_number or "", issuer=item.issuer or item.unit or "",
+                       secrecy=item.secrecy or "", pages=item.pages,
+                       files=[CatalogFile(f["path"][5:], f["sha256"]) for f in entry["files"]])]
+    header = CatalogHeader(title="佐证材料", unit=UNIT, date=listing["date"], item_count=1, file_count=1,
+                           archive_head=f"{listing['archive_head']['seq']}:{listing['archive_head']['hash']}")
+    (bag_dir / "data" / "0000_目录.pdf").write_bytes(render_catalog(header, rows))
+    forged = rebag(bag_dir, tmp_path / "forged2.zip")
+    report = verify_pack(forged, ws)
+    assert [(p.path, "题名" in p.detail) for p in report.problems] == [("data/0000_目录.pdf", True)]
+    # the same 目录 with the right title passes: the check is not fooled by re-rendering
+    rows[0].title = entry["title"]
+    (bag_dir / "data" / "0000_目录.pdf").write_bytes(render_catalog(header, rows))
+    assert verify_pack(rebag(bag_dir, tmp_path / "again.zip"), ws).ok
+
+
+def test_a_forged_merge_is_refused(town, tmp_path):
+    ws, archive, nos = town
+    src = tmp_path / "src"
+    pages = PdfWriter()
+    for _ in range(3):
+        pages.add_blank_page(width=595, height=842)
+    pages.write(str(src / "通知.pdf"))
+    nos["notice"] = archive.add(src / "通知.pdf", title="危房改造工作通知", date="2020-06-01").item.archive_no
+    target = tmp_path / "merged.zip"
+    build_pack(ws, Selection(ids=tuple(nos.values())), target, merge=True)
+    assert verify_pack(target, ws).ok
+    bag_dir = unzip(target, tmp_path / "x")
+    merged = bag_dir / "data" / "合并打印本.pdf"
+    real = merged.read_bytes()
+    # 1. a page slipped in
+    from pypdf import PdfReader
+
+    writer = PdfWriter(clone_from=PdfReader(merged))
+    writer.add_blank_page(width=595, height=842)
+    writer.write(str(merged))
+    report = verify_pack(rebag(bag_dir, tmp_path / "f1.zip"), ws)
+    assert [p.path for p in report.problems] == ["data/合并打印本.pdf"] and "页" in report.problems[0].detail
+    # 2. the right number of pages, without their 档号 stamps
+    unstamped = PdfWriter()
+    for _ in range(4):
+        unstamped.add_blank_page(width=595, height=842)
+    unstamped.write(str(merged))
+    report = verify_pack(rebag(bag_dir, tmp_path / "f2.zip"), ws)
+    assert [p.path for p in report.problems] == ["data/合并打印本.pdf"] and "戳记" in report.problems[0].detail
+    res = verify_cli(ws, tmp_path / "f2.zip")
+    assert res.exit_code == 3 and "合并打印本.pdf" in res.output
+    # 3. stamps of the right pages in the wrong order: the 通知 stamped as the 纪要
+    reader = PdfReader(__import__("io").BytesIO(real))
+    swapped = PdfWriter()
+    for index in (1, 2, 3, 0):
+        swapped.add_page(reader.pages[index])
+    swapped.write(str(merged))
+    report = verify_pack(rebag(bag_dir, tmp_path / "f3.zip"), ws)
+    assert [p.path for p in report.problems] == ["data/合并打印本.pdf"]
+    merged.write_bytes(real)
+    assert verify_pack(rebag(bag_dir, tmp_path / "again.zip"), ws).ok

@@ -189,7 +189,8 @@ def verify(ctx, pack, no_archive, as_json):
         if report.checked_against == "archive":
             click.echo(f"已与本工作目录的档案核对 {report.archive_checked} 个文件，全部一致；"
                        f"档案仍保有建包时的链头 {report.head_short}，建包后未被改写。"
-                       + ("（目录和合并打印本是建包时生成的，不在档案中。）"
+                       + ("（目录和合并打印本是建包时生成的，不在档案中：已核对目录所列每件的档号、题名、"
+                          "校验值和次序，合并打印本的页数和每页的档号页码戳记；版面和图像（如扫描页）未能逐页比对。）"
                           if report.archive_checked < report.payload_files else ""))
         else:
             click.echo(f"注意：仅核对了材料包内部的一致性（建包时档案链头 {report.head_short}），"

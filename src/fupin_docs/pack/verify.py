@@ -23,7 +23,14 @@ cannot write anywhere. In order:
    holds the pack's chain head (else the archive was rewritten since the pack
    was made, or the pack comes from another archive), and every payload file
    matches what the archive recorded for its 档号 (from the listing, or from
-   the file name when the listing is gone). An archive that cannot be read is
+   the file name when the listing is gone). Every listed item was on file at
+   the recorded head (its 'add' record is at or before it: a head moved back
+   to an earlier record still "holds"), with the listed title as it was then.
+   The generated files are read too: the 目录's text lists every item's row
+   (序号, 档号 … 页数 as the archive had them) and file hashes in order and no
+   other 档号; the 合并打印本 has exactly the packed PDFs' pages, each with its
+   档号 stamp and its source page's text (pages without text, scans, are
+   compared by count and stamp only). An archive that cannot be read is
    reported as a problem, never skipped. Without an archive the report says
    that only the pack's internal consistency was checked (checked_against).
 """
@@ -130,6 +137,7 @@ class VerifyReport:
     checked_against: str = CHECKED_PACK_ONLY
     archive_note: str = ""  # why the archive was not compared, when it was not
     hashed_bytes: int = 0  # bytes read to hash them: at most each entry's size once
+    _members: dict = field(default_factory=dict, repr=False)  # path in the bag → ZipInfo (not in --json)
 
     @property
     def ok(self) -> bool:
@@ -433,6 +441,7 @@ def _verify_zip(zf: zipfile.ZipFile, report: VerifyReport) -> dict[str, tuple[st
     if root is None:
         return {}
     members = {n[len(root):]: by_name[n] for n in names if n.startswith(root) and not n.endswith("/")}
+    report._members = members
     for name in (n for n in names if not n.startswith(root) and not n.endswith("/")):
         report.add(EXTRA, name, "在材料包目录之外，清单中没有")
 
@@ -654,10 +663,15 @@ def _verify_against_archive(report: VerifyReport, archive_nos: dict[str, tuple[s
         report.add(ARCHIVE, "", f"本工作目录的档案本身已损坏或被改动（{shown}），不能据此证明材料包完好",
                    HINT_ARCHIVE_VERIFY)
 
+    at_head = None  # the archive's items as they were at the pack's chain head
     if report.archive_head:
         seq, _, digest = report.archive_head.partition(":")
         seq = int(seq)
         record = next((e for e in chain.events if e.get("seq") == seq), None)
+        if record is not None and record.get("hash") == digest:
+            from ..archive.item import fold_events
+
+            at_head = fold_events([e for e in chain.events if _seq(e) is not None and _seq(e) <= seq])
         last = chain.events[-1].get("seq") if chain.events else 0
         elsewhere = "或者材料包不是由本工作目录的档案生成的"
         if record is None:
@@ -666,6 +680,11 @@ def _verify_against_archive(report: VerifyReport, archive_nos: dict[str, tuple[s
         elif record.get("hash") != digest:
             report.add(ANCHOR, "", f"档案第 {seq} 条记录的校验值现为 {str(record.get('hash'))[:12]}…，建包时为 "
                                    f"{digest[:12]}…：建包后档案被改写过，{elsewhere}", HINT_OTHER_ARCHIVE)
+
+    if at_head is not None and report.pack is not None and not chain.problems:
+        _check_items_at_head(report, chain.events, seq, at_head)
+    else:
+        at_head = None  # a damaged chain (reported above) cannot say what the items were
 
     for rel in sorted(archive_nos):
         found = report.hashes.get(rel)
@@ -694,3 +713,209 @@ def _verify_against_archive(report: VerifyReport, archive_nos: dict[str, tuple[s
             what = "原件" if role == "original" else ("PDF 转换版" if role == "rendition" else "任何文件")
             report.add(ARCHIVE, rel, f"与档案中 {archive_no} 的{what}不相同（档案记录的校验值为 "
                                      f"{'、'.join(sorted(h[:12] + '…' for h in known))}，包中为 {found[:12]}…）")
+
+    if at_head is not None:  # after the files: a file found damaged is not blamed on the 目录 too
+        _check_generated(report, at_head, items)
+
+
+def _seq(event) -> int | None:
+    seq = event.get("seq") if isinstance(event, dict) else None
+    return seq if isinstance(seq, int) and not isinstance(seq, bool) else None
+
+
+def _check_items_at_head(report: VerifyReport, events: list, head_seq: int, at_head: dict) -> None:
+    """Every packed item was on file at the pack's chain head (its 'add' record, which
+    also records its renditions, is at or before it), with the title the listing gives.
+
+    A head moved back by hand (an earlier record's real hash) still "holds"; only
+    the items it would have to cover show that it was moved."""
+    added: dict[str, int] = {}  # 档号 → seq of its first 'add' record
+    for event in events:
+        if event.get("action") == "add" and _seq(event) is not None:
+            archive_no = (event.get("detail") or {}).get("archive_no")
+            if isinstance(archive_no, str):
+                added.setdefault(archive_no, _seq(event))
+    for n, entry in enumerate(report.pack["items"], 1):
+        archive_no = entry["archive_no"]
+        where = f"第 {n} 件 {archive_no}"
+        item = at_head.get(archive_no)
+        if item is None:
+            filed = added.get(archive_no)
+            if filed is not None:
+                report.add(ANCHOR, PACK_TAG_FILE,
+                           f"{where}在档案第 {filed} 条记录才归档，材料清单记录的建包时档案链头却是第 {head_seq} 条："
+                           "建包时的链头被人改早了（或材料清单被改动过），材料包不能作为证明")
+            elif not entry["files"]:  # an item with files is named file by file below
+                report.add(ARCHIVE, PACK_TAG_FILE, f"本工作目录的档案中没有{where}", HINT_OTHER_ARCHIVE)
+            continue
+        title = entry.get("title")
+        if not isinstance(title, str) or title != (item.title or ""):
+            report.add(ARCHIVE, PACK_TAG_FILE,
+                       f"{where}的题名在材料清单中为“{_short(title)}”，建包时档案中为“{_short(item.title)}”："
+                       "材料清单被改动过")
+
+
+def _short(value, limit: int = 60) -> str:
+    text = "空" if value is None else str(value)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+# --- the generated files: the 目录 and the 合并打印本 --------------------------------------
+
+# An unpacked 档号 in the 目录's table (the archive's own form, numbering.ARCHIVE_NO_RE).
+_ARCHIVE_NO_IN_TEXT = re.compile(r"[A-Za-z0-9]+-[A-Za-z0-9]+·\d{4}-(?:Y|D30|D10)-[A-Za-z0-9]+-\d{4}")
+
+
+def _flat(text) -> str:
+    """TEXT as compared in a PDF's extracted text: NFKC, every whitespace removed."""
+    return "".join(unicodedata.normalize("NFKC", str(text or "")).split())
+
+
+def _pdf(data: bytes):
+    """A PdfReader over DATA; ValueError when it cannot be read (damaged or locked)."""
+    import io
+    import logging
+
+    from pypdf import PdfReader
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    reader = PdfReader(io.BytesIO(data), strict=False)
+    if reader.is_encrypted and not reader.decrypt(""):
+        raise ValueError("已加密")
+    len(reader.pages)
+    return reader
+
+
+def _page_texts(reader) -> list[str]:
+    return [_flat(page.extract_text()) for page in reader.pages]
+
+
+def _check_generated(report: VerifyReport, at_head: dict, items: dict) -> None:
+    """The 目录 and the 合并打印本 are made at build time, not archived: check what
+    they say against the listing (itself checked against the archive)."""
+    already = {problem.path for problem in report.problems}
+    members = report._members
+    merged = report.pack.get("merged")
+    todo = [rel for rel in (CATALOG_PATH, merged) if rel and rel in members and rel not in already]
+    if not todo:
+        return
+    try:
+        zf = zipfile.ZipFile(report.path)
+    except _READ_ERRORS as err:
+        report.add(STRUCTURE, "", f"材料包无法再次读出（{_read_error(err)}）")
+        return
+    with zf:
+        for rel in todo:
+            what = "目录" if rel == CATALOG_PATH else "合并打印本"
+            try:
+                reader = _pdf(zf.read(members[rel]))
+                if rel == CATALOG_PATH:
+                    _check_catalog(report, _page_texts(reader), at_head, items)
+                else:
+                    _check_merged(report, zf, reader)
+            except Exception as err:  # a forged PDF can fail pypdf in any way
+                if isinstance(err, (KeyboardInterrupt, SystemExit)):
+                    raise
+                report.add(CHECKSUM, rel, f"{what} PDF 无法读出（{_read_error(err)}），不能确认其内容")
+
+
+def _check_catalog(report: VerifyReport, pages: list[str], at_head: dict, items: dict) -> None:
+    """The 目录 lists every packed item (档号, 题名, each file's SHA-256 start) in the
+    listing's order, and no 档号 that is not packed."""
+    from .build import _text
+    from .catalog import COLUMNS, SHA_PREFIX
+    from .select import _iso
+
+    rel = CATALOG_PATH
+    damaged = {problem.path for problem in report.problems}
+    text = "".join(pages)
+    entries = report.pack["items"]
+    table_head = _flat("".join(COLUMNS))
+    start = text.find(table_head)
+    if start < 0:
+        report.add(CHECKSUM, rel, "目录中没有材料列表（表头不全）：目录不是本程序生成的，或已被改动")
+        return
+    if _flat(f"材料数量{len(entries)}件") not in text[:start]:
+        report.add(CHECKSUM, rel, f"目录写的材料件数与材料清单的 {len(entries)} 件不符：目录已被改动")
+    table = text[start + len(table_head):]
+    rows: list[int] = []  # per item: where its row starts in the table
+    pos = 0
+    for n, entry in enumerate(entries, 1):
+        no = _flat(entry["archive_no"])
+        where = f"第 {n} 件 {entry['archive_no']}"
+        # the row's cells up to 页数, as the build wrote them from the item (at the pack's head)
+        item = at_head.get(entry["archive_no"])
+        cells = [str(n), entry["archive_no"]]
+        if item is not None:
+            cells += [_text(getattr(item, "doc_number", None)),
+                      _text(getattr(item, "issuer", None) or getattr(item, "unit", None)),
+                      item.title or "", _iso(getattr(item, "date", None)), _text(getattr(item, "secrecy", None)),
+                      str(item.pages) if getattr(item, "pages", None) else ""]
+        at = table.find(_flat("".join(cells)), pos)
+        if at < 0:
+            if table.find(no, pos) < 0:
+                report.add(CHECKSUM, rel, f"目录中缺少{where}（或次序与材料清单不同）：目录已被改动")
+                return
+            report.add(CHECKSUM, rel, f"目录中{where}的题名、文号、责任者、日期等与档案记录（建包时）不符：目录已被改动")
+            at = table.find(no, pos)
+        rows.append(at)
+        pos = at + len(no)
+    for n, (entry, at) in enumerate(zip(entries, rows), 1):
+        row = table[at:rows[n] if n < len(rows) else len(table)]
+        for listed in entry["files"]:
+            if listed["path"] in damaged:
+                continue  # the file itself is reported
+            if _flat(listed["sha256"][:SHA_PREFIX]) not in row:
+                report.add(CHECKSUM, rel, f"目录中第 {n} 件 {entry['archive_no']} 的文件校验值与包中文件不符："
+                                          "目录已被改动")
+                break
+    # nothing else claims an item: blank the packed 档号, then look for any other
+    rest = table
+    for no in sorted({_flat(e["archive_no"]) for e in entries}, key=len, reverse=True):
+        rest = rest.replace(no, "|")
+    others = set(_ARCHIVE_NO_IN_TEXT.findall(rest))
+    others |= {no for no in {*at_head, *items} if _flat(no) and _flat(no) in rest}
+    if others:
+        shown = "、".join(sorted(others)[:5]) + (f" 等 {len(others)} 个" if len(others) > 5 else "")
+        report.add(CHECKSUM, rel, f"目录中列有包中没有的档号 {shown}：目录已被改动")
+
+
+def _check_merged(report: VerifyReport, zf: zipfile.ZipFile, merged) -> None:
+    """The 合并打印本 is every packed PDF in the listing's order, nothing added: its page
+    count is theirs, each item's page range is the one listed, and every page carries
+    its 档号 stamp (merge.stamp_text) and the text of the page it copies."""
+    from .merge import stamp_text
+
+    rel = report.pack["merged"]
+    members = report._members
+    owners: list[tuple[str, object]] = []  # per merged page: (档号, the packed PDF's page)
+    for n, entry in enumerate(report.pack["items"], 1):
+        pdf = next((f["path"] for f in entry["files"] if f["path"].lower().endswith(".pdf")), None)
+        pages = []
+        if pdf is not None and pdf in members:
+            try:
+                pages = list(_pdf(zf.read(members[pdf])).pages)
+            except Exception as err:
+                if isinstance(err, (KeyboardInterrupt, SystemExit)):
+                    raise
+                pages = []  # unreadable or locked: the build left it out of the merge
+        expected = [len(owners) + 1, len(owners) + len(pages)] if pages else None
+        listed = entry.get("merged_pages")
+        if listed != expected:
+            want = f"第 {expected[0]}–{expected[1]} 页" if expected else "不在合并打印本中"
+            report.add(CHECKSUM, PACK_TAG_FILE,
+                       f"材料清单中第 {n} 件 {entry['archive_no']} 在合并打印本中的页码与包中文件不符（应为{want}）")
+        owners.extend((entry["archive_no"], page) for page in pages)
+    total = len(owners)
+    if len(merged.pages) != total:
+        report.add(CHECKSUM, rel, f"合并打印本有 {len(merged.pages)} 页，包中各件 PDF 共 {total} 页：合并打印本已被改动")
+        return
+    bad: list[int] = []
+    for number, (page, (archive_no, source)) in enumerate(zip(merged.pages, owners), 1):
+        text = _flat(page.extract_text())
+        own = _flat(source.extract_text())
+        if _flat(stamp_text(number, total, archive_no)) not in text or (own and own not in text):
+            bad.append(number)
+    if bad:
+        shown = "、".join(str(n) for n in bad[:10]) + (f" 等 {len(bad)} 页" if len(bad) > 10 else "")
+        report.add(CHECKSUM, rel, f"合并打印本第 {shown}的档号页码戳记或文字与包中原文件不符：合并打印本已被改动")
