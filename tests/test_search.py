@@ -380,3 +380,64 @@ def test_unit_and_tag_filters_accept_either_script(tmp_path):
     assert [h.unit for h in search(ws, "饮水", unit="張村")] == ["张村"]
     assert len(search(ws, "饮水", tags=("飲水",))) == 1
     assert search(ws, "饮水", unit="李村") == []
+
+
+def _ranked_by_whoosh(searcher, query, filter_query, limit):
+    """Whoosh's own scores of every match (no top-N pruning), best first, ties by
+    document number: what the backend's candidate ranking must reproduce."""
+    every = searcher.search(query, filter=filter_query, limit=None)
+    ranked = sorted(((hit.docnum, round(hit.score, 9)) for hit in every), key=lambda pair: (-pair[1], pair[0]))
+    return ranked[:limit], len(ranked)
+
+
+QUERY_SHAPES = ["危房", "整改", "饮水安全", "脱贫攻坚 村", "脱贫攻坚", "两不愁三保障", '"整改一件、销号一件"',
+                "整改 OR 销号", "脱贫 -医疗", "脫貧攻堅", "村", "危房 -村", "督查 OR 村", "消费扶贫", "2020"]
+
+
+@pytest.mark.parametrize("segments", [1, 3])
+def test_candidates_are_ranked_by_whooshs_own_scores(copy, tmp_path, segments):
+    """The candidates the ranking judges (whoosh_backend._best: every match scored
+    from the posting blocks) are Whoosh's best by its own scorer, and their count is
+    the number of matches, with and without filters, over one segment and over
+    several (documents added one at a time, one replaced: a deleted posting)."""
+    from fupin_docs.filing import file_document
+    from fupin_docs.search import Filters, get_backend
+    from fupin_docs.search import whoosh_backend as wb
+    from fupin_docs.search.ranking import typed_only
+    ws, numbers = copy
+    for n in range(segments - 1):
+        path = tmp_path / f"补充{n}.txt"
+        path.write_text(f"三星村危房改造整改情况（第{n}批）\n危房改造整改销号，村级饮水安全督查。", encoding="utf-8")
+        file_document(ws, path, kind="minutes", date="2020-08-0{}".format(n + 1))
+    if segments > 1:
+        Archive(ws).change(numbers["minutes"], reason="题名有误", title="三星村危房改造专题会议纪要（修订）")
+    search(ws, "危房")  # brings the index in step
+    searcher = get_backend(ws)._get_searcher()
+    filters = [None, wb.build_filter(Filters(kind="minutes")),
+               wb.build_filter(Filters(date_from="2015-01-01", date_to="2020-12-31"))]
+    for text in QUERY_SHAPES:
+        parsed = parse_query(text)
+        for query in (wb.build_query(parsed)[0], wb.build_query(typed_only(parsed))[0]):
+            for filter_query in filters:
+                for limit in (3, 30):
+                    expected, count = _ranked_by_whoosh(searcher, query, filter_query, limit)
+                    hits, total, _ = wb._best(searcher, query, filter_query, limit)
+                    got = [(hit.docnum, round(hit.score, 9)) for hit in hits]
+                    assert got == expected, (text, filter_query, limit)
+                    assert total == count == wb._count(searcher, query, filter_query)
+
+
+def test_stored_folded_text_is_what_a_query_folds(built):
+    """Judging reads the folded text stored at index time; it must be exactly what
+    folding the stored title, text and metadata gives (traditional script included)."""
+    from fupin_docs.search import get_backend
+    from fupin_docs.search import whoosh_backend as wb
+    ws, numbers = built
+    searcher = get_backend(ws)._get_searcher()
+    stored = list(searcher.all_stored_fields())
+    folded = [fields for fields in stored if "norm" in fields]
+    assert folded  # the traditional-script plan at least
+    for fields in stored:
+        joined = "\n".join(part for part in (fields.get("title"), fields.get("text"), fields.get("meta")) if part)
+        assert wb._fields_text(fields) == normalize(joined)
+        assert wb._fields_title(fields) == normalize(fields.get("title") or "")

@@ -544,41 +544,48 @@ class WhooshBackend:
         window = max(RERANK_FACTOR * limit, RERANK_MIN)
         judged: dict = {}  # docnum -> (Judgement, hit)
 
+        counts: dict = {}  # id(query) -> how many documents it matches (counted by _best)
+
         def examine(query, counted):
             """Judge QUERY's candidates in windows until LIMIT judged hits pass COUNTED;
-            returns (the last results, whether every candidate was read)."""
-            wanted = window
+            returns whether every candidate was read."""
+            wanted, scores = window, None
             while True:
-                results = searcher.search(query, filter=fq, limit=wanted)
-                for hit in results:
+                hits, total, scores = _best(searcher, query, fq, wanted, scores)
+                if total is not None:
+                    counts[id(query)] = total
+                for hit in hits:
                     if hit.docnum not in judged:
                         fields = hit.fields()
                         verdict = judge(parsed, _fields_title(fields), _fields_text(fields))
                         judged[hit.docnum] = (verdict, hit)
-                read_all = results.scored_length() < wanted
+                read_all = len(hits) < wanted
                 found = sum(1 for v, _ in judged.values() if v is not None and counted(v))
                 if found >= limit or read_all:
-                    return results, read_all
+                    return read_all
                 wanted *= 4
 
+        def count(query):
+            return counts[id(query)] if id(query) in counts else _count(searcher, query, fq)
+
         q_typed, check_typed = build_query(typed_only(parsed))
-        typed_results, typed_all = examine(q_typed, lambda v: v.match == AS_TYPED)
+        typed_all = examine(q_typed, lambda v: v.match == AS_TYPED)
         typed = [(v, h) for v, h in judged.values() if v is not None and v.match == AS_TYPED]
         if as_typed or same_as_typed(parsed):
             shown = typed if as_typed else [(v, h) for v, h in judged.values() if v is not None]
             if typed_all:
                 total, exact = len(shown), True
             else:  # every candidate of the as-typed query, as far as the postings tell
-                total, exact = _count(searcher, q_typed, fq), not check_typed
+                total, exact = count(q_typed), not check_typed
         else:
             loose_all = False
             if len(typed) < limit:
-                loose_results, loose_all = examine(q_loose, lambda v: True)
+                loose_all = examine(q_loose, lambda v: True)
             shown = typed if len(typed) >= limit else [(v, h) for v, h in judged.values() if v is not None]
             if loose_all:
                 total, exact = len(shown), True
             else:
-                total, exact = _count(searcher, q_loose, fq), not check_loose
+                total, exact = count(q_loose), not check_loose
         shown.sort(key=lambda pair: (*pair[0].sort_key(), -(pair[1].score or 0.0), pair[1]["archive_no"]))
         return Hits([self._hit(hit, terms, verdict) for verdict, hit in shown[:limit]], max(total, len(shown)), exact)
 
@@ -593,14 +600,44 @@ class WhooshBackend:
                    score=score, snippet=snippet, match=verdict.match if verdict is not None else AS_TYPED)
 
 
+def _leaf_ids(matcher) -> list:
+    """Every document number of one segment's posting list, a block at a time
+    (Whoosh's all_ids() steps through them one Python call per posting)."""
+    if not all(hasattr(matcher, name) for name in ("_read_ids", "_next_block", "_ids", "_i")):
+        return list(matcher.all_ids())  # an inlined or otherwise unusual posting list
+    out = []
+    while matcher.is_active():
+        if matcher._ids is None:
+            matcher._read_ids()
+        out.extend(matcher._ids[matcher._i:])
+        matcher._next_block()
+    return out
+
+
+def _term_docnums(searcher, fieldname: str, texts) -> set:
+    """Documents holding any of TEXTS (bytes or str; a callable: reader -> texts) in FIELDNAME."""
+    out = set()
+    for sub, offset in searcher.leaf_searchers():
+        reader = sub.reader()
+        for text in (texts(reader) if callable(texts) else texts):
+            if (fieldname, text) not in reader:
+                continue
+            ids = _leaf_ids(reader.postings(fieldname, text))
+            out.update(ids if not offset else [docnum + offset for docnum in ids])
+    return out
+
+
 def _docnums(searcher, query) -> set:
-    """The document numbers QUERY matches, by set algebra over posting lists: several
-    times faster than Whoosh's counting pass (a skip_to loop per document in Python)
-    for the conjunctions of bigram terms the backend builds."""
+    """The document numbers QUERY matches, by set algebra over posting lists read a
+    block at a time: many times faster than Whoosh's counting pass (a skip_to loop
+    per document in Python) for the conjunctions of bigram terms the backend builds,
+    and for a one-character term's prefix (the union of dozens of bigram lists)."""
     if isinstance(query, Q.Term):
-        if (query.fieldname, query.text) not in searcher.reader():
-            return set()
-        return set(searcher.postings(query.fieldname, query.text).all_ids())
+        return _term_docnums(searcher, query.fieldname, [query.text])
+    if isinstance(query, (Q.Prefix, Q.TermRange)) and getattr(query, "text", True):
+        # a one-character term's prefix (the union of dozens of bigram lists), a date
+        # range (one list per date): Whoosh's docs() steps a union matcher over them
+        return _term_docnums(searcher, query.fieldname, query._btexts)
     if isinstance(query, Q.And):
         out = None
         for sub in sorted(query.subqueries, key=lambda q: not isinstance(q, Q.Term)):
@@ -618,13 +655,205 @@ def _docnums(searcher, query) -> set:
         return _docnums(searcher, query.a)
     if isinstance(query, Q.AndNot):
         return _docnums(searcher, query.a) - _docnums(searcher, query.b)
-    return set(query.docs(searcher))  # Every, NullQuery, Prefix, ranges …
+    return set(query.docs(searcher))  # Every, NullQuery, ranges …
+
+
+class _Unsupported(Exception):
+    """A query shape _scores does not evaluate (Whoosh then ranks it itself)."""
+
+
+def _leaf_postings(matcher):
+    """(document numbers, weights) of one segment's posting list, a block at a time,
+    without the deleted documents Whoosh's FilterMatcher hides."""
+    from whoosh.matching import FilterMatcher
+    hidden, exclude = None, True
+    if isinstance(matcher, FilterMatcher):
+        matcher, hidden, exclude = matcher.child, matcher._ids, matcher._exclude
+    ids, weights = [], []
+    if all(hasattr(matcher, name) for name in ("_read_ids", "_read_weights", "_next_block", "_ids", "_i")):
+        while matcher.is_active():
+            if matcher._ids is None:
+                matcher._read_ids()
+            if matcher._weights is None:
+                matcher._read_weights()
+            start = matcher._i
+            ids.extend(matcher._ids[start:])
+            weights.extend(matcher._weights[start:])
+            matcher._next_block()
+    else:
+        while matcher.is_active():  # an inlined list (a term of one or few documents)
+            ids.append(matcher.id())
+            weights.append(matcher.weight())
+            matcher.next()
+    if hidden is not None:
+        kept = [(d, w) for d, w in zip(ids, weights) if (d in hidden) != exclude]
+        ids, weights = [d for d, _ in kept], [w for _, w in kept]
+    return ids, weights
+
+
+def _field_lengths(reader, fieldname: str) -> list:
+    """Every document's length of FIELDNAME in one segment, as Whoosh's scorer reads
+    it (doc_field_length with default 1), kept on the segment's reader, which a
+    refreshed searcher reuses for the segments that did not change."""
+    cache = reader.__dict__.setdefault("_fupin_lengths", {})
+    lengths = cache.get(fieldname)
+    if lengths is None:
+        lengths = cache[fieldname] = [reader.doc_field_length(n, fieldname, 1) for n in range(reader.doc_count_all())]
+    return lengths
+
+
+def _term_scores(searcher, fieldname: str, texts, leaves=None) -> dict:
+    """docnum -> the sum of Whoosh's own per-term scores (the searcher's weighting's
+    scorer, as Searcher.postings makes it) of the TEXTS a document holds."""
+    from whoosh.scoring import WeightLengthScorer
+    weighting = searcher.weighting
+    out: dict = {}
+    for sub, offset in leaves or searcher.leaf_searchers():
+        reader = sub.reader()
+        for text in (texts(reader) if callable(texts) else texts):
+            if isinstance(text, str):
+                text = searcher.schema[fieldname].to_bytes(text)
+            if (fieldname, text) not in reader:
+                continue
+            scorer = weighting.scorer(sub, fieldname, text)
+            if not isinstance(scorer, WeightLengthScorer):
+                raise _Unsupported
+            ids, weights = _leaf_postings(reader.postings(fieldname, text))
+            lengths = _field_lengths(reader, fieldname)
+            score = scorer._score
+            get = out.get
+            for docnum, weight in zip(ids, weights):
+                key = docnum + offset
+                out[key] = get(key, 0.0) + score(weight, lengths[docnum])
+    return out
+
+
+def _prefix_scores(searcher, query) -> dict:
+    """A prefix scored as Whoosh scores it (Prefix.matcher with constantscore, then
+    Or._matcher's AUTO choice), segment by segment: the BM25 sum of the terms it
+    expands to when there is one term, two, or the segment has over 5,000 documents
+    (a union of scored matchers); else a constant 1.0 (a preloaded unscored union)."""
+    from whoosh.query.compound import Or
+    out: dict = {}
+    fieldname = query.fieldname
+    for sub, offset in searcher.leaf_searchers():
+        reader = sub.reader()
+        texts = [text for text in reader.expand_prefix(fieldname, query.text) if text]
+        if len(texts) < Or.TOO_MANY_CLAUSES and (len(texts) <= 2 or sub.doc_count_all() > 5000):
+            for docnum, score in _term_scores(searcher, fieldname, texts, [(sub, offset)]).items():
+                out[docnum] = out.get(docnum, 0.0) + score
+        else:
+            for text in texts:
+                for docnum in _leaf_ids(reader.postings(fieldname, text)):
+                    out[docnum + offset] = 1.0
+    return out
+
+
+def _scores(searcher, query) -> dict:
+    """docnum -> score of every document QUERY matches, the sum of the same per-term
+    scores Whoosh's matchers add up (in another order, so equal up to rounding).
+    Raises _Unsupported for a shape it does not know."""
+    if getattr(query, "boost", 1.0) != 1.0:
+        raise _Unsupported
+    if isinstance(query, Q.Term):
+        return _term_scores(searcher, query.fieldname, [query.text])
+    if isinstance(query, Q.Prefix) and query.text:
+        return _prefix_scores(searcher, query)
+    if query is Q.NullQuery:
+        return {}
+    if isinstance(query, Q.And):
+        parts = sorted((_scores(searcher, sub) for sub in query.subqueries), key=len)
+        if not parts:
+            return {}
+        out = dict(parts[0])
+        for part in parts[1:]:
+            out = {d: s + part[d] for d, s in out.items() if d in part}
+        return out
+    if isinstance(query, Q.Or):
+        out: dict = {}
+        for sub in query.subqueries:
+            for d, s in _scores(searcher, sub).items():
+                out[d] = out.get(d, 0.0) + s
+        return out
+    if isinstance(query, Q.AndMaybe):
+        out = _scores(searcher, query.a)
+        maybe = _scores(searcher, query.b)
+        return {d: s + maybe[d] if d in maybe else s for d, s in out.items()}
+    if isinstance(query, Q.AndNot):
+        out = _scores(searcher, query.a)
+        drop = _docnums(searcher, query.b)
+        return {d: s for d, s in out.items() if d not in drop}
+    raise _Unsupported
+
+
+class _Hit:
+    """What the ranking reads of a Whoosh Hit: docnum, score, stored fields."""
+
+    __slots__ = ("searcher", "docnum", "score", "_fields")
+
+    def __init__(self, searcher, docnum: int, score: float):
+        self.searcher, self.docnum, self.score, self._fields = searcher, docnum, score, None
+
+    def fields(self) -> dict:
+        if self._fields is None:
+            self._fields = self.searcher.stored_fields(self.docnum)
+        return self._fields
+
+    def __getitem__(self, name):
+        return self.fields()[name]
+
+    def get(self, name, default=None):
+        return self.fields().get(name, default)
+
+
+def _best(searcher, query, filter_query, limit: int, scores: dict | None = None):
+    """(The LIMIT best hits for QUERY by BM25, best first; the number of documents
+    QUERY matches, or None when not counted; the scores, to pass in again).
+
+    Whoosh's collector steps a matcher tree through every match, a few Python calls
+    per document and matcher. Here every match is scored from the posting blocks
+    with Whoosh's own per-term scorer, the sum as the query's structure adds it up.
+    The collector is not exact either way: its pruning (replace() with a bound taken
+    from unquantised lengths) and a nested AndMaybe stepped by skip_to can drop the
+    title part of a score, so documents with the words in their title went missing
+    from its top hits (bench/README.md)."""
+    import heapq
+    try:
+        if scores is None:
+            scores = _scores(searcher, query)
+            if filter_query is not None and scores:
+                allowed = _filter_docnums(searcher, filter_query)
+                scores = {d: s for d, s in scores.items() if d in allowed}
+    except _Unsupported:
+        return list(searcher.search(query, filter=filter_query, limit=limit)), None, None
+    # Equal scores summed in another order may differ in the last bits: round them so
+    # that equals stay equal and go by document number, as Whoosh orders ties.
+    best = heapq.nsmallest(limit, scores.items(), key=lambda pair: (-round(pair[1], 9), pair[0]))
+    return [_Hit(searcher, docnum, score) for docnum, score in best], len(scores), scores
+
+
+FILTER_CACHE = 32  # filters whose documents a searcher keeps (a date range costs tens of ms)
+
+
+def _filter_docnums(searcher, filter_query) -> set:
+    """The documents FILTER_QUERY allows, kept on the searcher (a searcher reopened
+    for a changed index starts with none): the few filters a search form offers
+    come back again and again."""
+    cache = searcher.__dict__.setdefault("_fupin_filters", {})
+    key = repr(filter_query)
+    found = cache.get(key)
+    if found is None:
+        found = _docnums(searcher, filter_query)
+        if len(cache) >= FILTER_CACHE:
+            cache.pop(next(iter(cache)))
+        cache[key] = found
+    return found
 
 
 def _count(searcher, query, filter_query) -> int:
     found = _docnums(searcher, query)
     if filter_query is not None and found:
-        found &= _docnums(searcher, filter_query)
+        found &= _filter_docnums(searcher, filter_query)
     return len(found)
 
 
