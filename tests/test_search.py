@@ -401,9 +401,7 @@ def test_candidates_are_ranked_by_whooshs_own_scores(copy, tmp_path, segments):
     the number of matches, with and without filters, over one segment and over
     several (documents added one at a time, one replaced: a deleted posting)."""
     from fupin_docs.filing import file_document
-    from fupin_docs.search import Filters, get_backend
-    from fupin_docs.search import whoosh_backend as wb
-    from fupin_docs.search.ranking import typed_only
+    from fupin_docs.search import get_backend
     ws, numbers = copy
     for n in range(segments - 1):
         path = tmp_path / f"补充{n}.txt"
@@ -412,7 +410,14 @@ def test_candidates_are_ranked_by_whooshs_own_scores(copy, tmp_path, segments):
     if segments > 1:
         Archive(ws).change(numbers["minutes"], reason="题名有误", title="三星村危房改造专题会议纪要（修订）")
     search(ws, "危房")  # brings the index in step
-    searcher = get_backend(ws)._get_searcher()
+    with get_backend(ws)._reading() as searcher:
+        _compare_with_whoosh(searcher)
+
+
+def _compare_with_whoosh(searcher):
+    from fupin_docs.search import Filters
+    from fupin_docs.search import whoosh_backend as wb
+    from fupin_docs.search.ranking import typed_only
     filters = [None, wb.build_filter(Filters(kind="minutes")),
                wb.build_filter(Filters(date_from="2015-01-01", date_to="2020-12-31"))]
     for text in QUERY_SHAPES:
@@ -433,11 +438,28 @@ def test_stored_folded_text_is_what_a_query_folds(built):
     from fupin_docs.search import get_backend
     from fupin_docs.search import whoosh_backend as wb
     ws, numbers = built
-    searcher = get_backend(ws)._get_searcher()
-    stored = list(searcher.all_stored_fields())
+    with get_backend(ws)._reading() as searcher:
+        stored = list(searcher.all_stored_fields())
     folded = [fields for fields in stored if "norm" in fields]
     assert folded  # the traditional-script plan at least
     for fields in stored:
         joined = "\n".join(part for part in (fields.get("title"), fields.get("text"), fields.get("meta")) if part)
         assert wb._fields_text(fields) == normalize(joined)
         assert wb._fields_title(fields) == normalize(fields.get("title") or "")
+
+
+def test_searches_from_many_threads_answer_as_one_thread_does(built):
+    """Each query reads through a searcher of its own (taken from the backend's idle
+    ones): threads searching at once get what one thread gets."""
+    from concurrent.futures import ThreadPoolExecutor
+    ws, numbers = built
+    queries = QUERY_SHAPES * 4
+
+    def answer(text):
+        hits = search(ws, text, limit=10)
+        return [(hit.archive_no, hit.score, hit.snippet, hit.match) for hit in hits], hits.total, hits.exact
+
+    alone = [answer(text) for text in queries]
+    with ThreadPoolExecutor(8) as pool:
+        together = list(pool.map(answer, queries))
+    assert together == alone

@@ -38,6 +38,7 @@ field lengths once per field instead of once per posting.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -270,6 +271,17 @@ def _segment_writer_class():
     return BuildWriter
 
 
+MAX_IDLE_SEARCHERS = 8  # a server's threads (waitress: 8) each find one open
+
+
+def _close_all(searchers) -> None:
+    for searcher in searchers:
+        try:
+            searcher.close()
+        except Exception:
+            pass
+
+
 BUILD_CHUNK = 2000  # documents per segment in a parallel build: its postings fit in memory
 
 
@@ -332,7 +344,11 @@ class WhooshBackend:
         self.path = self.directory / "whoosh"
         self.procs = procs if procs is not None else min(os.cpu_count() or 1, 4)
         self.limitmb = limitmb
-        self._searcher = None
+        # Idle searchers for the index as it was at _searcher_key. Whoosh's readers keep
+        # file positions between reads, so a searcher serves one thread at a time
+        # (Whoosh's docs: one Reader/Searcher per thread); each query takes one from
+        # here (or opens one) and puts it back, and the lock guards only this list.
+        self._idle: list = []
         self._searcher_key = None
         self._lock = threading.Lock()
 
@@ -385,28 +401,43 @@ class WhooshBackend:
     def _open(self):
         return whoosh_index.open_dir(str(self.path), indexname=INDEX_NAME)
 
-    def _get_searcher(self):
-        """A searcher kept open between queries (opening one costs tens of ms);
-        reopened when the index changed, including when a rebuild replaced it."""
-        key = (os.stat(self.path).st_ino, (self.path / META_NAME).stat().st_mtime_ns)
-        if self._searcher is not None and self._searcher_key == key:
-            fresh = self._searcher.refresh()
-            if fresh is not self._searcher:
-                self._searcher = fresh
-            return self._searcher
-        self.close()
-        self._searcher = self._open().searcher()
-        self._searcher_key = key
-        return self._searcher
+    def _index_key(self):
+        return (os.stat(self.path).st_ino, (self.path / META_NAME).stat().st_mtime_ns)
+
+    @contextlib.contextmanager
+    def _reading(self):
+        """A searcher for this thread alone, kept open between queries (opening one
+        costs tens of ms) and shared with later queries of any thread; reopened when
+        the index changed, including when a rebuild replaced it."""
+        key = self._index_key()
+        searcher = None
+        with self._lock:
+            if key != self._searcher_key:
+                stale, self._idle, self._searcher_key = self._idle, [], key
+            else:
+                stale = []
+                if self._idle:
+                    searcher = self._idle.pop()
+        _close_all(stale)
+        if searcher is not None:
+            searcher = searcher.refresh()  # itself when nothing was committed since
+        else:
+            searcher = self._open().searcher()
+        try:
+            yield searcher
+        finally:
+            with self._lock:
+                keep = self._searcher_key == key and len(self._idle) < MAX_IDLE_SEARCHERS
+                if keep:
+                    self._idle.append(searcher)
+            if not keep:
+                _close_all([searcher])
 
     def close(self) -> None:
-        if self._searcher is not None:
-            try:
-                self._searcher.close()
-            except Exception:
-                pass
-        self._searcher = None
-        self._searcher_key = None
+        """Close the idle searchers; one in use is closed when its query ends."""
+        with self._lock:
+            stale, self._idle, self._searcher_key = self._idle, [], None
+        _close_all(stale)
 
     def documents(self) -> dict[str, str]:
         ix = self._open()
@@ -506,8 +537,7 @@ class WhooshBackend:
         q, check = build_query(parsed)
         fq = build_filter(filters)
         terms = highlight_terms(parsed)
-        with self._lock:
-            searcher = self._get_searcher()
+        with self._reading() as searcher:
             if parsed.id_key:
                 # an archive number or 发文字号: the item it names, when there is one, then
                 # the documents whose text cites it as typed (any bracket variant)
