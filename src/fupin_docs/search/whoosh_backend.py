@@ -14,7 +14,7 @@ jieba glued it into a longer word) is one bigram posting, exact; a longer
 string is looked up as the AND of its bigrams and, since that cannot prove the
 bigrams are adjacent, the best candidates are checked against the stored text
 until enough are proven. The bigram field therefore needs no positions, which
-makes it cheaper to build and lets Whoosh skip posting blocks when ranking.
+makes it cheaper to build.
 
 Ranking (issue 10, ranking.py): the candidates of the as-typed query (every
 bigram of each term) are read best-first by BM25 and judged on their text until
@@ -23,6 +23,17 @@ query, judged the same way. Each hit carries how it matched ("as_typed" or
 "words"); within each tier the order is ranking.judge's score (title, first
 paragraph, occurrences, proximity). The best 2× the hits asked for (at least
 RERANK_MIN) are judged, so a large archive is reranked from BM25's best.
+
+Speed at 10,000 documents (bench/README.md, search_index): BM25's best are not
+found by Whoosh's collector, which steps a matcher tree through every match in
+Python (tens of ms for a word in thousands of documents, and it could drop the
+title's part of a score), but by _best: every match scored from the posting
+blocks with Whoosh's own per-term scorer, summed as the query's structure adds
+them up (tests/test_search.py compares it with Whoosh's exhaustive scoring).
+Counting every match is set algebra over block-read posting lists; judging
+reads the folded text stored at index time (norm), so no OpenCC runs per query.
+Each query reads through a searcher of its own from a pool (a Whoosh searcher
+keeps file positions, so it serves one thread at a time).
 
 The meta file beside the index records the schema version and a digest of what
 is indexed (XOR of sha256(archive_no|fingerprint) over documents, the fingerprint
