@@ -732,14 +732,27 @@ def _leaf_postings(matcher):
     return ids, weights
 
 
+_LENGTHS: dict = {}  # (segment id, field) -> every document's length of the field in that segment
+_LENGTHS_LOCK = threading.Lock()
+MAX_LENGTH_LISTS = 256
+
+
 def _field_lengths(reader, fieldname: str) -> list:
     """Every document's length of FIELDNAME in one segment, as Whoosh's scorer reads
-    it (doc_field_length with default 1), kept on the segment's reader, which a
-    refreshed searcher reuses for the segments that did not change."""
-    cache = reader.__dict__.setdefault("_fupin_lengths", {})
-    lengths = cache.get(fieldname)
+    it (doc_field_length with default 1). A segment never changes once written
+    (deletions aside, which do not change lengths), so the list is kept by segment
+    id for every searcher, also one reopened after a document was filed."""
+    segment = getattr(reader, "segment", None)
+    segid = segment().segment_id() if callable(segment) and segment() is not None else None
+    key = (segid, fieldname)
+    lengths = _LENGTHS.get(key) if segid else None
     if lengths is None:
-        lengths = cache[fieldname] = [reader.doc_field_length(n, fieldname, 1) for n in range(reader.doc_count_all())]
+        lengths = [reader.doc_field_length(n, fieldname, 1) for n in range(reader.doc_count_all())]
+        if segid:
+            with _LENGTHS_LOCK:
+                if len(_LENGTHS) >= MAX_LENGTH_LISTS:
+                    _LENGTHS.pop(next(iter(_LENGTHS)))
+                _LENGTHS[key] = lengths
     return lengths
 
 
