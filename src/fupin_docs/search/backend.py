@@ -7,6 +7,7 @@ larger office could implement the same Protocol over a search server.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import asdict, dataclass, field
 from typing import Iterable, Protocol
@@ -85,6 +86,7 @@ class IndexStatus:
     extra: list = field(default_factory=list)  # in the index, not (or no longer) in the archive
 
 
+@functools.lru_cache(maxsize=1 << 18)  # a server digests every item again after each filing
 def doc_digest(archive_no: str, fingerprint: str) -> int:
     return int.from_bytes(hashlib.sha256(f"{archive_no}|{fingerprint}".encode("utf-8")).digest()[:16], "big")
 
