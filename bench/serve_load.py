@@ -4,7 +4,7 @@
 
 The archive of DOCS documents is built once through the library and cached in
 bench/results/startup-archive-DOCS (shared with bench/startup.py); each run
-works on a copy in a temporary folder. `fupin serve` (waitress, 8 threads)
+works on a copy in a temporary folder. `fupin serve` (waitress, one thread per core unless --threads)
 runs in a child process on a free 127.0.0.1 port. SESSIONS client threads
 each log in through the login form as a browser does, then search without
 pause for SECONDS: the search page (hits, facets, snippets) and /api/search in
@@ -204,10 +204,11 @@ def prepare(docs: int, rebuild: bool, sessions: int) -> Path:
     return workspace
 
 
-def start_server(workspace: Path, port: int) -> subprocess.Popen:
+def start_server(workspace: Path, port: int, threads: int | None = None) -> subprocess.Popen:
+    extra = ["--threads", str(threads)] if threads else []
     process = subprocess.Popen([sys.executable, "-m", "fupin_docs.cli.main", "--workspace", str(workspace), "serve",
-                                "--host", HOST, "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                               text=True)
+                                "--host", HOST, "--port", str(port), *extra], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -241,13 +242,14 @@ def main(argv=None) -> int:
     parser.add_argument("--sessions", type=int, default=20, help="同时检索的会话数（默认 20）")
     parser.add_argument("--seconds", type=float, default=60, help="每个阶段的时长，秒（默认 60）")
     parser.add_argument("--rebuild", action="store_true", help="重新建立缓存的档案")
+    parser.add_argument("--threads", type=int, default=None, help="fupin serve 的线程数（默认为 serve 的默认值）")
     args = parser.parse_args(argv)
     if not (1 <= args.sessions <= 100 and 1 <= args.seconds <= 600 and 1 <= args.docs <= 100000):
         parser.error("--sessions 1–100，--seconds 1–600，--docs 1–100000")
 
     workspace = prepare(args.docs, args.rebuild, args.sessions)
     port = free_port()
-    process = start_server(workspace, port)
+    process = start_server(workspace, port, args.threads)
     filed_list = workspace.parent / "filed.tsv"
     try:
         warm = Session(port)
