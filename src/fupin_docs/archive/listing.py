@@ -3,7 +3,9 @@ one builder for both clients, so the two can never say different things."""
 
 from __future__ import annotations
 
+from .item import EDITABLE_FIELDS
 from .journal import action_label
+from .kinds import kind_label
 
 
 def items_json(items) -> list[dict]:
@@ -27,3 +29,26 @@ def item_json(archive, item) -> dict:
     data["rendition_paths"] = [str(p) for p in archive.rendition_paths(item)]
     data["history"] = history_json(archive.history(item))
     return data
+
+
+def _shown(name: str, value) -> str:
+    if value in (None, "", []):
+        return "（空）"
+    if name == "tags" and isinstance(value, list):
+        return "、".join(map(str, value))
+    if name == "kind":
+        return kind_label(value)
+    return str(value)
+
+
+def describe_changes(changes) -> str:
+    """'题名 “旧” → “新”；日期 “2020-03-15” → “2020-03-16”' for a change record's
+    CHANGES: how every client shows a correction."""
+    if not isinstance(changes, dict):
+        return ""
+    parts = []
+    for name, change in changes.items():
+        if isinstance(change, dict):
+            parts.append(f"{EDITABLE_FIELDS.get(name, name)} “{_shown(name, change.get('old'))}” → "
+                         f"“{_shown(name, change.get('new'))}”")
+    return "；".join(parts)

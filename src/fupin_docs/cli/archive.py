@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from ..archive.listing import item_json, items_json
+from ..archive.listing import describe_changes, item_json, items_json
 from ..text_safety import shown
 from .common import (EXIT_INPUT, EXIT_INTEGRITY, IntegrityError, UserError, handle_errors, message_for, print_json,
                      workspace_from)
@@ -213,30 +213,6 @@ def show(ctx, archive_no, as_json):
 
 
 show.help = (show.help or "") + "\n\n" + ITEM_JSON_HELP
-
-
-def _shown(name: str, value) -> str:
-    from ..archive import kind_label
-    if value in (None, "", []):
-        return "（空）"
-    if name == "tags" and isinstance(value, list):
-        return "、".join(map(str, value))
-    if name == "kind":
-        return kind_label(value)
-    return str(value)
-
-
-def describe_changes(changes) -> str:
-    """'题名 “旧” → “新”；日期 2020-03-15 → 2020-03-16' for a change record's CHANGES."""
-    from ..archive import EDITABLE_FIELDS
-    if not isinstance(changes, dict):
-        return ""
-    parts = []
-    for name, change in changes.items():
-        if isinstance(change, dict):
-            parts.append(f"{EDITABLE_FIELDS.get(name, name)} “{_shown(name, change.get('old'))}” → "
-                         f"“{_shown(name, change.get('new'))}”")
-    return "；".join(parts)
 
 
 @command.command("edit")

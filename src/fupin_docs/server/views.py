@@ -19,7 +19,7 @@ from ..errors import UserError
 from ..pack import Selection
 from ..search import search
 from ..text_safety import clean_text
-from ..archive.listing import item_json, items_json
+from ..archive.listing import describe_changes, item_json, items_json
 from .auth import WRITE_ROLES, accounts_of, address, audit, ext, login_required
 from .browse import FACET_SCAN, SORTS, facet_counts, in_branch, tree
 from .errors import message_for, status_for
@@ -184,7 +184,7 @@ def register(app) -> None:
         renditions = list(zip(item.renditions, archive.rendition_paths(item)))
         return render_template("item.html", item=item, history=history, renditions=renditions,
                                preview=_preview_path(archive, item) is not None, local_time=local_time,
-                               action_label=action_label, describe_changes=_describe_changes)
+                               action_label=action_label, describe_changes=describe_changes)
 
     @app.get("/api/item/<archive_no>")
     @login_required()
@@ -435,19 +435,6 @@ def _send(path, name: str):
     response = send_file(path, as_attachment=True, download_name=name, max_age=0, conditional=False, etag=False)
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-def _describe_changes(changes) -> str:
-    from ..archive import EDITABLE_FIELDS
-    if not isinstance(changes, dict):
-        return ""
-    parts = []
-    for name, change in changes.items():
-        if isinstance(change, dict):
-            old, new = change.get("old"), change.get("new")
-            show = (lambda v: "、".join(map(str, v)) if isinstance(v, list) else ("（空）" if v in (None, "") else str(v)))
-            parts.append(f"{EDITABLE_FIELDS.get(name, name)} “{show(old)}” → “{show(new)}”")
-    return "；".join(parts)
 
 
 def _epoch_time(moment) -> str:
