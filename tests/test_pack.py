@@ -421,6 +421,45 @@ def test_merge_stamps_each_page_with_pack_page_and_archive_no(town, tmp_path):
     assert "合并打印本第1–2页" in catalog and "合并打印本第4页" in catalog
 
 
+def test_build_reports_progress_stage_by_stage(town, tmp_path):
+    ws, archive, nos = town
+    reported = []
+    sel = Selection(ids=(nos["notice"], nos["sign"], nos["minutes"], nos["report"]))
+    result = build_pack(ws, sel, tmp_path / "p.zip", merge=True,
+                        progress=lambda stage, done, total: reported.append((stage, done, total)))
+    assert result.merged_pages == 4
+    stages = list(dict.fromkeys(stage for stage, _d, _t in reported))
+    assert stages == ["正在复制材料", "正在合并打印本", "正在生成目录", "正在写入材料包"]
+    for stage in stages:
+        steps = [(d, t) for s, d, t in reported if s == stage]
+        total = steps[0][1]
+        assert steps[0] == (0, total) and steps[-1] == (total, total), (stage, steps)
+        assert all(t == total for _d, t in steps)
+        assert [d for d, _t in steps] == sorted(d for d, _t in steps)  # never goes back
+    # each stage is reported whole before the next begins, one step an item while copying
+    assert [s for s, _d, _t in reported] == sorted((s for s, _d, _t in reported), key=stages.index)
+    assert [(d, t) for s, d, t in reported if s == "正在复制材料"] == [(i, 4) for i in range(5)]
+    assert [(d, t) for s, d, t in reported if s == "正在合并打印本"] == [(0, 3), (3, 3)]  # three PDFs
+
+
+def test_build_without_merge_reports_no_merge_stage_and_cli_shows_bars(town, tmp_path):
+    ws, archive, nos = town
+    reported = []
+    build_pack(ws, all_ids(nos), tmp_path / "p.zip", progress=lambda *a: reported.append(a))
+    assert list(dict.fromkeys(s for s, _d, _t in reported)) == ["正在复制材料", "正在生成目录", "正在写入材料包"]
+    assert reported[-1] == ("正在写入材料包", 1, 1)
+    with pytest.raises(TypeError):
+        build_pack(ws, all_ids(nos), tmp_path / "q.zip", progress="yes")
+    res = CliRunner().invoke(cli, ["--workspace", str(ws.root), "pack", "--id", nos["notice"], "-o",
+                                   str(tmp_path / "c.zip")])
+    assert res.exit_code == 0, res.output
+    assert "正在复制材料" in res.output and "正在写入材料包" in res.output  # the bars, on stderr
+    as_json = CliRunner().invoke(cli, ["--workspace", str(ws.root), "pack", "--id", nos["notice"], "-o",
+                                       str(tmp_path / "j.zip"), "--json"])
+    assert as_json.exit_code == 0 and "正在复制材料" not in as_json.output
+    assert json.loads(as_json.output)["items"] == 1
+
+
 # --- ledger problem ----------------------------------------------------------------
 
 

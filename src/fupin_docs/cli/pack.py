@@ -16,8 +16,8 @@ from pathlib import Path
 import click
 
 from ..workspace.config import is_workspace
-from .common import (EXIT_INTEGRITY, EXIT_USAGE, HINTS, IntegrityError, UserError, handle_errors, print_json,
-                     workspace_from)
+from .common import (EXIT_INTEGRITY, EXIT_USAGE, HINTS, IntegrityError, StageBars, UserError, handle_errors,
+                     print_json, workspace_from)
 from .dates import DATE
 
 # Key lists are \b blocks, one key a line: click would otherwise re-wrap them
@@ -134,8 +134,13 @@ def build(ctx, query, ids, problem, output, force, purpose, title, merge, skip_m
                           kind=kind, unit=unit, date_from=date_from.isoformat() if date_from else None,
                           date_to=date_to.isoformat() if date_to else None, tags=tuple(tags), limit=limit,
                           loose=loose)
-    result = build_pack(ws, selection, output, purpose=purpose, title=title, merge=merge,
-                   skip_missing=skip_missing)
+    bars = None if as_json else StageBars()
+    try:
+        result = build_pack(ws, selection, output, purpose=purpose, title=title, merge=merge,
+                            skip_missing=skip_missing, progress=bars)
+    finally:
+        if bars is not None:
+            bars.close()  # a failed build leaves no half-drawn bar above its error message
     if as_json:
         print_json(result.as_dict())
     else:

@@ -27,6 +27,13 @@ from .select import Selection, _iso, select_items
 
 SECRET_LEVELS = {"秘密", "机密", "绝密"}
 
+# The stages build_pack reports to PROGRESS, in order (merging only with merge=True
+# and a PDF to merge): labels a person reads in a progress bar.
+STAGE_COPY = "正在复制材料"
+STAGE_MERGE = "正在合并打印本"
+STAGE_CATALOG = "正在生成目录"
+STAGE_WRITE = "正在写入材料包"
+
 STATUS_LABELS = {STATUS_MISSING: "缺失（存档文件无法读取）",
                  STATUS_DAMAGED: "缺失（存档文件已损坏，与归档时的校验值不符）"}
 
@@ -111,14 +118,26 @@ def _text(value) -> str:
 
 def build_pack(workspace, selection: Selection, target, *, purpose: str = "", title: str = "",
                merge: bool = False, skip_missing: bool = False, archive=None,
-               bagging_date: dt.date | None = None) -> PackResult:
+               bagging_date: dt.date | None = None, progress=None) -> PackResult:
     """Write the evidence pack for SELECTION to TARGET (a .zip) and describe it.
 
     UserError when the selection matches nothing (no zip is written);
     IntegrityError when the archive's chain is damaged (a record edited by hand),
     and naming every unreadable or damaged archive item, unless SKIP_MISSING,
     in which case the 目录 lists them as 缺失.
+
+    PROGRESS, if given, is called as progress(stage, done, total): with (0, total)
+    as each stage starts, then as its work is done, ending at (total, total).
+    STAGE_COPY counts items; STAGE_MERGE the PDFs merged; STAGE_CATALOG and
+    STAGE_WRITE are one step each.
     """
+    if progress is not None and not callable(progress):
+        raise TypeError("progress must be None or a callable progress(stage, done, total)")
+
+    def report(stage: str, done: int, total: int) -> None:
+        if progress is not None:
+            progress(stage, done, total)
+
     started = time.perf_counter()
     target = Path(target)
     if target.suffix.lower() != ".zip":
@@ -153,6 +172,7 @@ def build_pack(workspace, selection: Selection, target, *, purpose: str = "", ti
 
     with BagWriter(bag_dir_name(target.name)) as writer:
         # 1. stage every item file, hashing as it is copied
+        report(STAGE_COPY, 0, len(items))
         for seq, item in enumerate(items, 1):
             entry = PackedItem(seq=seq, archive_no=item.archive_no, title=item.title or "")
             packed.append(entry)
@@ -193,6 +213,7 @@ def build_pack(workspace, selection: Selection, target, *, purpose: str = "", ti
             if (getattr(item, "secrecy", None) or "") in SECRET_LEVELS:
                 warnings.append(f"第 {seq} 件 {item.archive_no} 标有密级“{item.secrecy}”，"
                                 "对外提供前请按保密规定审批")
+            report(STAGE_COPY, seq, len(items))
 
         bad = [e for e in packed if e.status != STATUS_OK]
         if bad and not skip_missing:
@@ -216,8 +237,10 @@ def build_pack(workspace, selection: Selection, target, *, purpose: str = "", ti
                                            writer.path(pdf.path[len("data/"):])))
                     owners.append(entry)
             if parts:
+                report(STAGE_MERGE, 0, len(parts))
                 merged_tmp = writer.bag_dir.parent / "merged.pdf"
                 ranges = merge_pdfs(parts, merged_tmp)
+                report(STAGE_MERGE, len(parts), len(parts))
                 for entry, rng in zip(owners, ranges):
                     if rng is None:
                         warnings.append(f"第 {entry.seq} 件 {entry.archive_no} 的 PDF 无法读取或已加密，未并入合并打印本")
@@ -231,6 +254,7 @@ def build_pack(workspace, selection: Selection, target, *, purpose: str = "", ti
                 warnings.append("所选材料中没有可合并的 PDF，未生成合并打印本")
 
         # 3. the 目录
+        report(STAGE_CATALOG, 0, 1)
         rows = []
         for entry, item in zip(packed, items):
             remarks = []
@@ -257,8 +281,10 @@ def build_pack(workspace, selection: Selection, target, *, purpose: str = "", ti
                                missing_count=len(bad), archive_head=head_line,
                                match_rule=selection.match_rule())
         writer.add(PayloadFile(name=CATALOG_NAME, data=render_catalog(header, rows)))
+        report(STAGE_CATALOG, 1, 1)
 
         # 4. the bag
+        report(STAGE_WRITE, 0, 1)
         manifest = {
             "format": PACK_FORMAT, "archive_head": {"seq": head.seq, "hash": head.hash}, "title": title, "unit": unit, "date": date, "purpose": purpose,
             "selection": selection.as_dict(), "catalog": f"data/{CATALOG_NAME}",
@@ -289,6 +315,7 @@ def build_pack(workspace, selection: Selection, target, *, purpose: str = "", ti
         writer.finish(target, bag_info,
                       {PACK_TAG_FILE: json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8")},
                       order=full_order)
+        report(STAGE_WRITE, 1, 1)
         payload_bytes = sum(p.size for p in writer.payload.values())
         total_files = len(writer.payload)
 
