@@ -481,10 +481,21 @@ def test_pack_over_http_is_audited_and_has_a_json_twin(served):
     assert started.status == 302
     job = started.headers["Location"].rsplit("/", 1)[1]
     deadline = time.monotonic() + 60
+    fragments = []  # the fragment htmx polls, as the build goes
     while (state := client.get(f"/api/packs/{job}").json())["state"] not in ("done", "failed"):
         assert time.monotonic() < deadline
-        time.sleep(0.2)
+        fragments.append(client.get(f"/packs/{job}/status").text)
+        time.sleep(0.05)
     assert state["state"] == "done", state
+    # the job keeps build_pack's last report: its last stage, finished
+    assert state["progress"] == {"stage": "正在写入材料包", "done": 1, "total": 1}
+    for html in fragments:  # a bar caught mid-build shows the stage and done/total it draws
+        bar = re.search(r'<progress id="pack-progress" value="(\d+)" max="(\d+)"', html)
+        if bar:
+            done, total = int(bar[1]), int(bar[2])
+            assert 0 <= done <= total and f"：{done}/{total}</span>" in html, html
+    done_page = client.get(f"/packs/{job}/status").text
+    assert 'data-state="done"' in done_page and 'value="1" max="1"' in done_page
     assert list(state["result"]) == ["path", "items", "files", "bytes", "catalog", "merged", "merged_pages", "seconds",
                                      "missing", "warnings"]  # the keys of `fupin pack --json`
     assert state["result"]["items"] == 1

@@ -30,14 +30,24 @@ class PackJob:
     result: object = None  # PackResult
     created: float = field(default_factory=time.time)
     finished: float | None = None
+    # build_pack's latest progress report (stage, done, total); replaced whole by
+    # the worker thread, so a reader never sees a stage with another stage's count
+    progress: tuple[str, int, int] | None = None
+
+    def report(self, stage: str, done: int, total: int) -> None:
+        self.progress = (stage, done, total)
 
     @property
     def state_label(self) -> str:
         return {"queued": "排队中", "building": "正在生成", "done": "已完成", "failed": "未能生成"}[self.state]
 
     def to_json(self) -> dict:
-        """GET /api/packs/ID: {id, state, error, result} with result = `fupin pack --json` once done."""
+        """GET /api/packs/ID: {id, state, error, progress, result} with progress = {stage, done, total}
+        (build_pack's latest report, null before it starts) and result = `fupin pack --json` once done."""
+        progress = self.progress
         return {"id": self.id, "state": self.state, "error": self.error,
+                "progress": ({"stage": progress[0], "done": progress[1], "total": progress[2]}
+                             if progress is not None else None),
                 "result": self.result.as_dict() if self.result is not None else None}
 
 
@@ -67,7 +77,8 @@ class PackJobs:
             state = "done"
             try:
                 job.target.parent.mkdir(parents=True, exist_ok=True)
-                job.result = build_pack(self.workspace, job.selection, job.target, purpose=job.purpose)
+                job.result = build_pack(self.workspace, job.selection, job.target, purpose=job.purpose,
+                                        progress=job.report)
             except Exception as err:  # shown on the page; the library's errors carry the message
                 state, job.error, job.status = "failed", message_for(err), status_for(err)
             if on_done is not None:  # audited before anyone can see it done (and download it)
