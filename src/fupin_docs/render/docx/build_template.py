@@ -471,7 +471,8 @@ def body_xml() -> list[str]:
           '<w:p><w:pPr><w:pStyle w:val="GwBlank"/></w:pPr><w:r><w:br w:type="page"/></w:r></w:p>']
     b += [_tag("{%p elif b.type == 'attachment_heading' %}"),
           _p("GwAttachmentLabel", _text("{{ b.label }}", "GwHei"))] + _blank(L.ATTACHMENT_TITLE_LINE - 2) \
-        + [_tag("{%p for line in b.title_lines %}"), _p("GwTitle", _text("{{ line }}")), _tag("{%p endfor %}")]
+        + [_tag("{%p for line in b.title_lines %}"), _p("GwTitle", _text("{{ line }}")), _tag("{%p endfor %}")] \
+        + _blank(L.BLANK_LINES_TITLE_TO_ADDRESSEES)  # one blank line below the title, as under the document's
     b += [_tag("{%p endif %}"), _tag("{%p endfor %}")]
 
     # 版记 (§7.4), pushed to the bottom of the last page (see _colophon_section).
