@@ -16,7 +16,7 @@ from docx_helpers import (grid_document, hostile_document, in_order, reading_wor
                           three_signers_document)
 
 from fupin_docs.compose import compose
-from fupin_docs.compose.tree import (Addressees, Colophon, ComposedDocument, Header, Heading, PageBreak, Paragraph,
+from fupin_docs.compose.tree import (Addressees, AttachmentHeading, Colophon, ComposedDocument, Header, Heading, PageBreak, Paragraph,
                                      Run, Signature, Table, Title, block_texts)
 from fupin_docs.inputs import load_document
 from fupin_docs.render.docx import render_docx
@@ -413,3 +413,56 @@ def test_several_signers_two_a_line_in_libreoffice(converted):
     rule = next(r for r in rules_at(pdf, 1) if r[0][0] > number[3])
     assert not any(label[1] < r[0][0] < number[1] for r in rules_at(pdf, 1)), "a rule between the lines"
     assert rule[0][0] - number[3] < 15
+
+
+def test_signature_and_date_where_the_standard_puts_them(either):
+    # §7.3.5.2, no seal: the 署名 ends 2 字 from the right and the date starts
+    # 2 字 right of the 署名's first character; a date longer than the 署名
+    # ends 2 字 from the right instead and the 署名 moves left with it. §7.3.5.1,
+    # with a seal: the date 4 字 from the right, the 署名 centred over it.
+    # (“2020年6月8日” under a 7-字 署名 once put the 署名 4.3 字 from the right:
+    # it was measured 7.25 字, “longer”.) LibreOffice adds 1/5 em at each
+    # Han/Latin switch of a date, so “2020年6月28日” is 7.5 字 there, the longer line.
+    zi = S.TEXT_WIDTH_PT / 28
+    checked = 0
+    for name, (doc, pdf) in either.items():
+        if name not in ("notice", "plan", "rectification", "minutes"):
+            continue
+        lines = [ln for page in range(1, pages(pdf) + 1) for ln in page_lines(pdf, page)]
+        for sig in (b for b in doc.blocks if isinstance(b, Signature)):
+            issuer = next(ln for ln in lines if ln[4] == squash(sig.issuer))
+            date = next(ln for ln in lines if ln[4] == squash(sig.date))
+            issuer_width, date_width = issuer[2] - issuer[0], date[2] - date[0]
+            if sig.seal:
+                assert abs((TEXT_RIGHT_PT - date[2]) / zi - 4) < 0.3, (name, issuer, date)
+                assert abs((issuer[0] + issuer[2]) / 2 - (date[0] + date[2]) / 2) / zi < 0.3, (name, issuer, date)
+                continue
+            assert abs((date[0] - issuer[0]) / zi - 2) < 0.3, (name, issuer, date)
+            if date_width <= issuer_width + 0.3 * zi:
+                assert abs((TEXT_RIGHT_PT - issuer[2]) / zi - 2) < 0.3, (name, issuer, date)
+            else:
+                assert abs((TEXT_RIGHT_PT - date[2]) / zi - 2) < 0.3, (name, issuer, date)
+            checked += 1
+    assert checked >= 2
+
+
+def test_blank_line_between_attachment_title_and_body(either):
+    # §7.3.7: an 附件 page, like the document's first, leaves one blank line
+    # below the title before the text (the PDF does; the DOCX once had none).
+    checked = 0
+    for name, (doc, pdf) in either.items():
+        for heading in (b for b in doc.blocks if isinstance(b, AttachmentHeading)):
+            title = squash(heading.title)
+            for page in range(2, pages(pdf) + 1):
+                lines = sorted((ln for ln in page_lines(pdf, page) if ln[3] < TEXT_BOTTOM_PT), key=lambda ln: ln[1])
+                if not lines or lines[0][4] != squash(heading.label):
+                    continue
+                last_title = max(i for i, ln in enumerate(lines) if ln[4] and ln[4] in title)
+                if last_title + 1 == len(lines):
+                    break
+                below = lines[last_title + 1]
+                gap = (below[1] + below[3]) / 2 - (lines[last_title][1] + lines[last_title][3]) / 2
+                assert abs(gap - 2 * PITCH) < 3, (name, page, gap, below[4])
+                checked += 1
+                break
+    assert checked

@@ -13,13 +13,16 @@ from docx_helpers import (HOSTILE, NS, W, body_paragraphs, grid_document, hostil
                           reading_words, short_document, style_of, text_of,
                           three_signers_document)
 
+import dataclasses
+
 from fupin_docs.compose import compose
+from fupin_docs.compose.tree import Signature
 from fupin_docs.inputs import load_document
 import layout_standard as S
 
 from fupin_docs.render.docx import TemplateError, builtin_template, render_docx
 from fupin_docs.render.docx.build_template import build
-from fupin_docs.render.docx.finish import colophon_lines
+from fupin_docs.render.docx.finish import colophon_lines, lo_width_pt
 from fupin_docs.render.docx.ooxml import width_chars
 from fupin_docs.workspace.config import Config
 
@@ -325,7 +328,11 @@ def test_several_signers_two_a_line(tmp_path):
     assert styles.find("w:style[@w:styleId='GwSigners']/w:pPr/w:pBdr", NS) is None
 
 
-def test_signature_positions_without_and_with_seal(rendered):
+def replace_signature(doc, signature: Signature):
+    return dataclasses.replace(doc, blocks=tuple(signature if isinstance(b, Signature) else b for b in doc.blocks))
+
+
+def test_signature_positions_without_and_with_seal(rendered, tmp_path):
     for name, seal in (("hostile", False), ("sealed", True)):
         doc, path = rendered[name]
         paras = body_paragraphs(path)
@@ -334,24 +341,39 @@ def test_signature_positions_without_and_with_seal(rendered):
         assert text_of(date) == "2020年6月8日"
         left = int(issuer.find("w:pPr/w:ind", NS).get(f"{W}left")) / chars(1)
         date_left = int(date.find("w:pPr/w:ind", NS).get(f"{W}left")) / chars(1)
-        s, d = width_chars(text_of(issuer)), width_chars(text_of(date))
         if seal:
+            s, d = width_chars(text_of(issuer)), width_chars(text_of(date))
             assert abs(28 - (date_left + d) - 4) < 0.01  # date 4 字 from the right
             assert abs((left + s / 2) - (date_left + d / 2)) < 0.01  # 署名 centred over the date
         else:
+            # No Asian/Latin spacing in these lines (the template turns it off):
+            # “A&B公司人民政府” is 7.5 字, “2020年6月8日” 6 字.
+            s = width_chars(text_of(issuer), switch=0.0)
             assert abs(28 - (left + s) - 2) < 0.01  # 署名 2 字 from the right
             assert abs(date_left - left - 2) < 0.01  # date 2 字 right of the 署名's first character
-    # The date longer than the 署名 (short: 某某镇人民政府 / 2020年6月8日): the date
-    # keeps 2 字 to the right, the 署名 starts 2 字 left of it (§7.3.5.2).
+    # A 7-字 署名 over “2020年6月8日” (6 字, shorter): the 署名 2 字 from the
+    # right, the date 2 字 right of its first character (§7.3.5.2); the date
+    # still fits its line in LibreOffice, which adds 1/5 em at each of its five
+    # Han/Latin switches (111.25 pt in the 111.45 pt left of its start).
     doc, path = rendered["short"]
     paras = body_paragraphs(path)
     issuer = next(p for p in paras if style_of(p) == "GwSignature")
     date = next(p for p in paras if style_of(p) == "GwDate")
-    s, d = width_chars(text_of(issuer)), width_chars(text_of(date))
-    assert d > s
     left = int(issuer.find("w:pPr/w:ind", NS).get(f"{W}left")) / chars(1)
     date_left = int(date.find("w:pPr/w:ind", NS).get(f"{W}left")) / chars(1)
-    assert abs(28 - (date_left + d) - 2) < 0.01
+    assert abs(28 - (left + 7) - 2) < 0.01
+    assert abs(date_left - left - 2) < 0.01
+    assert lo_width_pt(text_of(date)) <= (TEXT_WIDTH_TWIPS - chars(date_left)) / 20
+    # A date LibreOffice cannot fit there (“2020年6月28日”: 119 pt) is the longer
+    # line: 2 字 from the right as LibreOffice sets it, the 署名 2 字 left of it.
+    long_date = render_docx(replace_signature(doc, Signature("某某镇人民政府", "2020年6月28日")),
+                            tmp_path / "long-date.docx", config=Config())
+    paras = body_paragraphs(long_date)
+    issuer = next(p for p in paras if style_of(p) == "GwSignature")
+    date = next(p for p in paras if style_of(p) == "GwDate")
+    left = int(issuer.find("w:pPr/w:ind", NS).get(f"{W}left")) / chars(1)
+    date_left = int(date.find("w:pPr/w:ind", NS).get(f"{W}left")) / chars(1)
+    assert abs(28 - (date_left + lo_width_pt("2020年6月28日") * 20 / chars(1)) - 2) < 0.01
     assert abs(date_left - left - 2) < 0.01
     # a sealed signature leaves one more blank line for the seal
     assert len(body_paragraphs(rendered["sealed"][1])) == len(body_paragraphs(rendered["hostile"][1])) + 1

@@ -148,12 +148,51 @@ def page_breaks(body) -> None:
         p.getparent().remove(p)
 
 
+# LibreOffice's DOCX import drops w:autoSpaceDE/w:autoSpaceDN (writerfilter:
+# “case NS_ooxml::LN_CT_PPrBase_autoSpaceDE: break;”), so it puts 1/5 em
+# between Han and Latin script even where the template turns that spacing off;
+# Word and the PDF put none. The character spacing (−0.25 pt) then applies only
+# between characters of one script. Measured in LibreOffice 7.4 (三号):
+# “2020年6月8日” is 31.2 + 16 + 8 + 16 + 8 + 16 pt plus 5 × 3.2 pt = 111.2 pt.
+LO_SWITCH_PT = L.BODY_SIZE_PT / 5
+
+
+def lo_width_pt(text: str) -> float:
+    """TEXT's width in pt as LibreOffice sets it in a 署名/date line."""
+    total, previous = 0.0, None
+    for ch in text:
+        narrow = width_chars(ch, switch=0.0) < 1.0
+        total += L.BODY_SIZE_PT * (0.5 if narrow else 1.0)
+        if previous is not None:
+            total += LO_SWITCH_PT if narrow != previous else L.DOCX_CHAR_SPACING_PT
+        previous = narrow
+    return total
+
+
 def signatures(body, blocks: list[Signature]) -> None:
-    """§7.3.5: 署名 and 成文日期 positions, with and without a seal."""
+    """§7.3.5: 署名 and 成文日期 positions, with and without a seal.
+
+    Without a seal the template turns the Asian/Latin spacing off in both lines
+    (as the PDF has none), so they are measured without it: “2020年6月8日” is
+    6 字, shorter than a 7-字 署名, which then ends 2 字 from the right and the
+    date starts 2 字 right of its first character (measured with ¼ 字 a switch
+    the date was 7.25 字, “longer”, and pushed the 署名 2.25 字 further left).
+    LibreOffice adds that spacing anyway: where the date would then not fit on
+    its line, it is the longer line there (“2020年6月28日”, 7.5 字), and takes
+    the place §7.3.5.2 gives a longer date, 2 字 from the right, the 署名 2 字
+    left of it."""
     names = _paragraphs(body, "GwSignature")
     dates = _paragraphs(body, "GwDate")
     for sig, p_name, p_date in zip(blocks, names, dates):
-        name_left, date_left = L.signature_columns(width_chars(sig.issuer), width_chars(sig.date), sig.seal)
+        if sig.seal:
+            name_left, date_left = L.signature_columns(width_chars(sig.issuer), width_chars(sig.date), True)
+        else:
+            issuer = width_chars(sig.issuer, switch=0.0)
+            name_left, date_left = L.signature_columns(issuer, width_chars(sig.date, switch=0.0), False)
+            room = (TEXT_WIDTH_TWIPS - chars(date_left)) / L.TWIPS_PER_PT
+            if lo_width_pt(sig.date) > room:
+                name_left, date_left = L.signature_columns(
+                    issuer, lo_width_pt(sig.date) / L.DOCX_CHAR_ADVANCE_PT, False)
         _indent(p_name, name_left)
         _indent(p_date, date_left)
         keep_with_text_above(p_name)

@@ -93,17 +93,18 @@ def needs_hint(text: str) -> bool:
     return any(ch in SHARED_PUNCTUATION for ch in text)
 
 
-def width_chars(text: str) -> float:
+def width_chars(text: str, switch: float = 0.25) -> float:
     """Width of TEXT in 字: CJK and full-width forms 1, ASCII and digits ½, plus
-    ¼ 字 at each switch between the two (the Asian/Latin spacing Word and
-    LibreOffice add unless a paragraph turns it off)."""
+    SWITCH 字 (¼ unless told) at each switch between the two (the Asian/Latin
+    spacing Word and LibreOffice add unless a paragraph turns it off; pass 0
+    for a paragraph that turns it off in Word)."""
     total = 0.0
     previous = None
     for ch in text:
         narrow = ord(ch) < 0x2E80 and ch not in SHARED_PUNCTUATION
         total += 0.5 if narrow else 1.0
         if previous is not None and narrow != previous and not ch.isspace():
-            total += 0.25
+            total += switch
         previous = narrow
     return total
 
