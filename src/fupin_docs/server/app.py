@@ -46,6 +46,15 @@ def _secret_key(workspace) -> bytes:
     return key
 
 
+# What a page says for the refusals HTTP itself makes.
+HTTP_REFUSALS = {
+    403: "您的账号没有此项操作的权限（督查组账号只能查阅、下载和生成材料包）",
+    404: "找不到这个页面或文件",
+    405: "不支持这种请求方式",
+    413: "提交的内容过大，请减少后重试",
+}
+
+
 def create_app(workspace, *, accounts: Accounts | None = None, pack_dir: str | Path | None = None) -> Flask:
     """The server for WORKSPACE (an opened fupin_docs.workspace.Workspace)."""
     app = Flask(__name__, static_folder="static", template_folder="templates")
@@ -101,40 +110,17 @@ def create_app(workspace, *, accounts: Accounts | None = None, pack_dir: str | P
     def library_error(err):
         return error_response(err)
 
+    def refusal(message: str, status: int, field: str | None = None):
+        if wants_json():
+            return jsonify({"error": message, "field": field, "status": status}), status
+        return render_template("error.html", message=message, status=status), status
+
     @app.errorhandler(CSRFError)
     def csrf_error(err):
-        message = "页面已过期或来源不明（安全校验未通过），请刷新页面后重试"
-        if wants_json():
-            return jsonify({"error": message, "field": "csrf_token", "status": 400}), 400
-        return render_template("error.html", message=message, status=400), 400
+        return refusal("页面已过期或来源不明（安全校验未通过），请刷新页面后重试", 400, "csrf_token")
 
-    @app.errorhandler(403)
-    def forbidden(err):
-        message = "您的账号没有此项操作的权限（督查组账号只能查阅、下载和生成材料包）"
-        if wants_json():
-            return jsonify({"error": message, "field": None, "status": 403}), 403
-        return render_template("error.html", message=message, status=403), 403
-
-    @app.errorhandler(404)
-    def not_found(err):
-        message = "找不到这个页面或文件"
-        if wants_json():
-            return jsonify({"error": message, "field": None, "status": 404}), 404
-        return render_template("error.html", message=message, status=404), 404
-
-    @app.errorhandler(405)
-    def not_allowed(err):
-        message = "不支持这种请求方式"
-        if wants_json():
-            return jsonify({"error": message, "field": None, "status": 405}), 405
-        return render_template("error.html", message=message, status=405), 405
-
-    @app.errorhandler(413)
-    def too_large(err):
-        message = "提交的内容过大，请减少后重试"
-        if wants_json():
-            return jsonify({"error": message, "field": None, "status": 413}), 413
-        return render_template("error.html", message=message, status=413), 413
+    for status, message in HTTP_REFUSALS.items():
+        app.register_error_handler(status, lambda err, status=status, message=message: refusal(message, status))
 
     @app.context_processor
     def page_globals():
