@@ -163,3 +163,21 @@ def three_signers_document(tmp: Path) -> ComposedDocument:
     doc = compose(load_document(path), Config())
     assert doc.header.signers == ("李明华", "张志强", "刘红梅")
     return doc
+
+
+def template_with(tmp_path: Path, tag: str) -> Path:
+    """A copy of the built-in Word template with TAG (template code, as typed) as
+    the text of an extra paragraph: what an office's own template could hold."""
+    import zipfile
+
+    from fupin_docs.render.docx.render import builtin_template
+
+    dst = tmp_path / "模板.docx"
+    text = tag.replace("&", "&amp;").replace("<", "&lt;").replace("'", "&apos;").replace('"', "&quot;")
+    with zipfile.ZipFile(builtin_template()) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "word/document.xml":
+                data = data.replace(b"<w:body>", f"<w:body><w:p><w:r><w:t>{text}</w:t></w:r></w:p>".encode(), 1)
+            zout.writestr(item, data)
+    return dst

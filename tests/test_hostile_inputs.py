@@ -24,6 +24,7 @@ from fupin_docs.cli.main import cli
 from fupin_docs.inputs import InputError, load_document_text
 from fupin_docs.inputs.fields import TEXT_MAX, TITLE_MAX
 from fupin_docs.render.title_lines import split_title
+from docx_helpers import template_with
 from fupin_docs.workspace import init_workspace
 
 PLAN = "类型: 实施方案\n方案名称: 测试方案\n成文日期: 2020-06-08\n工作要求: 严明工作纪律。\n"
@@ -321,23 +322,6 @@ def validate_text_ok(title: str, paragraph: str) -> bool:
 # --- the template sandbox bounds the work a Word template asks for ------------
 
 
-def _template_with(tmp_path: Path, tag: str) -> Path:
-    """A copy of the built-in template with TAG as the text of an extra paragraph."""
-    import zipfile
-
-    from fupin_docs.render.docx.render import builtin_template
-
-    dst = tmp_path / "模板.docx"
-    with zipfile.ZipFile(builtin_template()) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
-        for item in zin.infolist():
-            data = zin.read(item.filename)
-            if item.filename == "word/document.xml":
-                tag_xml = tag.replace("&", "&amp;").replace("<", "&lt;").replace("'", "&apos;").replace('"', "&quot;")
-                data = data.replace(b"<w:body>", f"<w:body><w:p><w:r><w:t>{tag_xml}</w:t></w:r></w:p>".encode(), 1)
-            zout.writestr(item, data)
-    return dst
-
-
 @pytest.mark.parametrize("tag", [
     "{{ range(100000000) }}",
     "{% for i in range(100000000) %}{% endfor %}",
@@ -360,7 +344,7 @@ def test_template_asking_for_unbounded_work_is_refused(tmp_path, tag):
     source = write(tmp_path, PLAN)
     out = tmp_path / "out"
     started = time.monotonic()
-    proc = fupin("--workspace", ws, "render", source, "-o", out, "--template", _template_with(tmp_path, tag),
+    proc = fupin("--workspace", ws, "render", source, "-o", out, "--template", template_with(tmp_path, tag),
                  timeout=60)
     assert time.monotonic() - started < 60
     assert proc.returncode == 1, proc.stderr

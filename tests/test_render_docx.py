@@ -9,7 +9,7 @@ from pathlib import Path
 import docx
 import pytest
 from docx.enum.section import WD_SECTION
-from docx_helpers import (HOSTILE, NS, W, body_paragraphs, grid_document, hostile_document, in_order, part,
+from docx_helpers import (template_with, HOSTILE, NS, W, body_paragraphs, grid_document, hostile_document, in_order, part,
                           reading_words, short_document, style_of, text_of,
                           three_signers_document)
 
@@ -630,19 +630,6 @@ def test_template_by_name_path_and_workspace_override(tmp_path):
     assert not (tmp_path / "c.docx").exists()
 
 
-def _template_with(tmp_path: Path, tag: str) -> Path:
-    """A copy of the built-in template with TAG as the text of an extra paragraph."""
-    src = builtin_template()
-    dst = tmp_path / "evil.docx"
-    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
-        for item in zin.infolist():
-            data = zin.read(item.filename)
-            if item.filename == "word/document.xml":
-                data = data.replace(b"<w:body>", f"<w:body><w:p><w:r><w:t>{tag}</w:t></w:r></w:p>".encode(), 1)
-            zout.writestr(item, data)
-    return dst
-
-
 @pytest.mark.parametrize("tag", [
     "{{ ''.__class__.__mro__ }}",
     "{{ header.__class__ }}",
@@ -652,7 +639,7 @@ def _template_with(tmp_path: Path, tag: str) -> Path:
     "{% for b in blocks %}{{ b.__dict__ }}{% endfor %}",
 ])
 def test_malicious_template_is_refused(tmp_path, tag):
-    evil = _template_with(tmp_path, tag.replace("'", "&apos;"))
+    evil = template_with(tmp_path, tag)
     target = tmp_path / "out.docx"
     target.write_bytes(b"previous version")
     with pytest.raises(TemplateError, match="不安全|渲染失败"):
@@ -662,7 +649,7 @@ def test_malicious_template_is_refused(tmp_path, tag):
 
 
 def test_broken_template_syntax_is_reported(tmp_path):
-    evil = _template_with(tmp_path, "{% if %}")
+    evil = template_with(tmp_path, "{% if %}")
     with pytest.raises(TemplateError, match="语法错误"):
         render_docx(short_document(), tmp_path / "x.docx", config=Config(), template=evil)
     assert not (tmp_path / "x.docx").exists()
