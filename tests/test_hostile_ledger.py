@@ -106,13 +106,7 @@ def xml_row(row: int, values: list) -> str:
 def raw_xlsx(path: Path, rows: list[list], *, before_rows: str = "", after_rows: str = "", header=HEADER) -> Path:
     """An .xlsx written as zip XML by hand: header in row 1, ROWS from row 2."""
     body = "".join(xml_row(i, values) for i, values in enumerate([header, *rows], start=1))
-    sheet = f"{SHEET_HEAD}{before_rows}<sheetData>{body}</sheetData>{after_rows}</worksheet>"
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("[Content_Types].xml", CONTENT_TYPES)
-        archive.writestr("_rels/.rels", ROOT_RELS)
-        archive.writestr("xl/workbook.xml", WORKBOOK)
-        archive.writestr("xl/_rels/workbook.xml.rels", WORKBOOK_RELS)
-        archive.writestr("xl/worksheets/sheet1.xml", sheet)
+    raw_with_sheet(path, f"{SHEET_HEAD}{before_rows}<sheetData>{body}</sheetData>{after_rows}</worksheet>")
     return path
 
 
@@ -180,6 +174,7 @@ def test_row_numbers_beyond_excel_are_not_followed(ws, tmp_path):
 
 
 def raw_with_sheet(path: Path, sheet_xml: str) -> None:
+    """A minimal .xlsx package around SHEET_XML, its only sheet."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("[Content_Types].xml", CONTENT_TYPES)
         archive.writestr("_rels/.rels", ROOT_RELS)
