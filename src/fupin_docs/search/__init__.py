@@ -17,6 +17,7 @@ BACKENDS); everything here speaks to it through the SearchBackend interface.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib
 import json
@@ -66,27 +67,17 @@ def _index_lock(workspace):
     return held(Path(workspace.indexes_dir) / ".lock", "检索索引", timeout=INDEX_LOCK_SECONDS)
 
 
-_FINGERPRINTS: dict = {}  # the values item_fingerprint hashes -> the fingerprint
-MAX_FINGERPRINTS = 200_000
-
-
 def item_fingerprint(item) -> str:
     """Short hash of what the index holds for ITEM: its bytes (sha256) and every
-    searchable metadata field. Any edit of that metadata changes it. Remembered by
-    those values: a server checks every item's fingerprint again after each filing."""
-    tags = tuple(item.tags or ())
-    key = (item.sha256, item.title, item.date, item.unit, item.kind, tags, item.doc_number, item.issuer,
-           item.file_name)
-    found = _FINGERPRINTS.get(key)
-    if found is None:
-        values = [item.sha256, item.title, item.date, item.unit, item.kind, list(tags),
-                  item.doc_number, item.issuer, item.file_name]
-        data = json.dumps(values, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        found = hashlib.sha256(data).hexdigest()[:32]
-        if len(_FINGERPRINTS) >= MAX_FINGERPRINTS:
-            _FINGERPRINTS.clear()
-        _FINGERPRINTS[key] = found
-    return found
+    searchable metadata field. Any edit of that metadata changes it."""
+    return _fingerprint(item.sha256, item.title, item.date, item.unit, item.kind, tuple(item.tags or ()),
+                        item.doc_number, item.issuer, item.file_name)
+
+
+@functools.lru_cache(maxsize=200_000)  # a server checks every item's fingerprint again after each filing
+def _fingerprint(*values) -> str:
+    data = json.dumps(values, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return hashlib.sha256(data).hexdigest()[:32]
 
 
 def item_doc(item, text: str) -> IndexDoc:
