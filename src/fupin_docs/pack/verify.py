@@ -47,6 +47,8 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..archive.anchor import chain_holds
+from ..archive.catalog import ChainHead
 from ..errors import FupinError, UserError
 from .bag import BAGIT_VERSION
 from .listing import (CATALOG_PATH, HEAD_INFO_KEY, MERGED_PATH, PACK_TAG_FILE, check_listing, head_text,
@@ -672,14 +674,10 @@ def _verify_against_archive(report: VerifyReport, archive_nos: dict[str, tuple[s
             from ..archive.item import fold_events
 
             at_head = fold_events([e for e in chain.events if _seq(e) is not None and _seq(e) <= seq])
-        last = chain.events[-1].get("seq") if chain.events else 0
-        elsewhere = "或者材料包不是由本工作目录的档案生成的"
-        if record is None:
-            report.add(ANCHOR, "", f"建包时档案已有 {seq} 条记录，现在只有 {last} 条：建包后档案被截短或改写过，"
-                                   f"{elsewhere}", HINT_OTHER_ARCHIVE)
-        elif record.get("hash") != digest:
-            report.add(ANCHOR, "", f"档案第 {seq} 条记录的校验值现为 {str(record.get('hash'))[:12]}…，建包时为 "
-                                   f"{digest[:12]}…：建包后档案被改写过，{elsewhere}", HINT_OTHER_ARCHIVE)
+        trouble = chain_holds(chain.events, ChainHead(seq, digest))  # the rule anchors and the index use
+        if trouble:
+            report.add(ANCHOR, "", f"建包{trouble}；建包后档案被改写过，或者材料包不是由本工作目录的档案生成的",
+                       HINT_OTHER_ARCHIVE)
 
     if at_head is not None and report.pack is not None and not chain.problems:
         _check_items_at_head(report, chain.events, seq, at_head)
