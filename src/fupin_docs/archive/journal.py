@@ -16,6 +16,7 @@ import errno
 import hashlib
 import json
 import os
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -84,6 +85,19 @@ class JournalState:
         return self.events[-1]["seq"] if self.events else 0
 
 
+# journal path -> (file key, JournalState): what this process last read of each journal
+_CURRENT: dict = {}
+_CURRENT_LOCK = threading.Lock()
+
+
+def _file_key(path: Path) -> tuple | None:
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
 class Journal:
     def __init__(self, path: Path, label: str = "审计日志"):
         self.path = Path(path)
@@ -134,6 +148,35 @@ class Journal:
             expected_seq = (record.get("seq") if isinstance(record.get("seq"), int) else expected_seq) + 1
             state.events.append(record)
         return state
+
+    def current(self) -> tuple[JournalState, JournalState | None]:
+        """The records as they are now, chain not re-verified (verify's job), and the
+        state this one grew from (None when it was read whole). Kept per process and
+        keyed by the file's identity, size and mtime: an unchanged journal is not read
+        again, a grown one only from where the last read stopped. The states are
+        shared between callers: never change them (tail() gives one to append to)."""
+        path = str(self.path)
+        key = _file_key(self.path)
+        if key is None:
+            return JournalState(), None
+        with _CURRENT_LOCK:
+            cached = _CURRENT.get(path)
+        if cached is not None and cached[0] == key:
+            return cached[1], None
+        grew = (cached is not None and cached[0][:2] == key[:2] and key[2] > cached[0][2]
+                and not cached[1].torn_tail)
+        before = cached[1] if grew else None
+        state = self.read(verify=False, after=before)
+        with _CURRENT_LOCK:
+            _CURRENT[path] = (key, state)
+        return state, before
+
+    @staticmethod
+    def tail(state: JournalState) -> JournalState:
+        """A small state to append() to after STATE: the last record and where the
+        file ends, not a copy of every record (an append needs nothing else)."""
+        return JournalState(events=state.events[-1:], torn_tail=state.torn_tail, good_bytes=state.good_bytes,
+                            lines=state.lines)
 
     def check(self) -> tuple[JournalState | None, list[str], list[str]]:
         """Read every record, checking the whole chain and the head record:

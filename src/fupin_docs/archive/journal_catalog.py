@@ -1,16 +1,14 @@
 """The embedded catalog: the hash-chained journal (journal.py) under a lock.
 
 Reading folds the journal's records into items. The fold is kept per process
-and keyed by the file's identity, size and modification time, so a server
+beside the journal state it was made from (Journal.current), so a server
 answering many requests re-reads nothing when the journal did not change, and
-reads only the appended lines when it grew.
+reads and folds only the appended lines when it grew.
 """
 
 from __future__ import annotations
 
 import contextlib
-import copy
-import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,8 +21,7 @@ from .journal import Journal, JournalState
 
 @dataclass
 class _Folded:
-    key: tuple
-    state: JournalState
+    state: JournalState  # the journal state (Journal.current) these items are the fold of
     items: dict
 
 
@@ -38,32 +35,20 @@ class JournalCatalog:
         self.journal = Journal(self.root / "journal.jsonl")
         self.lock_file = self.root / ".lock"
 
-    def _key(self) -> tuple | None:
-        try:
-            st = os.stat(self.journal.path)
-        except FileNotFoundError:
-            return None
-        return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
-
     def _folded(self) -> _Folded:
-        """The fold for the journal as it is now, from the cache when it is current."""
+        """The fold of the journal as it is now: kept while the journal is unchanged,
+        extended by the appended records when it grew."""
         path = str(self.journal.path)
-        key = self._key()
+        state, grew_from = self.journal.current()
         with _CACHE_LOCK:
             cached = _CACHE.get(path)
-        if key is None:
-            return _Folded(None, JournalState(), {})
-        if cached is not None and cached.key == key:
+        if cached is not None and cached.state is state:
             return cached
-        grew = (cached is not None and cached.key is not None and cached.key[:2] == key[:2]
-                and key[2] > cached.key[2] and not cached.state.torn_tail)
-        if grew:
-            state = self.journal.read(verify=False, after=cached.state)
-            items = fold_events(state.events[len(cached.state.events):], cached.items)
+        if cached is not None and grew_from is not None and cached.state is grew_from:
+            items = fold_events(state.events[len(grew_from.events):], cached.items)
         else:
-            state = self.journal.read(verify=False)
             items = fold_events(state.events)
-        folded = _Folded(key, state, items)
+        folded = _Folded(state, items)
         with _CACHE_LOCK:
             _CACHE[path] = folded
         return folded
@@ -98,10 +83,9 @@ class JournalCatalog:
 class _JournalWriter:
     def __init__(self, catalog: JournalCatalog, folded: _Folded):
         self._catalog = catalog
-        # a private copy of the state: appends must not show in the shared cache
-        # until the file itself says so (its size and mtime change)
-        self._state = copy.copy(folded.state)
-        self._state.events = list(folded.state.events)
+        # appends go to a small private state: the shared one changes only when
+        # the file itself says so (its size and mtime change)
+        self._state = Journal.tail(folded.state)
         self.items = folded.items  # shared: read it, never change an item in place
 
     def append(self, action: str, detail: dict, who: str | None) -> dict:

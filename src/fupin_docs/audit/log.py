@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import threading
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -28,18 +26,6 @@ ACCESS_ACTIONS = {
     "withdraw": "撤回",
     "visit_sheet": "打印查阅登记",
 }
-
-_STATES: dict = {}  # journal path -> (file key, JournalState): appends need not re-read the file
-_STATES_LOCK = threading.Lock()
-
-
-def _key(path: Path):
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        return None
-    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
-
 
 def parse_since(value) -> str | None:
     """A lower time bound as an ISO string: a date 'YYYY-MM-DD', an ISO time, or
@@ -97,33 +83,15 @@ class AccessLog:
 
     def _state(self) -> JournalState:
         """The journal as it is now, reading only what was appended since last time."""
-        path = str(self.journal.path)
-        key = _key(self.journal.path)
-        with _STATES_LOCK:
-            cached = _STATES.get(path)
-        if key is None:
-            return JournalState()
-        if cached is not None and cached[0] == key:
-            return cached[1]
-        grew = (cached is not None and cached[0] is not None and cached[0][:2] == key[:2] and key[2] > cached[0][2]
-                and not cached[1].torn_tail)
-        state = self.journal.read(verify=False, after=cached[1] if grew else None)
-        with _STATES_LOCK:
-            _STATES[path] = (key, state)
-        return state
+        return self.journal.current()[0]
 
     def record(self, action: str, *, who: str, role: str | None = None, address: str | None = None,
                **detail) -> dict:
-        """Append one access record; returns it (with seq and hash)."""
+        """Append one access record; returns it (with seq and hash). Every search is
+        recorded: the append works from the journal's tail, never a copy of it all."""
         body = {"role": role, "address": address, **{k: v for k, v in detail.items() if v not in (None, "", [], ())}}
         with held(self.lock_file, "访问日志"):
-            state = self._state()
-            fresh = JournalState(events=list(state.events), problems=list(state.problems),
-                                 torn_tail=state.torn_tail, good_bytes=state.good_bytes, lines=state.lines)
-            record = self.journal.append(fresh, action, body, who or "（未登录）")
-            with _STATES_LOCK:
-                _STATES[str(self.journal.path)] = (_key(self.journal.path), fresh)
-        return record
+            return self.journal.append(Journal.tail(self._state()), action, body, who or "（未登录）")
 
     def records(self, *, user: str | None = None, since=None, actions=None) -> list[dict]:
         """The records, oldest first, of USER (any when None) at or after SINCE."""
