@@ -75,6 +75,7 @@ def create_app(workspace, *, accounts: Accounts | None = None, pack_dir: str | P
         "accounts": accounts or Accounts(workspace),
         "access": AccessLog(workspace),
         "pack_dir": Path(pack_dir) if pack_dir else Path(workspace.root) / "packs" / "web",
+        "nav": [],
     }
     CSRFProtect(app)
 
@@ -126,8 +127,12 @@ def create_app(workspace, *, accounts: Accounts | None = None, pack_dir: str | P
     def page_globals():
         from ..accounts import ROLES
         return {"user": g.get("user"), "roles": ROLES, "office": workspace.config.office.name,
+                "extra_nav": app.extensions["fupin"]["nav"],
                 "can_write": bool(g.get("user") and g.user.role in WRITE_ROLES)}
 
-    from . import views
+    # Each page module registers its routes and, through add_nav, its menu entries.
+    from . import drafting, ledger_pages, views
     views.register(app)
+    drafting.register(app)
+    ledger_pages.register(app)
     return app

@@ -45,6 +45,11 @@ def audit(action: str, **detail) -> None:
     ext("access").record(action, who=who, role=role, address=address(), **detail)
 
 
+def add_nav(app, label: str, endpoint: str, roles=READ_ROLES) -> None:
+    """A menu entry in every page's header, shown to ROLES (pages outside views.py add theirs)."""
+    app.extensions["fupin"]["nav"].append({"label": label, "endpoint": endpoint, "roles": tuple(roles)})
+
+
 def login_required(roles=READ_ROLES, *, write: bool = False):
     """A page for ROLES. No session: /api/ answers 401, a page sends to /login.
     A role not in ROLES: 403, and the attempt is audited."""
