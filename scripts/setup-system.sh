@@ -19,6 +19,7 @@ PACKAGES=(
   zip                        # tests re-zip a pack as Info-ZIP does (names without the UTF-8 flag)
   zbar-tools                 # tests read the 存证单's QR code back (zbarimg)
   chromium                   # browser tests of fupin serve (Playwright drives /usr/bin/chromium)
+  postgresql                 # the county backend: tests start their own cluster (tests/pg_cluster.py)
 )
 FANDOL_DIR=/usr/local/share/fonts/fandol
 

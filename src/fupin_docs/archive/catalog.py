@@ -53,6 +53,10 @@ class CatalogWriter(Protocol):
 
 
 class Catalog(Protocol):
+    @classmethod
+    def for_workspace(cls, workspace) -> "Catalog":
+        """The catalog of WORKSPACE (its folder, or its database and township)."""
+
     def items(self) -> dict[str, ArchiveItem]:
         """archive_no -> item (withdrawn ones included). The items may be shared with
         other readers: copy one (copy.copy) before changing it."""
@@ -76,4 +80,5 @@ class Catalog(Protocol):
 CATALOGS = {
     # name in fupin.toml -> "module:class"
     "journal": "fupin_docs.archive.journal_catalog:JournalCatalog",
+    "postgresql": "fupin_docs.archive.pg_catalog:PgCatalog",  # the county database ([database] url)
 }

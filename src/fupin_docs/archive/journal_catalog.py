@@ -35,6 +35,10 @@ class JournalCatalog:
         self.journal = Journal(self.root / "journal.jsonl")
         self.lock_file = self.root / ".lock"
 
+    @classmethod
+    def for_workspace(cls, workspace) -> "JournalCatalog":
+        return cls(Path(workspace.archive_dir))
+
     def _folded(self) -> _Folded:
         """The fold of the journal as it is now: kept while the journal is unchanged,
         extended by the appended records when it grew."""

@@ -51,7 +51,7 @@ def open_catalog(workspace) -> Catalog:
     if name not in CATALOGS:
         raise ArchiveError(f"fupin.toml 的 [archive] catalog = “{name}” 无效，可用：{'、'.join(CATALOGS)}")
     module, cls = CATALOGS[name].split(":")
-    return getattr(importlib.import_module(module), cls)(Path(workspace.archive_dir))
+    return getattr(importlib.import_module(module), cls).for_workspace(workspace)
 
 
 @dataclass

@@ -59,6 +59,7 @@ HINTS = {
     "search.example": "例如：fupin search 危房改造",
     "pack.no_archive": "如材料包来自其他单位或其他工作目录的档案，可加 --no-archive 只核对材料包本身",
     "init": "新建工作目录请运行 fupin init",
+    "db.upgrade": "请管理员运行 fupin db upgrade 建立或升级数据库中的表",
 }
 
 

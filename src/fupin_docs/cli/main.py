@@ -33,6 +33,7 @@ COMMANDS = {
     "serve": ("serve", "启动网页服务：同事和督查组用浏览器检索、查看、下载档案和生成材料包。"),
     "user": ("user", "用户：fupin serve 的账号（管理员、办事员、督查组）。"),
     "audit": ("audit", "访问日志：谁在何时从哪里登录、检索、查看、下载、打包了什么（防篡改）。"),
+    "db": ("db", "县级数据库（PostgreSQL）：建表、升级与查看数据存放位置。"),
 }
 COMMAND_MODULES = tuple(module for module, _help in COMMANDS.values())
 

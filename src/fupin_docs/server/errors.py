@@ -18,6 +18,7 @@ WEB_HINTS = {
     "search.example": "例如：危房改造",
     "pack.no_archive": "",
     "init": "请管理员在服务器上运行 fupin init 新建工作目录",
+    "db.upgrade": "请管理员在服务器上运行 fupin db upgrade",
 }
 
 # The form field a library error's `field` stands for on the pages.

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..inputs.characters import describe
@@ -56,11 +57,20 @@ class SearchConfig:
 
 
 @dataclass(frozen=True)
+class DatabaseConfig:
+    url: str = ""  # postgresql://…: the county database; "" keeps everything in the workspace
+
+
+DATABASE_URL_VARIABLE = "FUPIN_DATABASE_URL"  # overrides [database] url (a password kept out of the file)
+
+
+@dataclass(frozen=True)
 class Config:
     office: OfficeConfig = field(default_factory=OfficeConfig)
     fonts: FontConfig = field(default_factory=FontConfig)
     archive: ArchiveConfig = field(default_factory=ArchiveConfig)
     search: SearchConfig = field(default_factory=SearchConfig)
+    database: DatabaseConfig = field(default_factory=DatabaseConfig)
 
 
 _TOML_AT = re.compile(r"^(?P<msg>.*?)\s*\(at line (?P<line>\d+), column (?P<col>\d+)\)$")
@@ -123,7 +133,7 @@ def _office_problems(office: OfficeConfig, file: str, text: str) -> list[Problem
 
 def load_config(path: Path) -> Config:
     if not path.exists():
-        return Config()
+        return _with_database(Config(), {})
     try:
         text = path.read_text(encoding="utf-8")
         data = tomllib.loads(text)
@@ -136,11 +146,34 @@ def load_config(path: Path) -> Config:
         fonts=_section(data, "fonts", FontConfig, str(path)),
         archive=_section(data, "archive", ArchiveConfig, str(path)),
         search=_section(data, "search", SearchConfig, str(path)),
+        database=_section(data, "database", DatabaseConfig, str(path)),
     )
     problems = _office_problems(config.office, str(path), text)
+    if config.database.url and not config.database.url.startswith(("postgresql://", "postgres://")):
+        problems.append(Problem(str(path), _line_of(text, "url"), 1,
+                                "[database] url 应以 postgresql:// 开头，例如 url = \"postgresql://fupin@县服务器/fupin\""))
     if problems:
         raise InputError(problems)
-    return config
+    return _with_database(config, data)
+
+
+def _line_of(text: str, key: str) -> int:
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.strip().startswith(key):
+            return number
+    return 1
+
+
+def _with_database(config: Config, data: dict) -> Config:
+    """A database URL (fupin.toml or the environment) moves the catalog there unless
+    fupin.toml names the catalog itself: one setting for a county workspace."""
+    url = os.environ.get(DATABASE_URL_VARIABLE, "").strip() or config.database.url
+    if not url:
+        return config
+    archive = config.archive
+    if "catalog" not in data.get("archive", {}):
+        archive = replace(archive, catalog="postgresql")
+    return replace(config, database=DatabaseConfig(url=url), archive=archive)
 
 
 @dataclass(frozen=True)

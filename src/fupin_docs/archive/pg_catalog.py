@@ -1,0 +1,209 @@
+"""The county catalog: the archive's hash-chained records in PostgreSQL.
+
+The same records as the embedded journal (journal.py: seq, at, who, action,
+detail, prev, hash; hashed the same way, so a workspace moves between the two
+without a record changing), one chain per township (全宗号 + 机构代码). Many
+writers share the database: a writer holds a transaction-scoped advisory lock
+on its township's chain, sees every record committed before it, and its
+records become visible together when its transaction commits — a process
+killed before that leaves nothing. 档号 numbers are therefore taken from the
+chain under that lock: gap-free per township, year and retention.
+
+Rows are never updated or deleted (a trigger refuses it); someone who gets
+round the trigger still cannot change a record without `archive verify`
+seeing the broken chain, nor cut records off the end without the head row
+disagreeing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+from dataclasses import dataclass
+
+from ..errors import Busy
+from ..workspace.database import DatabaseError, Migration, connections, require_version, upgrade
+from .catalog import ChainCheck, ChainHead
+from .item import fold_events
+from .journal import GENESIS, default_user, now_iso, record_hash
+
+COMPONENT = "catalog"
+MIGRATIONS = (
+    Migration(1, """
+CREATE TABLE catalog_event (
+    scope text NOT NULL,
+    seq bigint NOT NULL,
+    hash char(64) NOT NULL,
+    record text NOT NULL,   -- the record as JSON; its hash covers every key but "hash"
+    PRIMARY KEY (scope, seq)
+);
+CREATE TABLE catalog_head (
+    scope text PRIMARY KEY,
+    seq bigint NOT NULL,
+    hash char(64) NOT NULL
+);
+CREATE FUNCTION fupin_refuse_rewrite() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'fupin: archive records are append-only (% refused on %)', TG_OP, TG_TABLE_NAME;
+END $$;
+CREATE TRIGGER catalog_event_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON catalog_event
+    FOR EACH STATEMENT EXECUTE FUNCTION fupin_refuse_rewrite();
+"""),
+)
+
+LOCK_WAIT = "30s"  # a writer waits this long for another township writer before saying 忙
+LABEL = "档案目录"
+
+
+def setup(url: str, progress=None) -> int:
+    """Create or upgrade the catalog's tables in the database at URL."""
+    return upgrade(url, COMPONENT, MIGRATIONS, progress)
+
+
+@dataclass
+class _Folded:
+    seq: int
+    hash: str
+    events: list
+    items: dict
+
+
+_CACHE: dict = {}  # (url, scope) -> _Folded: what this process last read of each chain
+_CACHE_LOCK = threading.Lock()
+_CHECKED: set = set()  # (url) whose schema version this process has confirmed
+
+
+class PgCatalog:
+    def __init__(self, url: str, scope: str):
+        self.url = url
+        self.scope = scope
+        self.pool = connections(url)
+
+    @classmethod
+    def for_workspace(cls, workspace) -> "PgCatalog":
+        archive = workspace.config.archive
+        return cls(workspace.config.database.url, f"{archive.fonds}/{archive.org_code}")
+
+    def _ready(self) -> None:
+        if self.url not in _CHECKED:
+            require_version(self.url, COMPONENT, MIGRATIONS)
+            _CHECKED.add(self.url)
+
+    def _folded(self, conn) -> _Folded:
+        """The fold of the chain as committed now: the cached one, extended by the
+        records committed since."""
+        key = (self.url, self.scope)
+        with _CACHE_LOCK:
+            cached = _CACHE.get(key)
+        after = cached.seq if cached else 0
+        rows = conn.execute("SELECT seq, record FROM catalog_event WHERE scope = %s AND seq > %s ORDER BY seq",
+                            (self.scope, after)).fetchall()
+        if not rows and cached is not None:
+            return cached
+        new_events = [json.loads(record) for _seq, record in rows]
+        base = cached or _Folded(0, GENESIS, [], {})
+        last = new_events[-1] if new_events else None
+        folded = _Folded(last["seq"] if last else base.seq, last["hash"] if last else base.hash,
+                         base.events + new_events, fold_events(new_events, base.items) if new_events else base.items)
+        with _CACHE_LOCK:
+            current = _CACHE.get(key)
+            if current is None or current.seq <= folded.seq:
+                _CACHE[key] = folded
+        return folded
+
+    def _read(self) -> _Folded:
+        self._ready()
+        with self.pool.connection() as conn:
+            return self._folded(conn)
+
+    # ---- the Catalog interface --------------------------------------------------
+    def items(self) -> dict:
+        return dict(self._read().items)
+
+    def events(self) -> list[dict]:
+        return list(self._read().events)
+
+    def exists(self) -> bool:
+        self._ready()
+        with self.pool.connection() as conn:
+            return conn.execute("SELECT EXISTS (SELECT 1 FROM catalog_head WHERE scope = %s)",
+                                (self.scope,)).fetchone()[0]
+
+    def head(self) -> ChainHead:
+        folded = self._read()
+        return ChainHead(folded.seq, folded.hash)
+
+    @contextlib.contextmanager
+    def writing(self):
+        self._ready()
+        import psycopg
+        with self.pool.connection() as conn:
+            conn.execute(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'")
+            try:
+                conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"fupin_catalog:{self.scope}",))
+            except psycopg.errors.LockNotAvailable:
+                raise Busy("档案正由其他人写入，请稍后再试") from None
+            yield _PgWriter(conn, self.scope, self._folded(conn))
+
+    def check_chain(self) -> ChainCheck:
+        """Read every record of the township's chain and check it and the head row."""
+        self._ready()
+        with self.pool.connection() as conn:
+            rows = conn.execute("SELECT seq, hash, record FROM catalog_event WHERE scope = %s ORDER BY seq",
+                                (self.scope,)).fetchall()
+            head = conn.execute("SELECT seq, hash FROM catalog_head WHERE scope = %s", (self.scope,)).fetchone()
+        if not rows and head is None:
+            return ChainCheck(exists=False)
+        problems: list[str] = []
+        events: list[dict] = []
+        prev, expected = GENESIS, 1
+        for seq, stored_hash, text in rows:
+            try:
+                record = json.loads(text)
+                if not isinstance(record, dict):
+                    raise ValueError
+            except ValueError:
+                problems.append(f"{LABEL}第 {seq} 条无法解析：记录已被改动或损坏")
+                continue
+            if seq != expected or record.get("seq") != seq:
+                problems.append(f"{LABEL}第 {seq} 条序号应为 {expected}：有记录被删除、插入或调换")
+            if record.get("prev") != prev:
+                problems.append(f"{LABEL}第 {seq} 条与前一条记录的哈希链接不上：之前的记录被改动或删除")
+            if record.get("hash") != record_hash(record) or stored_hash != record.get("hash"):
+                problems.append(f"{LABEL}第 {seq} 条内容与其哈希不符：该记录被改动过")
+            prev, expected = record.get("hash", ""), seq + 1
+            events.append(record)
+        last_seq = rows[-1][0] if rows else 0
+        if head is None:
+            problems.append(f"{LABEL}的头记录丢失，无法确认记录末尾未被截去")
+        elif head[0] > last_seq:
+            problems.append(f"{LABEL}被截短：头记录显示共 {head[0]} 条，现只有 {last_seq} 条")
+        elif head[0] < last_seq:
+            problems.append(f"{LABEL}的头记录落后 {last_seq - head[0]} 条：头记录被改回了旧的")
+        elif rows and head[1] != rows[-1][1]:
+            problems.append(f"{LABEL}第 {head[0]} 条与头记录的哈希不符：记录被改写过")
+        return ChainCheck(events=events, problems=problems)
+
+
+class _PgWriter:
+    def __init__(self, conn, scope: str, folded: _Folded):
+        self._conn = conn
+        self._scope = scope
+        self._seq, self._hash = folded.seq, folded.hash
+        self.items = folded.items  # shared: read it, never change an item in place
+
+    def append(self, action: str, detail: dict, who: str | None) -> dict:
+        record = {"seq": self._seq + 1, "at": now_iso(), "who": who or default_user(), "action": action,
+                  "detail": detail, "prev": self._hash}
+        record["hash"] = record_hash(record)
+        self._conn.execute("INSERT INTO catalog_event (scope, seq, hash, record) VALUES (%s, %s, %s, %s)",
+                           (self._scope, record["seq"], record["hash"], json.dumps(record, ensure_ascii=False)))
+        self._conn.execute("INSERT INTO catalog_head (scope, seq, hash) VALUES (%s, %s, %s) "
+                           "ON CONFLICT (scope) DO UPDATE SET seq = EXCLUDED.seq, hash = EXCLUDED.hash",
+                           (self._scope, record["seq"], record["hash"]))
+        self._seq, self._hash = record["seq"], record["hash"]
+        return record
+
+
+__all__ = ["PgCatalog", "setup", "DatabaseError"]

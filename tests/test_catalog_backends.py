@@ -1,0 +1,228 @@
+"""The archive's catalog on both backends: the embedded journal and the county
+PostgreSQL database (a real cluster the tests start, tests/pg_cluster.py).
+The same filing, correcting, withdrawing and verifying must behave the same;
+the database must also keep 档号 gap-free under writers in parallel processes,
+keep each township to its own chain, and show any rewritten record."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psycopg
+import pytest
+from click.testing import CliRunner
+
+from conftest import make_workspace
+from fupin_docs.archive import Archive
+from fupin_docs.cli.main import cli
+from fupin_docs.filing import edit_document, file_document, verify, withdraw_document
+from fupin_docs.search import search
+from fupin_docs.workspace.config import open_workspace
+from pg_cluster import Cluster
+
+BACKENDS = ["journal", "postgresql"]
+
+
+@pytest.fixture(scope="session")
+def cluster():
+    running = Cluster()
+    yield running
+    running.stop()
+
+
+def county_workspace(root: Path, url: str, *, fonds: str = "Z001", org: str = "ZFB"):
+    """A workspace whose catalog is in the county database at URL (fupin.toml's [database] url)."""
+    make_workspace(root)
+    config = root / "fupin.toml"
+    text = config.read_text(encoding="utf-8")
+    text = text.replace('fonds = "Z001"', f'fonds = "{fonds}"').replace('org_code = "ZFB"', f'org_code = "{org}"')
+    config.write_text(text + f'\n[database]\nurl = "{url}"\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["--workspace", str(root), "db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    return open_workspace(root)
+
+
+@pytest.fixture(params=BACKENDS)
+def workspace(request, tmp_path):
+    if request.param == "journal":
+        return make_workspace(tmp_path / "镇")
+    url = request.getfixturevalue("cluster").new_database()
+    return county_workspace(tmp_path / "镇", url)
+
+
+def a_document(folder: Path, number: int, year: int = 2020) -> Path:
+    path = folder / f"通知{number}.txt"
+    path.write_text(f"关于第{number}批危房改造的通知\n各村：请于{year}年6月底前完成。\n三星镇人民政府\n{year}年6月{number % 27 + 1}日\n",
+                    encoding="utf-8")
+    return path
+
+
+def test_file_correct_withdraw_and_verify(workspace, tmp_path):
+    ws = workspace
+    numbers = []
+    for n in range(1, 6):
+        filed = file_document(ws, a_document(tmp_path, n), kind="notice", who="办事员甲")
+        numbers.append(filed.item.archive_no)
+    assert numbers == [f"Z001-WS·2020-D30-ZFB-{n:04d}" for n in range(1, 6)], numbers
+    edit_document(ws, numbers[1], title="关于第2批危房改造的通知（更正）", reason="标题漏字", who="办事员甲")
+    withdraw_document(ws, numbers[2], "重复归档", who="办事员甲")
+    items = Archive(ws).catalog.items()
+    assert items[numbers[1]].title.endswith("（更正）")
+    assert items[numbers[2]].withdrawn
+    assert [i.archive_no for i in Archive(ws).items()] == [numbers[0], numbers[1], numbers[3], numbers[4]]
+    report = verify(ws)
+    assert report.ok, report.problems
+    head = Archive(ws).head()
+    assert head.seq == len(Archive(ws).events()) and len(head.hash) == 64
+
+
+def test_cli_lists_what_was_filed(workspace, tmp_path):
+    file_document(workspace, a_document(tmp_path, 1), kind="notice")
+    result = CliRunner().invoke(cli, ["--workspace", str(workspace.root), "archive", "list", "--json"])
+    assert result.exit_code == 0, result.output
+    assert "Z001-WS·2020-D30-ZFB-0001" in result.output and "通知1" in result.output
+
+
+def test_database_chain_tampering_is_found(cluster, tmp_path):
+    url = cluster.new_database()
+    ws = county_workspace(tmp_path / "镇", url)
+    for n in range(1, 4):
+        file_document(ws, a_document(tmp_path, n), kind="notice")
+    assert verify(ws).ok
+    with psycopg.connect(url, autocommit=True) as conn:
+        # the table refuses a rewrite …
+        with pytest.raises(psycopg.errors.RaiseException):
+            conn.execute("UPDATE catalog_event SET record = replace(record, '通知2', '通知9') WHERE seq = 2")
+        with pytest.raises(psycopg.errors.RaiseException):
+            conn.execute("DELETE FROM catalog_event WHERE seq = 3")
+        # … and someone who gets round it is still seen
+        conn.execute("ALTER TABLE catalog_event DISABLE TRIGGER catalog_event_append_only")
+        conn.execute("UPDATE catalog_event SET record = replace(record, '通知2', '通知9') WHERE seq = 2")
+    report = verify(open_workspace(ws.root))
+    assert not report.ok
+    assert any("第 2 条内容与其哈希不符" in p for p in report.problems), report.problems
+
+
+def test_database_chain_cut_short_is_found(cluster, tmp_path):
+    url = cluster.new_database()
+    ws = county_workspace(tmp_path / "镇", url)
+    for n in range(1, 4):
+        file_document(ws, a_document(tmp_path, n), kind="notice")
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("ALTER TABLE catalog_event DISABLE TRIGGER catalog_event_append_only")
+        conn.execute("DELETE FROM catalog_event WHERE seq = (SELECT max(seq) FROM catalog_event)")
+    report = verify(open_workspace(ws.root))
+    assert any("被截短" in p for p in report.problems), report.problems
+
+
+def test_townships_keep_their_own_numbers_and_chains(cluster, tmp_path):
+    url = cluster.new_database()
+    east = county_workspace(tmp_path / "东镇", url, fonds="Z101", org="DZ")
+    west = county_workspace(tmp_path / "西镇", url, fonds="Z102", org="XZ")
+    file_document(east, a_document(tmp_path, 1), kind="notice")
+    file_document(west, a_document(tmp_path, 2), kind="notice")
+    file_document(east, a_document(tmp_path, 3), kind="notice")
+    assert sorted(Archive(east).catalog.items()) == ["Z101-WS·2020-D30-DZ-0001", "Z101-WS·2020-D30-DZ-0002"]
+    assert sorted(Archive(west).catalog.items()) == ["Z102-WS·2020-D30-XZ-0001"]
+    assert verify(east).ok and verify(west).ok
+
+
+def test_without_the_tables_the_message_says_what_to_do(cluster, tmp_path):
+    url = cluster.new_database()
+    root = tmp_path / "镇"
+    make_workspace(root)
+    with open(root / "fupin.toml", "a", encoding="utf-8") as handle:
+        handle.write(f'\n[database]\nurl = "{url}"\n')
+    result = CliRunner().invoke(cli, ["--workspace", str(root), "archive", "list"])
+    assert result.exit_code == 1
+    assert "尚未建好" in result.output and "fupin db upgrade" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_an_unreachable_database_is_a_clear_message(tmp_path):
+    root = tmp_path / "镇"
+    make_workspace(root)
+    with open(root / "fupin.toml", "a", encoding="utf-8") as handle:
+        handle.write(f'\n[database]\nurl = "postgresql://fupin@/fupin?host={tmp_path}/nowhere"\n')
+    result = CliRunner().invoke(cli, ["--workspace", str(root), "archive", "list"])
+    assert result.exit_code == 1
+    assert "连接不上县级数据库" in result.output and "Traceback" not in result.output
+
+
+def test_db_status_says_where_the_data_lives(cluster, tmp_path):
+    url = cluster.new_database()
+    ws = county_workspace(tmp_path / "镇", url)
+    result = CliRunner().invoke(cli, ["--workspace", str(ws.root), "db", "status", "--json"])
+    assert result.exit_code == 0, result.output
+    import json
+    data = json.loads(result.output)
+    assert data["catalog"] == "postgresql" and data["versions"]["catalog"] == data["needed"]["catalog"] >= 1
+    embedded = make_workspace(tmp_path / "另一镇")
+    result = CliRunner().invoke(cli, ["--workspace", str(embedded.root), "db", "status"])
+    assert "保存在工作目录内" in result.output
+
+
+# ---- several writers at once ------------------------------------------------------
+
+def _file_many(root: str, start: int, count: int, folder: str) -> None:
+    ws = open_workspace(root)
+    for n in range(start, start + count):
+        file_document(ws, a_document(Path(folder), n), kind="notice", who=f"办事员{start}")
+
+
+def test_four_processes_filing_at_once_keep_numbers_gap_free(cluster, tmp_path):
+    url = cluster.new_database()
+    ws = county_workspace(tmp_path / "镇", url)
+    folders = []
+    for writer in range(4):
+        folder = tmp_path / f"w{writer}"
+        folder.mkdir()
+        folders.append(str(folder))
+    context = multiprocessing.get_context("spawn")  # no connection shared across a fork
+    per_writer = 25
+    processes = [context.Process(target=_file_many, args=(str(ws.root), 1 + w * per_writer, per_writer, folders[w]))
+                 for w in range(4)]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(300)
+        assert process.exitcode == 0
+    items = Archive(open_workspace(ws.root)).catalog.items()
+    assert sorted(items) == [f"Z001-WS·2020-D30-ZFB-{n:04d}" for n in range(1, 4 * per_writer + 1)]
+    assert verify(open_workspace(ws.root)).ok
+
+
+def test_killed_writers_leave_no_half_filed_item(cluster, tmp_path):
+    url = cluster.new_database()
+    ws = county_workspace(tmp_path / "镇", url)
+    script = tmp_path / "writer.py"
+    script.write_text(
+        "import sys\nfrom pathlib import Path\n"
+        f"sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
+        "from test_catalog_backends import _file_many\n"
+        "_file_many(sys.argv[1], int(sys.argv[2]), 1000, sys.argv[3])\n", encoding="utf-8")
+    delays = random.Random(13)
+    for round_ in range(20):
+        folder = tmp_path / f"k{round_}"
+        folder.mkdir()
+        writer = subprocess.Popen([sys.executable, str(script), str(ws.root), str(1 + round_ * 1000), str(folder)])
+        time.sleep(delays.uniform(0.9, 2.2))  # after start-up, somewhere inside a filing
+        os.kill(writer.pid, signal.SIGKILL)
+        writer.wait()
+        fresh = open_workspace(ws.root)
+        report = Archive(fresh).verify()  # the catalog and the files; the index may lag one filing behind
+        assert report.ok, report.problems
+        search(fresh, "危房改造")  # … which the next search brings in step
+        assert verify(fresh).ok
+        items = Archive(fresh).catalog.items()
+        numbers = sorted(int(no.rsplit("-", 1)[1]) for no in items)
+        assert numbers == list(range(1, len(numbers) + 1))  # gap-free: nothing half there
+        for item in items.values():
+            assert Archive(fresh).file_path(item).exists()
