@@ -6,6 +6,7 @@ keep each township to its own chain, and show any rewritten record."""
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import random
@@ -88,6 +89,9 @@ def test_cli_lists_what_was_filed(workspace, tmp_path):
     result = CliRunner().invoke(cli, ["--workspace", str(workspace.root), "archive", "list", "--json"])
     assert result.exit_code == 0, result.output
     assert "Z001-WS·2020-D30-ZFB-0001" in result.output and "通知1" in result.output
+    result = CliRunner().invoke(cli, ["--workspace", str(workspace.root), "search", "危房改造", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["hits"][0]["archive_no"] == "Z001-WS·2020-D30-ZFB-0001"
 
 
 def test_database_chain_tampering_is_found(cluster, tmp_path):
@@ -161,7 +165,6 @@ def test_db_status_says_where_the_data_lives(cluster, tmp_path):
     ws = county_workspace(tmp_path / "镇", url)
     result = CliRunner().invoke(cli, ["--workspace", str(ws.root), "db", "status", "--json"])
     assert result.exit_code == 0, result.output
-    import json
     data = json.loads(result.output)
     assert data["catalog"] == "postgresql" and data["versions"]["catalog"] == data["needed"]["catalog"] >= 1
     embedded = make_workspace(tmp_path / "另一镇")

@@ -9,6 +9,7 @@ from .common import handle_errors, print_json, workspace_from
 # Each stage that keeps data in the county database: its tables' setup.
 COMPONENTS = {
     "catalog": "fupin_docs.archive.pg_catalog",  # 档案目录：哈希链记录
+    "search": "fupin_docs.search.pg_backend",  # 检索索引：字的二元组
 }
 
 

@@ -59,7 +59,7 @@ def get_backend(workspace) -> SearchBackend:
         backend = _BACKENDS.get((name, directory))
         if backend is None:
             module, cls = BACKENDS[name].split(":")
-            backend = _BACKENDS[(name, directory)] = getattr(importlib.import_module(module), cls)(directory)
+            backend = _BACKENDS[(name, directory)] = getattr(importlib.import_module(module), cls).for_workspace(workspace)
     return backend
 
 

@@ -100,10 +100,11 @@ def set_digest(pairs) -> str:
     return f"{value:032x}"
 
 
-# name in fupin.toml `[search] backend` -> "module:class"; the class is built with
-# the workspace's indexes folder.
+# name in fupin.toml `[search] backend` -> "module:class"; the class's
+# for_workspace(workspace) builds it (from the indexes folder, or the database).
 BACKENDS = {
     "whoosh": "fupin_docs.search.whoosh_backend:WhooshBackend",
+    "postgresql": "fupin_docs.search.pg_backend:PgSearchBackend",  # the county database ([database] url)
 }
 
 

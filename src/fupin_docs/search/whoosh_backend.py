@@ -349,6 +349,10 @@ def _parallel_build(ix, path: str, fields_iter, procs: int, limitmb: int, chunk_
 
 
 class WhooshBackend:
+    @classmethod
+    def for_workspace(cls, workspace) -> "WhooshBackend":
+        return cls(Path(workspace.indexes_dir).resolve())
+
     def __init__(self, directory: str | Path, *, procs: int | None = None, limitmb: int = 128):
         """An index in DIRECTORY/whoosh (the workspace's indexes/ folder)."""
         self.directory = Path(directory)

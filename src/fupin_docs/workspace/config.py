@@ -165,15 +165,17 @@ def _line_of(text: str, key: str) -> int:
 
 
 def _with_database(config: Config, data: dict) -> Config:
-    """A database URL (fupin.toml or the environment) moves the catalog there unless
-    fupin.toml names the catalog itself: one setting for a county workspace."""
+    """A database URL (fupin.toml or the environment) moves the catalog and the index
+    there unless fupin.toml names them itself: one setting for a county workspace."""
     url = os.environ.get(DATABASE_URL_VARIABLE, "").strip() or config.database.url
     if not url:
         return config
-    archive = config.archive
+    archive, search = config.archive, config.search
     if "catalog" not in data.get("archive", {}):
         archive = replace(archive, catalog="postgresql")
-    return replace(config, database=DatabaseConfig(url=url), archive=archive)
+    if "backend" not in data.get("search", {}):
+        search = replace(search, backend="postgresql")
+    return replace(config, database=DatabaseConfig(url=url), archive=archive, search=search)
 
 
 @dataclass(frozen=True)

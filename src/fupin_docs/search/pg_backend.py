@@ -1,0 +1,363 @@
+"""The county index: full text in PostgreSQL, without extensions.
+
+PostgreSQL's own parsers keep a whole run of Chinese characters as one token,
+so the documents are indexed the way the embedded index is (normalize.bigrams:
+character bigrams of the folded text, Latin words whole) as a `tsvector` built
+here, with a GIN index. Bigrams of the title are weighted A, so ts_rank favours
+them as BM25 over the title does in Whoosh. Positions past 16,383 and past 256
+per bigram are not kept (PostgreSQL's limits); matching never relies on them:
+as in the embedded index, the bigrams find candidates and the folded text
+stored beside them proves each match (query.matches, ranking.judge).
+
+A query follows the embedded backend step for step (whoosh_backend.py): the
+as-typed query's candidates, best first by ts_rank, judged in growing windows
+until enough as-typed hits are proven, then the words-apart ones; the same
+hits, the same order (ranking.judge), the same totals where both are exact.
+Each township's documents carry its scope; filters are columns.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+
+from ..workspace.database import Migration, connections, require_version, upgrade
+from .backend import Filters, Hit, Hits, IndexDoc, set_digest
+from .normalize import bigrams, normalize
+from .query import ParsedQuery, Term, id_key, matches, needs_text_check, term_needs
+from .ranking import AS_TYPED, judge, same_as_typed, typed_only
+from .snippet import make_snippet
+
+COMPONENT = "search"
+MIGRATIONS = (
+    Migration(1, """
+CREATE TABLE search_doc (
+    scope text NOT NULL,
+    archive_no text NOT NULL,
+    fingerprint text NOT NULL,
+    title text NOT NULL,
+    text text NOT NULL,          -- kept for snippets (first MAX_STORED_TEXT characters)
+    norm_title text NOT NULL,    -- folded title (what ranking.judge reads)
+    norm text NOT NULL,          -- folded title, text and metadata (what matching proves against)
+    kind text NOT NULL,
+    unit text NOT NULL,
+    unit_key text NOT NULL,
+    date text NOT NULL,
+    tag_keys text[] NOT NULL,
+    ids text[] NOT NULL,
+    grams tsvector NOT NULL,
+    PRIMARY KEY (scope, archive_no)
+);
+CREATE INDEX search_doc_grams ON search_doc USING gin (grams);
+CREATE INDEX search_doc_scope_date ON search_doc (scope, date);
+CREATE INDEX search_doc_ids ON search_doc USING gin (ids);
+CREATE TABLE search_state (
+    scope text PRIMARY KEY,
+    digest text,
+    head jsonb
+);
+"""),
+)
+
+MAX_STORED_TEXT = 300_000  # as the embedded index: characters kept for snippets and judging
+MAX_POSITION = 16_383  # PostgreSQL keeps no tsvector position beyond this
+MAX_POSITIONS_PER_GRAM = 256  # … nor more than this many per lexeme
+RERANK_MIN, RERANK_FACTOR = 30, 2  # candidates judged per query, as the embedded index
+
+
+def setup(url: str, progress=None) -> int:
+    return upgrade(url, COMPONENT, MIGRATIONS, progress)
+
+
+def _lexeme(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def grams_vector(title: str, body: str) -> str:
+    """The tsvector literal of BODY (title, text and metadata, folded): each bigram
+    with its positions, those inside the title weighted A."""
+    title_grams = len(bigrams(normalize(title))) if title else 0
+    positions: dict = defaultdict(list)
+    for number, gram in enumerate(bigrams(normalize(body)), 1):
+        spots = positions[gram]
+        if number <= MAX_POSITION and len(spots) < MAX_POSITIONS_PER_GRAM:
+            spots.append(f"{number}A" if number <= title_grams else str(number))
+        elif not spots:
+            spots.append("")  # the bigram is there, its place is not kept
+    parts = []
+    for gram, spots in positions.items():
+        kept = [s for s in spots if s]
+        parts.append(_lexeme(gram) + (":" + ",".join(kept) if kept else ""))
+    return " ".join(parts)
+
+
+def _need_query(need: str) -> str:
+    """NEED as tsquery text, as whoosh_backend._need_query looks it up."""
+    if need[0] < "\u3400" or len(need) == 2:
+        return _lexeme(need)
+    if len(need) == 1:
+        return _lexeme(need) + ":*"
+    return "(" + " & ".join(_lexeme(g) for g in sorted(set(bigrams(need)))) + ")"
+
+
+def _term_query(term: Term) -> str | None:
+    needs = term_needs(term)
+    if not needs:
+        return None
+    parts = [_need_query(n) for n in dict.fromkeys(needs)]
+    return parts[0] if len(parts) == 1 else "(" + " & ".join(parts) + ")"
+
+
+def _index_exact(term: Term) -> bool:
+    return not any(needs_text_check(n) for n in term_needs(term))
+
+
+def build_query(parsed: ParsedQuery) -> tuple[str | None, bool, bool]:
+    """(tsquery text or None for every document, whether hits must be checked against
+    the text, whether nothing can match)."""
+    check = any(not _index_exact(t) for t in parsed.positive_terms())
+    groups = []
+    for group in parsed.groups:
+        alternatives = [q for q in (_term_query(t) for t in group) if q is not None]
+        if alternatives:
+            groups.append(alternatives[0] if len(alternatives) == 1 else "(" + " | ".join(alternatives) + ")")
+    if parsed.groups and not groups:
+        return None, check, True
+    negatives = []
+    for term in parsed.excluded:
+        q = _term_query(term) if _index_exact(term) else None
+        if q is not None:
+            negatives.append(q)
+        elif not _index_exact(term):
+            check = True
+    text = " & ".join(groups)
+    if negatives:
+        text = (f"({text}) & " if text else "") + " & ".join(f"!{q}" for q in negatives)
+    return (text or None), check, False
+
+
+class PgSearchBackend:
+    def __init__(self, url: str, scope: str):
+        self.url = url
+        self.scope = scope
+        self.pool = connections(url)
+        self._ready = False
+
+    @classmethod
+    def for_workspace(cls, workspace) -> "PgSearchBackend":
+        archive = workspace.config.archive
+        return cls(workspace.config.database.url, f"{archive.fonds}/{archive.org_code}")
+
+    def _connection(self):
+        if not self._ready:
+            require_version(self.url, COMPONENT, MIGRATIONS)
+            self._ready = True
+        return self.pool.connection()
+
+    # ---- writing --------------------------------------------------------------------
+    def _rows(self, docs):
+        for doc in docs:
+            body = "\n".join(part for part in (doc.title, doc.text, doc.meta) if part)
+            kept = "\n".join(part for part in (doc.title, doc.text[:MAX_STORED_TEXT], doc.meta) if part)
+            keys = [key for key in dict.fromkeys(id_key(value) for value in doc.ids if value) if key]
+            yield (self.scope, doc.archive_no, doc.fingerprint or doc.sha256, doc.title or "",
+                   doc.text[:MAX_STORED_TEXT], normalize(doc.title or ""), normalize(kept), doc.kind or "",
+                   doc.unit or "", normalize(doc.unit) if doc.unit else "", doc.date or "",
+                   [normalize(tag) for tag in doc.tags], keys, grams_vector(doc.title or "", body))
+
+    _INSERT = ("INSERT INTO search_doc (scope, archive_no, fingerprint, title, text, norm_title, norm, kind, unit, "
+               "unit_key, date, tag_keys, ids, grams) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
+               "%s::tsvector) ON CONFLICT (scope, archive_no) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, "
+               "title = EXCLUDED.title, text = EXCLUDED.text, norm_title = EXCLUDED.norm_title, norm = EXCLUDED.norm, "
+               "kind = EXCLUDED.kind, unit = EXCLUDED.unit, unit_key = EXCLUDED.unit_key, date = EXCLUDED.date, "
+               "tag_keys = EXCLUDED.tag_keys, ids = EXCLUDED.ids, grams = EXCLUDED.grams")
+
+    def rebuild(self, docs, *, workers: int | None = None, executor=None) -> int:
+        count = 0
+        with self._connection() as conn:
+            conn.execute("DELETE FROM search_doc WHERE scope = %s", (self.scope,))
+            conn.execute("DELETE FROM search_state WHERE scope = %s", (self.scope,))
+            batch = []
+            with conn.cursor() as cursor:
+                for row in self._rows(docs):
+                    batch.append(row)
+                    if len(batch) >= 200:
+                        cursor.executemany(self._INSERT, batch)
+                        count += len(batch)
+                        batch = []
+                if batch:
+                    cursor.executemany(self._INSERT, batch)
+                    count += len(batch)
+        return count
+
+    def add(self, docs: list[IndexDoc]) -> None:
+        with self._connection() as conn, conn.cursor() as cursor:
+            cursor.executemany(self._INSERT, list(self._rows(docs)))
+            conn.execute("UPDATE search_state SET digest = NULL WHERE scope = %s", (self.scope,))
+
+    def remove(self, archive_nos: list[str]) -> None:
+        with self._connection() as conn:
+            conn.execute("DELETE FROM search_doc WHERE scope = %s AND archive_no = ANY(%s)",
+                         (self.scope, list(archive_nos)))
+            conn.execute("UPDATE search_state SET digest = NULL WHERE scope = %s", (self.scope,))
+
+    def documents(self) -> dict[str, str]:
+        with self._connection() as conn:
+            return dict(conn.execute("SELECT archive_no, fingerprint FROM search_doc WHERE scope = %s",
+                                     (self.scope,)).fetchall())
+
+    def check(self) -> str | None:
+        try:
+            with self._connection():
+                return None
+        except Exception as err:  # the reason is shown to the administrator
+            return str(err)
+
+    def _state(self, column: str):
+        with self._connection() as conn:
+            row = conn.execute(f"SELECT {column} FROM search_state WHERE scope = %s", (self.scope,)).fetchone()
+        return row[0] if row else None
+
+    def _set_state(self, column: str, value) -> None:
+        with self._connection() as conn:
+            conn.execute(f"INSERT INTO search_state (scope, {column}) VALUES (%s, %s) "
+                         f"ON CONFLICT (scope) DO UPDATE SET {column} = EXCLUDED.{column}", (self.scope, value))
+
+    def recorded_digest(self) -> str | None:
+        return self._state("digest")
+
+    def record_digest(self, pairs) -> None:
+        self._set_state("digest", set_digest(pairs))
+
+    def recorded_head(self) -> dict | None:
+        return self._state("head")
+
+    def record_head(self, head: dict) -> None:
+        self._set_state("head", json.dumps(head))
+
+    def close(self) -> None:
+        pass
+
+    # ---- reading --------------------------------------------------------------------
+    def _where(self, filters: Filters) -> tuple[str, list]:
+        clauses, values = ["scope = %s"], [self.scope]
+        if filters.kind:
+            clauses.append("kind = %s")
+            values.append(filters.kind)
+        if filters.unit:
+            clauses.append("unit_key = %s")
+            values.append(normalize(filters.unit))
+        if filters.date_from or filters.date_to:
+            clauses.append("date BETWEEN %s AND %s")
+            values += [filters.date_from or "0000-00-00", filters.date_to or "9999-12-31"]
+        if filters.tags:
+            clauses.append("tag_keys @> %s")
+            values.append([normalize(tag) for tag in filters.tags])
+        return " AND ".join(clauses), values
+
+    _COLUMNS = "archive_no, title, text, norm_title, norm, kind, unit, date"
+
+    def _select(self, conn, where: str, values: list, tsquery: str | None, limit: int | None,
+                order: str = "rank") -> list[dict]:
+        sql, args = f"SELECT {self._COLUMNS}", []
+        if tsquery is not None:
+            sql += ", ts_rank(grams, %s::tsquery) AS rank"
+            args.append(tsquery)
+        else:
+            sql += ", 0.0 AS rank"
+        sql += f" FROM search_doc WHERE {where}"
+        args += values
+        if tsquery is not None:
+            sql += " AND grams @@ %s::tsquery"
+            args.append(tsquery)
+        sql += " ORDER BY rank DESC, archive_no" if order == "rank" else " ORDER BY date DESC, archive_no DESC"
+        if limit is not None:
+            sql += " LIMIT %s"
+            args.append(limit)
+        names = ("archive_no", "title", "text", "norm_title", "norm", "kind", "unit", "date", "rank")
+        return [dict(zip(names, row)) for row in conn.execute(sql, args).fetchall()]
+
+    def _count(self, conn, where: str, values: list, tsquery: str | None) -> int:
+        sql, args = f"SELECT count(*) FROM search_doc WHERE {where}", list(values)
+        if tsquery is not None:
+            sql += " AND grams @@ %s::tsquery"
+            args.append(tsquery)
+        return conn.execute(sql, args).fetchone()[0]
+
+    def query(self, parsed: ParsedQuery, filters: Filters, limit: int, *, as_typed: bool = False) -> Hits:
+        where, values = self._where(filters)
+        terms = list(dict.fromkeys(parsed.positive_terms()))
+        with self._connection() as conn:
+            if parsed.id_key:
+                named = conn.execute(f"SELECT {self._COLUMNS}, 0.0 FROM search_doc WHERE {where} AND ids @> %s "
+                                     "ORDER BY archive_no LIMIT %s", [*values, [parsed.id_key], limit]).fetchall()
+                if named:
+                    names = ("archive_no", "title", "text", "norm_title", "norm", "kind", "unit", "date", "rank")
+                    cited = ParsedQuery(groups=[[Term(normalize(parsed.id_key), True)]])
+                    id_terms = terms + cited.groups[0]
+                    shown = [_hit(dict(zip(names, row)), id_terms) for row in named]
+                    seen = {hit.archive_no for hit in shown}
+                    more = self._ranked(conn, cited, where, values, limit + len(shown), True, id_terms)
+                    shown += [hit for hit in more if hit.archive_no not in seen]
+                    unseen = max(more.total - len(more), 0)
+                    return Hits(shown[:limit], len(shown) + unseen, more.exact)
+            tsquery, check, nothing = build_query(parsed)
+            if nothing:
+                return Hits([], 0)
+            if tsquery is None and not parsed.groups and not parsed.excluded:
+                rows = self._select(conn, where, values, None, limit, order="date")
+                return Hits([_hit(row, terms) for row in rows], self._count(conn, where, values, None))
+            if not parsed.groups:  # exclusions only
+                rows = self._select(conn, where, values, tsquery, None, order="date")
+                proven = [row for row in rows if not check or matches(parsed, row["norm"])]
+                return Hits([_hit(row, terms) for row in proven[:limit]], len(proven))
+            return self._ranked(conn, parsed, where, values, limit, as_typed, terms)
+
+    def _ranked(self, conn, parsed, where, values, limit, as_typed, terms) -> Hits:
+        """whoosh_backend._ranked over SQL: as-typed candidates first, judged in windows."""
+        window = max(RERANK_FACTOR * limit, RERANK_MIN)
+        judged: dict = {}  # archive_no -> (Judgement | None, row)
+
+        def examine(tsquery, counted) -> bool:
+            wanted = window
+            while True:
+                rows = self._select(conn, where, values, tsquery, wanted)
+                for row in rows:
+                    if row["archive_no"] not in judged:
+                        judged[row["archive_no"]] = (judge(parsed, row["norm_title"], row["norm"]), row)
+                read_all = len(rows) < wanted
+                found = sum(1 for v, _ in judged.values() if v is not None and counted(v))
+                if found >= limit or read_all:
+                    return read_all
+                wanted *= 4
+
+        q_typed, check_typed, nothing_typed = build_query(typed_only(parsed))
+        q_loose, check_loose, _nothing = build_query(parsed)
+        typed_all = True if nothing_typed else examine(q_typed, lambda v: v.match == AS_TYPED)
+        typed = [(v, r) for v, r in judged.values() if v is not None and v.match == AS_TYPED]
+        if as_typed or same_as_typed(parsed):
+            shown = typed if as_typed else [(v, r) for v, r in judged.values() if v is not None]
+            if typed_all:
+                total, exact = len(shown), True
+            else:
+                total, exact = self._count(conn, where, values, q_typed), not check_typed
+        else:
+            loose_all = False
+            if len(typed) < limit:
+                loose_all = examine(q_loose, lambda v: True)
+            shown = typed if len(typed) >= limit else [(v, r) for v, r in judged.values() if v is not None]
+            if loose_all:
+                total, exact = len(shown), True
+            else:
+                total, exact = self._count(conn, where, values, q_loose), not check_loose
+        shown.sort(key=lambda pair: (*pair[0].sort_key(), -pair[1]["rank"], pair[1]["archive_no"]))
+        return Hits([_hit(row, terms, verdict) for verdict, row in shown[:limit]], max(total, len(shown)), exact)
+
+
+def _hit(row: dict, terms, verdict=None) -> Hit:
+    text = row["text"] or ""
+    snippet = make_snippet(text, terms) if text else make_snippet(row["title"], terms)
+    score = float(row["rank"] or 0.0) if verdict is None else round(verdict.score, 4)
+    return Hit(archive_no=row["archive_no"], title=row["title"], kind=row["kind"], unit=row["unit"] or None,
+               date=row["date"] or None, score=score, snippet=snippet,
+               match=verdict.match if verdict is not None else AS_TYPED)

@@ -1,0 +1,88 @@
+"""The county index (PostgreSQL, search/pg_backend.py) answers as the embedded
+one (Whoosh) does: the judged query set, with and without filters, as typed or
+not, by 发文字号, with exclusions, gives the same hits in the same order, how
+each matched, and the same totals. A real cluster (tests/pg_cluster.py)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import make_workspace
+from fupin_docs.archive import Archive
+from fupin_docs.archive.extract import extract_text
+from fupin_docs.search import get_backend, item_doc, parse_query, rebuild_index
+from fupin_docs.search.backend import Filters
+from fupin_docs.search.pg_backend import PgSearchBackend, setup
+from pg_cluster import Cluster
+
+DATA = Path(__file__).resolve().parent / "data"
+JUDGED = json.loads((DATA / "judged" / "judgments.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def both(tmp_path_factory):
+    """The judged documents filed once, indexed by Whoosh and by PostgreSQL."""
+    root = tmp_path_factory.mktemp("judged") / "ws"
+    ws = make_workspace(root)
+    archive = Archive(ws)
+    for doc in JUDGED["documents"]:
+        archive.add(DATA / doc["path"], title=doc["title"], kind=doc["kind"] or None, unit=doc["unit"] or None,
+                    date=doc["date"], doc_number=doc["doc_number"] or None, tags=tuple(doc.get("tags", ())))
+    rebuild_index(ws)
+    cluster = Cluster()
+    url = cluster.new_database()
+    setup(url)
+    county = PgSearchBackend(url, "Z001/ZFB")
+    items = archive.items()
+    county.rebuild(item_doc(item, extract_text(archive.file_path(item), item.file_name)) for item in items)
+    yield get_backend(ws), county, items
+    cluster.stop()
+
+
+def answer(backend, text, limit=20, as_typed=False, **filters):
+    hits = backend.query(parse_query(text), Filters(**filters), limit, as_typed=as_typed)
+    return [(h.archive_no, h.match, h.title, h.date) for h in hits], hits.total, hits.exact
+
+
+QUERIES = [q["query"] for q in JUDGED["queries"]]
+
+
+@pytest.mark.parametrize("text", QUERIES)
+def test_judged_queries_agree(both, text):
+    embedded, county, _items = both
+    for as_typed in (False, True):
+        for filters in ({}, {"kind": "plan"}, {"date_from": "2020-01-01", "date_to": "2020-12-31"}):
+            mine, total, exact = answer(county, text, as_typed=as_typed, **filters)
+            theirs, their_total, their_exact = answer(embedded, text, as_typed=as_typed, **filters)
+            assert mine == theirs, (text, as_typed, filters)
+            if exact and their_exact:
+                assert total == their_total, (text, as_typed, filters)
+
+
+def test_the_set_finds_something(both):
+    """The agreement above is not two empty lists."""
+    _embedded, county, _items = both
+    found = [answer(county, text)[1] for text in QUERIES]
+    assert sum(1 for total in found if total) >= len(QUERIES) - 2, found
+
+
+@pytest.mark.parametrize("text", ["国办发〔2018〕129号", "国办发[2018]129号", "危房 -改造", "脫貧攻堅", "扶贫 | 帮扶",
+                                  "\"两不愁三保障\"", "村", "2020年"])
+def test_ids_exclusions_scripts_and_single_characters_agree(both, text):
+    embedded, county, _items = both
+    assert answer(county, text) == answer(embedded, text)
+
+
+def test_filters_alone_list_newest_first_alike(both):
+    embedded, county, items = both
+    mine = answer(county, "", kind="minutes")
+    assert mine == answer(embedded, "", kind="minutes")
+    assert mine[1] == sum(1 for item in items if item.kind == "minutes") > 0
+
+
+def test_documents_and_removal(both):
+    embedded, county, items = both
+    assert county.documents() == embedded.documents()
