@@ -42,3 +42,25 @@ def dark_spans(path: Path, page: int, y_pt: float, dpi: int = 288) -> list[tuple
     width, _, pixels = gray_page(path, page, dpi)
     row = int(y_pt * dpi / 72)
     return dark_runs(pixels[row * width:(row + 1) * width], dpi)
+
+
+def horizontal_strokes(path: Path, page: int, top_pt: float, bottom_pt: float, min_length_pt: float,
+                       dpi: int = 600) -> list[tuple[float, float, float, float]]:
+    """Horizontal strokes between TOP_PT and BOTTOM_PT: dark runs at least
+    MIN_LENGTH_PT long, rows of one stroke merged. Each is (upper edge, lower
+    edge, left end, right end) in pt, top to bottom, left to right."""
+    width, height, pixels = gray_page(path, page, dpi)
+    strokes: list[list[float]] = []  # open strokes: [top, bottom, x0, x1, last row]
+    done = []
+    for row in range(int(top_pt * dpi / 72), min(int(bottom_pt * dpi / 72) + 1, height)):
+        runs = [r for r in dark_runs(pixels[row * width:(row + 1) * width], dpi) if r[1] - r[0] >= min_length_pt]
+        y = row * 72 / dpi
+        for x0, x1 in runs:
+            match = next((s for s in strokes if s[4] == row - 1 and x0 < s[3] and s[2] < x1), None)
+            if match:
+                match[1], match[2], match[3], match[4] = y + 72 / dpi, min(match[2], x0), max(match[3], x1), row
+            else:
+                strokes.append([y, y + 72 / dpi, x0, x1, row])
+        done += [s for s in strokes if s[4] < row]
+        strokes = [s for s in strokes if s[4] == row]
+    return sorted((s[0], s[1], s[2], s[3]) for s in done + strokes)

@@ -27,6 +27,7 @@ from fupin_docs.inputs import load_document, load_document_text
 from fupin_docs.render.pdf import render_pdf
 from fupin_docs.workspace.config import Config
 import layout_standard as S
+from pdf_pixels import horizontal_strokes
 
 EXAMPLES = {p.stem.split("-")[0]: p for p in
             sorted((Path(__file__).resolve().parents[1] / "examples").glob("*.yaml"))}
@@ -308,8 +309,9 @@ def assert_page_number(rows: list[Row], number: int):
     assert row is not None, f"page {number} has no number"
     assert re.sub(r"\s", "", row.text) == f"{S.PAGE_NUMBER_DASH}{number}{S.PAGE_NUMBER_DASH}"
     assert abs(row.size - S.SIHAO_PT) < 0.1
-    # the baseline of a 四号 line whose top is 7 mm below the 版心: between 0.7 and 1 em lower
-    assert BOTTOM + S.PAGE_NUMBER_BELOW_TEXT_MM * S.PT_PER_MM + 0.7 * S.SIHAO_PT < row.y < \
+    # the dashes' strokes (measured in pixels below) are 7 mm below the 版心 and
+    # stand above the baseline, less than one 四号 em above it
+    assert BOTTOM + S.PAGE_NUMBER_BELOW_TEXT_MM * S.PT_PER_MM < row.y < \
         BOTTOM + S.PAGE_NUMBER_BELOW_TEXT_MM * S.PT_PER_MM + S.SIHAO_PT, row.y
     return row
 
@@ -398,3 +400,42 @@ def test_the_signature_takes_two_body_lines_along_or_the_spacing_tightens(seal, 
     assert "two lines along" in outcomes, outcomes
     if not seal:  # one line short: tightened spacing keeps it on page 1
         assert outcomes[0] == "tightened", outcomes
+
+
+# --- the page number's 一字线, measured as an inspector measures it ---------------------
+
+
+DASH_TOLERANCE_MM = 0.5  # a ruler on paper: ±0.5 mm
+
+
+def dash_strokes(path: Path, page: int) -> list[tuple[float, float, float, float]]:
+    """The horizontal strokes below the 版心 at least 0.6 四号 em long: the two
+    一字线 of the page number (a digit's bars are at most half an em)."""
+    # from 1 mm below the 版心: the 版记's last rule lies on its bottom edge
+    return horizontal_strokes(path, page, BOTTOM + S.PT_PER_MM, S.PAGE_HEIGHT_MM * S.PT_PER_MM, 0.6 * S.SIHAO_PT)
+
+
+@pytest.mark.parametrize("name", ["plan", "notice"])
+def test_the_page_numbers_dash_stroke_is_7mm_below_the_text_area(name, rendered):
+    """§7.5: the 一字线's upper edge is 7 mm below the 版心's bottom edge. The
+    visible stroke is read off the page's pixels, on every page of a real
+    multi-page document, odd pages on the right and even pages on the left."""
+    _, path, result = rendered(name)
+    assert result.pages >= 6
+    want = BOTTOM + S.PAGE_NUMBER_BELOW_TEXT_MM * S.PT_PER_MM
+    edges = []
+    for page in range(1, result.pages + 1):
+        strokes = dash_strokes(path, page)
+        assert len(strokes) == 2, (page, strokes)  # “—” either side of the number
+        (top1, _, left1, right1), (top2, _, left2, right2) = strokes
+        assert abs(top1 - top2) < 0.1 and right1 < left2, (page, strokes)
+        edges.append(round((top1 - BOTTOM) / S.PT_PER_MM, 2))
+        assert abs(top1 - want) <= DASH_TOLERANCE_MM * S.PT_PER_MM, (page, edges[-1])
+        # the 一字线 is as long as a 四号 em, give or take the face's side bearings
+        assert 0.6 * S.SIHAO_PT < right1 - left1 <= S.SIHAO_PT + 0.5, (page, strokes)
+        indent = S.PAGE_NUMBER_SIDE_CHARS * S.SIHAO_PT
+        if page % 2:
+            assert right2 <= RIGHT - indent + 0.5 and right2 > RIGHT - indent - 2, (page, right2)
+        else:
+            assert left1 >= LEFT + indent - 0.5 and left1 < LEFT + indent + 2, (page, left1)
+    print(name, "一字线 upper edge below the 版心 (mm):", edges)

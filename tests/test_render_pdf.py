@@ -22,7 +22,7 @@ from fupin_docs.render.pdf import PdfResult, render_pdf, render_pdfs
 from fupin_docs.workspace.config import Config
 from conftest import in_order, squash
 import layout_standard as S
-from pdf_pixels import dark_bands, dark_spans
+from pdf_pixels import dark_bands, dark_spans, horizontal_strokes
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "examples").glob("*.yaml"))
 PT = S.PT_PER_MM  # pt per mm
@@ -207,7 +207,10 @@ def test_page_numbers_alternate_sides_seven_mm_below_on_every_page_but_a_blank_o
             continue
         assert [ln.text for ln in numbers] == [f"—{page}—"]
         number = numbers[0]
-        assert abs(number.y0 - (BOTTOM + 7 * PT)) < 1.0  # 7 mm below the 版心
+        # the 一字线's stroke (its upper edge, read off the pixels) 7 mm below the 版心, ±0.5 mm
+        strokes = horizontal_strokes(path, page, BOTTOM + PT, S.PAGE_HEIGHT_MM * PT, 0.6 * S.SIHAO_PT)
+        assert len(strokes) == 2 and all(abs(st[0] - (BOTTOM + 7 * PT)) <= 0.5 * PT for st in strokes), strokes
+        assert number.y0 < strokes[0][0] < number.y1
         assert abs((number.y1 - number.y0) - S.SIHAO_PT) < 1.5  # 四号
         if page % 2:
             assert abs(number.x1 - (RIGHT - indent)) < 1.0

@@ -104,7 +104,9 @@ COLOPHON_OUTER_RULE_MM = 0.35  # first and last 版记 rule
 COLOPHON_INNER_RULE_MM = 0.25  # the rule between 抄送 and 印发
 COLOPHON_SIDE_INDENT_CHARS = 1  # 抄送 / 印发机关 / 印发日期 1 字 in
 PAGE_NUMBER_SIZE_PT = SIZE_SIHAO
-PAGE_NUMBER_BELOW_TEXT_MM = 7.0  # 7 mm below the 版心's bottom edge
+# §7.5: the 一字线's upper edge 7 mm below the 版心's bottom edge — the visible
+# stroke of the dash, which sits near the middle of its em box, not the box's top.
+PAGE_NUMBER_BELOW_TEXT_MM = 7.0
 PAGE_NUMBER_SIDE_INDENT_CHARS = 1  # odd right, even left, 1 字 in
 PAGE_NUMBER_DASH = "—"  # 一字线 either side: "— 1 —"
 

@@ -238,6 +238,52 @@ def face_cmap(file: str, index: int) -> frozenset[int]:
         font.close()
 
 
+# Where an em dash's stroke starts when the face cannot be read: about the
+# middle of the em box (FandolSong 0.49 em, Noto Serif CJK 0.64 em).
+DASH_STROKE_TOP_EM_UNKNOWN = 0.5
+
+
+@functools.lru_cache(maxsize=8)
+def dash_stroke_top_em(file: str, index: int, char: str = "\u2014") -> float | None:
+    """How far below the top of a line box exactly 1 em tall the upper edge of
+    CHAR's stroke (the 一字线 of page numbers) lies, in em, for face INDEX of FILE;
+    None when the face has no such glyph or cannot be read.
+
+    The line box is placed as Pango/HarfBuzz place it: the face's ascent and
+    descent (OS/2 typo metrics when the face asks for them, hhea otherwise)
+    centred in the box, the baseline `ascent` below their top. Checked against
+    the pixels of a rendered page (tests/test_pdf_pages.py)."""
+    from fontTools.pens.boundsPen import BoundsPen
+    from fontTools.ttLib import TTFont
+
+    try:
+        font = TTFont(file, fontNumber=index, lazy=True)
+    except Exception:  # an unreadable face: the caller estimates
+        return None
+    try:
+        glyph = (font.getBestCmap() or {}).get(ord(char))
+        if glyph is None:
+            return None
+        upm = font["head"].unitsPerEm
+        os2, hhea = font["OS/2"] if "OS/2" in font else None, font["hhea"]
+        if os2 is not None and os2.fsSelection & (1 << 7) and os2.sTypoAscender:  # USE_TYPO_METRICS
+            ascent, descent = os2.sTypoAscender, os2.sTypoDescender
+        else:
+            ascent, descent = hhea.ascent, hhea.descent
+        ascent, descent = abs(ascent), abs(descent)  # some faces store a positive descent
+        glyphs = font.getGlyphSet()
+        pen = BoundsPen(glyphs)
+        glyphs[glyph].draw(pen)
+        if pen.bounds is None:
+            return None
+        stroke_top = pen.bounds[3]
+        return ((upm - (ascent + descent)) / 2 + ascent - stroke_top) / upm
+    except Exception:  # a face with broken tables: the caller estimates
+        return None
+    finally:
+        font.close()
+
+
 def missing_chars(text: str, face: Face | None) -> str:
     """Characters of TEXT (in first-seen order, no whitespace) FACE has no glyph for."""
     if face is None:

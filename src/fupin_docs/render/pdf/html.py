@@ -22,7 +22,7 @@ from ...compose.tree import (Addressees, AttachmentHeading, AttachmentNote, Atte
                              Table, Title)
 from ..title_lines import split_title
 from .fontcache import derived_face, derived_family, exact_family
-from .fonts import RoleFaces, _css_quote
+from .fonts import DASH_STROKE_TOP_EM_UNKNOWN, RoleFaces, _css_quote, dash_stroke_top_em
 
 
 def _floor(value: float, digits: int = 4) -> float:
@@ -80,7 +80,7 @@ def css_values(faces: dict[str, RoleFaces]) -> dict:
         "m_top": _num(L.MARGIN_TOP_MM), "m_right": _num(L.MARGIN_RIGHT_MM),
         "m_bottom": _num(L.MARGIN_BOTTOM_MM), "m_left": _num(L.MARGIN_LEFT_MM),
         "dash": L.PAGE_NUMBER_DASH,
-        "pn_size": _num(L.PAGE_NUMBER_SIZE_PT), "pn_below": _num(L.PAGE_NUMBER_BELOW_TEXT_MM),
+        "pn_size": _num(L.PAGE_NUMBER_SIZE_PT), "pn_below": _num(page_number_padding(faces.get("page"))),
         "pn_indent": _num(L.PAGE_NUMBER_SIDE_INDENT_CHARS * L.PAGE_NUMBER_SIZE_PT),
         "body_size": _num(L.BODY_SIZE_PT), "pitch": _num(PITCH),
         "ls": _num(LETTER_SPACING),
@@ -111,6 +111,18 @@ def css_values(faces: dict[str, RoleFaces]) -> dict:
         "colo_indent_plus_label": _num((L.COLOPHON_SIDE_INDENT_CHARS + L.LABEL_CHARS) * L.COLOPHON_SIZE_PT),
         **font_families(faces),
     }
+
+
+def page_number_padding(page: RoleFaces | None) -> float:
+    """Space (pt) from the 版心's bottom edge to the top of the page number's
+    line box, so that the visible 一字线 — the dash's stroke, not its em box —
+    has its upper edge PAGE_NUMBER_BELOW_TEXT_MM below the 版心 (§7.5)."""
+    stroke = None
+    if page is not None and page.primary is not None:
+        stroke = dash_stroke_top_em(page.primary.file, page.primary.index, L.PAGE_NUMBER_DASH)
+    if stroke is None:
+        stroke = DASH_STROKE_TOP_EM_UNKNOWN
+    return L.mm_to_pt(L.PAGE_NUMBER_BELOW_TEXT_MM) - stroke * L.PAGE_NUMBER_SIZE_PT
 
 
 def font_families(faces: dict[str, RoleFaces]) -> dict:
