@@ -19,6 +19,7 @@ LAYERS = [
     {"search"},
     {"ledger", "audit"},  # audit: the access journal, which archive verify checks too
     {"pack", "filing"},
+    {"county"},  # a workspace moved into the county database and back (archive, ledger, index)
     {"pipeline"},
     {"accounts"},  # fupin serve's accounts, below its clients
     {"cli", "__main__", "server"},
