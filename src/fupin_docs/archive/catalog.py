@@ -76,6 +76,11 @@ class Catalog(Protocol):
     def check_chain(self) -> ChainCheck:
         """Read everything and check that no record was changed, removed or reordered."""
 
+    def adopt(self, records: list[dict]) -> None:
+        """Take RECORDS (another catalog's whole chain, checked) unchanged as this empty
+        catalog's records: a workspace moving between the embedded store and the
+        county database keeps every record, hash and 档号."""
+
 
 CATALOGS = {
     # name in fupin.toml -> "module:class"

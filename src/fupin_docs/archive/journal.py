@@ -259,6 +259,16 @@ class Journal:
         state.lines += 1
         return record
 
+    def adopt(self, records: list[dict]) -> None:
+        """Write RECORDS (a whole chain taken from elsewhere, unchanged) as this new
+        journal's lines, and its head: all at once, or nothing."""
+        if self.path.exists() or self.head_path.exists():
+            raise FileExistsError(self.path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(self.path, b"".join(_canonical(record) + b"\n" for record in records))
+        if records:
+            self._write_head(records[-1])
+
     def _write_head(self, record: dict) -> None:
         atomic_write_bytes(self.head_path, _canonical({"seq": record["seq"], "hash": record["hash"]}) + b"\n")
 

@@ -76,6 +76,13 @@ class JournalCatalog:
         with held(self.lock_file, "档案"):
             yield _JournalWriter(self, self._folded())
 
+    def adopt(self, records: list[dict]) -> None:
+        with held(self.lock_file, "档案"):
+            if self.journal.path.exists() and self.journal.current()[0].events:
+                raise ValueError("the journal already has records")
+            self.journal.path.unlink(missing_ok=True)
+            self.journal.adopt(records)
+
     def check_chain(self) -> ChainCheck:
         """Read every record and check the whole chain and its head record."""
         state, problems, warnings = self.journal.check()

@@ -146,6 +146,13 @@ class PgCatalog:
                 raise Busy("档案正由其他人写入，请稍后再试") from None
             yield _PgWriter(conn, self.scope, self._folded(conn))
 
+    def adopt(self, records: list[dict]) -> None:
+        with self.writing() as writer:
+            if writer.items or writer._seq:
+                raise ValueError("the township's chain already has records")
+            for record in records:
+                writer.insert(record)
+
     def check_chain(self) -> ChainCheck:
         """Read every record of the township's chain and check it and the head row."""
         self._ready()
@@ -197,6 +204,10 @@ class _PgWriter:
         record = {"seq": self._seq + 1, "at": now_iso(), "who": who or default_user(), "action": action,
                   "detail": detail, "prev": self._hash}
         record["hash"] = record_hash(record)
+        return self.insert(record)
+
+    def insert(self, record: dict) -> dict:
+        """Store RECORD (hashed, next in the chain) and move the head to it."""
         self._conn.execute("INSERT INTO catalog_event (scope, seq, hash, record) VALUES (%s, %s, %s, %s)",
                            (self._scope, record["seq"], record["hash"], json.dumps(record, ensure_ascii=False)))
         self._conn.execute("INSERT INTO catalog_head (scope, seq, hash) VALUES (%s, %s, %s) "

@@ -68,3 +68,49 @@ def status(ctx, as_json):
         have = data["versions"].get(name, 0)
         state = "已就绪" if have >= needed else "需要升级（fupin db upgrade）"
         click.echo(f"  {name}：结构版本 {have}/{needed}，{state}")
+
+
+@command.command("import")
+@click.argument("source", type=click.Path(exists=True, file_okay=False))
+@click.pass_context
+@handle_errors
+def import_(ctx, source):
+    """把乡镇原有的工作目录 SOURCE（档案、问题台账、访问日志）迁入县级数据库。档号、日期、文件和记录链均不改变。"""
+    from ..county import import_workspace
+    from .common import StageBars
+    workspace = workspace_from(ctx)
+    bars = StageBars()
+    try:
+        done = import_workspace(source, workspace, progress=bars)
+    finally:
+        bars.close()
+    _report(done, f"已迁入县级数据库：{done.moved.items} 件档案、{done.moved.records} 条记录")
+
+
+@command.command("export")
+@click.argument("target", type=click.Path(file_okay=False))
+@click.pass_context
+@handle_errors
+def export(ctx, target):
+    """把本乡镇的档案从县级数据库导出为一个独立的工作目录 TARGET（不再依赖数据库）。"""
+    from ..county import export_workspace
+    from .common import StageBars
+    workspace = workspace_from(ctx)
+    bars = StageBars()
+    try:
+        done = export_workspace(workspace, target, progress=bars)
+    finally:
+        bars.close()
+    _report(done, f"已导出到 {target}：{done.moved.items} 件档案、{done.moved.records} 条记录")
+
+
+def _report(done, headline: str) -> None:
+    from .common import EXIT_INTEGRITY
+    click.echo(f"{headline}，复制文件 {done.moved.files} 个，台账与访问日志文件 {done.carried} 个")
+    report = done.verify_report
+    if report.ok:
+        click.echo("核验通过：记录链完整，文件与记录一致，检索索引与档案一致")
+        return
+    for problem in report.problems:
+        click.echo(f"核验发现问题：{problem}", err=True)
+    raise SystemExit(EXIT_INTEGRITY)

@@ -1,0 +1,80 @@
+"""A township's whole workspace into the county database and back out of it:
+the archive (records unchanged, files by content), the problem ledger and the
+access log, then the index rebuilt where the archive now lives and the whole
+checked. What stays: every 档号, date, digest and the chain head."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from .archive.transfer import Moved, copy_tree_files, move_archive
+from .errors import UserError
+from .filing import verify
+from .search import rebuild_index
+from .workspace.config import ArchiveConfig, DatabaseConfig, SearchConfig, Workspace, open_workspace
+from .workspace.init import init_workspace
+
+# Workspace folders that move with the archive (the ledger and its history, the access log).
+CARRIED_FOLDERS = ("ledger", "audit")
+
+
+@dataclass
+class WorkspaceMoved:
+    moved: Moved
+    carried: int  # ledger and access-log files copied
+    verify_report: object
+
+
+def _carry(source: Workspace, target: Workspace) -> int:
+    if Path(source.root).resolve() == Path(target.root).resolve():
+        return 0
+    return sum(copy_tree_files(Path(source.root) / name, Path(target.root) / name) for name in CARRIED_FOLDERS)
+
+
+def import_workspace(source_root, target: Workspace, progress=None) -> WorkspaceMoved:
+    """Move the embedded workspace at SOURCE_ROOT into TARGET (a workspace on the county database)."""
+    if not target.config.database.url:
+        raise UserError("本工作目录没有设置县级数据库（fupin.toml 的 [database] url），无处迁入")
+    source = embedded(open_workspace(source_root))
+    moved = move_archive(source, target, progress)
+    carried = _carry(source, target)
+    rebuild_index(target)
+    return WorkspaceMoved(moved, carried, verify(target))
+
+
+def embedded(workspace: Workspace) -> Workspace:
+    """WORKSPACE as it is kept without a database (its folder's journal and index)."""
+    config = workspace.config
+    return replace(workspace, config=replace(config, database=DatabaseConfig(),
+                                             archive=replace(config.archive, catalog=ArchiveConfig.catalog),
+                                             search=replace(config.search, backend=SearchConfig.backend)))
+
+
+def export_workspace(source: Workspace, target_root, progress=None) -> WorkspaceMoved:
+    """Copy SOURCE's township out of the county database into a new embedded
+    workspace at TARGET_ROOT (a township that leaves the county server keeps its archive)."""
+    target_root = Path(target_root)
+    if (target_root / "fupin.toml").exists() or (target_root / "archive").exists() and any((target_root / "archive").iterdir()):
+        raise UserError(f"“{target_root}”已是一个工作目录：请指定一个新的空文件夹")
+    init_workspace(target_root, with_examples=False)
+    text = (Path(source.root) / "fupin.toml").read_text(encoding="utf-8") if (Path(source.root) / "fupin.toml").exists() else ""
+    (target_root / "fupin.toml").write_text(_without_database(text), encoding="utf-8")
+    target = embedded(open_workspace(target_root))
+    moved = move_archive(source, target, progress)
+    carried = _carry(source, target)
+    rebuild_index(target)
+    return WorkspaceMoved(moved, carried, verify(target))
+
+
+def _without_database(text: str) -> str:
+    """fupin.toml's text without its [database] table and catalog/backend choices."""
+    out, skipping = [], False
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("["):
+            skipping = stripped == "[database]"
+        if skipping or stripped.startswith(("catalog ", "catalog=", "backend ", "backend=")):
+            continue
+        out.append(line)
+    return "\n".join(out) + "\n"

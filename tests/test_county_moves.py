@@ -1,0 +1,108 @@
+"""A township's workspace into the county database (`fupin db import`) and back
+out (`fupin db export`): every 档号, date, digest and record unchanged, the
+ledger and access log carried along, the chain head the same, and the journal
+that comes back out byte for byte the one that went in. A real cluster."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import make_workspace, write_workbook
+from fupin_docs.archive import Archive
+from fupin_docs.audit import AccessLog
+from fupin_docs.cli.main import cli
+from fupin_docs.filing import file_document, withdraw_document
+from fupin_docs.workspace.config import open_workspace
+from pg_cluster import Cluster
+from test_catalog_backends import a_document, county_workspace
+from test_server import blank_pdf
+
+@pytest.fixture(scope="module")
+def cluster():
+    running = Cluster()
+    yield running
+    running.stop()
+
+
+def run(*args) -> object:
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def township(root: Path, tmp_path: Path):
+    """An embedded township workspace with documents, a correction, a withdrawal,
+    renditions, a ledger and an access log."""
+    ws = make_workspace(root)
+    for n in range(1, 5):
+        file_document(ws, a_document(tmp_path, n), kind="notice", who="办事员甲")
+    pdf = blank_pdf(tmp_path / "通知5.pdf")
+    word = a_document(tmp_path, 5)
+    file_document(ws, word, kind="notice", renditions=(pdf,), who="办事员甲")
+    withdraw_document(ws, "Z001-WS·2020-D30-ZFB-0003", "重复归档", who="办事员甲")
+    sheet = write_workbook(tmp_path / "排查表.xlsx", [
+        ["村", "户编号", "户主姓名", "家庭收入", "基本生活", "义务教育", "基本医疗", "住房安全", "饮水安全", "备注"],
+        ["东风村", "H001", "王某", "达标", "达标", "达标", "达标", "不达标", "达标", "房屋墙体开裂"],
+    ])
+    result = run("--workspace", root, "ledger", "import-check", sheet, "--date", "2020-06-08", "--deadline", "2020-06-30")
+    assert result.exit_code == 0, result.output
+    AccessLog(ws).record("search", who="督查组1", role="inspector", address="10.0.0.8", query="危房")
+    return ws
+
+
+def snapshot(ws) -> dict:
+    archive = Archive(ws)
+    return {no: (item.date, item.sha256, item.title, item.withdrawn, tuple(r["sha256"] for r in item.renditions))
+            for no, item in archive.catalog.items().items()}
+
+
+def test_import_then_export_keeps_everything(cluster, tmp_path):
+    old = township(tmp_path / "三星镇", tmp_path)
+    before, head = snapshot(old), Archive(old).head()
+    county = county_workspace(tmp_path / "县服务器" / "三星镇", cluster.new_database())
+
+    result = run("--workspace", county.root, "db", "import", old.root)
+    assert result.exit_code == 0, result.output
+    assert "核验通过" in result.output
+    county = open_workspace(county.root)
+    assert snapshot(county) == before
+    assert Archive(county).head() == head
+    hits = json.loads(run("--workspace", county.root, "search", "危房改造", "--json").output)
+    assert hits["total"] == 4  # the withdrawn one is not shown
+    assert (county.root / "ledger" / "问题台账.yaml").read_bytes() == (old.root / "ledger" / "问题台账.yaml").read_bytes()
+    assert AccessLog(county).verify() == [] and len(AccessLog(county).records()) == 1
+
+    out = tmp_path / "离开县服务器"
+    result = run("--workspace", county.root, "db", "export", out)
+    assert result.exit_code == 0, result.output
+    back = open_workspace(out)
+    assert back.config.database.url == "" and back.config.archive.catalog == "journal"
+    assert snapshot(back) == before and Archive(back).head() == head
+    assert (out / "archive" / "journal.jsonl").read_bytes() == (old.root / "archive" / "journal.jsonl").read_bytes()
+    result = run("--workspace", out, "archive", "verify")
+    assert result.exit_code == 0, result.output
+
+
+def test_import_refuses_a_damaged_archive_and_a_full_target(cluster, tmp_path):
+    old = township(tmp_path / "三星镇", tmp_path)
+    county = county_workspace(tmp_path / "县" / "三星镇", cluster.new_database())
+    assert run("--workspace", county.root, "db", "import", old.root).exit_code == 0
+    again = run("--workspace", county.root, "db", "import", old.root)
+    assert again.exit_code == 1 and "已有记录" in again.output
+
+    journal = old.root / "archive" / "journal.jsonl"
+    journal.write_text(journal.read_text(encoding="utf-8").replace("通知2", "通知9"), encoding="utf-8")
+    fresh = county_workspace(tmp_path / "县2" / "三星镇", cluster.new_database())
+    damaged = run("--workspace", fresh.root, "db", "import", old.root)
+    assert damaged.exit_code == 3 and "记录链已损坏" in damaged.output
+    assert not Archive(open_workspace(fresh.root)).catalog.exists()  # nothing half taken
+
+
+def test_import_refuses_another_townships_numbers(cluster, tmp_path):
+    old = township(tmp_path / "三星镇", tmp_path)
+    other = county_workspace(tmp_path / "县" / "东镇", cluster.new_database(), fonds="Z101", org="DZ")
+    result = run("--workspace", other.root, "db", "import", old.root)
+    assert result.exit_code == 1
+    assert "全宗号/机构代码不同" in result.output and "Traceback" not in result.output
