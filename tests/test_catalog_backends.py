@@ -229,3 +229,20 @@ def test_killed_writers_leave_no_half_filed_item(cluster, tmp_path):
         assert numbers == list(range(1, len(numbers) + 1))  # gap-free: nothing half there
         for item in items.values():
             assert Archive(fresh).file_path(item).exists()
+
+
+def test_init_with_a_database_is_ready_to_file(cluster, tmp_path):
+    url = cluster.new_database()
+    root = tmp_path / "新镇"
+    result = CliRunner().invoke(cli, ["init", str(root), "--database", url])
+    assert result.exit_code == 0, result.output
+    assert "县级数据库已就绪" in result.output and "postgres@" in result.output
+    ws = open_workspace(root)
+    assert (ws.config.archive.catalog, ws.config.search.backend) == ("postgresql", "postgresql")
+    file_document(ws, a_document(tmp_path, 1), kind="notice")
+    assert verify(ws).ok
+    again = CliRunner().invoke(cli, ["init", str(root), "--database", url])
+    assert again.exit_code == 0, again.output  # an existing workspace that has the URL: tables upgraded, nothing lost
+    assert len(Archive(open_workspace(root)).items()) == 1
+    wrong = CliRunner().invoke(cli, ["init", str(tmp_path / "错"), "--database", "mysql://x"])
+    assert wrong.exit_code == 2 and "postgresql://" in wrong.output

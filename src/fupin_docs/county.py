@@ -15,6 +15,24 @@ from .search import rebuild_index
 from .workspace.config import ArchiveConfig, DatabaseConfig, SearchConfig, Workspace, open_workspace
 from .workspace.init import init_workspace
 
+# Each stage that keeps data in the county database: the module with its tables' setup.
+DATABASE_COMPONENTS = {
+    "catalog": "fupin_docs.archive.pg_catalog",  # 档案目录：哈希链记录
+    "search": "fupin_docs.search.pg_backend",  # 检索索引：字的二元组
+}
+
+
+def database_components() -> dict:
+    """name -> module (each has setup(url, progress) and MIGRATIONS)."""
+    import importlib
+    return {name: importlib.import_module(module) for name, module in DATABASE_COMPONENTS.items()}
+
+
+def upgrade_database(url: str, progress=None) -> dict[str, int]:
+    """Create or upgrade every stage's tables; name -> version now in place."""
+    return {name: module.setup(url, progress) for name, module in database_components().items()}
+
+
 # Workspace folders that move with the archive (the ledger and its history, the access log).
 CARRIED_FOLDERS = ("ledger", "audit")
 

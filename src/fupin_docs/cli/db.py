@@ -6,17 +6,6 @@ import click
 
 from .common import handle_errors, print_json, workspace_from
 
-# Each stage that keeps data in the county database: its tables' setup.
-COMPONENTS = {
-    "catalog": "fupin_docs.archive.pg_catalog",  # 档案目录：哈希链记录
-    "search": "fupin_docs.search.pg_backend",  # 检索索引：字的二元组
-}
-
-
-def _setups():
-    import importlib
-    return {name: importlib.import_module(module) for name, module in COMPONENTS.items()}
-
 
 @click.group("db")
 def command():
@@ -33,9 +22,9 @@ def upgrade(ctx):
     if not url:
         raise click.UsageError("本工作目录没有设置县级数据库：请在 fupin.toml 中写 [database] url = \"postgresql://…\"，"
                                "或设置环境变量 FUPIN_DATABASE_URL")
+    from ..county import upgrade_database
     from ..workspace.database import shown_url
-    for name, module in _setups().items():
-        version = module.setup(url, progress=lambda step: click.echo(f"  升级 {step}", err=True))
+    for name, version in upgrade_database(url, progress=lambda step: click.echo(f"  升级 {step}", err=True)).items():
         click.echo(f"{name}：结构版本 {version}")
     click.echo(f"县级数据库已就绪：{shown_url(url)}")
 
@@ -54,7 +43,9 @@ def status(ctx, as_json):
         from ..workspace.database import shown_url, versions
         data["database"] = shown_url(url)
         data["versions"] = versions(url)
-        data["needed"] = {name: max(m.version for m in module.MIGRATIONS) for name, module in _setups().items()}
+        from ..county import database_components
+        data["needed"] = {name: max(m.version for m in module.MIGRATIONS)
+                          for name, module in database_components().items()}
     if as_json:
         print_json(data)
         return

@@ -10,6 +10,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from ..atomic import atomic_write_bytes
+
 from .config import CONFIG_NAME
 from .resources import examples_dir
 
@@ -46,10 +48,19 @@ org_code = "ZFB"      # 机构（问题）代码
 retention = "D30"     # 默认保管期限：Y 永久，D30 定期30年，D10 定期10年
 """
 
+DATABASE_SECTION = """
+# 县级数据库：档案目录、检索索引存放在这里（档案文件仍在 archive/ 文件夹）。
+# 密码可不写在此处，改用环境变量 FUPIN_DATABASE_URL 给出完整地址。
+[database]
+url = "{url}"
+"""
+
 
 def init_workspace(root: str | Path, *, name: str = "三星镇人民政府", code: str = "三政发",
-                   printer: str = "三星镇党政综合办公室", with_examples: bool = False) -> list[Path]:
+                   printer: str = "三星镇党政综合办公室", with_examples: bool = False,
+                   database_url: str | None = None) -> list[Path]:
     """Create the workspace at ROOT; never overwrites an existing file.
+    DATABASE_URL: keep the catalog and index in that county database.
 
     inputs/ is left empty; WITH_EXAMPLES copies the bundled examples to
     EXAMPLES_FOLDER (示例/), outside inputs/. Returns the paths created.
@@ -63,7 +74,10 @@ def init_workspace(root: str | Path, *, name: str = "三星镇人民政府", cod
             created.append(path)
     config = root / CONFIG_NAME
     if not config.exists():
-        config.write_text(CONFIG_TEMPLATE.format(name=name, code=code, printer=printer), encoding="utf-8")
+        text = CONFIG_TEMPLATE.format(name=name, code=code, printer=printer)
+        if database_url:
+            text += DATABASE_SECTION.format(url=database_url.replace("\\", "\\\\").replace('"', '\\"'))
+        atomic_write_bytes(config, text.encode("utf-8"))
         created.append(config)
     if with_examples:
         folder = root / EXAMPLES_FOLDER
