@@ -24,6 +24,7 @@ CASES = {
     "ledger_import": ["--runs", "1"],
     "startup": ["--docs", "50", "--runs", "1"],
     "serve_load": ["--docs", "50", "--seconds", "2", "--sessions", "2"],
+    "county_scale": ["--sizes", "200", "--townships", "3", "--rounds", "1", "--filers", "2", "--filing-docs", "10"],
 }
 
 

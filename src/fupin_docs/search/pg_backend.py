@@ -137,7 +137,9 @@ def build_query(parsed: ParsedQuery) -> tuple[str | None, bool, bool]:
 
 
 class PgSearchBackend:
-    def __init__(self, url: str, scope: str):
+    def __init__(self, url: str, scope: str | None):
+        """The index of township SCOPE (全宗号/机构代码) in the database at URL; SCOPE None
+        reads every township's documents (a county inspector's search; no writing)."""
         self.url = url
         self.scope = scope
         self.pool = connections(url)
@@ -240,7 +242,7 @@ class PgSearchBackend:
 
     # ---- reading --------------------------------------------------------------------
     def _where(self, filters: Filters) -> tuple[str, list]:
-        clauses, values = ["scope = %s"], [self.scope]
+        clauses, values = (["scope = %s"], [self.scope]) if self.scope is not None else (["TRUE"], [])
         if filters.kind:
             clauses.append("kind = %s")
             values.append(filters.kind)
