@@ -227,7 +227,7 @@ def running_pages(doc, pages: list[list[Row]]) -> list[int]:
     return out
 
 
-GRID_DOCS = ["plan", "notice", "minutes", "many-headings"]
+GRID_DOCS = ["plan", "notice", "minutes", "rectification", "many-headings"]
 
 
 @pytest.mark.parametrize("name", GRID_DOCS)
@@ -237,9 +237,8 @@ def test_every_line_of_every_page_sits_on_the_22_line_grid(name, rendered):
     offset = grid_offset(pages)
     off = []
     for number, rows in enumerate(pages, 1):
+        # every 三号 line, those below a table (小四 rows) included
         body = [r for r in text_rows(rows) if abs(r.size - S.SANHAO_PT) < 0.1]
-        if any(abs(r.size - S.TABLE_FONT_SIZE_PT) < 0.1 for r in text_rows(rows)):
-            body = body[:1]  # below a table (小四 rows) the grid restarts on the next page
         if number == 1:
             # the 版头 (标志, 发文字号, red rule) is placed in millimetres
             # (§7.2.3–7.2.6); the title and everything below it is on the grid
@@ -250,6 +249,105 @@ def test_every_line_of_every_page_sits_on_the_22_line_grid(name, rendered):
             if abs(line - round(line)) * PITCH > ON_GRID_PT or not 0 <= round(line) < S.LINES_PER_PAGE:
                 off.append((number, round(line, 3), row.text[:12]))
     assert off == [], off
+
+
+def full_page_faults(doc, pages: list[list[Row]]) -> tuple[list[int], list[tuple]]:
+    """(pages checked, faults): every page whose 正文 runs on to the next page
+    ends on the grid's last line (22 lines of running text; below a table, the
+    lines after it reach the bottom), except where
+
+    - a heading would have been the page's last line (grid line 22): it goes
+      over with the text it heads, and the page ends on grid line 21;
+    - the page ends in a table row (rows are not split) or in a title;
+    - the next page opens a new section (标题, 附件N) or a table;
+    - its last lines went over to stand with the 署名 (§7.3.5, at most 2 + 1).
+    """
+    offset = grid_offset(pages)
+    headings = {re.sub(r"\s", "", b.text) for b in doc.blocks if isinstance(b, Heading)}
+    issuers = {re.sub(r"\s", "", b.issuer) for b in doc.blocks if isinstance(b, Signature)}
+    checked, faults = [], []
+    for number in range(1, len(pages)):
+        rows, following = text_rows(pages[number - 1]), text_rows(pages[number])
+        if not rows or not following:
+            continue
+        last, first = rows[-1], following[0]
+        if abs(last.size - S.SANHAO_PT) > 0.1 or abs(first.size - S.SANHAO_PT) > 0.1:
+            continue  # a table row, a title or the 版记 on one side of the break
+        if re.fullmatch(r"附件\d*", first.text):
+            continue
+        tail = next((i for i, r in enumerate(following)
+                     if r.text in issuers or r.text.startswith("附件：")), None)
+        if tail is not None and tail < 3:
+            continue
+        checked.append(number)
+        line = round(grid_line(last, offset))
+        if line == S.LINES_PER_PAGE - 1:
+            continue
+        if line == S.LINES_PER_PAGE - 2 and first.text in headings:
+            continue  # the heading would have been the page's last line
+        faults.append((number, line + 1, len(rows), first.text[:10]))
+    return checked, faults
+
+
+@pytest.mark.parametrize("name", ["plan", "notice", "minutes", "rectification"])
+def test_every_full_page_of_the_bundled_examples_holds_22_lines(name, rendered):
+    """The four bundled examples as they are: no page of running text stops
+    short of the 22nd grid line, unless the heading that would have stood on
+    it alone went over with its text (plan p.7: 六、实施步骤); after the
+    rectification's table the text reaches the page's last line (p.3)."""
+    doc, path, _ = rendered(name)
+    pages = page_rows(path)
+    checked, faults = full_page_faults(doc, pages)
+    assert faults == [], faults
+    least = {"plan": 5, "notice": 2, "minutes": 0, "rectification": 2}[name]
+    assert len(checked) >= least, checked
+
+
+def rectification_with(problems: int) -> str:
+    """The bundled rectification report with only its first PROBLEMS rows in
+    the 问题清单: the table ends at a different height each time."""
+    text = EXAMPLES["rectification"].read_text(encoding="utf-8")
+    head, rest = text.split("问题清单:\n", 1)
+    items = re.split(r"(?m)^(?=  - 问题描述:)", rest)
+    body, after = items[:-1], items[-1]
+    last_item, tail = re.match(r"(?s)(.*?\n)(?=\S)(.*)", after).groups()
+    kept = (body + [last_item])[1:problems + 1]  # items[0] is empty
+    return head + "问题清单:\n" + "".join(kept) + tail
+
+
+@pytest.mark.parametrize("problems", [12, 11, 10, 9, 7, 5, 3])
+def test_the_text_below_a_table_goes_back_onto_the_grid(problems, out_dir):
+    """A table's rows (小四, 18 pt) end anywhere; the 三号 line after it starts
+    on a grid line — the table's own last one when it reaches only a little into
+    it — and the page still fills to its 22nd line."""
+    text = rectification_with(problems)
+    assert text.count("问题描述:") == problems
+    doc = compose(load_document_text(text, "rectification.yaml"), CONFIG)
+    target = out_dir / f"rectification-{problems}.pdf"
+    render_pdf(doc, target, config=CONFIG)
+    pages = page_rows(target)
+    offset = grid_offset(pages)
+    off, after_table = [], []
+    for number, rows in enumerate(pages, 1):
+        rows = text_rows(rows)
+        table = [i for i, r in enumerate(rows) if abs(r.size - S.TABLE_FONT_SIZE_PT) < 0.1]
+        if not table or number == len(pages):
+            continue
+        below = [r for r in rows[table[-1] + 1:] if abs(r.size - S.SANHAO_PT) < 0.1]
+        for row in below:
+            # the characters stay clear of the table's last rule
+            assert row.y - S.SANHAO_PT > rows[table[-1]].y, (number, row.text[:10])
+        if not below:  # no grid line left under the table: the text starts the next page
+            below = [r for r in text_rows(pages[number])[:1] if abs(r.size - S.SANHAO_PT) < 0.1]
+        for row in below:
+            line = grid_line(row, offset)
+            after_table.append(round(line, 2))
+            if abs(line - round(line)) * PITCH > ON_GRID_PT:
+                off.append((number, round(line, 3), row.text[:10]))
+    assert after_table, "no line below the table"
+    assert off == [], off
+    _, faults = full_page_faults(doc, pages)
+    assert faults == [], faults
 
 
 @pytest.mark.parametrize("name,least", [("plan", 4), ("notice", 2), ("many-headings", 4)])

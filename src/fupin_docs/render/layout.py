@@ -125,6 +125,11 @@ TABLE_LINE_PITCH_PT = 18.0  # ? 小四 table text, exact 18 pt lines (1.5 × 12 
 TABLE_CELL_MARGIN_MM = 1.5  # ? left/right padding inside table cells
 TABLE_RULE_PT = 0.5  # ? table rules: thin black lines
 TABLE_COLUMN_SLACK_PT = 1.0  # ? room a column sized to fit its short cells keeps, so they never wrap
+# ? Below a table the text goes back onto the 22-line grid (§5.2.3). A table
+# that ends a little way into a grid line does not cost the page that line:
+# the next line stays on it as long as this much room is left between the
+# table's last rule and the top of its characters (within the line's leading).
+TABLE_TEXT_CLEARANCE_PT = 3.0
 # §7.3.5: when the space left cannot hold the 署名 and 成文日期, line spacing
 # (行距) may be tightened so they stay on the page with the 正文. ? limit: a
 # tightened page holds at most 25 lines (≈25.5 pt pitch, 12 % tighter), which

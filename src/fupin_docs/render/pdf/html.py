@@ -239,8 +239,45 @@ def estimated_lines(block: Paragraph) -> int:
     return max(1, math.ceil(chars / L.CHARS_PER_LINE))
 
 
-def _view_blocks(doc: ComposedDocument, tight: bool = False) -> list[dict]:
+# How far the line below a table may reach up into the grid line the table
+# ends in: its leading above the characters, less the clearance kept.
+TABLE_PULL_UP_MAX = (PITCH - L.BODY_SIZE_PT) / 2 - L.TABLE_TEXT_CLEARANCE_PT
+
+
+def grid_snap_gap(offset: float) -> float:
+    """Space (pt) to leave below a table that ends OFFSET pt below the 版心's
+    top, so that the text after it starts on a line of the 22-line grid
+    (§5.2.3): the next grid line, or the one the table ends in when the table
+    reaches less than TABLE_PULL_UP_MAX into it (a negative space). 0 when no
+    grid line is left below it on the page: the text then starts the next
+    page on its first line."""
+    line = math.floor(offset / PITCH + 1e-6)
+    if offset - line * PITCH > TABLE_PULL_UP_MAX:
+        line += 1
+    if (line + 1) * PITCH > L.mm_to_pt(L.TEXT_HEIGHT_MM) + 1e-6:
+        return 0.0
+    return line * PITCH - offset
+
+
+def snap_style(gap: float) -> str:
+    """The spacer's style for GAP: a height down to the grid line below, or a
+    negative margin up to the grid line the table ends in (it takes the space
+    off the next block's own top margin, as collapsing margins do)."""
+    return f"height: {_num(gap)}pt" if gap >= 0 else f"margin-top: {_num(gap)}pt"
+
+
+def table_count(doc: ComposedDocument) -> int:
+    return sum(isinstance(b, Table) for b in doc.blocks)
+
+
+def snap_anchor(number: int) -> str:
+    """Id of the marker right below table NUMBER (0-based): its top is where the table ends."""
+    return f"grid-snap-{number}"
+
+
+def _view_blocks(doc: ComposedDocument, tight: bool = False, snaps: tuple[float, ...] = ()) -> list[dict]:
     out: list[dict] = []
+    tables = 0
     page_break = False
     previous = None
     extra: dict[int, str] = {}
@@ -279,7 +316,9 @@ def _view_blocks(doc: ComposedDocument, tight: bool = False) -> list[dict]:
             rows = [[{"pieces": cell_pieces(cell),
                       "cls": "c" if i < len(block.columns) and block.columns[i].align == "center" else ""}
                      for i, cell in enumerate(row)] for row in block.rows]
-            view = {"type": "table", "columns": columns, "rows": rows}
+            view = {"type": "table", "columns": columns, "rows": rows, "snap": snap_anchor(tables),
+                    "snap_style": snap_style(snaps[tables] if tables < len(snaps) else 0.0)}
+            tables += 1
         elif isinstance(block, AttachmentNote):
             numbered = len(block.names) > 1
             items = [{"lead": "附件：" if i == 0 else "", "number": f"{i + 1}.", "name": name}
@@ -355,17 +394,19 @@ COLOPHON_AFTER_BLANK = "after-blank"  # a blank odd page, then an even page; bot
 
 
 def build_html(doc: ComposedDocument, faces: dict[str, RoleFaces], colophon: str = COLOPHON_HERE,
-               tight: bool = False) -> str:
+               tight: bool = False, snaps: tuple[float, ...] = ()) -> str:
     """The document's HTML; its style sheet is build_css(faces), passed separately.
     COLOPHON says where the 版记 goes (COLOPHON_*); TIGHT sets the section that
-    holds the 署名 with tightened line spacing (§7.3.5)."""
+    holds the 署名 with tightened line spacing (§7.3.5); SNAPS are the gaps (pt)
+    below each table that put the text after it back on the grid (grid_snap_gap
+    of where a previous layout ended each table)."""
     meta = doc.metadata or {}
     return _environment().get_template("gongwen.html.j2").render(
         kind=doc.kind,
         meta={"title": doc.title or doc.kind_label, "author": meta.get("issuer") or "",
               "keywords": "、".join(meta.get("tags") or [])},
         banner=_banner(doc),
-        blocks=_view_blocks(doc, tight),
+        blocks=_view_blocks(doc, tight, snaps),
         colophon={"cc": doc.colophon.cc, "printer": doc.colophon.printer,
                   "print_date": doc.colophon.print_date,
                   "place": f" {colophon}" if colophon else ""},

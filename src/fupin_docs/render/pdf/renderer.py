@@ -14,8 +14,9 @@ from ...atomic import atomic_path
 from ...compose.tree import ComposedDocument
 from ...workspace.config import Config
 from .fonts import SETUP_COMMAND, FontSetupError, fallback_report, require_faces, uncovered_chars
+from .. import layout as L
 from .html import (COLOPHON_AFTER_BLANK, COLOPHON_HERE, COLOPHON_NEXT_EVEN, build_css, build_html,
-                   text_by_role)
+                   grid_snap_gap, snap_anchor, table_count, text_by_role)
 
 PDFA_VARIANT = "pdf/a-2b"
 # The HTML references nothing relative (faces are absolute file: URIs in the
@@ -102,6 +103,25 @@ def colophon_place(document) -> str:
     return COLOPHON_NEXT_EVEN
 
 
+PT_PER_CSS_PX = 0.75  # WeasyPrint reports positions in CSS px (1/96 in)
+
+
+def snap_gaps(document, tables: int) -> tuple[float, ...]:
+    """The gap below each table that puts the next line on the grid, from
+    where DOCUMENT (a layout) ends each table."""
+    top = L.mm_to_pt(L.MARGIN_TOP_MM)
+    gaps = []
+    for number in range(tables):
+        anchor = snap_anchor(number)
+        where = next((page.anchors[anchor] for page in document.pages if anchor in page.anchors), None)
+        gaps.append(0.0 if where is None else grid_snap_gap(where[1] * PT_PER_CSS_PX - top))
+    return tuple(gaps)
+
+
+def _same(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    return len(a) == len(b) and all(abs(x - y) < 0.01 for x, y in zip(a, b))
+
+
 def render_pdf(doc: ComposedDocument, target: str | Path, *, config: Config,
                pdfa: bool = False) -> PdfResult:
     """Write DOC as a GB/T 9704 PDF at TARGET (atomically) and describe it."""
@@ -110,19 +130,36 @@ def render_pdf(doc: ComposedDocument, target: str | Path, *, config: Config,
     weasyprint, font_config = _weasyprint()
     stylesheet = _stylesheet(build_css(faces))
 
-    def lay_out(colophon: str, tight: bool = False):
-        return weasyprint.HTML(string=build_html(doc, faces, colophon, tight), base_url=BASE_URL).render(
+    def lay_out(colophon: str, tight: bool = False, snaps: tuple[float, ...] = ()):
+        html = build_html(doc, faces, colophon, tight, snaps)
+        return weasyprint.HTML(string=html, base_url=BASE_URL).render(
             stylesheets=[stylesheet], font_config=font_config)
 
-    document = lay_out(COLOPHON_HERE)
+    tables = table_count(doc)
+
+    def settled(tight: bool):
+        """A layout whose text below every table is back on the grid: the gap
+        below a table depends only on what comes before it, so laying out
+        again with the measured gaps settles one table more each time."""
+        snaps = (0.0,) * tables
+        document = lay_out(COLOPHON_HERE, tight, snaps)
+        for _ in range(tables + 1):
+            wanted = snap_gaps(document, tables)
+            if _same(wanted, snaps):
+                break
+            snaps = wanted
+            document = lay_out(COLOPHON_HERE, tight, snaps)
+        return document, snaps
+
+    document, snaps = settled(False)
     tight = False
     if tail_went_over(document):  # §7.3.5: try tightened line spacing first
-        trial = lay_out(COLOPHON_HERE, tight=True)
+        trial, trial_snaps = settled(True)
         if not tail_went_over(trial):
-            document, tight = trial, True
+            document, snaps, tight = trial, trial_snaps, True
     place = colophon_place(document)
     if place != COLOPHON_HERE:  # another layout only when the 版记 fell on an odd page
-        document = lay_out(place, tight)
+        document = lay_out(place, tight, snaps)
     options = {"pdf_variant": PDFA_VARIANT} if pdfa else {}
     with atomic_path(target) as tmp:
         document.write_pdf(tmp, **options)
