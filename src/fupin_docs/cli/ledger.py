@@ -33,11 +33,18 @@ def filter_options(func):
     return func
 
 
-def _select(ws, status, unit, village, source, category, overdue, today):
-    from ..ledger.query import filter_problems
+def _query(status, unit, village, source, category, overdue, today):
+    """The options as the library's one selection (the web pages build the same from their query)."""
+    from ..ledger.query import LedgerQuery
 
-    return filter_problems(load_ledger(ws), status=status, unit=unit, village=village, source=source,
-                           category=category, overdue=overdue, today=today)
+    return LedgerQuery(status=status, unit=unit, village=village, source=source, category=category,
+                       overdue=overdue, today=today or dt.date.today())
+
+
+def _select(ws, *options):
+    from ..ledger.query import choose
+
+    return choose(ws, _query(*options))
 
 
 @click.group("ledger")
@@ -174,11 +181,12 @@ def list_(ctx, status, unit, village, source, category, overdue, today, as_json)
     today = today or dt.date.today()
     ws = workspace_from(ctx)
     problems = _select(ws, status, unit, village, source, category, overdue, today)
-    from ..ledger.verify import unverified_ids
-    doubtful = unverified_ids(ws, problems)
+    from ..ledger.query import problems_json
+    listed = problems_json(ws, problems, today)
     if as_json:
-        print_json([{**p.to_json(today), "存疑": p.pid in doubtful} for p in problems])
+        print_json(listed)
         return
+    doubtful = {item["id"] for item in listed if item["存疑"]}
     if not problems:
         click.echo("没有符合条件的问题")
         return
@@ -315,12 +323,8 @@ def summary(ctx, status, unit, village, source, category, overdue, today, as_jso
       overdue_ids   逾期问题编号
       today         计算逾期所用的日期
     """
-    today = today or dt.date.today()
-    ws = workspace_from(ctx)
-    problems = _select(ws, status, unit, village, source, category, overdue, today)
-    from ..ledger.summary import summarize
-    from ..ledger.verify import unverified_ids
-    figures = summarize(problems, today, unverified_ids(ws, problems))
+    from ..ledger.summary import query_summary
+    figures = query_summary(workspace_from(ctx), _query(status, unit, village, source, category, overdue, today))
     if as_json:
         print_json(figures)
         return

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass, field
 from typing import Iterable, Optional
 
 from ..inputs.models import PROBLEM_SOURCES, PROBLEM_STATUSES, LedgerFilter, ProblemItem
 from ..workspace.config import Workspace
 from .errors import LedgerError
-from .model import LedgerProblem, clean_label
+from ..inputs.fields import parse_date
+from .model import LedgerProblem, clean_label, control_complaint
 from .store import load_ledger
+from .verify import unverified_ids
 
 _SPLIT = re.compile(r"[、，,；;]+")
 
@@ -87,3 +90,91 @@ def select_problems(workspace: Workspace, ledger_filter: Optional[LedgerFilter] 
     chosen = filter_problems(load_ledger(workspace), status=ledger_filter.status, unit=ledger_filter.unit,
                              village=ledger_filter.village, source=ledger_filter.source)
     return [to_problem_item(p) for p in chosen]
+
+
+# --- one selection for every client (CLI options, web query parameters) ---------------
+
+FILTER_NAMES = ("status", "unit", "village", "source", "category")
+FILTER_LABELS = {"status": "整改状态", "unit": "责任单位", "village": "村", "source": "问题来源",
+                 "category": "类别", "overdue": "逾期", "today": "计算逾期的日期"}
+_TRUE = ("1", "true", "yes", "on", "是")
+
+
+@dataclass(frozen=True)
+class LedgerQuery:
+    """The filters of `ledger list/summary/export` (and /api/ledger): each text filter
+    may list several values separated by 、 or commas; TODAY decides 逾期."""
+
+    status: Optional[str] = None
+    unit: Optional[str] = None
+    village: Optional[str] = None
+    source: Optional[str] = None
+    category: Optional[str] = None
+    overdue: bool = False
+    today: dt.date = field(default_factory=dt.date.today)
+
+    @classmethod
+    def from_args(cls, args) -> "LedgerQuery":
+        """From a mapping of texts (a web page's query); LedgerError names a bad date."""
+        values = {}
+        for name in FILTER_NAMES:
+            text = (args.get(name) or "").strip()
+            complaint = control_complaint(text, FILTER_LABELS[name])
+            if complaint:
+                raise LedgerError(complaint, field=name)
+            values[name] = text or None
+        overdue = str(args.get("overdue") or "").strip().lower() in _TRUE
+        today_text = (args.get("today") or "").strip()
+        today = dt.date.today()
+        if today_text:
+            try:
+                today = parse_date(today_text)
+            except ValueError as err:
+                raise LedgerError(f"计算逾期的日期：{err}", field="today") from None
+        return cls(**values, overdue=overdue, today=today)
+
+    def select(self, problems: Iterable[LedgerProblem]) -> list[LedgerProblem]:
+        return filter_problems(problems, status=self.status, unit=self.unit, village=self.village,
+                               source=self.source, category=self.category, overdue=self.overdue,
+                               today=self.today)
+
+    def shown(self) -> dict:
+        """The filters in use, Chinese label → value (for pages and the access log)."""
+        out = {FILTER_LABELS[name]: getattr(self, name) for name in FILTER_NAMES if getattr(self, name)}
+        if self.overdue:
+            out["逾期"] = "是"
+        return out
+
+
+def choose(workspace: Workspace, query: LedgerQuery) -> list[LedgerProblem]:
+    """The ledger's problems QUERY selects, in ledger order."""
+    return query.select(load_ledger(workspace))
+
+
+def problems_json(workspace: Workspace, problems: list[LedgerProblem], today: dt.date) -> list[dict]:
+    """`fupin ledger list --json` (and GET /api/ledger): each problem's to_json plus 存疑."""
+    doubtful = unverified_ids(workspace, problems)
+    return [{**p.to_json(today), "存疑": p.pid in doubtful} for p in problems]
+
+
+def _deadline_key(problem: LedgerProblem):
+    due = problem.deadline_date()
+    return (due is None, due or dt.date.max)
+
+
+# Sort keys a ledger table offers: name → (label, key).
+SORTS = {
+    "pid": ("问题编号", lambda p: p.pid),
+    "status": ("整改状态", lambda p: (PROBLEM_STATUSES.index(p.status) if p.status in PROBLEM_STATUSES else 9, p.pid)),
+    "village": ("村", lambda p: (p.village, p.pid)),
+    "category": ("类别", lambda p: (p.category, p.pid)),
+    "unit": ("责任单位", lambda p: (p.unit, p.pid)),
+    "deadline": ("完成时限", lambda p: (*_deadline_key(p), p.pid)),
+    "found_on": ("发现日期", lambda p: (p.found_on or dt.date.min, p.pid)),
+}
+
+
+def sort_problems(problems: list[LedgerProblem], by: str = "pid", descending: bool = False) -> list[LedgerProblem]:
+    """PROBLEMS ordered by one of SORTS (unknown names sort by 问题编号)."""
+    key = SORTS.get(by, SORTS["pid"])[1]
+    return sorted(problems, key=key, reverse=descending)

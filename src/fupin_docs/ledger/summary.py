@@ -10,7 +10,7 @@ from ..inputs.choices import DONE_STATUSES, PROBLEM_STATUSES
 from ..workspace.config import Workspace
 from ..inputs.models import LedgerFilter
 from .model import LedgerProblem
-from .query import filter_problems
+from .query import LedgerQuery, choose, filter_problems
 from .store import load_ledger
 from .verify import unverified_ids
 
@@ -79,3 +79,9 @@ def select_summary(workspace: Workspace, ledger_filter: Optional[LedgerFilter] =
     chosen = filter_problems(load_ledger(workspace), status=ledger_filter.status, unit=ledger_filter.unit,
                              village=ledger_filter.village, source=ledger_filter.source, today=today)
     return summarize(chosen, today, unverified_ids(workspace, chosen))
+
+
+def query_summary(workspace: Workspace, query: LedgerQuery) -> dict:
+    """`fupin ledger summary --json` (and GET /api/ledger/summary) for QUERY's problems."""
+    problems = choose(workspace, query)
+    return summarize(problems, query.today, unverified_ids(workspace, problems))
