@@ -444,6 +444,21 @@ def test_colophon_goes_on_an_even_page_numbered_unless_a_blank_page_precedes_it(
     assert set(cases) == {0, 1, 2}, cases
 
 
+@pytest.mark.parametrize("name", ["plan", "notice", "minutes", "rectification"])
+def test_the_bundled_examples_number_every_page_and_end_with_the_colophon_on_an_even_page(name, rendered):
+    """§7.4, §7.5 on the four examples as they are: the 版记 at the bottom of
+    an even page, every page numbered (none of them has a blank page)."""
+    _, path, result = rendered(name)
+    body_end, colophon, pages = colophon_pages(path)
+    assert result.pages == pdfinfo_pages(path) == len(pages) == colophon
+    assert colophon % 2 == 0, colophon
+    assert all(text_rows(rows) for rows in pages)  # no blank page, so no page may go unnumbered
+    for number, rows in enumerate(pages, 1):
+        assert_page_number(rows, number)
+    printed = [r for r in pages[colophon - 1] if r.text.endswith("印发")][0]
+    assert BOTTOM - PITCH < printed.y < BOTTOM
+
+
 # --- 4. the 署名 never leaves a page almost empty -----------------------------------------
 
 
@@ -513,13 +528,13 @@ def dash_strokes(path: Path, page: int) -> list[tuple[float, float, float, float
     return horizontal_strokes(path, page, BOTTOM + S.PT_PER_MM, S.PAGE_HEIGHT_MM * S.PT_PER_MM, 0.6 * S.SIHAO_PT)
 
 
-@pytest.mark.parametrize("name", ["plan", "notice"])
+@pytest.mark.parametrize("name", ["plan", "notice", "minutes", "rectification"])
 def test_the_page_numbers_dash_stroke_is_7mm_below_the_text_area(name, rendered):
     """§7.5: the 一字线's upper edge is 7 mm below the 版心's bottom edge. The
     visible stroke is read off the page's pixels, on every page of a real
     multi-page document, odd pages on the right and even pages on the left."""
     _, path, result = rendered(name)
-    assert result.pages >= 6
+    assert result.pages >= 2
     want = BOTTOM + S.PAGE_NUMBER_BELOW_TEXT_MM * S.PT_PER_MM
     edges = []
     for page in range(1, result.pages + 1):
