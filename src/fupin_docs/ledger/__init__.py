@@ -17,6 +17,7 @@ import importlib
 # a command that only reads the ledger (or a server starting up) should not pay for.
 _EXPORTS = {
     "ImportResult": "check_sheet", "import_check_sheet": "check_sheet", "read_check_sheet": "check_sheet",
+    "preview_check_sheet": "check_sheet",
     "LedgerError": "errors",
     "check_evidence": "evidence", "close_problem": "evidence",
     "CHECK_ITEMS": "model", "LedgerProblem": "model",

@@ -23,9 +23,9 @@ from ..workspace.config import Workspace
 from .cells import Sheet, read_sheet
 from .model import (CHECK_ITEMS, OPEN_STATUS, LedgerProblem, clean_label, clean_text, control_complaint,
                     deadline_before_found,
-                    parse_deadline, parse_optional_date, parse_source)
+                    make_pid, parse_deadline, parse_optional_date, parse_source)
 from .errors import LedgerError
-from .store import edit_ledger, ledger_dir
+from .store import Ledger, edit_ledger, ledger_dir, load_ledger
 
 REQUIRED = ("户编号", "村", *CHECK_ITEMS)
 KNOWN = REQUIRED + ("户主姓名", "备注", "排查日期")
@@ -164,6 +164,85 @@ def describe(category: str, note: str) -> str:
     return f"{category}不达标：{note}" if note else f"{category}不达标"
 
 
+@dataclass
+class CheckSheetPlan:
+    """What importing a sheet would do: the figures and the problems it would add."""
+
+    result: ImportResult
+    new: list[LedgerProblem] = field(default_factory=list)
+
+
+def _settings(source, deadline, unit, person, who, roster, workspace):
+    for value, what, name in ((source, "问题来源", "source"), (deadline, "完成时限", "deadline"),
+                              (unit, "责任单位", "unit"), (person, "责任人", "person"), (who, "操作人", "who")):
+        complaint = control_complaint(value, what)
+        if complaint:
+            raise LedgerError(complaint, field=name)
+    try:
+        source = parse_source(source)
+        due = parse_deadline(deadline)
+    except ValueError as err:
+        raise LedgerError(str(err)) from None
+    roster_path = Path(roster) if roster else ledger_dir(workspace) / ROSTER_FILE
+    roster_map = read_roster(roster_path) if (roster or roster_path.exists()) else None
+    return source, due, roster_map
+
+
+def _plan(ledger: Ledger, path: str | Path, *, source: str, date: dt.date, due: Any, unit: Optional[str],
+          person: Optional[str], roster_map: Optional[dict[str, str]]) -> CheckSheetPlan:
+    """Read the sheet against LEDGER and work out every problem it adds (nothing written)."""
+    known_villages = {p.household: p.village for p in ledger if p.household and p.village}
+    rows = read_check_sheet(path, roster=roster_map, known_villages=known_villages)
+    early = [row for row in rows if row.failing and deadline_before_found(due, row.found_on or date)]
+    if early:
+        found = min(row.found_on or date for row in early)
+        raise LedgerError(f"完成时限 {due} 早于排查（发现）日期 {found}，整改不可能在发现问题之前完成，"
+                          f"请核对完成时限和排查日期（或表中的“排查日期”）", field="deadline")
+    by_key = {(p.household, p.category, p.source): p for p in ledger if p.household}
+    plan = CheckSheetPlan(ImportResult(households=len(rows), villages=len({r.village for r in rows})))
+    result = plan.result
+    sequence: dict[int, int] = {}
+
+    def next_pid(year: int) -> str:
+        if year not in sequence:
+            sequence[year] = int(ledger.next_pid(year).rsplit("-", 1)[1]) - 1
+        sequence[year] += 1
+        return make_pid(year, sequence[year])
+
+    for row in rows:
+        for item in row.passing:
+            old = by_key.get((row.household, item, source))
+            if old is not None and not old.done:
+                result.now_passing.append(old.pid)
+        for item in row.failing:
+            result.failing += 1
+            old = by_key.get((row.household, item, source))
+            if old is not None:
+                result.existing.append(old.pid)
+                continue
+            found_on = row.found_on or date
+            problem = LedgerProblem(
+                pid=next_pid(found_on.year), source=source, description=describe(item, row.note),
+                category=item, village=row.village, household=row.household, head=row.head,
+                found_on=found_on, unit=(unit or "").strip(), person=(person or "").strip(),
+                deadline=due, status=OPEN_STATUS)
+            plan.new.append(problem)
+            by_key[(row.household, item, source)] = problem
+            result.created.append(problem.pid)
+    return plan
+
+
+def preview_check_sheet(workspace: Workspace, path: str | Path, *, source: str = "自查",
+                        date: Optional[dt.date] = None, deadline: Any = None, unit: Optional[str] = None,
+                        person: Optional[str] = None, roster: str | Path | None = None,
+                        who: Optional[str] = None) -> CheckSheetPlan:
+    """What import_check_sheet with the same arguments would add to the ledger as it is now,
+    refused with the same errors; nothing is written."""
+    source, due, roster_map = _settings(source, deadline, unit, person, who, roster, workspace)
+    return _plan(load_ledger(workspace), path, source=source, date=date or dt.date.today(), due=due, unit=unit,
+                 person=person, roster_map=roster_map)
+
+
 def import_check_sheet(workspace: Workspace, path: str | Path, *, source: str = "自查",
                        date: Optional[dt.date] = None, deadline: Any = None, unit: Optional[str] = None,
                        person: Optional[str] = None, roster: str | Path | None = None,
@@ -175,49 +254,11 @@ def import_check_sheet(workspace: Workspace, path: str | Path, *, source: str = 
     责任人 of new problems. ROSTER (户名册 .xlsx with 户编号, optionally 村) makes
     unknown ids errors; without it, ledger/户名册.xlsx in the workspace is used if present.
     """
-    for value, what, name in ((source, "问题来源", "source"), (deadline, "完成时限", "deadline"),
-                              (unit, "责任单位", "unit"), (person, "责任人", "person"), (who, "操作人", "who")):
-        complaint = control_complaint(value, what)
-        if complaint:
-            raise LedgerError(complaint, field=name)
-    try:
-        source = parse_source(source)
-        due = parse_deadline(deadline)
-    except ValueError as err:
-        raise LedgerError(str(err)) from None
+    source, due, roster_map = _settings(source, deadline, unit, person, who, roster, workspace)
     date = date or dt.date.today()
-    roster_path = Path(roster) if roster else ledger_dir(workspace) / ROSTER_FILE
-    roster_map = read_roster(roster_path) if (roster or roster_path.exists()) else None
-
     with edit_ledger(workspace, who) as session:
-        ledger = session.ledger
-        known_villages = {p.household: p.village for p in ledger if p.household and p.village}
-        rows = read_check_sheet(path, roster=roster_map, known_villages=known_villages)
-        early = [row for row in rows if row.failing and deadline_before_found(due, row.found_on or date)]
-        if early:
-            found = min(row.found_on or date for row in early)
-            raise LedgerError(f"完成时限 {due} 早于排查（发现）日期 {found}，整改不可能在发现问题之前完成，"
-                              f"请核对完成时限和排查日期（或表中的“排查日期”）", field="deadline")
-        by_key = {(p.household, p.category, p.source): p for p in ledger if p.household}
-        result = ImportResult(households=len(rows), villages=len({r.village for r in rows}))
-        for row in rows:
-            for item in row.passing:
-                old = by_key.get((row.household, item, source))
-                if old is not None and not old.done:
-                    result.now_passing.append(old.pid)
-            for item in row.failing:
-                result.failing += 1
-                old = by_key.get((row.household, item, source))
-                if old is not None:
-                    result.existing.append(old.pid)
-                    continue
-                found_on = row.found_on or date
-                problem = LedgerProblem(
-                    pid=ledger.next_pid(found_on.year), source=source, description=describe(item, row.note),
-                    category=item, village=row.village, household=row.household, head=row.head,
-                    found_on=found_on, unit=(unit or "").strip(), person=(person or "").strip(),
-                    deadline=due, status=OPEN_STATUS)
-                session.add(problem, "排查导入")
-                by_key[(row.household, item, source)] = problem
-                result.created.append(problem.pid)
-    return result
+        plan = _plan(session.ledger, path, source=source, date=date, due=due, unit=unit, person=person,
+                     roster_map=roster_map)
+        for problem in plan.new:
+            session.add(problem, "排查导入")
+    return plan.result
