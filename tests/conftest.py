@@ -67,6 +67,41 @@ def make_workspace(root: Path):
     return open_workspace(root)
 
 
+# --- the two storage backends ---------------------------------------------------
+# Embedded (journal, Whoosh, SQLite in the workspace) and the county database (a
+# real PostgreSQL cluster the tests start: tests/pg_cluster.py). A test that takes
+# `any_workspace` runs once on each.
+BACKENDS = ("embedded", "county")
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    from pg_cluster import Cluster
+    running = Cluster()
+    yield running
+    running.stop()
+
+
+def county_workspace(root: Path, url: str, *, fonds: str = "Z001", org: str = "ZFB"):
+    """A workspace whose catalog, index and accounts are in the county database at URL."""
+    from fupin_docs.county import upgrade_database
+    init_workspace(root, with_examples=False, database_url=url)
+    config = root / "fupin.toml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace('fonds = "Z001"', f'fonds = "{fonds}"').replace('org_code = "ZFB"', f'org_code = "{org}"'),
+                      encoding="utf-8")
+    upgrade_database(url)
+    return open_workspace(root)
+
+
+@pytest.fixture(params=BACKENDS)
+def any_workspace(request, tmp_path):
+    """A fresh workspace at tmp_path/ws, embedded or on the county database."""
+    if request.param == "embedded":
+        return make_workspace(tmp_path / "ws")
+    return county_workspace(tmp_path / "ws", request.getfixturevalue("pg_cluster").new_database())
+
+
 def write_workbook(path: Path, rows: list[list]) -> Path:
     """A real .xlsx at PATH whose first sheet holds ROWS (openpyxl, as Excel would save it)."""
     from openpyxl import Workbook

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import stat
 import time
 
@@ -18,8 +17,9 @@ from fupin_docs.errors import UserError
 
 
 @pytest.fixture
-def ws(tmp_path):
-    return make_workspace(tmp_path / "ws")
+def ws(any_workspace):
+    """Every test here runs on the embedded accounts (SQLite) and on the county database."""
+    return any_workspace
 
 
 @pytest.mark.parametrize("password, why", [("abc123", "至少 8 位"), ("abcdefghij", "字母和数字"),
@@ -45,9 +45,10 @@ def test_add_and_authenticate(ws):
     user = accounts.authenticate("张三", "Sanxing2020", address="127.0.0.1")
     assert user.role == "clerk" and not user.read_only and user.last_login is None
     assert accounts.get("张三").last_login is not None
-    stored = sqlite3.connect(accounts.path).execute("SELECT password FROM users").fetchone()[0]
+    stored = accounts._query("SELECT password FROM users")[0]["password"]
     assert stored.startswith("$argon2id$") and "Sanxing2020" not in stored
-    assert stat.S_IMODE(os.stat(accounts.path).st_mode) == 0o600
+    if accounts.path is not None:  # the embedded file: its owner's only
+        assert stat.S_IMODE(os.stat(accounts.path).st_mode) == 0o600
     with pytest.raises(UserError, match="已存在"):
         accounts.add_user("张三", "admin", "Sanxing2021")
 
@@ -126,8 +127,8 @@ def test_sessions_end_on_logout_idle_disable_password_and_expiry(ws):
     assert lasting.session(token).ends_at <= lasting.get("督查组").expires_at
     time.sleep(1.1)
     assert lasting.session_user(token) is None
-    assert sqlite3.connect(accounts.path).execute("SELECT COUNT(*) FROM sessions WHERE id = ?",
-                                                  (token,)).fetchone()[0] == 0  # only its hash was ever stored
+    assert accounts._query("SELECT COUNT(*) AS n FROM sessions WHERE id = ?",
+                           (token,))[0]["n"] == 0  # only its hash was ever stored
 
 
 def test_cli_user_commands(ws):
@@ -156,3 +157,34 @@ def test_serve_refuses_without_an_admin(ws):
     result = CliRunner().invoke(cli, ["--workspace", str(ws.root), "serve", "--port", "0"])
     assert result.exit_code == 1
     assert "fupin user add 用户名 --role admin" in result.output
+
+
+def test_townships_see_their_own_users_and_the_countys(pg_cluster, tmp_path):
+    """On one county database, a township's server knows its own accounts and the
+    county-wide ones (the county's inspection team), never another township's."""
+    from conftest import county_workspace
+    url = pg_cluster.new_database()
+    east = county_workspace(tmp_path / "东镇", url, fonds="Z101", org="DZ")
+    west = county_workspace(tmp_path / "西镇", url, fonds="Z102", org="XZ")
+    runner = CliRunner()
+    added = runner.invoke(cli, ["--workspace", str(east.root), "user", "add", "东镇办事员", "--role", "clerk",
+                                "--password-stdin"], input="Dongzhen2020\n")
+    assert added.exit_code == 0, added.output
+    county = runner.invoke(cli, ["--workspace", str(east.root), "user", "add", "县督查组", "--role", "inspector",
+                                 "--expires", "3d", "--county", "--password-stdin"], input="Xianducha2020\n")
+    assert county.exit_code == 0, county.output
+    assert Accounts(east).authenticate("东镇办事员", "Dongzhen2020").name == "东镇办事员"
+    with pytest.raises(LoginFailed):
+        Accounts(west).authenticate("东镇办事员", "Dongzhen2020")
+    assert [u.name for u in Accounts(west).users()] == ["县督查组"]
+    assert Accounts(west).authenticate("县督查组", "Xianducha2020").read_only
+    taken = runner.invoke(cli, ["--workspace", str(west.root), "user", "add", "东镇办事员", "--role", "clerk",
+                                "--password-stdin"], input="Xizhen2020x\n")
+    assert taken.exit_code == 1 and "已被占用" in taken.output
+
+
+def test_county_accounts_need_the_county_database(tmp_path):
+    ws = make_workspace(tmp_path / "ws")
+    result = CliRunner().invoke(cli, ["--workspace", str(ws.root), "user", "add", "县督查组", "--role", "inspector",
+                                      "--expires", "3d", "--county", "--password-stdin"], input="Xianducha2020\n")
+    assert result.exit_code == 1 and "县级数据库" in result.output and "--county" in result.output

@@ -20,42 +20,21 @@ import psycopg
 import pytest
 from click.testing import CliRunner
 
-from conftest import make_workspace
+from conftest import county_workspace, make_workspace
 from fupin_docs.archive import Archive
 from fupin_docs.cli.main import cli
 from fupin_docs.filing import edit_document, file_document, verify, withdraw_document
 from fupin_docs.search import search
 from fupin_docs.workspace.config import open_workspace
-from pg_cluster import Cluster
 
-BACKENDS = ["journal", "postgresql"]
-
-
-@pytest.fixture(scope="session")
-def cluster():
-    running = Cluster()
-    yield running
-    running.stop()
+@pytest.fixture
+def cluster(pg_cluster):
+    return pg_cluster
 
 
-def county_workspace(root: Path, url: str, *, fonds: str = "Z001", org: str = "ZFB"):
-    """A workspace whose catalog is in the county database at URL (fupin.toml's [database] url)."""
-    make_workspace(root)
-    config = root / "fupin.toml"
-    text = config.read_text(encoding="utf-8")
-    text = text.replace('fonds = "Z001"', f'fonds = "{fonds}"').replace('org_code = "ZFB"', f'org_code = "{org}"')
-    config.write_text(text + f'\n[database]\nurl = "{url}"\n', encoding="utf-8")
-    result = CliRunner().invoke(cli, ["--workspace", str(root), "db", "upgrade"])
-    assert result.exit_code == 0, result.output
-    return open_workspace(root)
-
-
-@pytest.fixture(params=BACKENDS)
-def workspace(request, tmp_path):
-    if request.param == "journal":
-        return make_workspace(tmp_path / "镇")
-    url = request.getfixturevalue("cluster").new_database()
-    return county_workspace(tmp_path / "镇", url)
+@pytest.fixture
+def workspace(any_workspace):
+    return any_workspace
 
 
 def a_document(folder: Path, number: int, year: int = 2020) -> Path:
@@ -148,6 +127,9 @@ def test_without_the_tables_the_message_says_what_to_do(cluster, tmp_path):
     assert result.exit_code == 1
     assert "尚未建好" in result.output and "fupin db upgrade" in result.output
     assert "Traceback" not in result.output
+    upgraded = CliRunner().invoke(cli, ["--workspace", str(root), "db", "upgrade"])
+    assert upgraded.exit_code == 0 and "县级数据库已就绪" in upgraded.output, upgraded.output
+    assert CliRunner().invoke(cli, ["--workspace", str(root), "archive", "list"]).exit_code == 0
 
 
 def test_an_unreachable_database_is_a_clear_message(tmp_path):

@@ -11,21 +11,18 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import make_workspace, write_workbook
+from conftest import county_workspace, make_workspace, write_workbook
 from fupin_docs.archive import Archive
 from fupin_docs.audit import AccessLog
 from fupin_docs.cli.main import cli
 from fupin_docs.filing import file_document, withdraw_document
 from fupin_docs.workspace.config import open_workspace
-from pg_cluster import Cluster
-from test_catalog_backends import a_document, county_workspace
+from test_catalog_backends import a_document
 from test_server import blank_pdf
 
-@pytest.fixture(scope="module")
-def cluster():
-    running = Cluster()
-    yield running
-    running.stop()
+@pytest.fixture
+def cluster(pg_cluster):
+    return pg_cluster
 
 
 def run(*args) -> object:

@@ -19,9 +19,9 @@ LAYERS = [
     {"search"},
     {"ledger", "audit"},  # audit: the access journal, which archive verify checks too
     {"pack", "filing"},
-    {"county"},  # a workspace moved into the county database and back (archive, ledger, index)
     {"pipeline"},
     {"accounts"},  # fupin serve's accounts, below its clients
+    {"county"},  # the county database's tables, and workspaces moved into it and back
     {"cli", "__main__", "server"},
 ]
 

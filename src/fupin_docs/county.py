@@ -19,6 +19,7 @@ from .workspace.init import init_workspace
 DATABASE_COMPONENTS = {
     "catalog": "fupin_docs.archive.pg_catalog",  # 档案目录：哈希链记录
     "search": "fupin_docs.search.pg_backend",  # 检索索引：字的二元组
+    "accounts": "fupin_docs.accounts.tables",  # fupin serve 的账号与会话
 }
 
 

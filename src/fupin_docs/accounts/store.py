@@ -1,9 +1,11 @@
-"""Users, sessions and login throttling in one SQLite file in the workspace.
+"""Users, sessions and login throttling: in one SQLite file in the workspace,
+or in the county database (tables.py).
 
-Why SQLite (the standard library's): accounts change in place (a password, a
-session's last use), unlike the archive's append-only journal; several server
-threads read and write them at once; and nothing has to be installed. The file
-is workspace/accounts/accounts.sqlite3, readable only by its owner.
+Why SQLite (the standard library's) by default: accounts change in place (a
+password, a session's last use), unlike the archive's append-only journal;
+several server threads read and write them at once; and nothing has to be
+installed. The file is workspace/accounts/accounts.sqlite3, readable only by
+its owner.
 
 Sessions: the browser holds a random token; the database holds only its
 SHA-256, so a copy of the database opens no session. A session ends on logout,
@@ -15,18 +17,16 @@ a disabled account's sessions are revoked at once).
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import secrets
-import sqlite3
 import threading
 import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
 from ..errors import UserError
 from ..text_safety import first_bad
+from .tables import tables_for
 
 ROLES = {"admin": "管理员", "clerk": "办事员", "inspector": "督查组（只读）"}
 
@@ -38,33 +38,6 @@ THROTTLE_SECONDS = 15 * 60  # … lock that pair for this long
 IDLE_SECONDS = 30 * 60
 MAX_SECONDS = 12 * 3600
 TOUCH_EVERY = 30  # seconds between writes of a session's last use
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS users (
-  name TEXT PRIMARY KEY,
-  role TEXT NOT NULL,
-  password TEXT NOT NULL,
-  created_at REAL NOT NULL,
-  expires_at REAL,
-  disabled INTEGER NOT NULL DEFAULT 0,
-  last_login REAL
-);
-CREATE TABLE IF NOT EXISTS sessions (
-  id TEXT PRIMARY KEY,
-  user TEXT NOT NULL,
-  address TEXT NOT NULL DEFAULT '',
-  created_at REAL NOT NULL,
-  last_seen REAL NOT NULL,
-  ends_at REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS throttle (
-  key TEXT PRIMARY KEY,
-  failures INTEGER NOT NULL,
-  first_at REAL NOT NULL,
-  locked_until REAL NOT NULL DEFAULT 0
-);
-"""
-
 
 class LoginFailed(UserError):
     """Wrong name or password, or an account that may not log in: one message for all."""
@@ -191,35 +164,26 @@ class Accounts:
     """The accounts of one workspace. Safe to share between threads (a connection per call)."""
 
     def __init__(self, workspace, *, idle_seconds: int = IDLE_SECONDS, max_seconds: int = MAX_SECONDS):
-        self.path = Path(workspace.root) / "accounts" / "accounts.sqlite3"
+        self._tables = tables_for(workspace)
         self.idle_seconds = idle_seconds
         self.max_seconds = max_seconds
         self._hash = _hasher()
         self._dummy = None
-        self._ready = False
         self._dummy_lock = threading.Lock()
 
-    # ---- storage ---------------------------------------------------------------
-    def _connect(self) -> sqlite3.Connection:
-        fresh = not self.path.exists()
-        if fresh:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
-        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        db.row_factory = sqlite3.Row
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=NORMAL")
-        if fresh or not self._ready:
-            db.executescript(SCHEMA)
-            self._ready = True
-        return db
+    @property
+    def path(self):
+        """The SQLite file (None when the accounts are in the county database)."""
+        return getattr(self._tables, "path", None)
 
+    # ---- storage ---------------------------------------------------------------
     def _query(self, sql: str, args=()) -> list:
-        db = self._connect()
-        try:
-            return db.execute(sql, args).fetchall()
-        finally:
-            db.close()
+        return self._tables.query(sql, args)
+
+    def _users_where(self, condition: str, args=()) -> list:
+        """Users this server may see (its township's and the county's) matching CONDITION."""
+        visible, scope_args = self._tables.visible()
+        return self._query(f"SELECT * FROM users WHERE {visible} AND {condition}", (*scope_args, *args))
 
     @staticmethod
     def _user(row) -> User:
@@ -227,7 +191,9 @@ class Accounts:
                     row["last_login"])
 
     # ---- users -----------------------------------------------------------------
-    def add_user(self, name: str, role: str, password: str, *, expires=None) -> User:
+    def add_user(self, name: str, role: str, password: str, *, expires=None, county_wide: bool = False) -> User:
+        """A new account of this township (COUNTY_WIDE, on the county database: of the
+        whole county, e.g. the county's inspection team)."""
         name = check_name(name)
         if role not in ROLES:
             raise UserError(f"角色“{role}”无效，可用：admin（管理员）、clerk（办事员）、inspector（督查组，只读）",
@@ -238,12 +204,19 @@ class Accounts:
             raise UserError("督查组账号必须给出有效期，例如 3d（3 天）或到期日期 2020-06-30", field="expires")
         if self.get(name) is not None:
             raise UserError(f"用户“{name}”已存在；修改密码可用 passwd，停用可用 disable", field="name")
-        self._query("INSERT INTO users (name, role, password, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
-                    (name, role, self._hash.hash(password), time.time(), expires_at))
+        if county_wide and self._tables.scope is None:
+            raise UserError("只有使用县级数据库时才能建立全县账号；本工作目录的账号只属于本单位", field="county")
+        if self._query("SELECT name FROM users WHERE name = ?", (name,)):
+            raise UserError(f"用户名“{name}”已被占用（可能是其他乡镇的账号），请换一个", field="name")
+        columns, values = "name, role, password, created_at, expires_at", [name, role, self._hash.hash(password),
+                                                                         time.time(), expires_at]
+        if self._tables.scope is not None and not county_wide:
+            columns, values = columns + ", scope", values + [self._tables.scope]
+        self._query(f"INSERT INTO users ({columns}) VALUES ({', '.join('?' for _ in values)})", tuple(values))
         return self.get(name)
 
     def get(self, name: str) -> User | None:
-        rows = self._query("SELECT * FROM users WHERE name = ?", ((name or "").strip(),))
+        rows = self._users_where("name = ?", ((name or "").strip(),))
         return self._user(rows[0]) if rows else None
 
     def require(self, name: str) -> User:
@@ -253,7 +226,7 @@ class Accounts:
         return user
 
     def users(self) -> list[User]:
-        return [self._user(row) for row in self._query("SELECT * FROM users ORDER BY created_at, name")]
+        return [self._user(row) for row in self._users_where("1 = 1 ORDER BY created_at, name")]
 
     def has_admin(self) -> bool:
         now = time.time()
@@ -262,14 +235,14 @@ class Accounts:
     def disable(self, name: str) -> User:
         user = self.require(name)
         self._query("UPDATE users SET disabled = 1 WHERE name = ?", (user.name,))
-        self._query("DELETE FROM sessions WHERE user = ?", (user.name,))
+        self._query('DELETE FROM sessions WHERE "user" = ?', (user.name,))
         return self.require(user.name)
 
     def set_password(self, name: str, password: str) -> User:
         user = self.require(name)
         check_password_rules(password, user.name)
         self._query("UPDATE users SET password = ?, disabled = 0 WHERE name = ?", (self._hash.hash(password), user.name))
-        self._query("DELETE FROM sessions WHERE user = ?", (user.name,))  # a new password ends every session
+        self._query('DELETE FROM sessions WHERE "user" = ?', (user.name,))  # a new password ends every session
         return self.require(user.name)
 
     # ---- login -----------------------------------------------------------------
@@ -288,8 +261,9 @@ class Accounts:
             failures, first = 0, now
         failures += 1
         locked = now + THROTTLE_SECONDS if failures >= THROTTLE_FAILURES else 0
-        self._query("INSERT OR REPLACE INTO throttle (key, failures, first_at, locked_until) VALUES (?, ?, ?, ?)",
-                    (key, failures, first, locked))
+        self._query("INSERT INTO throttle (key, failures, first_at, locked_until) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, first_at = excluded.first_at, "
+                    "locked_until = excluded.locked_until", (key, failures, first, locked))
 
     def _dummy_hash(self) -> str:
         with self._dummy_lock:
@@ -309,7 +283,7 @@ class Accounts:
         if until:
             minutes = max(1, int((until - now + 59) // 60))
             raise LoginThrottled(f"登录失败次数过多，请 {minutes} 分钟后再试，或请管理员协助")
-        rows = self._query("SELECT * FROM users WHERE name = ?", ((name or "").strip(),))
+        rows = self._users_where("name = ?", ((name or "").strip(),))
         stored = rows[0]["password"] if rows else self._dummy_hash()  # the same work for a name that does not exist
         try:
             self._hash.verify(stored, password or "")
@@ -338,7 +312,7 @@ class Accounts:
         ends = now + self.max_seconds
         if user.expires_at is not None:
             ends = min(ends, user.expires_at)
-        self._query("INSERT INTO sessions (id, user, address, created_at, last_seen, ends_at) VALUES (?, ?, ?, ?, ?, ?)",
+        self._query('INSERT INTO sessions (id, "user", address, created_at, last_seen, ends_at) VALUES (?, ?, ?, ?, ?, ?)',
                     (self._sid(token), user.name, address, now, now, ends))
         self._query("DELETE FROM sessions WHERE ends_at < ? OR last_seen < ?", (now, now - self.idle_seconds))
         return token
@@ -351,7 +325,7 @@ class Accounts:
         now = time.time()
         sid = self._sid(token)
         rows = self._query("SELECT s.*, u.name AS u_name, u.role, u.created_at AS u_created, u.expires_at, "
-                           "u.disabled, u.last_login FROM sessions s JOIN users u ON u.name = s.user WHERE s.id = ?",
+                           "u.disabled, u.last_login FROM sessions s JOIN users u ON u.name = s.\"user\" WHERE s.id = ?",
                            (sid,))
         if not rows:
             return None

@@ -40,6 +40,7 @@ FIELD_FLAGS = {
     "source": "--source",
     "who": "--who",
     "renditions": "--rendition",
+    "county": "--county",
 }
 
 # What a library error's `hint` key means here: the command that acts on it.

@@ -49,15 +49,17 @@ def command():
               help="角色：admin 管理员 / clerk 办事员 / inspector 督查组（只读）")
 @click.option("--expires", "-e", help="有效期：3d（3 天）、12h（12 小时）或到期日期 2020-06-30；督查组账号必须给出")
 @click.option("--password-stdin", is_flag=True, help="从标准输入读取密码（一行），供脚本使用")
+@click.option("--county", "county_wide", is_flag=True,
+              help="全县账号：使用县级数据库时，各乡镇的服务器都认可（如县督查组）；默认只属于本乡镇")
 @click.pass_context
 @handle_errors
-def add(ctx, name, role, expires, password_stdin):
+def add(ctx, name, role, expires, password_stdin, county_wide):
     """添加用户。密码至少 8 位，须同时包含字母和数字。"""
     from ..accounts import check_password_rules
     accounts = _accounts(ctx)
     password = _password(password_stdin, name)
     check_password_rules(password, name)
-    user = accounts.add_user(name, role, password, expires=expires)
+    user = accounts.add_user(name, role, password, expires=expires, county_wide=county_wide)
     until = f"，有效期至 {user.to_json()['expires_at'][:16].replace('T', ' ')}" if user.expires_at else ""
     click.echo(shown(f"已添加用户 {user.name}（{user.role_label}）{until}"))
 
