@@ -303,6 +303,39 @@ def test_every_full_page_of_the_bundled_examples_holds_22_lines(name, rendered):
     assert len(checked) >= least, checked
 
 
+SUPERVISION_TASK = ("查找各村和镇直单位存在的盲目乐观、松劲懈怠、撤摊子、甩包袱、歇歇脚等问题，"
+                    "督促落实“四个不摘”要求，确保责任不松、政策不变、力度不减、队伍不撤。")
+SUPERVISION_TASK_SHORTER = "查找各村和镇直单位存在的盲目乐观、松劲懈怠、撤摊子、甩包袱、歇歇脚等问题，督促落实“四个不摘”要求。"
+SUPERVISION_TASK_LONGER = SUPERVISION_TASK + "各村要逐户逐项抓好落实，确保各项政策落实到位，巩固拓展脱贫攻坚成果，坚决守住不发生规模性返贫的底线。"
+
+
+@pytest.mark.parametrize("task,heading_line,page_ends", [
+    (SUPERVISION_TASK_SHORTER, 21, 22),  # one line earlier: the heading stays, its text follows on line 22
+    (SUPERVISION_TASK, 1, 21),  # as bundled: it would be line 22, alone: it goes over with its text
+    (SUPERVISION_TASK_LONGER, 1, 22),  # one line later: the page is full, the heading opens the next
+], ids=["line-21", "line-22", "next-page"])
+def test_a_heading_goes_over_only_from_the_pages_last_line(task, heading_line, page_ends, out_dir):
+    """The bundled plan's 六、实施步骤 moved a line up and down across the end of
+    p.7 by the length of the task before it: keep-with-next moves the heading
+    only when it would be the page's 22nd line; otherwise the page holds 22."""
+    text = EXAMPLES["plan"].read_text(encoding="utf-8")
+    assert SUPERVISION_TASK in text
+    doc = compose(load_document_text(text.replace(SUPERVISION_TASK, task), "plan.yaml"), CONFIG)
+    target = out_dir / f"plan-heading-{heading_line}-{page_ends}.pdf"
+    render_pdf(doc, target, config=CONFIG)
+    pages = page_rows(target)
+    offset = grid_offset(pages)
+    number, row = next((n, r) for n, rows in enumerate(pages, 1) for r in text_rows(rows)
+                       if r.text == "六、实施步骤")
+    # 1-based grid lines: the heading's, and the last one its page or the page before holds
+    assert round(grid_line(row, offset)) + 1 == heading_line
+    ending = text_rows(pages[number - 1] if heading_line > 1 else pages[number - 2])
+    assert round(grid_line(ending[-1], offset)) + 1 == page_ends
+    assert len(ending) == page_ends
+    _, faults = full_page_faults(doc, pages)
+    assert faults == [], faults
+
+
 def rectification_with(problems: int) -> str:
     """The bundled rectification report with only its first PROBLEMS rows in
     the 问题清单: the table ends at a different height each time."""
