@@ -11,7 +11,6 @@ through pdffonts. The expected numbers are the standard's (layout_standard.py).
 from __future__ import annotations
 
 import dataclasses
-import io
 import re
 import subprocess
 import unicodedata
