@@ -231,17 +231,15 @@ def split_title(text: str, width: int = TITLE_CHARS_PER_LINE) -> tuple[str, ...]
     if n_lines > _BALANCED_LINES_MAX:
         return _greedy(whole, width)
     ideal = len(text) / n_lines
-    words, best = whole, None
+    best = None
     for lines in (n_lines, n_lines + 1, n_lines + 2):
         best = _balanced(whole, width, lines, ideal)
         if best:
-            words = whole
             break
         # a 《…》 kept whole must not cost the title a line: break inside it, between words
         split = split or _words(text, whole_names=False)
         best = _balanced(split, width, lines, ideal)
         if best:
-            words = split
             break
     if not best:  # a single "word" longer than a line: break by characters
         return tuple(text[i:i + width] for i in range(0, len(text), width))
