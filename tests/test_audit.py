@@ -15,8 +15,8 @@ from fupin_docs.audit import AccessLog, audit_json
 from fupin_docs.cli.main import cli
 
 
-def test_records_are_chained_apart_from_the_archive(tmp_path):
-    ws = make_workspace(tmp_path / "ws")
+def test_records_are_chained_apart_from_the_archive(any_workspace):
+    ws = any_workspace
     log = AccessLog(ws)
     before = Archive(ws).head()
     first = log.record("login", who="督查组1", role="inspector", address="192.0.2.7")
@@ -34,7 +34,7 @@ def test_tampering_is_found(tmp_path):
     log = AccessLog(ws)
     log.record("download", who="督查组1", role="inspector", address="192.0.2.7", archive_no="Z001-WS·2020-D30-ZFB-0001")
     log.record("download", who="督查组1", role="inspector", address="192.0.2.7", archive_no="Z001-WS·2020-D30-ZFB-0002")
-    path = log.journal.path
+    path = ws.root / "audit" / "access.jsonl"
     path.write_text(path.read_text(encoding="utf-8").replace("0002", "0003"), encoding="utf-8")
     problems = AccessLog(ws).verify()
     assert problems and "访问日志" in problems[0]
@@ -42,8 +42,8 @@ def test_tampering_is_found(tmp_path):
     assert result.exit_code == 3
 
 
-def test_cli_audit_list(tmp_path):
-    ws = make_workspace(tmp_path / "ws")
+def test_cli_audit_list(any_workspace):
+    ws = any_workspace
     log = AccessLog(ws)
     log.record("login", who="督查组1", role="inspector", address="192.0.2.7")
     log.record("view", who="张三", role="clerk", address="192.0.2.8", archive_no="Z001-WS·2020-D30-ZFB-0001",
@@ -78,3 +78,22 @@ def test_visit_sheet_pdf(tmp_path):
     for words in ("档案查阅登记", "督查组1", "检索“危房改造”", "Z001-WS·2020-D30-ZFB-0001", "方案.pdf", "192.0.2.7",
                   "3条"):
         assert squash(words) in squash(text), words
+
+
+def test_tampering_in_the_county_database_is_found(pg_cluster, tmp_path):
+    import psycopg
+    from conftest import county_workspace
+    url = pg_cluster.new_database()
+    ws = county_workspace(tmp_path / "ws", url)
+    log = AccessLog(ws)
+    for n in (1, 2):
+        log.record("download", who="督查组1", role="inspector", address="192.0.2.7",
+                   archive_no=f"Z001-WS·2020-D30-ZFB-000{n}")
+    assert AccessLog(ws).verify() == []
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("ALTER TABLE catalog_event DISABLE TRIGGER catalog_event_append_only")
+        conn.execute("UPDATE catalog_event SET record = replace(record, '0002', '0003') WHERE scope LIKE 'access:%'")
+    problems = AccessLog(ws).verify()
+    assert problems and problems[0].startswith("访问日志第 2 条"), problems
+    result = CliRunner().invoke(cli, ["--workspace", str(ws.root), "audit", "verify"])
+    assert result.exit_code == 3

@@ -78,6 +78,7 @@ def test_import_then_export_keeps_everything(cluster, tmp_path):
     assert back.config.database.url == "" and back.config.archive.catalog == "journal"
     assert snapshot(back) == before and Archive(back).head() == head
     assert (out / "archive" / "journal.jsonl").read_bytes() == (old.root / "archive" / "journal.jsonl").read_bytes()
+    assert (out / "audit" / "access.jsonl").read_bytes() == (old.root / "audit" / "access.jsonl").read_bytes()
     result = run("--workspace", out, "archive", "verify")
     assert result.exit_code == 0, result.output
 

@@ -339,7 +339,7 @@ def test_archive_verify_checks_the_access_journal_too(tmp_path):
     log.record("search", who="督查组1", role="inspector", address="192.0.2.7", query="饮水安全")
     log.record("download", who="督查组1", role="inspector", address="192.0.2.7", archive_no="Z001-WS·2020-D30-ZFB-0001")
     assert fupin(ws.root, "archive", "verify").returncode == 0
-    path = log.journal.path
+    path = ws.root / "audit" / "access.jsonl"
     path.write_text(path.read_text(encoding="utf-8").replace("督查组1", "别人", 1), encoding="utf-8")
     verify = fupin(ws.root, "archive", "verify")
     assert verify.returncode == 3 and "访问日志" in verify.stdout, verify.stdout

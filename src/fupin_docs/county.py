@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .archive.transfer import Moved, copy_tree_files, move_archive
+from .archive.transfer import Moved, checked_chain, copy_tree_files, move_archive, move_chain
 from .errors import UserError
 from .filing import verify
 from .search import rebuild_index
@@ -34,14 +34,15 @@ def upgrade_database(url: str, progress=None) -> dict[str, int]:
     return {name: module.setup(url, progress) for name, module in database_components().items()}
 
 
-# Workspace folders that move with the archive (the ledger and its history, the access log).
-CARRIED_FOLDERS = ("ledger", "audit")
+# Workspace folders that move with the archive (the ledger and its history).
+CARRIED_FOLDERS = ("ledger",)
 
 
 @dataclass
 class WorkspaceMoved:
     moved: Moved
-    carried: int  # ledger and access-log files copied
+    carried: int  # ledger files copied
+    access_records: int  # access-log records moved
     verify_report: object
 
 
@@ -56,10 +57,16 @@ def import_workspace(source_root, target: Workspace, progress=None) -> Workspace
     if not target.config.database.url:
         raise UserError("本工作目录没有设置县级数据库（fupin.toml 的 [database] url），无处迁入")
     source = embedded(open_workspace(source_root))
+    return _move(source, target, progress)
+
+
+def _move(source: Workspace, target: Workspace, progress) -> WorkspaceMoved:
+    access = checked_chain(source, "access")  # refused before anything is written
     moved = move_archive(source, target, progress)
+    access_records = move_chain(access, target, "access")
     carried = _carry(source, target)
     rebuild_index(target)
-    return WorkspaceMoved(moved, carried, verify(target))
+    return WorkspaceMoved(moved, carried, access_records, verify(target))
 
 
 def embedded(workspace: Workspace) -> Workspace:
@@ -79,11 +86,7 @@ def export_workspace(source: Workspace, target_root, progress=None) -> Workspace
     init_workspace(target_root, with_examples=False)
     text = (Path(source.root) / "fupin.toml").read_text(encoding="utf-8") if (Path(source.root) / "fupin.toml").exists() else ""
     (target_root / "fupin.toml").write_text(_without_database(text), encoding="utf-8")
-    target = embedded(open_workspace(target_root))
-    moved = move_archive(source, target, progress)
-    carried = _carry(source, target)
-    rebuild_index(target)
-    return WorkspaceMoved(moved, carried, verify(target))
+    return _move(source, embedded(open_workspace(target_root)), progress)
 
 
 def _without_database(text: str) -> str:

@@ -54,8 +54,9 @@ class CatalogWriter(Protocol):
 
 class Catalog(Protocol):
     @classmethod
-    def for_workspace(cls, workspace) -> "Catalog":
-        """The catalog of WORKSPACE (its folder, or its database and township)."""
+    def for_workspace(cls, workspace, chain: str = "archive") -> "Catalog":
+        """The catalog of WORKSPACE (its folder, or its database and township). CHAIN
+        "access" gives the access log's chain (CHAINS), kept the same way."""
 
     def items(self) -> dict[str, ArchiveItem]:
         """archive_no -> item (withdrawn ones included). The items may be shared with
@@ -81,6 +82,12 @@ class Catalog(Protocol):
         catalog's records: a workspace moving between the embedded store and the
         county database keeps every record, hash and 档号."""
 
+
+# The hash chains a workspace keeps: name -> (label in messages, what a busy writer holds).
+CHAINS = {
+    "archive": ("档案目录", "档案"),
+    "access": ("访问日志", "访问日志"),
+}
 
 CATALOGS = {
     # name in fupin.toml -> "module:class"

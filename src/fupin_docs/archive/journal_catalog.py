@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..locking import held
-from .catalog import ChainCheck, ChainHead
+from .catalog import CHAINS, ChainCheck, ChainHead
 from .item import fold_events
 from .journal import Journal, JournalState
 
@@ -30,13 +30,20 @@ _CACHE_LOCK = threading.Lock()
 
 
 class JournalCatalog:
-    def __init__(self, root: str | Path):
+    def __init__(self, root: str | Path, *, name: str = "journal.jsonl", label: str | None = None,
+                 what: str = "档案"):
+        """The chain in ROOT/NAME; LABEL names it in messages about damage, WHAT in
+        "someone else is writing WHAT" (the access log is a chain of its own)."""
         self.root = Path(root)
-        self.journal = Journal(self.root / "journal.jsonl")
+        self.journal = Journal(self.root / name, **({"label": label} if label else {}))
         self.lock_file = self.root / ".lock"
+        self.what = what
 
     @classmethod
-    def for_workspace(cls, workspace) -> "JournalCatalog":
+    def for_workspace(cls, workspace, chain: str = "archive") -> "JournalCatalog":
+        if chain == "access":  # workspace/audit/access.jsonl
+            label, what = CHAINS[chain]
+            return cls(Path(workspace.root) / "audit", name="access.jsonl", label=label, what=what)
         return cls(Path(workspace.archive_dir))
 
     def _folded(self) -> _Folded:
@@ -73,11 +80,11 @@ class JournalCatalog:
 
     @contextlib.contextmanager
     def writing(self):
-        with held(self.lock_file, "档案"):
+        with held(self.lock_file, self.what):
             yield _JournalWriter(self, self._folded())
 
     def adopt(self, records: list[dict]) -> None:
-        with held(self.lock_file, "档案"):
+        with held(self.lock_file, self.what):
             if self.journal.path.exists() and self.journal.current()[0].events:
                 raise ValueError("the journal already has records")
             self.journal.path.unlink(missing_ok=True)

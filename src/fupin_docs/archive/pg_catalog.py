@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from ..errors import Busy
 from ..workspace.database import DatabaseError, Migration, connections, require_version, upgrade
-from .catalog import ChainCheck, ChainHead
+from .catalog import CHAINS, ChainCheck, ChainHead
 from .item import fold_events
 from .journal import GENESIS, default_user, now_iso, record_hash
 
@@ -53,7 +53,6 @@ CREATE TRIGGER catalog_event_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON 
 )
 
 LOCK_WAIT = "30s"  # a writer waits this long for another township writer before saying 忙
-LABEL = "档案目录"
 
 
 def setup(url: str, progress=None) -> int:
@@ -75,15 +74,22 @@ _CHECKED: set = set()  # (url) whose schema version this process has confirmed
 
 
 class PgCatalog:
-    def __init__(self, url: str, scope: str):
+    def __init__(self, url: str, scope: str, *, label: str = "档案目录", what: str = "档案"):
+        """Township SCOPE's chain; LABEL names it in messages about damage, WHAT in
+        "someone else is writing WHAT" (the access log is a chain of its own)."""
         self.url = url
         self.scope = scope
+        self.label = label
+        self.what = what
         self.pool = connections(url)
 
     @classmethod
-    def for_workspace(cls, workspace) -> "PgCatalog":
+    def for_workspace(cls, workspace, chain: str = "archive") -> "PgCatalog":
         archive = workspace.config.archive
-        return cls(workspace.config.database.url, f"{archive.fonds}/{archive.org_code}")
+        township = f"{archive.fonds}/{archive.org_code}"
+        label, what = CHAINS[chain]
+        return cls(workspace.config.database.url, township if chain == "archive" else f"{chain}:{township}",
+                   label=label, what=what)
 
     def _ready(self) -> None:
         if self.url not in _CHECKED:
@@ -143,7 +149,7 @@ class PgCatalog:
             try:
                 conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"fupin_catalog:{self.scope}",))
             except psycopg.errors.LockNotAvailable:
-                raise Busy("档案正由其他人写入，请稍后再试") from None
+                raise Busy(f"{self.what}正由其他人写入，请稍后再试") from None
             yield _PgWriter(conn, self.scope, self._folded(conn))
 
     def adopt(self, records: list[dict]) -> None:
@@ -171,25 +177,25 @@ class PgCatalog:
                 if not isinstance(record, dict):
                     raise ValueError
             except ValueError:
-                problems.append(f"{LABEL}第 {seq} 条无法解析：记录已被改动或损坏")
+                problems.append(f"{self.label}第 {seq} 条无法解析：记录已被改动或损坏")
                 continue
             if seq != expected or record.get("seq") != seq:
-                problems.append(f"{LABEL}第 {seq} 条序号应为 {expected}：有记录被删除、插入或调换")
+                problems.append(f"{self.label}第 {seq} 条序号应为 {expected}：有记录被删除、插入或调换")
             if record.get("prev") != prev:
-                problems.append(f"{LABEL}第 {seq} 条与前一条记录的哈希链接不上：之前的记录被改动或删除")
+                problems.append(f"{self.label}第 {seq} 条与前一条记录的哈希链接不上：之前的记录被改动或删除")
             if record.get("hash") != record_hash(record) or stored_hash != record.get("hash"):
-                problems.append(f"{LABEL}第 {seq} 条内容与其哈希不符：该记录被改动过")
+                problems.append(f"{self.label}第 {seq} 条内容与其哈希不符：该记录被改动过")
             prev, expected = record.get("hash", ""), seq + 1
             events.append(record)
         last_seq = rows[-1][0] if rows else 0
         if head is None:
-            problems.append(f"{LABEL}的头记录丢失，无法确认记录末尾未被截去")
+            problems.append(f"{self.label}的头记录丢失，无法确认记录末尾未被截去")
         elif head[0] > last_seq:
-            problems.append(f"{LABEL}被截短：头记录显示共 {head[0]} 条，现只有 {last_seq} 条")
+            problems.append(f"{self.label}被截短：头记录显示共 {head[0]} 条，现只有 {last_seq} 条")
         elif head[0] < last_seq:
-            problems.append(f"{LABEL}的头记录落后 {last_seq - head[0]} 条：头记录被改回了旧的")
+            problems.append(f"{self.label}的头记录落后 {last_seq - head[0]} 条：头记录被改回了旧的")
         elif rows and head[1] != rows[-1][1]:
-            problems.append(f"{LABEL}第 {head[0]} 条与头记录的哈希不符：记录被改写过")
+            problems.append(f"{self.label}第 {head[0]} 条与头记录的哈希不符：记录被改写过")
         return ChainCheck(events=events, problems=problems)
 
 

@@ -45,13 +45,14 @@ RESERVED_ACTIONS = ("add", "withdraw", "change")
 STALE_PART_SECONDS = 3600  # a temporary copy this old belongs to an add that was killed
 
 
-def open_catalog(workspace) -> Catalog:
-    """The catalog fupin.toml's `[archive] catalog` names (the journal by default)."""
+def open_catalog(workspace, chain: str = "archive") -> Catalog:
+    """The catalog fupin.toml's `[archive] catalog` names (the journal by default).
+    CHAIN "access": the access log's chain, kept the same way beside it."""
     name = workspace.config.archive.catalog
     if name not in CATALOGS:
         raise ArchiveError(f"fupin.toml 的 [archive] catalog = “{name}” 无效，可用：{'、'.join(CATALOGS)}")
     module, cls = CATALOGS[name].split(":")
-    return getattr(importlib.import_module(module), cls).for_workspace(workspace)
+    return getattr(importlib.import_module(module), cls).for_workspace(workspace, chain)
 
 
 @dataclass

@@ -15,7 +15,7 @@ from pathlib import Path
 from ..atomic import atomic_write_bytes
 from ..hashing import sha256_file
 from .errors import ArchiveDamaged, ArchiveError
-from .store import Archive
+from .store import Archive, open_catalog
 
 
 @dataclass
@@ -66,6 +66,24 @@ def move_archive(source_ws, target_ws, progress=None) -> Moved:
             progress("复制档案文件", done, len(wanted))
     target.catalog.adopt(check.events)
     return Moved(records=len(check.events), items=len(items), files=copied)
+
+
+def checked_chain(workspace, chain: str) -> list[dict]:
+    """Every record of WORKSPACE's CHAIN ("access": the access log), refused when damaged."""
+    check = open_catalog(workspace, chain).check_chain()
+    if check.problems:
+        raise ArchiveDamaged("原记录链已损坏，不能迁移：" + "；".join(check.problems[:3]))
+    return check.events
+
+
+def move_chain(records: list[dict], target_ws, chain: str) -> int:
+    """Give RECORDS (from checked_chain) unchanged to TARGET_WS's empty CHAIN."""
+    target = open_catalog(target_ws, chain)
+    if target.exists():
+        raise ArchiveError("目标中已有访问日志记录，迁移只能迁入空的日志")
+    if records:
+        target.adopt(records)
+    return len(records)
 
 
 def copy_tree_files(source_dir: Path, target_dir: Path) -> int:

@@ -6,9 +6,9 @@ import json
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from ..archive.journal import Journal, JournalState, local_time
+from ..archive.journal import local_time
+from ..archive.store import open_catalog
 from ..errors import UserError
-from ..locking import held
 
 # What each action is called where people read it.
 ACCESS_ACTIONS = {
@@ -76,28 +76,25 @@ def audit_json(records) -> list[dict]:
 
 
 class AccessLog:
-    def __init__(self, workspace):
-        self.root = Path(workspace.root) / "audit"
-        self.journal = Journal(self.root / "access.jsonl", label="访问日志")
-        self.lock_file = self.root / ".lock"
+    """Who looked at what: a hash-chained log of its own, kept where the archive's
+    records are (workspace/audit/access.jsonl, or the county database)."""
 
-    def _state(self) -> JournalState:
-        """The journal as it is now, reading only what was appended since last time."""
-        return self.journal.current()[0]
+    def __init__(self, workspace):
+        self.chain = open_catalog(workspace, "access")
 
     def record(self, action: str, *, who: str, role: str | None = None, address: str | None = None,
                **detail) -> dict:
         """Append one access record; returns it (with seq and hash). Every search is
-        recorded: the append works from the journal's tail, never a copy of it all."""
+        recorded: the append works from the chain's tail, never a copy of it all."""
         body = {"role": role, "address": address, **{k: v for k, v in detail.items() if v not in (None, "", [], ())}}
-        with held(self.lock_file, "访问日志"):
-            return self.journal.append(Journal.tail(self._state()), action, body, who or "（未登录）")
+        with self.chain.writing() as writer:
+            return writer.append(action, body, who or "（未登录）")
 
     def records(self, *, user: str | None = None, since=None, actions=None) -> list[dict]:
         """The records, oldest first, of USER (any when None) at or after SINCE."""
         since_iso = parse_since(since)
         out = []
-        for record in self._state().events:
+        for record in self.chain.events():
             if user is not None and record.get("who") != user:
                 continue
             if actions is not None and record.get("action") not in actions:
@@ -109,8 +106,7 @@ class AccessLog:
 
     def verify(self) -> list[str]:
         """Chinese problems with the chain and its head record; [] when intact."""
-        _state, problems, _warnings = self.journal.check()
-        return problems
+        return self.chain.check_chain().problems
 
 
 def describe(record: dict) -> str:
