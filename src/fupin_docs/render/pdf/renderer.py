@@ -13,8 +13,8 @@ from typing import Callable
 from ...atomic import atomic_path
 from ...compose.tree import ComposedDocument
 from ...workspace.config import Config
-from .fonts import SETUP_COMMAND, FontSetupError, fallback_report, require_faces, uncovered_chars
 from .. import layout as L
+from .fonts import SETUP_COMMAND, FontSetupError, fallback_report, require_faces, uncovered_chars
 from .html import (COLOPHON_AFTER_BLANK, COLOPHON_HERE, COLOPHON_NEXT_EVEN, build_css, build_html,
                    grid_snap_gap, snap_anchor, table_count, text_by_role)
 
