@@ -83,10 +83,14 @@ def pg_cluster():
 
 
 def county_workspace(root: Path, url: str, *, fonds: str = "Z001", org: str = "ZFB"):
-    """A workspace whose catalog, index and accounts are in the county database at URL."""
+    """A workspace whose catalog, index, accounts and access log are in the county
+    database at URL (a fupin.toml already at ROOT is kept, its [database] added)."""
     from fupin_docs.county import upgrade_database
-    init_workspace(root, with_examples=False, database_url=url)
     config = root / "fupin.toml"
+    if config.exists():
+        with open(config, "a", encoding="utf-8") as handle:
+            handle.write(f'\n[database]\nurl = "{url}"\n')
+    init_workspace(root, with_examples=False, database_url=url)
     text = config.read_text(encoding="utf-8")
     config.write_text(text.replace('fonds = "Z001"', f'fonds = "{fonds}"').replace('org_code = "ZFB"', f'org_code = "{org}"'),
                       encoding="utf-8")
@@ -94,12 +98,17 @@ def county_workspace(root: Path, url: str, *, fonds: str = "Z001", org: str = "Z
     return open_workspace(root)
 
 
+def workspace_on(backend: str, root: Path, request):
+    """make_workspace on BACKEND ("embedded" or "county": a fresh database in the session's cluster)."""
+    if backend == "embedded":
+        return make_workspace(root)
+    return county_workspace(root, request.getfixturevalue("pg_cluster").new_database())
+
+
 @pytest.fixture(params=BACKENDS)
 def any_workspace(request, tmp_path):
     """A fresh workspace at tmp_path/ws, embedded or on the county database."""
-    if request.param == "embedded":
-        return make_workspace(tmp_path / "ws")
-    return county_workspace(tmp_path / "ws", request.getfixturevalue("pg_cluster").new_database())
+    return workspace_on(request.param, tmp_path / "ws", request)
 
 
 def write_workbook(path: Path, rows: list[list]) -> Path:

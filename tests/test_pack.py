@@ -23,7 +23,7 @@ from fupin_docs.errors import IntegrityError, UserError
 from fupin_docs.cli.main import cli
 from fupin_docs.pack import Selection, build_pack, verify_pack
 from fupin_docs.pack.names import UniqueNames, bag_dir_name, clean_part, item_file_name
-from conftest import make_workspace
+from conftest import BACKENDS, workspace_on
 
 UNIT = "三星镇人民政府"
 PNG_1PX = bytes.fromhex(
@@ -47,17 +47,18 @@ def pdfs():
             "rendition": pdf_bytes("会议纪要（PDF版）")}
 
 
-def make_ws(root: Path):
+def make_ws(root: Path, backend: str = "embedded", request=None):
     root.mkdir(parents=True, exist_ok=True)
     (root / "fupin.toml").write_text(f'[office]\nname = "{UNIT}"\n', encoding="utf-8")
-    return make_workspace(root)
+    return workspace_on(backend, root, request)
 
 
-@pytest.fixture
-def town(tmp_path, pdfs):
+@pytest.fixture(params=BACKENDS)
+def town(tmp_path, pdfs, request):
     """A workspace whose archive holds a PDF notice, a docx with a PDF rendition,
-    a photo, a txt, and a PDF report; returns (workspace, archive, {key: archive_no})."""
-    ws = make_ws(tmp_path / "ws")
+    a photo, a txt, and a PDF report; returns (workspace, archive, {key: archive_no}).
+    Every test that builds on it runs on the embedded store and the county database."""
+    ws = make_ws(tmp_path / "ws", request.param, request)
     src = tmp_path / "src"
     src.mkdir()
     archive = Archive(ws)
