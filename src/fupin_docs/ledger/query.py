@@ -100,6 +100,21 @@ FILTER_LABELS = {"status": "整改状态", "unit": "责任单位", "village": "�
 _TRUE = ("1", "true", "yes", "on", "是")
 
 
+def form_date(text: Optional[str], what: str, name: str) -> Optional[dt.date]:
+    """A date typed in a form (2020-06-08 or 2020年6月8日), None when empty; LedgerError
+    “WHAT：…” about field NAME when it is no date."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    complaint = control_complaint(text, what)
+    if complaint:
+        raise LedgerError(complaint, field=name)
+    try:
+        return parse_date(text)
+    except ValueError as err:
+        raise LedgerError(f"{what}：{err}", field=name) from None
+
+
 @dataclass(frozen=True)
 class LedgerQuery:
     """The filters of `ledger list/summary/export` (and /api/ledger): each text filter
@@ -124,13 +139,7 @@ class LedgerQuery:
                 raise LedgerError(complaint, field=name)
             values[name] = text or None
         overdue = str(args.get("overdue") or "").strip().lower() in _TRUE
-        today_text = (args.get("today") or "").strip()
-        today = dt.date.today()
-        if today_text:
-            try:
-                today = parse_date(today_text)
-            except ValueError as err:
-                raise LedgerError(f"计算逾期的日期：{err}", field="today") from None
+        today = form_date(args.get("today"), "计算逾期的日期", "today") or dt.date.today()
         return cls(**values, overdue=overdue, today=today)
 
     def select(self, problems: Iterable[LedgerProblem]) -> list[LedgerProblem]:
