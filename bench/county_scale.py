@@ -141,7 +141,7 @@ def run_filing(cluster, filers: int, total: int) -> dict:
         url = cluster.new_database()
         result = CliRunner().invoke(cli, ["init", str(root), "--database", url])
         if result.exit_code != 0:
-            raise SystemExit(result.output)
+            raise SystemExit(f"{result.output}\n{result.exception!r}")
         context = multiprocessing.get_context("spawn")
         queue = context.Queue()
         each = total // filers

@@ -3,8 +3,10 @@
 PostgreSQL's own parsers keep a whole run of Chinese characters as one token,
 so the documents are indexed the way the embedded index is (normalize.bigrams:
 character bigrams of the folded text, Latin words whole) as a `tsvector` built
-here, with a GIN index. Bigrams of the title are weighted A, so ts_rank favours
-them as BM25 over the title does in Whoosh. Positions past 16,383 and past 256
+here, with a GIN index. Candidates are ranked for judging by a second, small
+vector of the title (weighted A) and the opening (ranking.first_paragraph),
+which ranking.judge weighs most: ranking by the whole vector would read every
+candidate's (tens of KB, out of line) and cost seconds at county scale. Positions past 16,383 and past 256
 per bigram are not kept (PostgreSQL's limits); matching never relies on them:
 as in the embedded index, the bigrams find candidates and the folded text
 stored beside them proves each match (query.matches, ranking.judge).
@@ -25,7 +27,7 @@ from ..workspace.database import Migration, connections, require_version, upgrad
 from .backend import Filters, Hit, Hits, IndexDoc, set_digest
 from .normalize import bigrams, normalize
 from .query import ParsedQuery, Term, id_key, matches, needs_text_check, term_needs
-from .ranking import AS_TYPED, judge, same_as_typed, typed_only
+from .ranking import AS_TYPED, first_paragraph, judge, same_as_typed, typed_only
 from .snippet import make_snippet
 
 COMPONENT = "search"
@@ -56,6 +58,15 @@ CREATE TABLE search_state (
     digest text,
     head jsonb
 );
+"""),
+    # Ranking read every candidate's whole vector (detoasted, ~10 KB each): a small
+    # vector of the title and the opening ranks the window instead, as ranking.judge
+    # weighs them most; the date alone gets an index for county-wide year filters.
+    Migration(2, """
+ALTER TABLE search_doc ADD COLUMN lead tsvector;
+UPDATE search_doc SET lead = grams;
+ALTER TABLE search_doc ALTER COLUMN lead SET NOT NULL;
+CREATE INDEX search_doc_date ON search_doc (date);
 """),
 )
 
@@ -165,14 +176,15 @@ class PgSearchBackend:
             yield (self.scope, doc.archive_no, doc.fingerprint or doc.sha256, doc.title or "",
                    doc.text[:MAX_STORED_TEXT], normalize(doc.title or ""), normalize(kept), doc.kind or "",
                    doc.unit or "", normalize(doc.unit) if doc.unit else "", doc.date or "",
-                   [normalize(tag) for tag in doc.tags], keys, grams_vector(doc.title or "", body))
+                   [normalize(tag) for tag in doc.tags], keys, grams_vector(doc.title or "", body),
+                   grams_vector(doc.title or "", "\n".join((doc.title or "", first_paragraph(doc.text or "")))))
 
     _INSERT = ("INSERT INTO search_doc (scope, archive_no, fingerprint, title, text, norm_title, norm, kind, unit, "
-               "unit_key, date, tag_keys, ids, grams) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
-               "%s::tsvector) ON CONFLICT (scope, archive_no) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, "
+               "unit_key, date, tag_keys, ids, grams, lead) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
+               "%s, %s::tsvector, %s::tsvector) ON CONFLICT (scope, archive_no) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, "
                "title = EXCLUDED.title, text = EXCLUDED.text, norm_title = EXCLUDED.norm_title, norm = EXCLUDED.norm, "
                "kind = EXCLUDED.kind, unit = EXCLUDED.unit, unit_key = EXCLUDED.unit_key, date = EXCLUDED.date, "
-               "tag_keys = EXCLUDED.tag_keys, ids = EXCLUDED.ids, grams = EXCLUDED.grams")
+               "tag_keys = EXCLUDED.tag_keys, ids = EXCLUDED.ids, grams = EXCLUDED.grams, lead = EXCLUDED.lead")
 
     def rebuild(self, docs, *, workers: int | None = None, executor=None) -> int:
         count = 0
@@ -263,7 +275,7 @@ class PgSearchBackend:
                 order: str = "rank") -> list[dict]:
         sql, args = f"SELECT {self._COLUMNS}", []
         if tsquery is not None:
-            sql += ", ts_rank(grams, %s::tsquery) AS rank"
+            sql += ", ts_rank(lead, %s::tsquery) AS rank"  # the title and opening: small, never detoasted
             args.append(tsquery)
         else:
             sql += ", 0.0 AS rank"
