@@ -62,9 +62,24 @@ def pytest_sessionfinish(session, exitstatus):
 
 
 def make_workspace(root: Path):
-    """A real workspace (fupin.toml and folders, no examples), as `fupin init` makes it."""
+    """A real workspace (fupin.toml and folders, no examples), as `fupin init` makes it.
+    With FUPIN_TEST_BACKEND=county, on a fresh database of a cluster started once."""
+    if os.environ.get("FUPIN_TEST_BACKEND") == "county":
+        return county_workspace(root, _shared_cluster().new_database())
     init_workspace(root, with_examples=False)
     return open_workspace(root)
+
+
+_CLUSTER: list = []
+
+
+def _shared_cluster():
+    if not _CLUSTER:
+        import atexit
+        from pg_cluster import Cluster
+        _CLUSTER.append(Cluster())
+        atexit.register(_CLUSTER[0].stop)
+    return _CLUSTER[0]
 
 
 # --- the two storage backends ---------------------------------------------------
@@ -87,7 +102,7 @@ def county_workspace(root: Path, url: str, *, fonds: str = "Z001", org: str = "Z
     database at URL (a fupin.toml already at ROOT is kept, its [database] added)."""
     from fupin_docs.county import upgrade_database
     config = root / "fupin.toml"
-    if config.exists():
+    if config.exists() and "[database]" not in config.read_text(encoding="utf-8"):
         with open(config, "a", encoding="utf-8") as handle:
             handle.write(f'\n[database]\nurl = "{url}"\n')
     init_workspace(root, with_examples=False, database_url=url)

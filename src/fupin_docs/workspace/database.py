@@ -62,6 +62,13 @@ class Connections:
         self._idle: list = []
         self._lock = threading.Lock()
 
+    def close_idle(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for conn in idle:
+            with contextlib.suppress(Exception):
+                conn.close()
+
     def _open(self):
         psycopg = _driver()
         try:
@@ -95,12 +102,17 @@ class Connections:
             conn.close()
 
 
+MAX_POOLS = 4  # databases a process keeps idle connections to (a server uses one)
+
+
 def connections(url: str) -> Connections:
-    """The process's pool for URL."""
+    """The process's pool for URL; the least recently used pool beyond MAX_POOLS
+    lets its idle connections go (a long-running process that met many databases)."""
     with _POOLS_LOCK:
-        pool = _POOLS.get(url)
-        if pool is None:
-            pool = _POOLS[url] = Connections(url)
+        pool = _POOLS.pop(url, None) or Connections(url)
+        _POOLS[url] = pool  # most recently used last
+        while len(_POOLS) > MAX_POOLS:
+            _POOLS.pop(next(iter(_POOLS))).close_idle()
         return pool
 
 
