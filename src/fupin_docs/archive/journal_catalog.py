@@ -28,6 +28,22 @@ class _Folded:
 _CACHE: dict = {}  # journal path -> _Folded
 _CACHE_LOCK = threading.Lock()
 
+# lock file -> a lock for this process's threads. The lock file keeps other
+# processes out, but a thread that finds it held polls for it (filelock sleeps
+# 50 ms between tries), so two server threads auditing at once made the second
+# wait up to 50 ms beyond the first's append. Threads queue here instead and the
+# next one goes on the moment the first lets go; the file lock is still taken.
+_THREAD_LOCKS: dict = {}
+
+
+def _thread_lock(lock_file: Path) -> threading.Lock:
+    key = str(lock_file)
+    with _CACHE_LOCK:
+        lock = _THREAD_LOCKS.get(key)
+        if lock is None:
+            lock = _THREAD_LOCKS[key] = threading.Lock()
+    return lock
+
 
 class JournalCatalog:
     def __init__(self, root: str | Path, *, name: str = "journal.jsonl", label: str | None = None,
@@ -80,7 +96,7 @@ class JournalCatalog:
 
     @contextlib.contextmanager
     def writing(self):
-        with held(self.lock_file, self.what):
+        with _thread_lock(self.lock_file), held(self.lock_file, self.what):
             yield _JournalWriter(self, self._folded())
 
     def adopt(self, records: list[dict]) -> None:

@@ -32,7 +32,8 @@ from ..archive.extract import extract_text
 from ..archive.kinds import kind_label, normalize_kind
 from ..errors import FupinError, IntegrityError
 from ..locking import held
-from .backend import BACKENDS, Filters, Hit, Hits, IndexDoc, IndexStatus, SearchBackend, SearchError, set_digest
+from .backend import (BACKENDS, Filters, Hit, Hits, IndexDoc, IndexStatus, SearchBackend, SearchError, doc_digest,
+                      set_digest)
 from .query import ParsedQuery, parse_query
 
 __all__ = ["search", "rebuild_index", "chain_problem", "index_item", "remove_item", "index_status", "ensure_index", "get_backend",
@@ -168,6 +169,35 @@ def _pairs(items) -> list[tuple[str, str]]:
     return [(item.archive_no, item_fingerprint(item)) for item in items]
 
 
+# index folder -> (archive_no -> (item, its doc_digest)) as last digested in this
+# process. The catalog never changes a folded item (fold_events copies one before an
+# event changes it), so the very same object has the same fingerprint: after a filing
+# only the new or changed items are digested again, not all 10,000 (bench/README.md,
+# serve_load: every server thread did this after every filing).
+_DIGESTED: dict = {}
+_DIGESTED_LOCK = threading.Lock()
+
+
+def _items_digest(key: str, items) -> str:
+    """set_digest(_pairs(ITEMS)), reusing the digests of the items seen last time."""
+    with _DIGESTED_LOCK:
+        before = _DIGESTED.get(key) or {}
+    now: dict = {}
+    value = 0
+    for item in items:
+        number = item.archive_no
+        known = before.get(number)
+        if known is not None and known[0] is item:
+            digest = known[1]
+        else:
+            digest = doc_digest(number, item_fingerprint(item))
+        now[number] = (item, digest)
+        value ^= digest
+    with _DIGESTED_LOCK:
+        _DIGESTED[key] = now
+    return f"{value:032x}"
+
+
 # index folder -> (archive chain head, the index's recorded digest) when they were
 # last found in step, in this process: a server answering many searches checks
 # the in-step digest (which fingerprints every item) only after something changed.
@@ -181,9 +211,11 @@ def _confirm(key: str, head, recorded, archive) -> None:
         _CONFIRMED[key] = (head, recorded)
 
 
-def _quick_in_step(backend, items) -> bool:
+def _quick_in_step(backend, items, key: str | None = None) -> bool:
     recorded = backend.recorded_digest()
-    return recorded is not None and recorded == set_digest(_pairs(items))
+    if recorded is None:
+        return False
+    return recorded == (_items_digest(key, items) if key is not None else set_digest(_pairs(items)))
 
 
 def index_status(workspace, items=None, quick: bool = False) -> IndexStatus:
@@ -230,7 +262,7 @@ def ensure_index(workspace, notes: list | None = None) -> None:
     if recorded is not None and _CONFIRMED.get(key) == (head, recorded):
         return  # nothing appended to the journal and nothing written to the index since the last check
     _check_chain(workspace, archive)
-    if recorded is not None and recorded == set_digest(_pairs(archive.items())):
+    if recorded is not None and recorded == _items_digest(key, archive.items()):
         _confirm(key, head, recorded, archive)
         return
     with _index_lock(workspace):
@@ -238,7 +270,7 @@ def ensure_index(workspace, notes: list | None = None) -> None:
         # between an earlier read and now would otherwise look like an index
         # entry the archive does not have, and be taken out of the index.
         head, items = archive.head(), archive.items()
-        if _quick_in_step(backend, items):
+        if _quick_in_step(backend, items, key):
             _confirm(key, head, backend.recorded_digest(), archive)
             return
         status = index_status(workspace, items)

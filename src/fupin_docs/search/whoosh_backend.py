@@ -891,17 +891,50 @@ def _best(searcher, query, filter_query, limit: int, scores: dict | None = None)
 
 
 FILTER_CACHE = 32  # filters whose documents a searcher keeps (a date range costs tens of ms)
+# (segment id, filter) -> the segment's own document numbers the filter allows, for
+# every searcher: a filing adds a small segment and reopens the searchers, and
+# without this each of them read every date of a date range again (bench/README.md,
+# serve_load: the searches running while a clerk files).
+MAX_SEGMENT_FILTERS = 512
+_SEGMENT_FILTERS: dict = {}
+_SEGMENT_FILTERS_LOCK = threading.Lock()
+
+
+def _segment_id(searcher) -> str | None:
+    segment = getattr(searcher.reader(), "segment", None)
+    found = segment() if callable(segment) else None
+    return found.segment_id() if found is not None else None
+
+
+def _segment_filter(leaf, filter_query, key: str) -> frozenset:
+    """The documents of one segment (LEAF, an atomic searcher) FILTER_QUERY allows.
+    A segment's postings never change once written; a document deleted from it later
+    may stay in the set, which is harmless: every use intersects the set with
+    documents a query matched, and deleted documents match nothing."""
+    segid = _segment_id(leaf)
+    found = _SEGMENT_FILTERS.get((segid, key)) if segid else None
+    if found is None:
+        found = frozenset(_docnums(leaf, filter_query))
+        if segid:
+            with _SEGMENT_FILTERS_LOCK:
+                if len(_SEGMENT_FILTERS) >= MAX_SEGMENT_FILTERS:
+                    _SEGMENT_FILTERS.pop(next(iter(_SEGMENT_FILTERS)), None)
+                _SEGMENT_FILTERS[(segid, key)] = found
+    return found
 
 
 def _filter_docnums(searcher, filter_query) -> set:
-    """The documents FILTER_QUERY allows, kept on the searcher (a searcher reopened
-    for a changed index starts with none): the few filters a search form offers
-    come back again and again."""
+    """The documents FILTER_QUERY allows, kept on the searcher (the few filters a
+    search form offers come back again and again) and, segment by segment, for the
+    searchers opened after the next filing (_segment_filter)."""
     cache = searcher.__dict__.setdefault("_fupin_filters", {})
     key = repr(filter_query)
     found = cache.get(key)
     if found is None:
-        found = _docnums(searcher, filter_query)
+        found = set()
+        for leaf, offset in searcher.leaf_searchers():
+            local = _segment_filter(leaf, filter_query, key)
+            found.update(local if not offset else [docnum + offset for docnum in local])
         if len(cache) >= FILTER_CACHE:
             cache.pop(next(iter(cache)))
         cache[key] = found
