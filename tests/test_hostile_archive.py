@@ -55,6 +55,7 @@ def snapshot(ws) -> tuple[bytes, bytes]:
     return ((ws.archive_dir / "journal.jsonl").read_bytes(), (ws.archive_dir / "journal.jsonl.head").read_bytes())
 
 
+@pytest.mark.embedded
 def test_full_disk_edit_and_withdraw_change_nothing_they_report_as_failed(tmp_path):
     with small_disk(tmp_path / "disk") as disk:
         ws = make_workspace(disk / "ws")
@@ -138,6 +139,7 @@ def test_a_chain_valid_but_malformed_record_is_damage_with_its_number(tmp_path, 
     assert listed.returncode == 0 and [i["archive_no"] for i in json.loads(listed.stdout)] == [good.archive_no]
 
 
+@pytest.mark.embedded
 @pytest.mark.parametrize("how", ["delete", "empty"])
 def test_stored_files_without_any_record_are_damage(tmp_path, how):
     ws = make_workspace(tmp_path / "ws")
@@ -220,6 +222,7 @@ def _rewrite_journal(ws, change) -> None:
         json.dumps({"seq": len(records), "hash": prev}), encoding="utf-8")
 
 
+@pytest.mark.embedded
 @pytest.mark.parametrize("attack", ["edit", "drop"])
 def test_a_rewritten_chain_is_caught_by_the_index_and_not_repaired(tmp_path, attack):
     ws = make_workspace(tmp_path / "ws")
@@ -281,6 +284,7 @@ def test_anchor_writes_a_copy_and_a_sheet_and_verify_holds_the_chain_to_it(tmp_p
     assert verify.returncode == 0 and "与 3 份存证相符" in verify.stdout, verify.stdout + verify.stderr
 
 
+@pytest.mark.embedded
 def test_a_rewrite_with_the_index_gone_is_caught_by_the_anchor_kept_elsewhere(tmp_path):
     import shutil
     ws = make_workspace(tmp_path / "ws")
@@ -331,6 +335,7 @@ def test_anchor_places_that_cannot_be_read_or_written_are_said(tmp_path):
     assert unplugged.returncode == 1 and "不存在" in unplugged.stderr and not (tmp_path / "未插入的U盘").exists()
 
 
+@pytest.mark.embedded
 def test_archive_verify_checks_the_access_journal_too(tmp_path):
     from fupin_docs.audit import AccessLog
     ws = make_workspace(tmp_path / "ws")
@@ -398,6 +403,7 @@ def test_special_files_in_the_archive_or_as_anchors_are_damage_not_a_hang(tmp_pa
     assert devnull.returncode == 1 and "不是档案存证文件" in devnull.stderr
 
 
+@pytest.mark.embedded
 @pytest.mark.parametrize("head", ["[]", "{}", '{"seq": 0}', '{"seq": -3, "hash": "x"}', '"文字"'])
 def test_a_malformed_head_record_is_damage(tmp_path, head):
     ws = make_workspace(tmp_path / "ws")
@@ -433,6 +439,7 @@ def test_the_journal_names_its_anchors_when_the_anchor_list_is_deleted(tmp_path)
     assert verify.returncode == 3 and "存证记录被删改过" in verify.stdout, verify.stdout
 
 
+@pytest.mark.embedded
 def test_no_anchor_is_made_for_a_damaged_chain(tmp_path):
     ws = make_workspace(tmp_path / "ws")
     _filed(ws, tmp_path, 2)
@@ -444,6 +451,7 @@ def test_no_anchor_is_made_for_a_damaged_chain(tmp_path):
     assert made.returncode == 3 and "已损坏" in made.stderr and list(usb.iterdir()) == []
 
 
+@pytest.mark.embedded
 def test_a_head_one_behind_is_an_interrupted_write_not_damage(tmp_path):
     ws = make_workspace(tmp_path / "ws")
     _filed(ws, tmp_path, 2)

@@ -242,6 +242,7 @@ def rewrite_journal(ws, change) -> None:
     head.write_text(json.dumps({"seq": records[-1]["seq"], "hash": prev}), encoding="utf-8")
 
 
+@pytest.mark.embedded
 def test_verify_names_an_archive_rewritten_since_the_pack(built, tmp_path):
     ws, archive, nos, target = built
 
@@ -281,6 +282,7 @@ def test_an_archive_that_cannot_be_opened_is_said_not_skipped(built, tmp_path):
     assert "档案" in res.output and "未能与档案核对" in res.output
 
 
+@pytest.mark.embedded
 def test_an_archive_whose_chain_is_damaged_is_said(built, tmp_path):
     """A record edited in place (hash not recomputed): the pack cannot be vouched for."""
     ws, archive, nos, target = built
@@ -484,6 +486,7 @@ def test_a_deeply_nested_pack_listing_is_exit_3(built, tmp_path):
 # --- 8. probe findings: what the pack must not let through ------------------------------
 
 
+@pytest.mark.embedded
 def test_a_pack_is_not_built_from_a_tampered_archive(town, tmp_path):
     """A record edited by hand, the chain hash not recomputed: no pack vouches for it."""
     from fupin_docs.errors import IntegrityError

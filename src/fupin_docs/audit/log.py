@@ -25,7 +25,15 @@ ACCESS_ACTIONS = {
     "verify": "档案核验",
     "withdraw": "撤回",
     "visit_sheet": "打印查阅登记",
+    "ledger": "查看台账",
+    "ledger.view": "查看问题",
+    "ledger.set": "修改问题",
+    "ledger.close": "销号",
+    "ledger.import": "导入排查表",
+    "ledger.export": "导出台账",
+    "ledger.dashboard": "查看整改进度",
 }
+
 
 def parse_since(value) -> str | None:
     """A lower time bound as an ISO string: a date 'YYYY-MM-DD', an ISO time, or

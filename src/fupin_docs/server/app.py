@@ -64,7 +64,7 @@ def create_app(workspace, *, accounts: Accounts | None = None, pack_dir: str | P
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict",
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session it belongs to
-        MAX_CONTENT_LENGTH=1 << 20,  # no uploads in part 1: forms only
+        MAX_CONTENT_LENGTH=1 << 20,  # forms and uploads (a 701-household check sheet is ~40 KB)
         SEND_FILE_MAX_AGE_DEFAULT=3600,
         JSON_AS_ASCII=False,
     )

@@ -19,12 +19,16 @@ WEB_HINTS = {
     "pack.no_archive": "",
     "init": "请管理员在服务器上运行 fupin init 新建工作目录",
     "db.upgrade": "请管理员在服务器上运行 fupin db upgrade",
+    "ledger.import": "可在“问题台账”页上传排查表导入问题",
+    "ledger.close": "销号请在问题页面的“销号”一栏选择已归档的佐证材料",
+    "ledger.reopen": "如需重新整改，可在问题页面把状态改为“整改中”",
 }
 
 # The form field a library error's `field` stands for on the pages.
 FIELD_LABELS = {
     "date_from": "起始日期", "date_to": "截止日期", "limit": "条数", "reason": "原因", "selection": "选择的材料",
     "name": "用户名", "password": "密码", "role": "角色", "expires": "有效期", "since": "起始时间",
+    "today": "截至日期", "evidence": "佐证材料", "deadline": "完成时限", "sheet": "排查表", "token": "预览",
 }
 
 
