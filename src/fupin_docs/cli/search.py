@@ -18,11 +18,12 @@ MATCH_LABELS = {"as_typed": "原样匹配", "words": "分词匹配（词语分�
 @click.option("--from", "date_from", type=DATE, help="起始日期（含），如 2020-01-01 或 2020年1月1日")
 @click.option("--to", "date_to", type=DATE, help="截止日期（含），如 2020-12-31 或 2020年12月31日")
 @click.option("--tag", "tags", multiple=True, help="只查带此标签的文件，可重复")
+@click.option("--retention", "-r", help="只查此保管期限：永久、定期30年、定期10年（或 Y、D30、D10）")
 @click.option("--limit", "-n", type=click.IntRange(1, 10000), default=20, show_default=True, help="最多显示几条")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（键见下）")
 @click.pass_context
 @handle_errors
-def command(ctx, query, kind, unit, date_from, date_to, tags, limit, as_json):
+def command(ctx, query, kind, unit, date_from, date_to, tags, retention, limit, as_json):
     """在档案中查找文件，简体、繁体均可（脫貧攻堅 与 脱贫攻坚 等同）。
 
     \b
@@ -34,6 +35,7 @@ def command(ctx, query, kind, unit, date_from, date_to, tags, limit, as_json):
       fupin search 整改 OR 销号           包含其中任一个（也可写 或、|，如 整改|销号）
       fupin search 脱贫 -医疗             排除含“医疗”的（也可写 NOT 医疗）
       fupin search 饮水安全 --unit 三星村 --from 2020-01-01 --kind 会议纪要
+      fupin search 整改 --retention 永久          只查永久保管的
       fupin search Z001-WS·2020-D30-ZFB-0003    按档号查（· 也可写成 . 或 -）
       fupin search 三政发〔2020〕12号          按发文字号查（〔〕也可写成 [] 或 ()）
     匹配处在摘要中用【】标出；每条结果注明“原样匹配”（各词原样出现，繁简视为相同）或“分词匹配”（只是词语分开出现）。
@@ -51,7 +53,7 @@ def command(ctx, query, kind, unit, date_from, date_to, tags, limit, as_json):
     text = " ".join(query).strip()
     notes: list = []
     hits = search(workspace_from(ctx), text, kind=kind, unit=unit, date_from=date_from, date_to=date_to,
-                  tags=tags, limit=limit, notes=notes)
+                  tags=tags, retention=retention, limit=limit, notes=notes)
     if as_json:
         print_json(hits.to_json(text, notes))
         return
@@ -59,7 +61,8 @@ def command(ctx, query, kind, unit, date_from, date_to, tags, limit, as_json):
         click.echo(f"提示：{note}", err=True)
     if not hits:
         filters = [f"{label}{value}" for label, value in (("文种=", kind), ("单位=", unit), ("起=", date_from),
-                                                          ("止=", date_to), ("标签=", "、".join(tags)))
+                                                          ("止=", date_to), ("标签=", "、".join(tags)),
+                                                          ("保管期限=", retention))
                    if value]
         click.echo(f"没有找到与“{text}”相关的文件" + (f"（筛选条件：{'，'.join(filters)}）" if filters else "") + "。")
         click.echo("可以换个说法、减少词语或放宽筛选条件再试。")

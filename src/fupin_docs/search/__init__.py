@@ -30,7 +30,8 @@ from ..archive.anchor import chain_holds
 from ..archive.catalog import ChainHead
 from ..archive.extract import extract_text
 from ..archive.kinds import kind_label, normalize_kind
-from ..errors import FupinError, IntegrityError
+from ..archive.numbering import normalize_retention
+from ..errors import FupinError, IntegrityError, UserError
 from ..locking import held
 from .backend import (BACKENDS, Filters, Hit, Hits, IndexDoc, IndexStatus, SearchBackend, SearchError, doc_digest,
                       set_digest)
@@ -304,10 +305,23 @@ def _iso(value, label: str, field: str) -> str | None:
         raise SearchError(f"{label}“{value}”无效：请写成 YYYY-MM-DD，例如 2020-03-15", field=field) from None
 
 
-def search(workspace, query: str, *, kind=None, unit=None, date_from=None, date_to=None, tags=(),
-           limit: int = 20, notes: list | None = None, as_typed: bool = False) -> Hits:
+def _retention(value) -> str | None:
+    if value in (None, ""):
+        return None
+    try:
+        return normalize_retention(value)
+    except UserError:
+        raise SearchError(f"保管期限“{value}”无效：应为 永久（Y）、定期30年（D30）或 定期10年（D10）",
+                          field="retention") from None
+
+
+def search(workspace, query: str, *, kind=None, unit=None, date_from=None, date_to=None, tags=(), retention=None,
+           limit: int = 20, notes: list | None = None, as_typed: bool = False, matched: bool = False) -> Hits:
     """Ranked hits for QUERY (either script), at most LIMIT; Hits.total counts every
     match. NOTES, if given, receives messages about automatic index repair.
+    RETENTION: only items of that 保管期限 (Y/D30/D10 or 永久/定期30年/定期10年).
+    MATCHED: Hits.matched lists the archive numbers of every match Hits.total counts
+    (for counting facets over the whole result).
 
     Every hit says how it matched (Hit.match): "as_typed" when each term of the query
     occurs as typed (all its characters adjacent, after 繁简 folding), "words" when
@@ -316,20 +330,21 @@ def search(workspace, query: str, *, kind=None, unit=None, date_from=None, date_
     parsed = parse_query(query)
     filters = Filters(kind=normalize_kind(kind), unit=(unit or "").strip() or None,
                       date_from=_iso(date_from, "起始日期", "date_from"), date_to=_iso(date_to, "截止日期", "date_to"),
-                      tags=tuple(t.strip() for t in tags if t and t.strip()))
+                      tags=tuple(t.strip() for t in tags if t and t.strip()), retention=_retention(retention))
     if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
         raise SearchError(f"起始日期 {filters.date_from} 晚于截止日期 {filters.date_to}，不会有任何文件；"
                           "请对调起止日期，或改正其中一个", field="date_from")
-    if parsed.empty and not any((filters.kind, filters.unit, filters.date_from, filters.date_to, filters.tags)):
+    if parsed.empty and not any((filters.kind, filters.unit, filters.date_from, filters.date_to, filters.tags,
+                                 filters.retention)):
         raise SearchError("请输入要查找的词", hint="search.example")
     if limit is None or limit < 1:
         raise SearchError("最多显示的条数应为正整数", field="limit")
     if not parsed.groups and parsed.excluded and not query.strip():
-        return Hits()
+        return Hits(matched=[] if matched else None)
     backend = get_backend(workspace)
     try:
         ensure_index(workspace, notes)
-        return backend.query(parsed, filters, limit, as_typed=as_typed)
+        return backend.query(parsed, filters, limit, as_typed=as_typed, matched=matched)
     except FupinError:  # a message for the user already (busy, bad query)
         raise
     except Exception as first:  # any backend's read failure: rebuild once, then ask again
@@ -341,7 +356,7 @@ def search(workspace, query: str, *, kind=None, unit=None, date_from=None, date_
                 _record_head(backend, archive)
             if notes is not None:
                 notes.append(f"检索索引读取出错（{type(first).__name__}），已从档案自动重建")
-            return backend.query(parsed, filters, limit, as_typed=as_typed)
+            return backend.query(parsed, filters, limit, as_typed=as_typed, matched=matched)
         except FupinError:
             raise
         except Exception as err:

@@ -42,6 +42,7 @@ class Filters:
     date_from: str | None = None
     date_to: str | None = None
     tags: tuple = ()
+    retention: str | None = None  # 保管期限 code Y/D30/D10: the part of the 档号 after its 年度
 
 
 @dataclass
@@ -65,10 +66,13 @@ class Hit:
 class Hits(list):
     """The hits shown (a list, best first) and how many documents match in all."""
 
-    def __init__(self, hits=(), total: int | None = None, exact: bool = True):
+    def __init__(self, hits=(), total: int | None = None, exact: bool = True, matched=None):
         super().__init__(hits)
         self.total = len(self) if total is None else total  # every match, not only those shown
         self.exact = exact  # False: TOTAL is an upper bound (candidates not all proven)
+        # The archive numbers of every match TOTAL counts (when the query asked for
+        # them: facet counts over the whole result, not only the hits shown); None: not asked
+        self.matched = None if matched is None else list(matched)
 
     def to_json(self, query: str, notes: list) -> dict:
         """What `search --json` and /api/search answer: stable keys query, total,
@@ -122,8 +126,10 @@ class SearchBackend(Protocol):
     def documents(self) -> dict[str, str]:
         """archive_no -> fingerprint (IndexDoc.fingerprint) of everything indexed. Raises when the index is unusable."""
 
-    def query(self, query: ParsedQuery, filters: Filters, limit: int, *, as_typed: bool = False) -> Hits:
-        """The best LIMIT hits, with the number of all matches (Hits.total).
+    def query(self, query: ParsedQuery, filters: Filters, limit: int, *, as_typed: bool = False,
+              matched: bool = False) -> Hits:
+        """The best LIMIT hits, with the number of all matches (Hits.total) and, when
+        MATCHED, the archive numbers of all of them (Hits.matched).
 
         Matching follows query.matches(); each hit says (Hit.match) whether every
         term occurred as typed (ranking.judge: all characters adjacent after

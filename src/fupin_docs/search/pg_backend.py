@@ -21,6 +21,7 @@ Each township's documents carry its scope; filters are columns.
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 
 from ..workspace.database import Migration, connections, require_version, upgrade
@@ -267,6 +268,9 @@ class PgSearchBackend:
         if filters.tags:
             clauses.append("tag_keys @> %s")
             values.append([normalize(tag) for tag in filters.tags])
+        if filters.retention:  # the 档号's 保管期限 part (numbering.py), as the embedded index filters it
+            clauses.append("archive_no ~ %s")
+            values.append(rf"·[0-9]{{4}}-{re.escape(filters.retention)}-[^-]+-[0-9]{{4}}$")
         return " AND ".join(clauses), values
 
     _COLUMNS = "archive_no, title, text, norm_title, norm, kind, unit, date"
@@ -298,7 +302,23 @@ class PgSearchBackend:
             args.append(tsquery)
         return conn.execute(sql, args).fetchone()[0]
 
-    def query(self, parsed: ParsedQuery, filters: Filters, limit: int, *, as_typed: bool = False) -> Hits:
+    def _numbers(self, conn, where: str, values: list, tsquery: str | None) -> list[str]:
+        """The archive numbers _count counts."""
+        sql, args = f"SELECT archive_no FROM search_doc WHERE {where}", list(values)
+        if tsquery is not None:
+            sql += " AND grams @@ %s::tsquery"
+            args.append(tsquery)
+        return [row[0] for row in conn.execute(sql + " ORDER BY archive_no", args).fetchall()]
+
+    def _counted(self, conn, where: str, values: list, tsquery: str | None, matched: bool):
+        """(how many match, their archive numbers or None): one query either way."""
+        if not matched:
+            return self._count(conn, where, values, tsquery), None
+        numbers = self._numbers(conn, where, values, tsquery)
+        return len(numbers), numbers
+
+    def query(self, parsed: ParsedQuery, filters: Filters, limit: int, *, as_typed: bool = False,
+              matched: bool = False) -> Hits:
         where, values = self._where(filters)
         terms = list(dict.fromkeys(parsed.positive_terms()))
         with self._connection() as conn:
@@ -311,23 +331,26 @@ class PgSearchBackend:
                     id_terms = terms + cited.groups[0]
                     shown = [_hit(dict(zip(names, row)), id_terms) for row in named]
                     seen = {hit.archive_no for hit in shown}
-                    more = self._ranked(conn, cited, where, values, limit + len(shown), True, id_terms)
+                    more = self._ranked(conn, cited, where, values, limit + len(shown), True, id_terms, matched)
                     shown += [hit for hit in more if hit.archive_no not in seen]
                     unseen = max(more.total - len(more), 0)
-                    return Hits(shown[:limit], len(shown) + unseen, more.exact)
+                    every = dict.fromkeys([*seen, *more.matched]) if matched else None
+                    return Hits(shown[:limit], len(shown) + unseen, more.exact, every)
             tsquery, check, nothing = build_query(parsed)
             if nothing:
-                return Hits([], 0)
+                return Hits([], 0, True, [] if matched else None)
             if tsquery is None and not parsed.groups and not parsed.excluded:
                 rows = self._select(conn, where, values, None, limit, order="date")
-                return Hits([_hit(row, terms) for row in rows], self._count(conn, where, values, None))
+                total, numbers = self._counted(conn, where, values, None, matched)
+                return Hits([_hit(row, terms) for row in rows], total, True, numbers)
             if not parsed.groups:  # exclusions only
                 rows = self._select(conn, where, values, tsquery, None, order="date")
                 proven = [row for row in rows if not check or matches(parsed, row["norm"])]
-                return Hits([_hit(row, terms) for row in proven[:limit]], len(proven))
-            return self._ranked(conn, parsed, where, values, limit, as_typed, terms)
+                return Hits([_hit(row, terms) for row in proven[:limit]], len(proven), True,
+                            [row["archive_no"] for row in proven] if matched else None)
+            return self._ranked(conn, parsed, where, values, limit, as_typed, terms, matched)
 
-    def _ranked(self, conn, parsed, where, values, limit, as_typed, terms) -> Hits:
+    def _ranked(self, conn, parsed, where, values, limit, as_typed, terms, matched=False) -> Hits:
         """whoosh_backend._ranked over SQL: as-typed candidates first, judged in windows."""
         window = max(RERANK_FACTOR * limit, RERANK_MIN)
         judged: dict = {}  # archive_no -> (Judgement | None, row)
@@ -352,20 +375,24 @@ class PgSearchBackend:
         if as_typed or same_as_typed(parsed):
             shown = typed if as_typed else [(v, r) for v, r in judged.values() if v is not None]
             if typed_all:
-                total, exact = len(shown), True
+                (total, numbers), exact = (len(shown), [r["archive_no"] for _, r in shown]), True
             else:
-                total, exact = self._count(conn, where, values, q_typed), not check_typed
+                (total, numbers), exact = self._counted(conn, where, values, q_typed, matched), not check_typed
         else:
             loose_all = False
             if len(typed) < limit:
                 loose_all = examine(q_loose, lambda v: True)
             shown = typed if len(typed) >= limit else [(v, r) for v, r in judged.values() if v is not None]
             if loose_all:
-                total, exact = len(shown), True
+                (total, numbers), exact = (len(shown), [r["archive_no"] for _, r in shown]), True
             else:
-                total, exact = self._count(conn, where, values, q_loose), not check_loose
+                (total, numbers), exact = self._counted(conn, where, values, q_loose, matched), not check_loose
         shown.sort(key=lambda pair: (*pair[0].sort_key(), -pair[1]["rank"], pair[1]["archive_no"]))
-        return Hits([_hit(row, terms, verdict) for verdict, row in shown[:limit]], max(total, len(shown)), exact)
+        hits = [_hit(row, terms, verdict) for verdict, row in shown[:limit]]
+        if not matched:
+            return Hits(hits, max(total, len(shown)), exact)
+        every = dict.fromkeys([*numbers, *(r["archive_no"] for _, r in shown)])
+        return Hits(hits, max(total, len(shown)), exact, sorted(every))
 
 
 def _hit(row: dict, terms, verdict=None) -> Hit:

@@ -53,6 +53,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -219,9 +220,16 @@ def build_filter(filters: Filters) -> Q.Query | None:
         parts.append(Q.TermRange("date", filters.date_from or "0000-00-00", filters.date_to or "9999-12-31"))
     for tag in filters.tags:
         parts.append(Q.Term("tag_keys", normalize(tag)))
+    if filters.retention:
+        parts.append(Q.Regex("archive_no", retention_pattern(filters.retention)))
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else Q.And(parts)
+
+
+def retention_pattern(code: str) -> str:
+    """The 档号s of retention CODE (numbering.py: 全宗-门类·年度-保管期限-机构-件号)."""
+    return rf".*·\d{{4}}-{re.escape(code)}-[^-]+-\d{{4}}$"
 
 
 def highlight_terms(parsed: ParsedQuery) -> list[Term]:
@@ -548,7 +556,8 @@ class WhooshBackend:
         self._write_meta(self.path, len(pairs), set_digest(pairs))
 
     # ---- reading -------------------------------------------------------------
-    def query(self, parsed: ParsedQuery, filters: Filters, limit: int, *, as_typed: bool = False) -> Hits:
+    def query(self, parsed: ParsedQuery, filters: Filters, limit: int, *, as_typed: bool = False,
+              matched: bool = False) -> Hits:
         q, check = build_query(parsed)
         fq = build_filter(filters)
         terms = highlight_terms(parsed)
@@ -563,22 +572,26 @@ class WhooshBackend:
                     shown = [self._hit(hit, id_terms) for hit in named]
                     seen = {hit.archive_no for hit in shown}
                     q_cited, check_cited = build_query(cited)
-                    more = self._ranked(searcher, cited, q_cited, check_cited, fq, limit + len(shown), True, id_terms)
+                    more = self._ranked(searcher, cited, q_cited, check_cited, fq, limit + len(shown), True, id_terms,
+                                        matched)
                     shown += [hit for hit in more if hit.archive_no not in seen]
                     unseen = max(more.total - len(more), 0)  # cited beyond those read
-                    return Hits(shown[:limit], len(shown) + unseen, more.exact)
+                    every = dict.fromkeys([*seen, *more.matched]) if matched else None
+                    return Hits(shown[:limit], len(shown) + unseen, more.exact, every)
             if isinstance(q, Q.Every) and fq is not None:
                 # filters only: list what matches, newest first
                 every = list(searcher.search(fq, limit=None))
                 chosen = sorted(every, key=lambda h: (h.get("date") or "", h.get("archive_no")), reverse=True)[:limit]
-                return Hits([self._hit(hit, terms) for hit in chosen], len(every))
+                return Hits([self._hit(hit, terms) for hit in chosen], len(every), True,
+                            [hit["archive_no"] for hit in every] if matched else None)
             if not parsed.groups:  # exclusions only
                 results = searcher.search(q, filter=fq, limit=None)
                 proven = [hit for hit in results if not check or matches(parsed, _hit_text(hit))]
-                return Hits([self._hit(hit, terms) for hit in proven[:limit]], len(proven))
-            return self._ranked(searcher, parsed, q, check, fq, limit, as_typed, terms)
+                return Hits([self._hit(hit, terms) for hit in proven[:limit]], len(proven), True,
+                            [hit["archive_no"] for hit in proven] if matched else None)
+            return self._ranked(searcher, parsed, q, check, fq, limit, as_typed, terms, matched)
 
-    def _ranked(self, searcher, parsed, q_loose, check_loose, fq, limit, as_typed, terms) -> Hits:
+    def _ranked(self, searcher, parsed, q_loose, check_loose, fq, limit, as_typed, terms, matched=False) -> Hits:
         """Candidates from the postings, best (BM25 over bigrams) first, judged on their
         text (ranking.judge) and ordered by it: first the candidates of the as-typed
         query (every bigram of each term), until LIMIT as-typed hits are proven or none
@@ -589,7 +602,7 @@ class WhooshBackend:
         window = max(RERANK_FACTOR * limit, RERANK_MIN)
         judged: dict = {}  # docnum -> (Judgement, hit)
 
-        counts: dict = {}  # id(query) -> how many documents it matches (counted by _best)
+        counts: dict = {}  # id(query) -> the documents it matches (found by _best)
 
         def examine(query, counted):
             """Judge QUERY's candidates in windows until LIMIT judged hits pass COUNTED;
@@ -598,7 +611,7 @@ class WhooshBackend:
             while True:
                 hits, total, scores = _best(searcher, query, fq, wanted, scores)
                 if total is not None:
-                    counts[id(query)] = total
+                    counts[id(query)] = scores.keys()
                 for hit in hits:
                     if hit.docnum not in judged:
                         fields = hit.fields()
@@ -610,8 +623,8 @@ class WhooshBackend:
                     return read_all
                 wanted *= 4
 
-        def count(query):
-            return counts[id(query)] if id(query) in counts else _count(searcher, query, fq)
+        def found(query):
+            return counts[id(query)] if id(query) in counts else _matching(searcher, query, fq)
 
         q_typed, check_typed = build_query(typed_only(parsed))
         typed_all = examine(q_typed, lambda v: v.match == AS_TYPED)
@@ -619,20 +632,25 @@ class WhooshBackend:
         if as_typed or same_as_typed(parsed):
             shown = typed if as_typed else [(v, h) for v, h in judged.values() if v is not None]
             if typed_all:
-                total, exact = len(shown), True
+                every, exact = [h.docnum for _, h in shown], True
             else:  # every candidate of the as-typed query, as far as the postings tell
-                total, exact = count(q_typed), not check_typed
+                every, exact = found(q_typed), not check_typed
         else:
             loose_all = False
             if len(typed) < limit:
                 loose_all = examine(q_loose, lambda v: True)
             shown = typed if len(typed) >= limit else [(v, h) for v, h in judged.values() if v is not None]
             if loose_all:
-                total, exact = len(shown), True
+                every, exact = [h.docnum for _, h in shown], True
             else:
-                total, exact = count(q_loose), not check_loose
+                every, exact = found(q_loose), not check_loose
         shown.sort(key=lambda pair: (*pair[0].sort_key(), -(pair[1].score or 0.0), pair[1]["archive_no"]))
-        return Hits([self._hit(hit, terms, verdict) for verdict, hit in shown[:limit]], max(total, len(shown)), exact)
+        hits = [self._hit(hit, terms, verdict) for verdict, hit in shown[:limit]]
+        if not matched:
+            return Hits(hits, max(len(every), len(shown)), exact)
+        docnums = set(every)
+        docnums.update(h.docnum for _, h in shown)
+        return Hits(hits, max(len(every), len(shown)), exact, _archive_nos(searcher, docnums))
 
     @staticmethod
     def _hit(hit, terms, verdict=None) -> Hit:
@@ -679,9 +697,10 @@ def _docnums(searcher, query) -> set:
     and for a one-character term's prefix (the union of dozens of bigram lists)."""
     if isinstance(query, Q.Term):
         return _term_docnums(searcher, query.fieldname, [query.text])
-    if isinstance(query, (Q.Prefix, Q.TermRange)) and getattr(query, "text", True):
+    if isinstance(query, (Q.Prefix, Q.TermRange, Q.PatternQuery)) and getattr(query, "text", True):
         # a one-character term's prefix (the union of dozens of bigram lists), a date
-        # range (one list per date): Whoosh's docs() steps a union matcher over them
+        # range (one list per date), the 档号s of a retention: Whoosh's docs() steps a
+        # union matcher over them
         return _term_docnums(searcher, query.fieldname, query._btexts)
     if isinstance(query, Q.And):
         out = None
@@ -941,11 +960,50 @@ def _filter_docnums(searcher, filter_query) -> set:
     return found
 
 
-def _count(searcher, query, filter_query) -> int:
+def _matching(searcher, query, filter_query) -> set:
     found = _docnums(searcher, query)
     if filter_query is not None and found:
         found &= _filter_docnums(searcher, filter_query)
-    return len(found)
+    return found
+
+
+_SEGMENT_NUMBERS: dict = {}  # segment id -> the archive number of each of its documents
+MAX_SEGMENT_NUMBERS = 256
+
+
+def _segment_archive_nos(leaf) -> list:
+    """The archive number of each document of one segment (LEAF), by document number,
+    from the archive_no terms (one document each: the term's first document), not
+    from the stored fields; kept by segment id, as _field_lengths is."""
+    segid = _segment_id(leaf)
+    numbers = _SEGMENT_NUMBERS.get(segid) if segid else None
+    if numbers is None:
+        reader = leaf.reader()
+        numbers = [""] * reader.doc_count_all()
+        for text, info in reader.iter_field("archive_no"):
+            number = text.decode("utf-8") if isinstance(text, bytes) else text
+            if info.doc_frequency() == 1:
+                numbers[info.min_id()] = number
+            else:  # the same number twice in one segment (one of them deleted)
+                for docnum in _leaf_ids(reader.postings("archive_no", text)):
+                    numbers[docnum] = number
+        if segid:
+            with _SEGMENT_FILTERS_LOCK:
+                if len(_SEGMENT_NUMBERS) >= MAX_SEGMENT_NUMBERS:
+                    _SEGMENT_NUMBERS.pop(next(iter(_SEGMENT_NUMBERS)), None)
+                _SEGMENT_NUMBERS[segid] = numbers
+    return numbers
+
+
+def _archive_nos(searcher, docnums) -> list:
+    """The archive numbers of DOCNUMS (document numbers of SEARCHER), in document order."""
+    numbers = searcher.__dict__.get("_fupin_numbers")
+    if numbers is None:
+        numbers = []
+        for leaf, _offset in searcher.leaf_searchers():
+            numbers.extend(_segment_archive_nos(leaf))
+        searcher.__dict__["_fupin_numbers"] = numbers
+    return [numbers[docnum] for docnum in sorted(docnums)]
 
 
 def _fields_text(stored) -> str:

@@ -8,33 +8,26 @@ from collections import Counter
 from ..archive.kinds import kind_label
 from ..archive.numbering import RETENTIONS, parse_archive_no
 
-# Facets are counted over at most this many best hits (the library has no facet
-# query yet; the page says so when there are more).
-FACET_SCAN = 60
-
-
-def facet_counts(hits, items: dict) -> dict:
-    """{facet: [(value, label, count)]} for HITS; ITEMS: archive_no -> ArchiveItem."""
-    kinds, years, units, tags, retentions = Counter(), Counter(), Counter(), Counter(), Counter()
-    for hit in hits:
-        item = items.get(hit.archive_no)
-        kinds[hit.kind or ""] += 1
-        if hit.date:
-            years[hit.date[:4]] += 1
-        if hit.unit:
-            units[hit.unit] += 1
-        if item is not None:
-            retentions[item.retention] += 1
-            for tag in item.tags or ():
-                tags[tag] += 1
+def facet_counts(numbers, items: dict) -> dict:
+    """{facet: [(value, label, count)]} over every match of a search: NUMBERS, the
+    archive numbers of all of them (Hits.matched), counted against ITEMS
+    (archive_no -> ArchiveItem, the catalog)."""
+    found = [items[number] for number in numbers if number in items]
+    kinds = Counter(item.kind or "" for item in found)
+    years = Counter(item.date[:4] for item in found if item.date)
+    units = Counter(item.unit for item in found if item.unit)
+    retentions = Counter(item.retention for item in found if item.retention)
+    tags = Counter(tag for item in found for tag in (item.tags or ()))
 
     def rows(counter, label=lambda v: v, by_value=False):
         ordered = sorted(counter.items(), key=(lambda kv: kv[0]) if by_value else (lambda kv: (-kv[1], kv[0])))
         return [(value, label(value), count) for value, count in ordered if value]
 
+    order = list(RETENTIONS)
     return {"kind": rows(kinds, kind_label), "year": sorted(rows(years, by_value=True), reverse=True),
             "unit": rows(units)[:15], "tag": rows(tags)[:15],
-            "retention": rows(retentions, lambda v: RETENTIONS.get(v, v))}
+            "retention": sorted(rows(retentions, lambda v: RETENTIONS.get(v, v)),
+                                key=lambda row: order.index(row[0]) if row[0] in order else len(order))}
 
 
 def tree(items) -> list[dict]:

@@ -13,6 +13,7 @@ from ..accounts import LoginFailed, LoginThrottled
 from ..archive import Archive
 from ..archive.journal import action_label, local_time
 from ..archive.kinds import kind_label
+from ..archive.numbering import RETENTIONS
 from ..audit import audit_json, render_visit_sheet
 from ..audit.log import ACCESS_ACTIONS, describe
 from ..errors import UserError
@@ -21,11 +22,12 @@ from ..search import search
 from ..text_safety import clean_text
 from ..archive.listing import describe_changes, item_json, items_json
 from .auth import WRITE_ROLES, accounts_of, address, audit, ext, login_required
-from .browse import FACET_SCAN, SORTS, facet_counts, in_branch, tree
+from .browse import SORTS, facet_counts, in_branch, tree
 from .errors import message_for, status_for
 from .packs import PackJobs
 
 PAGE_SIZE = 20
+MAX_PAGES = 25  # a search page lists at most the best 500 hits; its facets count every match
 ARCHIVE_PAGE_SIZE = 50
 
 
@@ -57,11 +59,12 @@ def _filters(args) -> dict:
         date_to = date_to or f"{year}-12-31"
     return {"kind": (args.get("kind") or "").strip() or None, "unit": (args.get("unit") or "").strip() or None,
             "date_from": date_from, "date_to": date_to,
-            "tags": tuple(t for t in args.getlist("tag") if t.strip())}
+            "tags": tuple(t for t in args.getlist("tag") if t.strip()),
+            "retention": (args.get("retention") or "").strip() or None}
 
 
 def _shown_filters(filters: dict) -> dict:
-    names = {"kind": "文种", "unit": "单位", "date_from": "起", "date_to": "止", "tags": "标签"}
+    names = {"kind": "文种", "unit": "单位", "date_from": "起", "date_to": "止", "tags": "标签", "retention": "保管期限"}
     return {names[k]: ("、".join(v) if isinstance(v, tuple) else v) for k, v in filters.items() if v}
 
 
@@ -116,21 +119,22 @@ def register(app) -> None:
         text = (request.args.get("q") or "").strip()
         filters = _filters(request.args)
         asked = bool(text or any(filters.values()))
-        page = max(1, min(request.args.get("page", 1, type=int) or 1, FACET_SCAN // PAGE_SIZE))
+        page = max(1, min(request.args.get("page", 1, type=int) or 1, MAX_PAGES))
         context = {"q": text, "args": request.args, "filters": filters, "asked": asked, "page": page,
                    "page_size": PAGE_SIZE, "hits": [], "facets": None, "total": 0, "exact": True, "notes": [],
-                   "error": None, "scan": FACET_SCAN, "items": {}, "year": request.args.get("year", "")}
+                   "error": None, "scan": MAX_PAGES * PAGE_SIZE, "items": {}, "year": request.args.get("year", ""),
+                   "retentions": RETENTIONS}
         if asked:
             notes: list = []
             started = time.perf_counter()
             try:
-                hits = search(_workspace(), text, limit=FACET_SCAN, notes=notes, **filters)
+                hits = search(_workspace(), text, limit=page * PAGE_SIZE, notes=notes, matched=True, **filters)
             except UserError as err:
                 context["error"] = message_for(err)
                 return render_template("search.html", **context), status_for(err)
             items = _archive().catalog.items()
             context.update(hits=hits[(page - 1) * PAGE_SIZE: page * PAGE_SIZE], total=hits.total, exact=hits.exact,
-                           facets=facet_counts(hits, items), notes=notes, items=items, scanned=len(hits),
+                           facets=facet_counts(hits.matched, items), notes=notes, items=items,
                            ms=(time.perf_counter() - started) * 1000)
             audit("search", query=text, filters=_shown_filters(filters), total=hits.total)
         return render_template("search.html", **context)
@@ -254,6 +258,8 @@ def register(app) -> None:
             return _pack_form_error("用途不超过 200 个字")
         if form.get("scope") == "all":
             filters = _filters(form)
+            if filters["retention"]:
+                return _pack_form_error("“全部结果”暂不能按保管期限筛选；请勾选要打包的材料，或去掉保管期限筛选后再选“全部结果”")
             selection = Selection(query=(form.get("q") or "").strip() or None, kind=filters["kind"],
                                   unit=filters["unit"], date_from=filters["date_from"], date_to=filters["date_to"],
                                   tags=filters["tags"])
@@ -388,7 +394,7 @@ def register(app) -> None:
         return jsonify(g.user.to_json())
 
     app.add_url_rule("/healthz", "healthz", lambda: ("ok", 200, {"Content-Type": "text/plain"}))
-    app.jinja_env.globals.update(with_args=_with_args, kind_label=kind_label)
+    app.jinja_env.globals.update(with_args=_with_args, without_tag=_without_tag, kind_label=kind_label)
     app.jinja_env.filters["highlight"] = _highlight
 
 
@@ -403,6 +409,14 @@ def _with_args(add: bool = False, **changes) -> str:
                 args.setdefault(key, []).append(str(value))
         else:
             args[key] = [str(value)]
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def _without_tag(tag: str) -> str:
+    """This page's URL without the tag filter TAG (the other tags and filters stay)."""
+    args = request.args.to_dict(flat=False)
+    args["tag"] = [t for t in args.get("tag", []) if t != tag]
+    args.pop("page", None)
     return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
