@@ -16,6 +16,7 @@ from fupin_docs.archive import Archive
 from fupin_docs.audit import AccessLog
 from fupin_docs.cli.main import cli
 from fupin_docs.filing import file_document, withdraw_document
+from fupin_docs.ledger.store import ledger_contents
 from fupin_docs.workspace.config import open_workspace
 from test_catalog_backends import a_document
 from test_server import blank_pdf
@@ -68,7 +69,8 @@ def test_import_then_export_keeps_everything(cluster, tmp_path):
     assert Archive(county).head() == head
     hits = json.loads(run("--workspace", county.root, "search", "危房改造", "--json").output)
     assert hits["total"] == 4  # the withdrawn one is not shown
-    assert (county.root / "ledger" / "问题台账.yaml").read_bytes() == (old.root / "ledger" / "问题台账.yaml").read_bytes()
+    assert ledger_contents(county) == ledger_contents(old)
+    assert not (county.root / "ledger" / "问题台账.yaml").exists()  # the ledger is in the database now
     assert AccessLog(county).verify() == [] and len(AccessLog(county).records()) == 1
 
     out = tmp_path / "离开县服务器"
@@ -79,6 +81,8 @@ def test_import_then_export_keeps_everything(cluster, tmp_path):
     assert snapshot(back) == before and Archive(back).head() == head
     assert (out / "archive" / "journal.jsonl").read_bytes() == (old.root / "archive" / "journal.jsonl").read_bytes()
     assert (out / "audit" / "access.jsonl").read_bytes() == (old.root / "audit" / "access.jsonl").read_bytes()
+    for name in ("问题台账.yaml", "台账变更记录.jsonl"):
+        assert (out / "ledger" / name).read_bytes() == (old.root / "ledger" / name).read_bytes()
     result = run("--workspace", out, "archive", "verify")
     assert result.exit_code == 0, result.output
 

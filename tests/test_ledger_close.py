@@ -12,16 +12,23 @@ from openpyxl import Workbook
 
 from fupin_docs.archive import Archive
 from fupin_docs.cli.main import cli
-from fupin_docs.ledger import (LedgerError, close_problem, history_path, import_check_sheet, ledger_path,
+from fupin_docs.ledger import (LedgerError, close_problem, import_check_sheet,
                                load_ledger, set_fields, summarize)
-from conftest import make_workspace
+from conftest import BACKENDS, workspace_on
+from fupin_docs.ledger.store import read_history
 
 HEADER = ["村", "户编号", "户主姓名", "家庭收入", "基本生活", "义务教育", "基本医疗", "住房安全", "饮水安全", "备注"]
 
 
-@pytest.fixture
-def ws(tmp_path):
-    ws = make_workspace(tmp_path / "ws")
+def ledger_state(ws) -> tuple:
+    """What the ledger holds and says happened, on either backend."""
+    return [p.to_record() for p in load_ledger(ws)], read_history(ws)
+
+
+@pytest.fixture(params=BACKENDS)
+def ws(tmp_path, request):
+    """Every test here runs on the ledger files and on the county database."""
+    ws = workspace_on(request.param, tmp_path / "ws", request)
     workbook = Workbook()
     sheet = workbook.active
     sheet.append(HEADER)
@@ -49,7 +56,7 @@ def test_close_with_archived_evidence(ws, tmp_path):
     stored = load_ledger(ws).get("WT-2020-0001")
     assert (stored.status, stored.closed_on, stored.evidence) == ("已销号", dt.date(2020, 6, 25), [report, photo])
     # The ledger history and the archive's audit log both record the 销号.
-    entries = [json.loads(l) for l in history_path(ws).read_text(encoding="utf-8").splitlines()]
+    entries = read_history(ws)
     closing = [(e["字段"], e["原值"], e["新值"]) for e in entries if e["操作"] == "销号"]
     assert closing == [("整改状态", "未整改", "已销号"), ("销号日期", None, "2020-06-25"),
                        ("佐证材料", [], [report, photo])]
@@ -62,7 +69,7 @@ def test_close_with_archived_evidence(ws, tmp_path):
 
 def test_close_is_refused_without_good_evidence(ws, tmp_path):
     good = archived(ws, tmp_path, "证明.txt", "已通自来水。")
-    before = ledger_path(ws).read_bytes()
+    before = ledger_state(ws)
     with pytest.raises(LedgerError, match="至少附一件佐证材料"):
         close_problem(ws, "WT-2020-0002", [])
     with pytest.raises(LedgerError, match="档案中没有 Z001·WS·2020·D30·9999"):
@@ -73,7 +80,7 @@ def test_close_is_refused_without_good_evidence(ws, tmp_path):
         close_problem(ws, "WT-2020-0002", [withdrawn])
     with pytest.raises(LedgerError, match="没有问题编号“WT-2020-0099”"):
         close_problem(ws, "WT-2020-0099", [good])
-    assert ledger_path(ws).read_bytes() == before
+    assert ledger_state(ws) == before
     close_problem(ws, "WT-2020-0002", [good], date=dt.date(2020, 6, 28))
     with pytest.raises(LedgerError, match="已于 2020-06-28 销号，不能重复销号"):
         close_problem(ws, "WT-2020-0002", [good])
@@ -110,7 +117,7 @@ def test_cli_close(ws, tmp_path):
 
 def test_close_date_after_today_is_refused(ws, tmp_path):
     good = archived(ws, tmp_path, "饮水证明.txt", "已通自来水，水质检测合格。")
-    before = ledger_path(ws).read_bytes()
+    before = ledger_state(ws)
     tomorrow = dt.date.today() + dt.timedelta(days=1)
     with pytest.raises(LedgerError, match="晚于今天"):
         close_problem(ws, "WT-2020-0002", [good], date=tomorrow)
@@ -119,7 +126,7 @@ def test_close_date_after_today_is_refused(ws, tmp_path):
     future = runner.invoke(cli, base + ["--date", "2030-01-01"])
     assert future.exit_code == 1
     assert "销号日期 2030-01-01 晚于今天" in future.stderr and "--date" in future.stderr
-    assert ledger_path(ws).read_bytes() == before
+    assert ledger_state(ws) == before
     assert load_ledger(ws).get("WT-2020-0002").status == "未整改"
     # today itself is fine, and so is the Chinese form of a date
     today = dt.date.today()
@@ -141,10 +148,10 @@ def test_close_date_after_today_is_refused(ws, tmp_path):
 def test_every_impossible_date_is_an_input_error(ws, tmp_path, args):
     """A mistyped date is the clerk's input (exit 1, parse_date's words), never a usage error (exit 2)."""
     args = [str(tmp_path / a) if a.endswith(".xlsx") else a for a in args]
-    before = ledger_path(ws).read_bytes()
+    before = ledger_state(ws)
     result = CliRunner().invoke(cli, ["--workspace", str(ws.root), "ledger", *args])
     assert result.exit_code == 1, result.output
     assert "日期“2020-02-30”不存在（2020年2月没有30日），请核对" in result.stderr
     assert "取值不对" not in result.stderr and "用法" not in result.stderr
-    assert ledger_path(ws).read_bytes() == before
+    assert ledger_state(ws) == before
     assert not (tmp_path / "x.xlsx").exists()

@@ -11,6 +11,7 @@ from pathlib import Path
 from .archive.transfer import Moved, checked_chain, copy_tree_files, move_archive, move_chain
 from .errors import UserError
 from .filing import verify
+from .ledger.store import HISTORY_FILE, LEDGER_FILE, adopt_ledger, ledger_contents
 from .search import rebuild_index
 from .workspace.config import ArchiveConfig, DatabaseConfig, SearchConfig, Workspace, open_workspace
 from .workspace.init import init_workspace
@@ -20,6 +21,7 @@ DATABASE_COMPONENTS = {
     "catalog": "fupin_docs.archive.pg_catalog",  # 档案目录：哈希链记录
     "search": "fupin_docs.search.pg_backend",  # 检索索引：字的二元组
     "accounts": "fupin_docs.accounts.tables",  # fupin serve 的账号与会话
+    "ledger": "fupin_docs.ledger.tables",  # 问题台账与台账变更记录
 }
 
 
@@ -34,22 +36,26 @@ def upgrade_database(url: str, progress=None) -> dict[str, int]:
     return {name: module.setup(url, progress) for name, module in database_components().items()}
 
 
-# Workspace folders that move with the archive (the ledger and its history).
+# Files of the ledger folder other than the ledger itself (e.g. the household roster)
+# move as files; the ledger and its history move as records (ledger_contents).
 CARRIED_FOLDERS = ("ledger",)
+NOT_CARRIED = (LEDGER_FILE, HISTORY_FILE)
 
 
 @dataclass
 class WorkspaceMoved:
     moved: Moved
-    carried: int  # ledger files copied
+    carried: int  # other files of the ledger folder copied (e.g. the roster)
     access_records: int  # access-log records moved
+    problems: int  # ledger problems moved (with their history)
     verify_report: object
 
 
 def _carry(source: Workspace, target: Workspace) -> int:
     if Path(source.root).resolve() == Path(target.root).resolve():
         return 0
-    return sum(copy_tree_files(Path(source.root) / name, Path(target.root) / name) for name in CARRIED_FOLDERS)
+    return sum(copy_tree_files(Path(source.root) / name, Path(target.root) / name, skip=NOT_CARRIED)
+               for name in CARRIED_FOLDERS)
 
 
 def import_workspace(source_root, target: Workspace, progress=None) -> WorkspaceMoved:
@@ -62,11 +68,13 @@ def import_workspace(source_root, target: Workspace, progress=None) -> Workspace
 
 def _move(source: Workspace, target: Workspace, progress) -> WorkspaceMoved:
     access = checked_chain(source, "access")  # refused before anything is written
+    records, entries = ledger_contents(source)
     moved = move_archive(source, target, progress)
     access_records = move_chain(access, target, "access")
+    problems = adopt_ledger(target, records, entries)
     carried = _carry(source, target)
     rebuild_index(target)
-    return WorkspaceMoved(moved, carried, access_records, verify(target))
+    return WorkspaceMoved(moved, carried, access_records, problems, verify(target))
 
 
 def embedded(workspace: Workspace) -> Workspace:

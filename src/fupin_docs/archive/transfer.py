@@ -86,14 +86,14 @@ def move_chain(records: list[dict], target_ws, chain: str) -> int:
     return len(records)
 
 
-def copy_tree_files(source_dir: Path, target_dir: Path) -> int:
-    """Copy the files of SOURCE_DIR into TARGET_DIR (which must not hold them yet),
-    each written whole or not at all."""
+def copy_tree_files(source_dir: Path, target_dir: Path, skip: tuple = ()) -> int:
+    """Copy the files of SOURCE_DIR (but those named in SKIP) into TARGET_DIR (which
+    must not hold them yet), each written whole or not at all."""
     count = 0
     if not source_dir.exists():
         return 0
     for path in source_dir.rglob("*"):
-        if path.is_file() and not path.name.startswith(".") and path.suffix != ".lock":
+        if path.is_file() and not path.name.startswith(".") and path.suffix != ".lock" and path.name not in skip:
             destination = target_dir / path.relative_to(source_dir)
             if destination.exists():
                 raise ArchiveError(f"目标中已有“{destination}”，为免覆盖，迁移已停止")

@@ -97,7 +97,8 @@ def export(ctx, target):
 
 def _report(done, headline: str) -> None:
     from .common import EXIT_INTEGRITY
-    click.echo(f"{headline}，复制文件 {done.moved.files} 个，访问日志 {done.access_records} 条，台账文件 {done.carried} 个")
+    click.echo(f"{headline}，复制文件 {done.moved.files} 个，访问日志 {done.access_records} 条，"
+               f"问题台账 {done.problems} 个问题，其他台账文件 {done.carried} 个")
     report = done.verify_report
     if report.ok:
         click.echo("核验通过：记录链完整，文件与记录一致，检索索引与档案一致")

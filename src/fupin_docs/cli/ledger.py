@@ -8,9 +8,8 @@ import sys
 
 import click
 
-from ..ledger import history as ledger_history
 from ..ledger.model import FIELDS, display_value
-from ..ledger.store import history_path, load_ledger
+from ..ledger.store import load_ledger, read_history
 from .common import EXIT_INTEGRITY, handle_errors, print_json, workspace_from
 from .dates import DATE
 
@@ -221,7 +220,7 @@ def show(ctx, pid, today, as_json):
     ws = workspace_from(ctx)
     today = today or dt.date.today()
     problem = load_ledger(ws).get(pid)
-    records = ledger_history.read(history_path(ws), problem.pid)
+    records = read_history(ws, problem.pid)
     if as_json:
         data = problem.to_json(today)
         data["变更记录"] = records
@@ -395,7 +394,7 @@ def history(ctx, pid, as_json):
     --json 输出一个数组，每条记录的键固定为：
       时间、操作人、操作、问题编号、字段、原值、新值
     """
-    records = ledger_history.read(history_path(workspace_from(ctx)), pid)
+    records = read_history(workspace_from(ctx), pid)
     if as_json:
         print_json(records)
         return

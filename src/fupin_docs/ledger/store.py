@@ -58,7 +58,7 @@ def history_path(workspace: Workspace) -> Path:
 
 @dataclass
 class Ledger:
-    path: Path
+    path: Optional[Path]  # the ledger file; None in the county database
     problems: list[LedgerProblem] = field(default_factory=list)
 
     def __post_init__(self):
@@ -97,9 +97,35 @@ class Ledger:
 # --- reading -------------------------------------------------------------------------
 
 
+def _county(workspace: Workspace):
+    """The county database's ledger of this township, or None (the ledger files)."""
+    if not workspace.config.database.url:
+        return None
+    from .tables import CountyLedger
+    return CountyLedger.for_workspace(workspace)
+
+
+def _from_records(records: list[dict]) -> Ledger:
+    """A ledger from the county database's records (written by this program, checked as a file's are)."""
+    problems: list[LedgerProblem] = []
+    complaints: list[str] = []
+    for record in records:
+        values = {KEYS[key]: value for key, value in record.items() if key in KEYS}
+        problem = problem_from_values(values, lambda attr, message, pid=record.get("问题编号"):
+                                      complaints.append(f"{pid}：{FIELDS[attr]}{message}"))
+        if problem is not None:
+            problems.append(problem)
+    if complaints:
+        raise LedgerError("县级数据库中的问题台账有记录无法读取：" + "；".join(complaints[:3]))
+    return Ledger(None, problems)
+
+
 def load_ledger(workspace: Workspace) -> Ledger:
     """The ledger as it is on disk (empty if none yet). Hand edits are validated:
     a bad value raises InputError with the file's LINE:COL."""
+    county = _county(workspace)
+    if county is not None:
+        return _from_records(county.records())
     path = ledger_path(workspace)
     if not path.exists():
         return Ledger(path)
@@ -250,8 +276,54 @@ def _jsonable(value: Any) -> Any:
     return None if value == "" else value
 
 
+def ledger_contents(workspace: Workspace) -> tuple[list[dict], list[dict]]:
+    """(the problems' records, the history's entries): all a ledger holds, to move it."""
+    return [problem.to_record() for problem in load_ledger(workspace)], read_history(workspace)
+
+
+def adopt_ledger(workspace: Workspace, records: list[dict], entries: list[dict]) -> int:
+    """Give WORKSPACE's empty ledger RECORDS and ENTRIES unchanged (a workspace moving
+    into the county database or out of it); returns how many problems."""
+    if not records and not entries:
+        return 0
+    ledger = _from_records(records)  # checked as any ledger is
+    county = _county(workspace)
+    if county is not None:
+        with county.editing() as (existing, write):
+            if existing or county.history():
+                raise LedgerError("目标中已有问题台账，迁移只能迁入空的台账")
+            write(records, entries)
+        return len(ledger)
+    directory = ledger_dir(workspace)
+    directory.mkdir(parents=True, exist_ok=True)
+    with held(directory / LOCK_FILE, "问题台账"):
+        if ledger_path(workspace).exists() or history_path(workspace).exists():
+            raise LedgerError("目标中已有问题台账，迁移只能迁入空的台账")
+        ledger.path = ledger_path(workspace)
+        commit(ledger, history_path(workspace), entries)
+    return len(ledger)
+
+
+def read_history(workspace: Workspace, pid: Optional[str] = None) -> list[dict]:
+    """The 台账变更记录 entries (of problem PID), oldest first."""
+    county = _county(workspace)
+    if county is not None:
+        return county.history(pid)
+    return history.read(history_path(workspace), pid)
+
+
 @contextlib.contextmanager
 def edit_ledger(workspace: Workspace, who: Optional[str] = None) -> Iterator[LedgerSession]:
+    county = _county(workspace)
+    if county is not None:
+        with county.editing() as (records, write):
+            session = LedgerSession(_from_records(records), history.current_user(who), workspace)
+            yield session
+            if session.entries:
+                write([problem.to_record() for problem in session.ledger.problems], session.entries)
+        for step in session.after_commit if session.entries else ():
+            step()  # after the transaction: the archive journal names only what was written
+        return
     directory = ledger_dir(workspace)
     directory.mkdir(parents=True, exist_ok=True)
     with held(directory / LOCK_FILE, "问题台账"):

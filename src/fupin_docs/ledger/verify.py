@@ -34,7 +34,7 @@ from typing import Any, Iterable, Optional
 from ..errors import FupinError
 from ..workspace.config import Workspace
 from .model import CLOSED_STATUS, OPEN_STATUS, LedgerProblem
-from .store import history_path, load_ledger
+from .store import history_path, load_ledger, read_history
 
 # History fields whose last value must be the ledger's: the problem's state.
 STATE_FIELDS = {"整改状态": "status", "销号日期": "closed_on", "佐证材料": "evidence"}
@@ -120,6 +120,8 @@ def _replay(entries: Iterable[dict]) -> dict[str, dict[str, Any]]:
 
 
 def _read_history(report: LedgerVerifyReport, workspace: Workspace) -> list[dict]:
+    if workspace.config.database.url:  # rows the database keeps whole: nothing half-written to find
+        return read_history(workspace)
     path = history_path(workspace)
     if not path.exists():
         return []
@@ -336,7 +338,8 @@ def verify_ledger(workspace: Workspace) -> LedgerVerifyReport:
     entries = _read_history(report, workspace)
     archive = _archive(workspace)
     check_problems(workspace, list(ledger), report, entries, archive)
-    check_journal(workspace, ledger.path.exists(), list(ledger), report, entries, _journal(archive))
+    held = ledger.path.exists() if ledger.path is not None else bool(len(ledger) or entries)  # None: in the database
+    check_journal(workspace, held, list(ledger), report, entries, _journal(archive))
     return report
 
 

@@ -17,14 +17,13 @@ from flask import g, jsonify, redirect, render_template, request, send_file, url
 from ..errors import UserError
 from ..inputs.choices import PROBLEM_SOURCES, PROBLEM_STATUSES
 from ..inputs.problems import InputError
-from ..ledger import history as ledger_history
 from ..ledger.check_sheet import import_check_sheet, preview_check_sheet
 from ..ledger.dashboard import dashboard
 from ..ledger.errors import LedgerError
 from ..ledger.evidence import close_problem
 from ..ledger.model import CHECK_ITEMS, CLOSED_STATUS, FIELDS, display_value
 from ..ledger.query import SORTS, LedgerQuery, choose, form_date, problems_json, sort_problems
-from ..ledger.store import history_path, load_ledger, set_fields
+from ..ledger.store import load_ledger, read_history, set_fields
 from ..ledger.summary import query_summary
 from ..ledger.uploads import cell_errors, discard, import_options, stage_check_sheet, take_check_sheet
 from ..ledger.xlsx import export_ledger
@@ -123,7 +122,7 @@ def register(app) -> None:
         ws = _workspace()
         problem = load_ledger(ws).get(pid)
         today = dt.date.today()
-        records = ledger_history.read(history_path(ws), problem.pid)
+        records = read_history(ws, problem.pid)
         doubtful = problems_json(ws, [problem], today)[0]["存疑"]
         return render_template("ledger_problem.html", p=problem, records=records, fields=FIELDS, today=today,
                                display_value=display_value, error=error, error_field=error_field,
@@ -144,7 +143,7 @@ def register(app) -> None:
         today = LedgerQuery.from_args(request.args).today
         problem = load_ledger(ws).get(pid)
         data = problem.to_json(today)
-        data["变更记录"] = ledger_history.read(history_path(ws), problem.pid)
+        data["变更记录"] = read_history(ws, problem.pid)
         audit("ledger.view", problem=problem.pid, api=True)
         return jsonify(data)
 

@@ -1,0 +1,113 @@
+"""The problem ledger in the county database: each township's problems (the same
+records as ledger/问题台账.yaml, in the ledger's order) and its change history
+(the same entries as 台账变更记录.jsonl, never updated or deleted).
+
+An edit holds a transaction-scoped advisory lock on the township's ledger,
+reads it, and writes the problems and the new history entries in the same
+transaction: all or nothing, as the two files are renamed together when the
+ledger is embedded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+
+from ..errors import Busy
+from ..workspace.database import Migration, connections, require_version, upgrade
+
+COMPONENT = "ledger"
+MIGRATIONS = (
+    Migration(1, """
+CREATE TABLE ledger_problem (
+    scope text NOT NULL,
+    position integer NOT NULL,   -- the ledger's order
+    pid text NOT NULL,
+    record text NOT NULL,        -- the problem as the ledger file writes it (Chinese keys), as JSON
+    PRIMARY KEY (scope, pid)
+);
+CREATE TABLE ledger_history (
+    scope text NOT NULL,
+    seq bigint NOT NULL,
+    pid text NOT NULL,
+    entry text NOT NULL,         -- one 台账变更记录 entry, as JSON
+    PRIMARY KEY (scope, seq)
+);
+CREATE INDEX ledger_history_pid ON ledger_history (scope, pid);
+CREATE TRIGGER ledger_history_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON ledger_history
+    FOR EACH STATEMENT EXECUTE FUNCTION fupin_refuse_rewrite();
+"""),
+)
+DEPENDS_ON = ("catalog",)  # fupin_refuse_rewrite() comes with the catalog's tables
+LOCK_WAIT = "30s"
+
+
+def setup(url: str, progress=None) -> int:
+    return upgrade(url, COMPONENT, MIGRATIONS, progress)
+
+
+class CountyLedger:
+    def __init__(self, url: str, scope: str):
+        self.url = url
+        self.scope = scope
+        self.pool = connections(url)
+        self._ready = False
+
+    @classmethod
+    def for_workspace(cls, workspace) -> "CountyLedger":
+        archive = workspace.config.archive
+        return cls(workspace.config.database.url, f"{archive.fonds}/{archive.org_code}")
+
+    def _connection(self):
+        if not self._ready:
+            require_version(self.url, COMPONENT, MIGRATIONS)
+            self._ready = True
+        return self.pool.connection()
+
+    @staticmethod
+    def _records(conn, scope: str) -> list[dict]:
+        rows = conn.execute("SELECT record FROM ledger_problem WHERE scope = %s ORDER BY position",
+                            (scope,)).fetchall()
+        return [json.loads(record) for (record,) in rows]
+
+    def records(self) -> list[dict]:
+        """The problems' records, in the ledger's order."""
+        with self._connection() as conn:
+            return self._records(conn, self.scope)
+
+    @contextlib.contextmanager
+    def editing(self):
+        """Hold the township's ledger; yield (records, write) where write(records, entries)
+        replaces the problems and appends ENTRIES in this same transaction."""
+        import psycopg
+        with self._connection() as conn:
+            conn.execute(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'")
+            try:
+                conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"fupin_ledger:{self.scope}",))
+            except psycopg.errors.LockNotAvailable:
+                raise Busy("问题台账正由其他人修改，请稍后再试") from None
+
+            def write(records: list[dict], entries: list[dict]) -> None:
+                conn.execute("DELETE FROM ledger_problem WHERE scope = %s", (self.scope,))
+                with conn.cursor() as cursor:
+                    cursor.executemany("INSERT INTO ledger_problem (scope, position, pid, record) VALUES (%s, %s, %s, %s)",
+                                       [(self.scope, n, record["问题编号"], json.dumps(record, ensure_ascii=False, default=str))
+                                        for n, record in enumerate(records)])
+                    last = conn.execute("SELECT coalesce(max(seq), 0) FROM ledger_history WHERE scope = %s",
+                                        (self.scope,)).fetchone()[0]
+                    cursor.executemany("INSERT INTO ledger_history (scope, seq, pid, entry) VALUES (%s, %s, %s, %s)",
+                                       [(self.scope, last + n, entry.get("问题编号", ""),
+                                         json.dumps(entry, ensure_ascii=False, default=str))
+                                        for n, entry in enumerate(entries, 1)])
+
+            yield self._records(conn, self.scope), write
+
+    def history(self, pid: str | None = None) -> list[dict]:
+        with self._connection() as conn:
+            if pid is None:
+                rows = conn.execute("SELECT entry FROM ledger_history WHERE scope = %s ORDER BY seq",
+                                    (self.scope,)).fetchall()
+            else:
+                rows = conn.execute("SELECT entry FROM ledger_history WHERE scope = %s AND pid = %s ORDER BY seq",
+                                    (self.scope, pid)).fetchall()
+        return [json.loads(entry) for (entry,) in rows]
