@@ -86,3 +86,25 @@ def test_filters_alone_list_newest_first_alike(both):
 def test_documents_and_removal(both):
     embedded, county, items = both
     assert county.documents() == embedded.documents()
+
+
+@pytest.mark.parametrize("text", ["饮水安全", "整改", "\"两不愁三保障\"", "危房 -改造", "国办发〔2018〕129号", "村", ""])
+def test_every_match_and_the_retention_filter_agree(both, text):
+    """Hits.matched (what the search page counts its facets over) names the same
+    documents in both, and a 保管期限 filter keeps the documents of that 保管期限:
+    every judged document was filed with the workspace's default, 定期30年."""
+    embedded, county, items = both
+    assert {item.retention for item in items} == {"D30"}
+    for filters in ({}, {"retention": "D30"}, {"retention": "Y"}, {"kind": "plan", "retention": "D30"}):
+        if not text and not filters:
+            continue
+        mine = county.query(parse_query(text), Filters(**filters), 5, matched=True)
+        theirs = embedded.query(parse_query(text), Filters(**filters), 5, matched=True)
+        assert sorted(mine.matched) == sorted(theirs.matched), (text, filters)
+        assert [h.archive_no for h in mine] == [h.archive_no for h in theirs], (text, filters)
+        if filters.get("retention") == "Y":
+            assert theirs.matched == [] and theirs.total == 0
+    if text:
+        everything = embedded.query(parse_query(text), Filters(), 5, matched=True)
+        kept = embedded.query(parse_query(text), Filters(retention="D30"), 5, matched=True)
+        assert sorted(kept.matched) == sorted(everything.matched) and everything.total > 0
