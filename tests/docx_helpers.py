@@ -181,3 +181,36 @@ def template_with(tmp_path: Path, tag: str) -> Path:
                 data = data.replace(b"<w:body>", f"<w:body><w:p><w:r><w:t>{text}</w:t></w:r></w:p>".encode(), 1)
             zout.writestr(item, data)
     return dst
+
+
+MADE_UP_TEXT = ("各村要对照两不愁三保障和饮水安全标准逐户核查，做到户不漏人、人不漏项，发现问题当场登记，"
+                "建立问题台账，明确整改措施、责任单位和完成时限，整改一件销号一件")
+
+
+def made_up_notice(paragraphs: int) -> ComposedDocument:
+    """A notice of PARAGRAPHS body paragraphs (one to three lines each, a 黑体
+    heading before every fourth): more paragraphs move the body's end down the
+    pages, so a count puts it on an odd page, on an even page with room for
+    the 版记 or on an even page without (the 版记 has two lines: 抄送 and 印发)."""
+    numerals = "一二三四五六七八九十"
+    blocks = [Title("关于开展脱贫攻坚回头看工作的通知"), Addressees("各村（社区），镇直各单位：")]
+    for i in range(paragraphs):
+        if i % 4 == 0:
+            blocks.append(Heading(1, f"{numerals[i // 4 % 10]}、工作要求"))
+        blocks.append(Paragraph((Run(MADE_UP_TEXT[: 40 + (i * 7) % 40]),)))
+    blocks.append(Signature("某某镇人民政府", "2020年6月8日"))
+    return ComposedDocument(
+        kind="notice", kind_label="督查通知",
+        header=Header(mark="某某镇人民政府文件", doc_number="某政发〔2020〕3号"), blocks=tuple(blocks),
+        colophon=Colophon(printer="某某镇党政综合办公室", print_date="2020年6月8日", cc="县扶贫办，县委督查室。"),
+        metadata={"title": "关于开展脱贫攻坚回头看工作的通知"})
+
+
+# Paragraph counts whose body ends (measured in LibreOffice, with its own
+# substitute faces and with real 仿宋/楷体/黑体): 10 on p.2 at line 21 (no room),
+# 17 on p.3 (odd), 24 on p.4 at line 17 (room, the closest case), 25 on p.4 at line 21 (no room).
+MADE_UP_COUNTS = (10, 17, 24, 25)
+
+
+def made_up_documents() -> dict[str, ComposedDocument]:
+    return {f"made_up_{n}": made_up_notice(n) for n in MADE_UP_COUNTS}

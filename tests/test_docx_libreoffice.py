@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import layout_standard as S
 from pdf_pixels import dark_runs, gray_page
-from docx_helpers import (grid_document, hostile_document, in_order, reading_words, short_document, squash,
-                          three_signers_document)
+from docx_helpers import (grid_document, hostile_document, in_order, made_up_documents, reading_words,
+                          short_document, squash, three_signers_document)
 
 from fupin_docs.compose import compose
 from fupin_docs.compose.tree import (Addressees, AttachmentHeading, Colophon, ComposedDocument, Header, Heading, PageBreak, Paragraph,
@@ -77,7 +77,7 @@ def converted(tmp_path_factory):
     work = tmp_path_factory.mktemp("lo")
     docs = {"short": short_document(), "hostile": hostile_document(), "grid": grid_document(),
             "long_last": grid_document(closing=False), "signers": three_signers_document(work),
-            **example_documents()}
+            **example_documents(), **made_up_documents()}
     paths = [render_docx(doc, work / f"{name}.docx", config=Config()) for name, doc in docs.items()]
     convert(paths, work)
     return {name: (doc, work / f"{name}.pdf") for name, doc in docs.items()}
@@ -88,7 +88,8 @@ def converted_faces(tmp_path_factory):
     """The examples and the grid documents through LibreOffice with the standard's
     faces aliased to real 仿宋/楷体/黑体 stand-ins: {name: (doc, pdf)}."""
     work = tmp_path_factory.mktemp("lo_faces")
-    docs = {"grid": grid_document(), "long_last": grid_document(closing=False), **example_documents()}
+    docs = {"grid": grid_document(), "long_last": grid_document(closing=False), **example_documents(),
+            **made_up_documents()}
     paths = [render_docx(doc, work / f"{name}.docx", config=Config()) for name, doc in docs.items()]
     env = dict(os.environ, FONTCONFIG_FILE=str(fontconfig_aliases(work / "fonts.conf")))
     convert(paths, work, env)
@@ -132,25 +133,84 @@ def test_page_counts(converted):
         assert pages(pdf) >= breaks + 2, name
 
 
+def colophon_lines_of(pdf: Path, page: int, doc: ComposedDocument) -> list:
+    """The text lines of the 版记 on PAGE: the 抄送 lines and the 印发 line, the
+    lowest lines of the 版心 from the first that starts with 抄送 (or the 印发 line)."""
+    lines = sorted((ln for ln in page_lines(pdf, page) if ln[3] < TEXT_BOTTOM_PT + 1), key=lambda ln: ln[1])
+    start = "抄送：" if doc.colophon.cc else doc.colophon.printer
+    first = max(i for i, ln in enumerate(lines) if ln[4].startswith(squash(start)))
+    return lines[first:]
+
+
+def colophon_case(pdf: Path, doc: ComposedDocument) -> tuple[str, int, int]:
+    """(case, page of the body's last line, page count) as LibreOffice laid it out."""
+    n = pages(pdf)
+    colophon = colophon_lines_of(pdf, n, doc)
+    body_on_last = [ln for ln in page_lines(pdf, n) if ln[3] < colophon[0][1] - 1]
+    if body_on_last:
+        return "here", n, n
+    end = max(p for p in range(1, n) if squash(PAGE_NUMBER.sub("", page_text(pdf, p))))
+    return ("next-even" if end == n - 1 else "after-blank"), end, n
+
+
 def test_colophon_on_an_even_page_and_every_page_numbered(either):
-    # 公文 are printed on both sides and the 版记 is on the last side, an even page
-    # (封四); every page carries its number, the 版记 page included, and only a
-    # blank page standing right before the 版记 page goes without (§7.4, §7.5).
+    # 公文 are printed on both sides and the 版记 sits at the bottom of the last
+    # side, an even page (封四, §7.4, §7.5 as corrected in docs/GBT9704.md):
+    # - the body ends on an even page with room: the 版记 at its bottom;
+    # - the body ends on an odd page: the 版记 on the next page, numbered, no blank page;
+    # - the body ends on an even page without room: a blank odd page and an even
+    #   版记 page, both unnumbered (the DOCX once numbered the 版记 page, and once
+    #   gave a 版记 its own page after a blank one where the body's page had room).
+    seen = set()
     for name, (doc, pdf) in either.items():
         n = pages(pdf)
         assert n % 2 == 0, f"{name}: the 版记 on page {n}, an odd page"
-        for page in range(1, n + 1):
-            text = page_text(pdf, page)
-            numbers = PAGE_NUMBER.findall(text)
-            if not squash(text):
-                assert page == n - 1, f"{name}: blank page {page} not right before the 版记 page"
-                assert (page - 1) % 2 == 0, f"{name}: blank page {page} after an odd page"
-                continue
-            assert numbers and numbers[-1] == str(page), f"{name} page {page}: {numbers}"
-        last = page_text(pdf, n)
-        assert f"{doc.colophon.print_date}印发" in squash(last)
+        case, end, _ = colophon_case(pdf, doc)
+        seen.add(case)
+        colophon = colophon_lines_of(pdf, n, doc)
+        last = squash("".join(ln[4] for ln in colophon))
+        assert f"{doc.colophon.print_date}印发" in last, name
         if doc.colophon.cc:
-            assert squash(f"抄送：{doc.colophon.cc}") in squash(last)
+            assert squash(f"抄送：{doc.colophon.cc}") in last, name
+        unnumbered = {n - 1, n} if case == "after-blank" else set()
+        if case == "after-blank":
+            assert end == n - 2 and end % 2 == 0, (name, end, n)
+            assert not squash(page_text(pdf, n - 1)), f"{name}: page {n - 1} is not blank"
+            # the body's page had no room: the 版记 (its rules and lines) would
+            # reach past the 版心's bottom under the body's last line, or come
+            # within a line of it (the margin the prediction keeps)
+            body_bottom = max(ln[3] for ln in page_lines(pdf, end) if ln[3] < TEXT_BOTTOM_PT + 1)
+            height = TEXT_BOTTOM_PT - colophon[0][1] + 4
+            assert body_bottom + height + PITCH > TEXT_BOTTOM_PT, (name, body_bottom, height)
+        elif case == "next-even":
+            assert end == n - 1, name
+        for page in range(1, n + 1):
+            numbers = PAGE_NUMBER.findall(page_text(pdf, page))
+            if page in unnumbered:
+                assert not numbers, f"{name} page {page} numbered: {numbers}"
+            else:
+                assert numbers and numbers[-1] == str(page), f"{name} page {page}: {numbers}"
+    assert seen == {"here", "next-even", "after-blank"}, seen
+
+
+def test_colophon_under_the_body_on_a_page_it_shares(either):
+    # A 版记 on the body's last page stands below the body's last line, its 印发
+    # line the last above the 版心's bottom edge (§7.4): the examples whose body
+    # ends on an even page with room (the minutes, the plan, the rectification)
+    # end on that page.
+    shared = 0
+    for name, (doc, pdf) in either.items():
+        case, end, n = colophon_case(pdf, doc)
+        if case != "here":
+            continue
+        shared += 1
+        colophon = colophon_lines_of(pdf, n, doc)
+        body = [ln for ln in page_lines(pdf, n) if ln[3] < colophon[0][1] - 1]
+        assert max(ln[3] for ln in body) < colophon[0][1], name
+        assert TEXT_BOTTOM_PT - PITCH < colophon[-1][3] <= TEXT_BOTTOM_PT, (name, colophon[-1])
+    for name in ("minutes", "plan", "rectification"):
+        assert colophon_case(either[name][1], either[name][0])[0] == "here", name
+    assert shared >= 4
 
 
 def test_pdf_says_the_words_in_order(either):
@@ -215,7 +275,8 @@ def test_colophon_sits_on_the_bottom_of_the_text_area(converted):
         assert printed, name
         bottom = max(w[3] for w in printed)
         assert TEXT_BOTTOM_PT - PITCH < bottom <= TEXT_BOTTOM_PT, (name, bottom)
-        assert all(w[1] > TEXT_BOTTOM_PT - 4 * PITCH for w in words), name
+        colophon = colophon_lines_of(pdf, pages(pdf), doc)
+        assert all(ln[1] > TEXT_BOTTOM_PT - 4 * PITCH for ln in colophon), name
 
 
 def test_signature_page_holds_text_too(converted):
@@ -466,3 +527,22 @@ def test_blank_line_between_attachment_title_and_body(either):
                 checked += 1
                 break
     assert checked
+
+
+def test_predicted_body_end_is_where_libreoffice_ends_the_body(either):
+    # The page on which the 版记 is placed is predicted from the PDF layout
+    # (render/pagination.py); LibreOffice ends the body on that page, and on
+    # the document with a heading right above a table, where the layouts part,
+    # no prediction is made (the 版记 then takes the even-page rule alone).
+    from fupin_docs.render.pagination import predict_body_end
+
+    compared = 0
+    for name, (doc, pdf) in either.items():
+        end = predict_body_end(doc, Config())
+        if name == "hostile":
+            assert end is None
+        if end is None:
+            continue
+        assert colophon_case(pdf, doc)[1] == end.page, (name, end)
+        compared += 1
+    assert compared >= 8

@@ -468,7 +468,7 @@ def test_page_number_footers(rendered):
         settings = part(path, "word/settings.xml")
         assert settings.find("w:evenAndOddHeaders", NS) is not None
         body, colophon = document.sections[0], document.sections[-1]
-        assert len(document.sections) == 2
+        assert len(document.sections) in (1, 2)
         # The page number's top 7 mm below the 版心 (§7.5): Word measures the footer
         # distance from the page's bottom edge to the bottom of the footer's one
         # 四号 line, so 35 − 7 mm − 14 pt ≈ 23.06 mm.
@@ -481,14 +481,20 @@ def test_page_number_footers(rendered):
             assert p.find("w:pPr/w:ind", NS).get(f"{W}{side}") == str(1 * 14 * 20)  # 1 字 of 四号 in
             assert "PAGE" in "".join(t.text for t in footer.iter(f"{W}instrText"))
             assert text_of(footer).replace("1", "N") == "— N —"
-        # The 版记 section starts on an even page (封四, §7.4) and keeps the body's
-        # numbered footers: numbering runs on to the 版记 page (§7.5).
-        assert colophon.start_type == WD_SECTION.EVEN_PAGE
-        for footer in (colophon.footer, colophon.even_page_footer):
-            assert footer.is_linked_to_previous
+        # A 版记 that does not share the body's last page is in a section that
+        # starts on an even page (封四, §7.4), never restarting the numbering;
+        # it keeps the body's numbered footers (§7.5) or, after a blank page,
+        # has footers of its own that hold no number.
         sect = part(path, "word/document.xml").find("w:body/w:sectPr", NS)
-        assert sect.find("w:type", NS).get(f"{W}val") == "evenPage"
         assert sect.find("w:pgNumType", NS) is None  # no restart
+        if len(document.sections) == 2:
+            assert colophon.start_type == WD_SECTION.EVEN_PAGE
+            assert sect.find("w:type", NS).get(f"{W}val") == "evenPage"
+            linked = [f.is_linked_to_previous for f in (colophon.footer, colophon.even_page_footer)]
+            assert linked in ([True, True], [False, False])
+            if linked == [False, False]:
+                for footer in (colophon.footer, colophon.even_page_footer):
+                    assert not text_of(footer._element) and not list(footer._element.iter(f"{W}instrText"))
         styles = part(path, "word/styles.xml")
         fonts = styles.find("w:style[@w:styleId='GwPageNumber']/w:rPr/w:rFonts", NS)
         assert fonts.get(f"{W}eastAsia") == "宋体" and fonts.get(f"{W}ascii") == "宋体"
@@ -527,17 +533,27 @@ def test_colophon(rendered):
         assert borders.find("w:left", NS).get(f"{W}val") == "nil"
         for p in paras:
             assert p.find("w:pPr/w:pBdr", NS) is None and p.find("w:pPr/w:framePr", NS) is None
-        # Above it, a spacer as tall as the 版心 (225 mm) minus the 版记's lines and
-        # 6 pt (120 twips) of slack for the rules; below it only the 1 pt paragraph
-        # ending the document.
-        spacer = table.getprevious()
-        assert style_of(spacer) == "GwColophonSpacer" and not text_of(spacer)
-        height = int(spacer.find("w:pPr/w:spacing", NS).get(f"{W}line"))
         lines = 1 + len(cc)
-        assert height == round(S.TEXT_HEIGHT_TWIPS) - lines * grid_pitch_twips(path) - 120
-        assert spacer.find("w:pPr/w:spacing", NS).get(f"{W}lineRule") == "exact"
         after = table.getnext()
         assert style_of(after) == "GwSectionBreak" and after.getnext().tag == f"{W}sectPr"
+        position = table.find("w:tblPr/w:tblpPr", NS)
+        if position is None:
+            # On a page of its own: above it a spacer as tall as the 版心 (225 mm)
+            # minus the 版记's lines and 6 pt (120 twips) of slack for the rules;
+            # below it only the 1 pt paragraph ending the document.
+            spacer = table.getprevious()
+            assert style_of(spacer) == "GwColophonSpacer" and not text_of(spacer)
+            height = int(spacer.find("w:pPr/w:spacing", NS).get(f"{W}line"))
+            assert height == round(S.TEXT_HEIGHT_TWIPS) - lines * grid_pitch_twips(path) - 120
+            assert spacer.find("w:pPr/w:spacing", NS).get(f"{W}lineRule") == "exact"
+        else:
+            # Under the body on its last page: a floating table placed from the
+            # 版心's top edge at the same height, and from the page's left edge at
+            # the 28 mm margin (§5.2.2), so the 版心's left edge.
+            assert position.get(f"{W}vertAnchor") == "margin" and position.get(f"{W}horzAnchor") == "page"
+            assert int(position.get(f"{W}tblpY")) == round(S.TEXT_HEIGHT_TWIPS) - lines * grid_pitch_twips(path) - 120
+            assert abs(int(position.get(f"{W}tblpX")) - 28 * TWIPS_PER_MM) < 1
+            assert not [p for p in body_paragraphs(path) if style_of(p) == "GwColophonSpacer"]
     styles = part(rendered["plan"][1], "word/styles.xml")
     cc_style = styles.find("w:style[@w:styleId='GwColophonCc']", NS)
     pr_style = styles.find("w:style[@w:styleId='GwColophonPrint']", NS)
@@ -674,3 +690,20 @@ def test_configured_fonts_replace_the_defaults(tmp_path):
     fonts = styles.find("w:docDefaults/w:rPrDefault/w:rPr/w:rFonts", NS)
     assert fonts.get(f"{W}eastAsia") == "仿宋"
     assert styles.find("w:style[@w:styleId='GwKai']/w:rPr/w:rFonts", NS).get(f"{W}eastAsia") == "楷体"
+
+
+def test_colophon_placement_of_the_examples(rendered):
+    # Where the 版记 goes follows from where the body ends (checked page by page
+    # through LibreOffice in test_docx_libreoffice.py): the minutes, the plan and
+    # the rectification end on an even page with room (one section, the 版记
+    # floating at its bottom), the notice on p.5 (an even-page section, numbered),
+    # and the hostile document, whose heading above a table parts the PDF's and
+    # Word's page breaks, takes the even-page section.
+    for name in ("minutes", "plan", "rectification", "notice", "hostile"):
+        document = docx.Document(str(rendered[name][1]))
+        floating = colophon_table(rendered[name][1]).find("w:tblPr/w:tblpPr", NS) is not None
+        if name in ("minutes", "plan", "rectification"):
+            assert len(document.sections) == 1 and floating, name
+        else:
+            assert len(document.sections) == 2 and not floating, name
+            assert document.sections[-1].footer.is_linked_to_previous, name

@@ -305,8 +305,13 @@ def _colophon_section(document) -> None:
     top of the page); a floating table with tblpYSpec="bottom" and section
     vAlign="bottom" (LibreOffice 7.4 ignores both); the 版记 in the section's
     footer (exact, but text readers that walk the body — python-docx
-    paragraphs, archive text extraction — lose it). So the 版记 never shares
-    the body's last page, even when that page is even and has room.
+    paragraphs, archive text extraction — lose it).
+
+    This section is right when the body ends on an odd page; render/docx/
+    colophon.py changes it after rendering for the other two cases (the body
+    ends on an even page with room: one section, the 版记 a floating table at
+    its bottom; without room: this section's footers emptied, so the blank
+    page and the 版记 page go unnumbered).
     """
     from docx.enum.section import WD_SECTION
 

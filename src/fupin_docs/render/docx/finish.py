@@ -18,6 +18,7 @@ from docx.oxml.ns import qn
 from ...compose.tree import AttachmentNote, Attendance, Colophon, ComposedDocument, Header, Signature, Table
 from ...workspace.config import Config, FontConfig
 from .. import layout as L
+from .colophon import COLOPHON_SLACK_TWIPS, place_colophon
 from .ooxml import (LINE_TWIPS, MARK_SPACE_BEFORE_PT, TEXT_WIDTH_TWIPS, chars, el, font_names, needs_hint,
                     set_east_asia_hint, set_font_table, twips_mm, twips_pt, width_chars)
 
@@ -317,13 +318,6 @@ def wrapped_lines(text: str, first_pt: float, rest_pt: float, char_pt: float) ->
     return lines
 
 
-# Room left under the 版记 table for what the estimate leaves out: the table's
-# rules (0.35 + 0.25 + 0.35 mm ≈ 2.7 pt, drawn inside or outside the rows
-# depending on the program) and the 1 pt paragraph that must follow a table;
-# measured in LibreOffice 7.4: 4 pt still pushes that paragraph onto a new page.
-COLOPHON_SLACK_TWIPS = 6 * L.TWIPS_PER_PT
-
-
 def colophon_lines(colophon: Colophon) -> int:
     """Lines of the 版记 table: the 抄送 paragraph (1 字 in, wrapped lines after
     “抄送：”, 1 字 from the right) and the 印发 line."""
@@ -385,6 +379,7 @@ def finish(document, doc: ComposedDocument, config: Config, builtin: bool) -> No
     attendance(body, [b for b in doc.blocks if isinstance(b, Attendance)])
     tables(body, [b for b in doc.blocks if isinstance(b, Table)])
     colophon_spacer(body, doc.colophon)
+    place_colophon(document, doc, config, colophon_lines(doc.colophon))
     hints(body)
     for section in document.sections:
         for footer in (section.footer, section.even_page_footer):
