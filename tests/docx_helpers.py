@@ -207,8 +207,9 @@ def made_up_notice(paragraphs: int) -> ComposedDocument:
 
 
 # Paragraph counts whose body ends (measured in LibreOffice, with its own
-# substitute faces and with real 仿宋/楷体/黑体): 10 on p.2 at line 21 (no room),
-# 17 on p.3 (odd), 24 on p.4 at line 17 (room, the closest case), 25 on p.4 at line 21 (no room).
+# substitute faces and with real 仿宋/楷体/黑体): 10 on p.2 at its last line (no
+# room), 17 on p.3 (odd), 24 on p.4 at line 18 (room, the closest case taken),
+# 25 on p.4 at line 21 (no room).
 MADE_UP_COUNTS = (10, 17, 24, 25)
 
 
