@@ -19,7 +19,7 @@ LAYERS = [
     {"search"},
     {"ledger", "audit"},  # audit: the access journal, which archive verify checks too
     {"pack", "filing"},
-    {"pipeline"},
+    {"pipeline", "drafts"},  # drafts: the YAML inputs clerks are still writing in the browser
     {"accounts"},  # fupin serve's accounts, below its clients
     {"county"},  # the county database's tables, and workspaces moved into it and back
     {"cli", "__main__", "server"},

@@ -18,7 +18,7 @@ from .errors import UserError
 from .ledger.query import select_problems
 from .inputs import InputError
 from .inputs.validate import validate_document
-from .inputs.yaml_source import load_yaml_file
+from .inputs.yaml_source import load_yaml_file, load_yaml_text
 from .workspace.config import Workspace
 
 FORMATS = ("docx", "pdf")
@@ -34,6 +34,7 @@ class RenderOutcome:
     archive_no: str | None = None
     archived_new: bool = False
     index_error: str | None = None  # archived, but the index update failed (the next search repairs it)
+    pages: int | None = None  # the PDF's pages, when a PDF was rendered
 
 
 def parse_formats(text: str) -> tuple[str, ...]:
@@ -107,11 +108,22 @@ def render_files(paths, workspace: Workspace, *, formats=("docx",), out_dir: str
     out_dir = Path(out_dir) if out_dir else workspace.root / "output"
     loaded = load_all(paths, workspace.config, warn)
     _check_output_names(loaded, out_dir)
+    outcomes = _render_loaded(loaded, workspace, formats=formats, out_dir=out_dir, template=template, pdfa=pdfa,
+                              jobs=jobs, progress=progress, executor=executor)
+    if archive:
+        for outcome in outcomes:
+            archive_outcome(outcome, workspace)
+    return outcomes
+
+
+def _render_loaded(loaded, workspace: Workspace, *, formats, out_dir: Path, template=None, pdfa=False, jobs=2,
+                   progress=None, executor=None, stems=None) -> list[RenderOutcome]:
     outcomes = [RenderOutcome(source=path, document=_compose(model, workspace, source))
                 for path, model, source in loaded]
     _check_ledger_selection(outcomes, loaded)
-    for outcome in outcomes:
-        outcome.outputs = {fmt: out_dir / f"{outcome.source.stem}.{fmt}" for fmt in formats}
+    for number, outcome in enumerate(outcomes):
+        stem = stems[number] if stems else outcome.source.stem
+        outcome.outputs = {fmt: out_dir / f"{stem}.{fmt}" for fmt in formats}
     with contextlib.ExitStack() as stack:
         temps = [{fmt: stack.enter_context(atomic_path(target)) for fmt, target in o.outputs.items()}
                  for o in outcomes]
@@ -135,11 +147,37 @@ def render_files(paths, workspace: Workspace, *, formats=("docx",), out_dir: str
                                                 progress=report, pdfa=pdfa, executor=executor)
             for outcome, result in zip(outcomes, results):
                 outcome.fallback_chars = dict(result.fallback_chars or {})
+                outcome.pages = result.pages
     # Leaving the stack renamed every temporary file into place.
-    if archive:
-        for outcome in outcomes:
-            _archive(outcome, workspace)
     return outcomes
+
+
+def render_text(text: str, workspace: Workspace, *, out_dir: str | Path, stem: str, formats=FORMATS,
+                file: str = "草稿.yaml", template: str | None = None, warn=None) -> RenderOutcome:
+    """Render one YAML input given as TEXT (a draft) to OUT_DIR/STEM.<format>, with the
+    same checks as render_files; FILE names it in located problems."""
+    source = load_yaml_text(text, file)
+    model = validate_document(source, workspace.config, warn=warn)
+    return _render_loaded([(Path(file), model, source)], workspace, formats=tuple(formats), out_dir=Path(out_dir),
+                          template=template, stems=[stem])[0]
+
+
+PREVIEW_DPI = 48  # a page 397 px wide: the text's shape and the page's layout, as a thumbnail of the print
+
+
+def page_png(pdf: str | Path, page: int, *, dpi: int = PREVIEW_DPI) -> bytes:
+    """Page PAGE (1-based) of PDF as a PNG image (poppler's pdftoppm)."""
+    import subprocess
+
+    try:
+        done = subprocess.run(["pdftoppm", "-png", "-r", str(int(dpi)), "-f", str(int(page)), "-l", str(int(page)),
+                               "-singlefile", str(pdf)], capture_output=True, timeout=60, check=False)
+    except FileNotFoundError:
+        raise UserError("无法生成预览图：服务器上没有安装 poppler-utils（pdftoppm），"
+                        "请管理员运行 scripts/setup-system.sh") from None
+    if done.returncode != 0 or not done.stdout:
+        raise UserError(f"无法生成第 {page} 页的预览图，请重新预览；如仍不行，请下载 PDF 查看")
+    return done.stdout
 
 
 def _ledger_problems(model, workspace: Workspace):
@@ -159,7 +197,10 @@ def _compose(model, workspace: Workspace, source) -> ComposedDocument:
         raise InputError([source.problem(("台账",), str(err), prefer_key=True)]) from None
 
 
-def _archive(outcome: RenderOutcome, workspace: Workspace) -> None:
+def archive_outcome(outcome: RenderOutcome, workspace: Workspace, *, how: str | None = None,
+                    who: str | None = None) -> None:
+    """File a rendered document with the metadata its input gives (as `fupin render --archive`);
+    HOW says how it came (default: the render command), WHO who filed it."""
     from .filing import file_document  # archive and index: only when asked to file
     meta = outcome.document.metadata
     primary = outcome.outputs.get("docx") or outcome.outputs.get("pdf")
@@ -169,7 +210,7 @@ def _archive(outcome: RenderOutcome, workspace: Workspace) -> None:
         kind=meta["kind"], title=meta["title"], unit=meta["issuer"], date=meta["date"],
         tags=tuple(meta.get("tags") or ()), doc_number=meta.get("doc_number"),
         issuer=meta["issuer"], secrecy=meta.get("secrecy"), renditions=tuple(renditions),
-        how=f"fupin render {outcome.source.name}",
+        how=how or f"fupin render {outcome.source.name}", who=who,
     )
     outcome.archive_no = filed.item.archive_no
     outcome.archived_new = filed.created

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..errors import UserError
 
@@ -15,6 +15,9 @@ class Problem:
     line: int
     column: int
     message: str  # Simplified Chinese, says what is wrong and how to fix it
+    # The data path (keys and indexes) of the value it concerns, for a client that
+    # shows the message beside a form's field; () for the document as a whole.
+    path: tuple = field(default=(), compare=False)
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.column}: {self.message}"

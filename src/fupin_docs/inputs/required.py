@@ -107,7 +107,7 @@ def required_problems(doc: YamlDocument, kind: str, model: type[BaseModel]) -> t
         key = _key_in(data, model, alias)
         reported.update(_spellings(model, alias))
         if key is None:
-            problems.append(doc.problem((), f"缺少必填项“{alias}”，请补上一行“{alias}: ……”"))
+            problems.append(doc.problem((), f"缺少必填项“{alias}”，请补上一行“{alias}: ……”", field=(alias,)))
         elif _empty(data[key]):
             problems.append(doc.problem((key,), f"“{alias}”是必填项，不能空着，请填写", prefer_key=True))
     body = BODY[kind]
@@ -138,7 +138,7 @@ def office_problems(doc: YamlDocument, kind: str, model: type[BaseModel], config
         else:
             why = f"工作目录设置（fupin.toml）中也没有填写{setting}，{where}会空缺"
         message = f"没有写“{alias}”，{why}。请在这里写一行“{alias}: {what}”，或在 fupin.toml 中填写{setting}"
-        problems.append(doc.problem((key,) if key is not None else (), message, prefer_key=True))
+        problems.append(doc.problem((key,) if key is not None else (), message, prefer_key=True, field=(alias,)))
     return problems
 
 

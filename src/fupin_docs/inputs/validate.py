@@ -122,7 +122,7 @@ def _problems(doc: YamlDocument, model: type[BaseModel], error: ValidationError,
             continue
         message = _message(err, model, path)
         if err["type"] == "missing":
-            problems.append(doc.problem(path[:-1], message))
+            problems.append(doc.problem(path[:-1], message, field=path))
         else:
             problems.append(doc.problem(path, message, prefer_key=err["type"] == "extra_forbidden"))
     return problems

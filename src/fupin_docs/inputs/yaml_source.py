@@ -93,9 +93,11 @@ class YamlDocument:
                 return (1, 1)
             path = path[:-1]
 
-    def problem(self, path: tuple, message: str, prefer_key: bool = False) -> Problem:
+    def problem(self, path: tuple, message: str, prefer_key: bool = False, field: tuple | None = None) -> Problem:
+        """A problem located at PATH; FIELD is the value it concerns when that differs
+        from where it is reported (a missing key is reported at its parent)."""
         line, col = self.position(path, prefer_key)
-        return Problem(self.file, line, col, message)
+        return Problem(self.file, line, col, message, tuple(path if field is None else field))
 
 
 
