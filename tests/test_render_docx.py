@@ -342,7 +342,10 @@ def test_signature_positions_without_and_with_seal(rendered, tmp_path):
         left = int(issuer.find("w:pPr/w:ind", NS).get(f"{W}left")) / chars(1)
         date_left = int(date.find("w:pPr/w:ind", NS).get(f"{W}left")) / chars(1)
         if seal:
-            s, d = width_chars(text_of(issuer)), width_chars(text_of(date))
+            # the lines as the standard counts them (the template turns the
+            # Asian/Latin spacing off in both): “2020年6月8日” is 6 字
+            s, d = width_chars(text_of(issuer), switch=0.0), width_chars(text_of(date), switch=0.0)
+            assert d == 6
             assert abs(28 - (date_left + d) - 4) < 0.01  # date 4 字 from the right
             assert abs((left + s / 2) - (date_left + d / 2)) < 0.01  # 署名 centred over the date
         else:
@@ -364,8 +367,11 @@ def test_signature_positions_without_and_with_seal(rendered, tmp_path):
     assert abs(28 - (left + 7) - 2) < 0.01
     assert abs(date_left - left - 2) < 0.01
     assert lo_width_pt(text_of(date)) <= (TEXT_WIDTH_TWIPS - chars(date_left)) / 20
-    # A date LibreOffice cannot fit there (“2020年6月28日”: 119 pt) is the longer
-    # line: 2 字 from the right as LibreOffice sets it, the 署名 2 字 left of it.
+    # “2020年6月28日” is 6.5 字 as the standard (and Word, WPS, the PDF) set it,
+    # shorter than the 7-字 署名: the same places as above (the 署名 once moved
+    # 2.5 字 left because LibreOffice sets that date 7.5 字 wide). The date's
+    # right indent lets LibreOffice's wider date keep its line (119.2 pt: five
+    # 1/5-em switches more), negative by no more than that overhang and 1 pt.
     long_date = render_docx(replace_signature(doc, Signature("某某镇人民政府", "2020年6月28日")),
                             tmp_path / "long-date.docx", config=Config())
     paras = body_paragraphs(long_date)
@@ -373,8 +379,13 @@ def test_signature_positions_without_and_with_seal(rendered, tmp_path):
     date = next(p for p in paras if style_of(p) == "GwDate")
     left = int(issuer.find("w:pPr/w:ind", NS).get(f"{W}left")) / chars(1)
     date_left = int(date.find("w:pPr/w:ind", NS).get(f"{W}left")) / chars(1)
-    assert abs(28 - (date_left + lo_width_pt("2020年6月28日") * 20 / chars(1)) - 2) < 0.01
+    assert abs(28 - (left + 7) - 2) < 0.01
     assert abs(date_left - left - 2) < 0.01
+    right = int(date.find("w:pPr/w:ind", NS).get(f"{W}right"))
+    # LibreOffice 7.4, measured: “2020” 31.2 pt, “28” 15.6, “6” 8, 年月日 16 each, 3.2 pt a switch
+    lo_date_pt = 31.2 + 16 + 8 + 16 + 15.6 + 16 + 5 * 3.2
+    overhang = lo_date_pt - (TEXT_WIDTH_TWIPS - chars(date_left)) / 20
+    assert overhang > 0 and -overhang * 20 - 30 <= right < -overhang * 20, (right, overhang)
     # a sealed signature leaves one more blank line for the seal
     assert len(body_paragraphs(rendered["sealed"][1])) == len(body_paragraphs(rendered["hostile"][1])) + 1
 

@@ -173,30 +173,39 @@ def lo_width_pt(text: str) -> float:
 def signatures(body, blocks: list[Signature]) -> None:
     """§7.3.5: 署名 and 成文日期 positions, with and without a seal.
 
-    Without a seal the template turns the Asian/Latin spacing off in both lines
-    (as the PDF has none), so they are measured without it: “2020年6月8日” is
-    6 字, shorter than a 7-字 署名, which then ends 2 字 from the right and the
-    date starts 2 字 right of its first character (measured with ¼ 字 a switch
-    the date was 7.25 字, “longer”, and pushed the 署名 2.25 字 further left).
-    LibreOffice adds that spacing anyway: where the date would then not fit on
-    its line, it is the longer line there (“2020年6月28日”, 7.5 字), and takes
-    the place §7.3.5.2 gives a longer date, 2 字 from the right, the 署名 2 字
-    left of it."""
+    Both lines, with a seal or without, are placed by their widths without Asian/Latin spacing, which
+    the template turns off in them (as the PDF has none): “2020年6月28日” is
+    6.5 字, shorter than a 7-字 署名, which then ends 2 字 from the right with
+    the date starting 2 字 right of its first character. Word, WPS and the PDF
+    set it so.
+
+    LibreOffice (7.4) ignores that switch (see LO_SWITCH_PT) and sets the same
+    date 7.5 字 wide. Its lines start where Word's do (the indents are the
+    same), so the 署名 and the start of the date are where the standard puts
+    them there too; only the date's end moves right. Where that end would pass
+    the 版心's right edge the date paragraph gets a negative right indent as
+    large as the overhang, so LibreOffice keeps the date on one line (its end
+    then stands up to ½ 字 into the margin) and Word, whose date is shorter,
+    is not affected. Placing the lines by LibreOffice's width instead (as
+    before) put the 署名 4.5 字 from the right in Word and 4.6 in LibreOffice."""
     names = _paragraphs(body, "GwSignature")
     dates = _paragraphs(body, "GwDate")
     for sig, p_name, p_date in zip(blocks, names, dates):
-        if sig.seal:
-            name_left, date_left = L.signature_columns(width_chars(sig.issuer), width_chars(sig.date), True)
-        else:
-            issuer = width_chars(sig.issuer, switch=0.0)
-            name_left, date_left = L.signature_columns(issuer, width_chars(sig.date, switch=0.0), False)
-            room = (TEXT_WIDTH_TWIPS - chars(date_left)) / L.TWIPS_PER_PT
-            if lo_width_pt(sig.date) > room:
-                name_left, date_left = L.signature_columns(
-                    issuer, lo_width_pt(sig.date) / L.DOCX_CHAR_ADVANCE_PT, False)
+        name_left, date_left = L.signature_columns(width_chars(sig.issuer, switch=0.0),
+                                                   width_chars(sig.date, switch=0.0), sig.seal)
         _indent(p_name, name_left)
         _indent(p_date, date_left)
+        room = (TEXT_WIDTH_TWIPS - chars(date_left)) / L.TWIPS_PER_PT
+        overhang = lo_width_pt(sig.date) - room
+        if overhang > 0:
+            ind = p_date.find(f"{W('w:pPr')}/{W('w:ind')}")
+            ind.set(W("w:right"), str(-math.ceil(overhang * L.TWIPS_PER_PT + LO_OVERHANG_SLACK_TWIPS)))
         keep_with_text_above(p_name)
+
+
+# Added to the date's negative right indent: LibreOffice measures the Times
+# digits to a fraction of a point, and a line short by less breaks it.
+LO_OVERHANG_SLACK_TWIPS = 20
 
 
 def keep_with_text_above(p) -> None:
