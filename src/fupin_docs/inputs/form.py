@@ -247,6 +247,21 @@ def form_values(kind: str, data: Any) -> tuple[dict, list]:
     return group(form_fields(kind), data, (), ()), dropped
 
 
+def form_pairs(values: dict, prefix: str = "") -> list:
+    """The (name, value) pairs a browser posts for a form showing VALUES."""
+    pairs = []
+    for key, value in values.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, list):
+            for index, item in enumerate(value):
+                pairs += form_pairs(item, f"{name}.{index}.")
+        elif isinstance(value, dict):
+            pairs += form_pairs(value, f"{name}.")
+        else:
+            pairs.append((name, value))
+    return pairs
+
+
 def dropped_problems(doc, dropped: list) -> list[Problem]:
     """What a form cannot hold, located in DOC (a YamlDocument), in office words."""
     out = []
