@@ -93,6 +93,7 @@
     var timer = null, sent = 0, controller = null;
 
     function check() {
+      timer = null;
       renumber(form);
       var number = ++sent;
       if (controller) { controller.abort(); }
@@ -151,6 +152,15 @@
       later();
     });
     form.addEventListener("submit", function () { renumber(form); });
+    // A tab closed before the pause: what was typed since is sent on the way out.
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "hidden" && timer !== null) {
+        clearTimeout(timer);
+        timer = null;
+        renumber(form);
+        navigator.sendBeacon(form.dataset.preview, new FormData(form));
+      }
+    });
     renumber(form);
     check();
   }
