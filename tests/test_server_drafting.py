@@ -158,6 +158,7 @@ def test_drafts_are_kept_per_user_and_listed(served):
     assert "危房改造专题会议" in clerk.get("/drafts").text
     page = clerk.get(f"/drafts/{draft_id}").text
     assert 'value="危房改造专题会议"' in page and "缺少必填项“会议地点”" in page
+    assert "OfficeConfig" not in page and "<title>会议纪要：危房改造专题会议 - 三星镇" in page  # the header's office name
     admin = logged_in(served, "管理员甲")
     assert "危房改造专题会议" not in admin.get("/drafts").text
     assert admin.get(f"/drafts/{draft_id}").status == 400  # not the admin's draft

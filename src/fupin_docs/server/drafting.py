@@ -133,7 +133,7 @@ def _editor(draft: _Draft, *, status: int = 200, problems=None, warnings=None, n
     return render_template("draft_edit.html", draft=draft, fields=fields, values=draft.values, errors=by_field,
                            general=general, problems=problems, warnings=warnings or [], notice=notice,
                            kind_label=KIND_LABELS[draft.kind], ledger=_ledger_choices(draft.kind),
-                           office=_workspace().config.office), status
+                           office_settings=_workspace().config.office), status
 
 
 def _list_page(status: int = 200, **context):
