@@ -32,6 +32,11 @@ ACCESS_ACTIONS = {
     "ledger.import": "导入排查表",
     "ledger.export": "导出台账",
     "ledger.dashboard": "查看整改进度",
+    "draft.new": "新建草稿",
+    "draft.upload": "上传填写文件",
+    "draft.download": "下载公文",
+    "draft.file": "起草归档",
+    "draft.delete": "删除草稿",
 }
 
 
