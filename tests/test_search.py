@@ -291,6 +291,37 @@ def test_index_out_of_step_is_caught_up_by_search(copy, tmp_path):
     assert notes and index_status(ws).ok
 
 
+def test_search_answers_while_another_program_writes_the_index(copy, tmp_path):
+    """A filing's index update holds the index lock for a moment; a search meanwhile
+    answers from the index as it stands instead of waiting for it (the lock's timeout
+    is minutes), and the first search after the writer lets go brings it in step."""
+    import subprocess
+    import sys
+    import time
+
+    ws, numbers = copy
+    path = tmp_path / "补充.txt"
+    path.write_text("易地扶贫搬迁后续扶持情况补充说明", encoding="utf-8")
+    item = Archive(ws).add(path, date="2020-07-01").item  # filed; its index update not yet made
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time\nfrom filelock import FileLock\nlock = FileLock(sys.argv[1])\n"
+         "lock.acquire()\nprint('held', flush=True)\ntime.sleep(60)", str(ws.indexes_dir / ".lock")],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        started = time.monotonic()
+        notes = []
+        during = search(ws, "消费扶贫 OR 后续扶持", notes=notes, limit=50)
+        assert time.monotonic() - started < 10
+        assert numbers["01"] in nos(during) and item.archive_no not in nos(during) and not notes
+    finally:
+        holder.kill()
+        holder.wait()
+    notes = []
+    assert item.archive_no in nos(search(ws, "后续扶持", notes=notes))
+    assert notes and index_status(ws).ok
+
+
 def test_metadata_edit_missed_by_the_index_is_caught_up_by_search(copy):
     ws, numbers = copy
     photo = numbers["photo"]  # an image: its metadata is all the index knows of it

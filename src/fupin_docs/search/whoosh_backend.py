@@ -50,7 +50,6 @@ field lengths once per field instead of once per posting.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import re
