@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import layout_standard as S
-from pdf_pixels import dark_runs, gray_page
+from pdf_pixels import dark_runs, gray_page, horizontal_strokes
 from docx_helpers import (grid_document, hostile_document, in_order, made_up_documents, reading_words,
                           short_document, squash, three_signers_document)
 
@@ -332,21 +332,44 @@ def test_full_page_holds_22_lines_of_28_characters(converted):
     assert TEXT_BOTTOM_PT - PITCH / 2 < lines[-1][3] < TEXT_BOTTOM_PT
 
 
-def test_page_numbers_sit_7mm_below_the_text_area(converted):
-    # §7.5: 四号 “— N —” 7 mm below the 版心, 1 字 in from the right on odd pages,
-    # from the left on even pages.
-    pdf = converted["grid"][1]
-    n = pages(pdf)
-    assert n >= 4
-    for page in range(1, n):
-        numbers = [ln for ln in page_lines(pdf, page) if ln[1] > TEXT_BOTTOM_PT]
-        assert [ln[4] for ln in numbers] == [f"—{page}—"], page
-        number = numbers[0]
-        assert abs(em_top(number, 14) - (TEXT_BOTTOM_PT + 7 * S.PT_PER_MM)) < 1.0, (page, number)
-        if page % 2:
-            assert abs(number[2] - (TEXT_RIGHT_PT - 14)) < 1.5, (page, number)
-        else:
-            assert abs(number[0] - (TEXT_LEFT_PT + 14)) < 1.5, (page, number)
+DASH_TOLERANCE_MM = 0.5  # a ruler on paper: ±0.5 mm
+
+
+def test_page_numbers_dash_stroke_is_7mm_below_the_text_area(converted_faces):
+    # §7.5: the 一字线's upper edge — its visible stroke, read off the page's
+    # pixels — is 7 mm below the 版心's bottom edge, on every numbered page of
+    # the real multi-page documents, with the faces mapped to real 宋体 metrics
+    # (the footer once put it 9.1 mm below); “— N —” 1 字 in from the right on
+    # odd pages, from the left on even pages.
+    want = TEXT_BOTTOM_PT + S.PAGE_NUMBER_BELOW_TEXT_MM * S.PT_PER_MM
+    measured = 0
+    for name in ("plan", "notice", "minutes", "rectification", "grid"):
+        doc, pdf = converted_faces[name]
+        n = pages(pdf)
+        assert n >= 2, name
+        edges = []
+        for page in range(1, n + 1):
+            # from 1 mm below the 版心: the 版记's last rule lies on its bottom edge
+            strokes = horizontal_strokes(pdf, page, TEXT_BOTTOM_PT + S.PT_PER_MM, S.PAGE_HEIGHT_MM * S.PT_PER_MM,
+                                         0.6 * S.SIHAO_PT)
+            if not PAGE_NUMBER.findall(page_text(pdf, page)):
+                assert not strokes, (name, page, strokes)  # an unnumbered page: no 一字线 either
+                continue
+            assert len(strokes) == 2, (name, page, strokes)  # “—” either side of the number
+            (top1, _, left1, right1), (top2, _, left2, right2) = strokes
+            assert abs(top1 - top2) < 0.1 and right1 < left2, (name, page, strokes)
+            edges.append(round((top1 - TEXT_BOTTOM_PT) / S.PT_PER_MM, 2))
+            assert abs(top1 - want) <= DASH_TOLERANCE_MM * S.PT_PER_MM, (name, page, edges[-1])
+            # the 一字线 is as long as a 四号 em, give or take the face's side bearings
+            assert 0.6 * S.SIHAO_PT < right1 - left1 <= S.SIHAO_PT + 0.5, (name, page, strokes)
+            indent = S.PAGE_NUMBER_SIDE_CHARS * S.SIHAO_PT
+            if page % 2:
+                assert TEXT_RIGHT_PT - indent - 2 < right2 <= TEXT_RIGHT_PT - indent + 0.5, (name, page, right2)
+            else:
+                assert TEXT_LEFT_PT + indent - 0.5 <= left1 < TEXT_LEFT_PT + indent + 2, (name, page, left1)
+            measured += 1
+        print(name, "一字线 upper edge below the 版心 (mm):", edges)
+    assert measured >= 12
 
 
 def test_mark_top_35mm_below_the_text_area_top(converted):

@@ -480,11 +480,19 @@ def test_page_number_footers(rendered):
         assert settings.find("w:evenAndOddHeaders", NS) is not None
         body, colophon = document.sections[0], document.sections[-1]
         assert len(document.sections) in (1, 2)
-        # The page number's top 7 mm below the 版心 (§7.5): Word measures the footer
-        # distance from the page's bottom edge to the bottom of the footer's one
-        # 四号 line, so 35 − 7 mm − 14 pt ≈ 23.06 mm.
+        # The 一字线's stroke 7 mm below the 版心 (§7.5): the footer distance runs
+        # from the page's bottom edge to the bottom of the page number's line,
+        # exactly one 四号 em (14 pt) tall, and a CJK face draws the dash's stroke
+        # near the middle of its em, so the line's bottom lies 35 − 7 mm less
+        # 0.35–0.65 em below that (the pixels through LibreOffice are measured in
+        # test_docx_libreoffice.py). The footer once put the em box's top there.
+        styles = part(path, "word/styles.xml")
+        number = next(st for st in styles.findall("w:style", NS) if st.get(f"{W}styleId") == "GwPageNumber")
+        spacing = number.find("w:pPr/w:spacing", NS)
+        assert (spacing.get(f"{W}line"), spacing.get(f"{W}lineRule")) == (str(14 * 20), "exact")
         for section in document.sections:
-            assert abs(section.footer_distance.mm + 14 / S.PT_PER_MM - (35 - 7)) < 0.2, section.footer_distance.mm
+            below_stroke_mm = (35 - 7) - section.footer_distance.mm
+            assert 0.35 * 14 / S.PT_PER_MM < below_stroke_mm < 0.65 * 14 / S.PT_PER_MM, section.footer_distance.mm
         odd, even = body.footer._element, body.even_page_footer._element
         for footer, side, jc in ((odd, "right", "right"), (even, "left", "left")):
             p = footer.find("w:p", NS)

@@ -152,9 +152,10 @@ HEADER_DISTANCE_MM = 15.0  # ? a 公文 has no page header; any distance inside 
 DOCX_CHAR_SPACING_TWENTIETHS = math.floor(LETTER_SPACING_PT * TWIPS_PER_PT)  # −5 → −0.25 pt
 DOCX_CHAR_SPACING_PT = DOCX_CHAR_SPACING_TWENTIETHS / TWIPS_PER_PT
 DOCX_CHAR_ADVANCE_PT = BODY_SIZE_PT + DOCX_CHAR_SPACING_PT  # one 字 on the page
-# Footer distance (page bottom edge → bottom of the footer line) so that the
-# page number's top sits PAGE_NUMBER_BELOW_TEXT_MM below the 版心: 35 − 7 mm
-# minus one 四号 line.
+# The template's footer distance (page bottom edge → bottom of the footer line):
+# 35 − 7 mm minus one 四号 line. A rendered document replaces it by the distance
+# that puts the 一字线's stroke, measured from the face, PAGE_NUMBER_BELOW_TEXT_MM
+# below the 版心 (docx/finish.page_number_position).
 PAGE_NUMBER_FOOTER_DISTANCE_MM = MARGIN_BOTTOM_MM - PAGE_NUMBER_BELOW_TEXT_MM - PAGE_NUMBER_SIZE_PT * MM_PER_PT
 # ? The last 正文 paragraph above the 署名 is kept with it (w:keepNext) only
 # when it is this many lines or fewer: LibreOffice never splits a keep-with-next

@@ -243,16 +243,18 @@ def face_cmap(file: str, index: int) -> frozenset[int]:
 DASH_STROKE_TOP_EM_UNKNOWN = 0.5
 
 
-@functools.lru_cache(maxsize=8)
-def dash_stroke_top_em(file: str, index: int, char: str = "\u2014") -> float | None:
-    """How far below the top of a line box exactly 1 em tall the upper edge of
-    CHAR's stroke (the 一字线 of page numbers) lies, in em, for face INDEX of FILE;
-    None when the face has no such glyph or cannot be read.
+@dataclass(frozen=True)
+class DashMetrics:
+    """A face's vertical metrics and its 一字线's stroke, in em (of unitsPerEm)."""
+    ascent: float  # OS/2 typo metrics when the face asks for them, hhea otherwise
+    descent: float  # positive, below the baseline
+    stroke_top: float  # the stroke's upper edge above the baseline
 
-    The line box is placed as Pango/HarfBuzz place it: the face's ascent and
-    descent (OS/2 typo metrics when the face asks for them, hhea otherwise)
-    centred in the box, the baseline `ascent` below their top. Checked against
-    the pixels of a rendered page (tests/test_pdf_pages.py)."""
+
+@functools.lru_cache(maxsize=8)
+def dash_metrics(file: str, index: int, char: str = "\u2014") -> DashMetrics | None:
+    """The metrics of face INDEX of FILE that place CHAR's stroke (the 一字线 of
+    page numbers) in a line; None when the face has no such glyph or cannot be read."""
     from fontTools.pens.boundsPen import BoundsPen
     from fontTools.ttLib import TTFont
 
@@ -274,14 +276,27 @@ def dash_stroke_top_em(file: str, index: int, char: str = "\u2014") -> float | N
         glyphs = font.getGlyphSet()
         pen = BoundsPen(glyphs)
         glyphs[glyph].draw(pen)
-        if pen.bounds is None:
+        if pen.bounds is None or ascent + descent == 0:
             return None
-        stroke_top = pen.bounds[3]
-        return ((upm - (ascent + descent)) / 2 + ascent - stroke_top) / upm
+        return DashMetrics(ascent / upm, descent / upm, pen.bounds[3] / upm)
     except Exception:  # a face with broken tables: the caller estimates
         return None
     finally:
         font.close()
+
+
+def dash_stroke_top_em(file: str, index: int, char: str = "\u2014") -> float | None:
+    """How far below the top of a line box exactly 1 em tall the upper edge of
+    CHAR's stroke (the 一字线 of page numbers) lies, in em, for face INDEX of FILE;
+    None when the face has no such glyph or cannot be read.
+
+    The line box is placed as Pango/HarfBuzz place it: the face's ascent and
+    descent centred in the box, the baseline `ascent` below their top. Checked
+    against the pixels of a rendered page (tests/test_pdf_pages.py)."""
+    m = dash_metrics(file, index, char)
+    if m is None:
+        return None
+    return (1 - (m.ascent + m.descent)) / 2 + m.ascent - m.stroke_top
 
 
 def missing_chars(text: str, face: Face | None) -> str:
