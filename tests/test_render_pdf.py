@@ -580,3 +580,27 @@ def test_every_example_renders_with_its_words_in_order(example, out_dir):
     assert all(row[-5:-3] == ["yes", "yes"] for row in pdffonts(target))
     assert signature_pages_without_text(target, doc) == []
     assert headings_ending_a_page(target, doc) == []
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem.split("-")[0])
+def test_body_end_says_where_the_written_pdf_ends_its_body(example, out_dir):
+    # render/pdf's public body_end (the DOCX places its 版记 by it) names the
+    # page and the grid line of the body's last line, as the written PDF has them.
+    from fupin_docs.render.pdf import body_end
+
+    doc = compose(load_document(example), CONFIG)
+    end = body_end(doc, config=CONFIG)
+    target = out_dir / "body-end" / f"{example.stem}.pdf"
+    result = render_pdf(doc, target, config=CONFIG)
+    assert not result.tightened  # body_end lays out untightened
+    colophon_first = squash("抄送：") if doc.colophon.cc else squash(doc.colophon.printer)
+    last_page, last_bottom = 0, 0.0
+    for page in range(1, result.pages + 1):
+        lines = sorted((ln for ln in page_lines(target, page) if ln.y1 < BOTTOM + 1), key=lambda ln: ln.y0)
+        cut = next((i for i, ln in enumerate(lines) if ln.text.startswith(colophon_first)), len(lines))
+        if lines[:cut]:
+            last_page, last_bottom = page, max(ln.y1 for ln in lines[:cut])
+    assert end.page == last_page, (end, last_page)
+    assert 1 <= end.lines <= S.LINES_PER_PAGE
+    # the line's characters end inside grid line end.lines (16 pt in a 28.99 pt line)
+    assert TOP + (end.lines - 1) * PITCH < last_bottom <= TOP + end.lines * PITCH, (end, last_bottom)

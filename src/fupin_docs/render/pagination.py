@@ -31,27 +31,11 @@ that needs none.
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
-
 from ..compose.tree import ComposedDocument, Heading, Table
 from ..workspace.config import Config
-from . import layout as L
+from .pdf import BodyEnd, FontSetupError, body_end
 
-PT_PER_CSS_PX = 0.75  # WeasyPrint reports positions in CSS px (1/96 in)
-
-
-@dataclass(frozen=True)
-class BodyEnd:
-    page: int  # 1-based page holding the body's last line
-    lines: int  # grid lines (of LINES_PER_PAGE) that page uses down to that line
-
-
-def lines_used(offset_pt: float) -> int:
-    """Grid lines taken by text ending OFFSET_PT below the 版心's top (a line a
-    fraction of a point into the next is not counted: rounding of the pitch)."""
-    pitch = L.LINE_PITCH_PT
-    return max(0, min(L.LINES_PER_PAGE, math.ceil(offset_pt / pitch - 0.05)))
+__all__ = ["BodyEnd", "layouts_agree", "predict_body_end"]
 
 
 def layouts_agree(doc: ComposedDocument) -> bool:
@@ -60,44 +44,12 @@ def layouts_agree(doc: ComposedDocument) -> bool:
 
 
 def predict_body_end(doc: ComposedDocument, config: Config) -> BodyEnd | None:
-    """Page and lines of DOC's body end in the PDF layout, or None when no
-    layout can be made here (WeasyPrint or the faces missing) or it would not
-    hold for the DOCX."""
+    """Page and lines of DOC's body end in the PDF layout (render/pdf's public
+    body_end), or None when no layout can be made here (WeasyPrint or the
+    faces missing) or it would not hold for the DOCX."""
     if not layouts_agree(doc):
         return None
-    from .pdf.fonts import FontSetupError, require_faces
-    from .pdf.html import COLOPHON_HERE, build_css, build_html, table_count
-    from .pdf.renderer import BASE_URL, _stylesheet, _weasyprint, snap_gaps
-
     try:
-        faces = require_faces(config.fonts)
-        weasyprint, font_config = _weasyprint()
-        stylesheet = _stylesheet(build_css(faces))
+        return body_end(doc, config=config)
     except FontSetupError:
         return None
-
-    def lay_out(snaps: tuple[float, ...]):
-        html = build_html(doc, faces, COLOPHON_HERE, False, snaps)
-        return weasyprint.HTML(string=html, base_url=BASE_URL).render(
-            stylesheets=[stylesheet], font_config=font_config)
-
-    # As the PDF renderer does: lay out again with the gaps below each table
-    # that put the text after it back on the grid, until they settle.
-    tables = table_count(doc)
-    snaps = (0.0,) * tables
-    document = lay_out(snaps)
-    for _ in range(tables):
-        wanted = snap_gaps(document, tables)
-        if all(abs(a - b) < 0.01 for a, b in zip(wanted, snaps)):
-            break
-        snaps = wanted
-        document = lay_out(snaps)
-    top = L.mm_to_pt(L.MARGIN_TOP_MM)
-    for number, page in enumerate(document.pages, 1):
-        where = page.anchors.get("body-end")
-        if where is not None:
-            lines = lines_used(where[1] * PT_PER_CSS_PX - top)
-            if lines == 0 and number > 1:  # the marker went over below a full page
-                return BodyEnd(page=number - 1, lines=L.LINES_PER_PAGE)
-            return BodyEnd(page=number, lines=lines)
-    return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import functools
+import math
 import multiprocessing
 import os
 from dataclasses import dataclass, field
@@ -122,44 +123,78 @@ def _same(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
     return len(a) == len(b) and all(abs(x - y) < 0.01 for x, y in zip(a, b))
 
 
+def _lay_out(doc: ComposedDocument, faces, colophon: str = COLOPHON_HERE, tight: bool = False,
+             snaps: tuple[float, ...] = ()):
+    weasyprint, font_config = _weasyprint()
+    html = build_html(doc, faces, colophon, tight, snaps)
+    return weasyprint.HTML(string=html, base_url=BASE_URL).render(
+        stylesheets=[_stylesheet(build_css(faces))], font_config=font_config)
+
+
+def _settled(doc: ComposedDocument, faces, tight: bool):
+    """A layout (the 版记 right after the body) whose text below every table is
+    back on the grid: the gap below a table depends only on what comes before
+    it, so laying out again with the measured gaps settles one table more each
+    time. Returns (layout, gaps)."""
+    tables = table_count(doc)
+    snaps = (0.0,) * tables
+    document = _lay_out(doc, faces, COLOPHON_HERE, tight, snaps)
+    for _ in range(tables + 1):
+        wanted = snap_gaps(document, tables)
+        if _same(wanted, snaps):
+            break
+        snaps = wanted
+        document = _lay_out(doc, faces, COLOPHON_HERE, tight, snaps)
+    return document, snaps
+
+
+@dataclass(frozen=True)
+class BodyEnd:
+    """Where a document's body ends in the PDF layout."""
+    page: int  # 1-based page holding the body's last line
+    lines: int  # grid lines (of LINES_PER_PAGE) that page uses down to that line
+
+
+def lines_used(offset_pt: float) -> int:
+    """Grid lines taken by text ending OFFSET_PT below the 版心's top (a line a
+    fraction of a point into the next is not counted: rounding of the pitch)."""
+    pitch = L.LINE_PITCH_PT
+    return max(0, min(L.LINES_PER_PAGE, math.ceil(offset_pt / pitch - 0.05)))
+
+
+def body_end(doc: ComposedDocument, *, config: Config) -> BodyEnd:
+    """Lay DOC out as render_pdf does before it places the 版记 and before any
+    §7.3.5 tightening (the 版记 right after the body, the text below tables
+    back on the grid), and tell on which page the body ends and how many grid
+    lines that page uses down to its last line. Raises FontSetupError when no
+    layout can be made here (WeasyPrint or the faces missing)."""
+    faces = require_faces(config.fonts)
+    document, _ = _settled(doc, faces, False)
+    top = L.mm_to_pt(L.MARGIN_TOP_MM)
+    for number, page in enumerate(document.pages, 1):
+        where = page.anchors.get("body-end")
+        if where is not None:
+            lines = lines_used(where[1] * PT_PER_CSS_PX - top)
+            if lines == 0 and number > 1:  # the marker went over below a full page
+                return BodyEnd(page=number - 1, lines=L.LINES_PER_PAGE)
+            return BodyEnd(page=number, lines=lines)
+    return BodyEnd(page=len(document.pages), lines=L.LINES_PER_PAGE)  # the template always has the marker
+
+
 def render_pdf(doc: ComposedDocument, target: str | Path, *, config: Config,
                pdfa: bool = False) -> PdfResult:
     """Write DOC as a GB/T 9704 PDF at TARGET (atomically) and describe it."""
     target = Path(target)
     faces = require_faces(config.fonts)
-    weasyprint, font_config = _weasyprint()
-    stylesheet = _stylesheet(build_css(faces))
-
-    def lay_out(colophon: str, tight: bool = False, snaps: tuple[float, ...] = ()):
-        html = build_html(doc, faces, colophon, tight, snaps)
-        return weasyprint.HTML(string=html, base_url=BASE_URL).render(
-            stylesheets=[stylesheet], font_config=font_config)
-
-    tables = table_count(doc)
-
-    def settled(tight: bool):
-        """A layout whose text below every table is back on the grid: the gap
-        below a table depends only on what comes before it, so laying out
-        again with the measured gaps settles one table more each time."""
-        snaps = (0.0,) * tables
-        document = lay_out(COLOPHON_HERE, tight, snaps)
-        for _ in range(tables + 1):
-            wanted = snap_gaps(document, tables)
-            if _same(wanted, snaps):
-                break
-            snaps = wanted
-            document = lay_out(COLOPHON_HERE, tight, snaps)
-        return document, snaps
-
-    document, snaps = settled(False)
+    document, snaps = _settled(doc, faces, False)
     tight = False
     if tail_went_over(document):  # §7.3.5: try tightened line spacing first
-        trial, trial_snaps = settled(True)
+        trial, trial_snaps = _settled(doc, faces, True)
         if not tail_went_over(trial):
             document, snaps, tight = trial, trial_snaps, True
     place = colophon_place(document)
     if place != COLOPHON_HERE:  # another layout only when the 版记 fell on an odd page
-        document = lay_out(place, tight, snaps)
+        document = _lay_out(doc, faces, place, tight, snaps)
     options = {"pdf_variant": PDFA_VARIANT} if pdfa else {}
     with atomic_path(target) as tmp:
         document.write_pdf(tmp, **options)
