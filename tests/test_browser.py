@@ -97,6 +97,36 @@ def test_inspector_searches_with_a_filter_opens_an_item_and_downloads(site, brow
     assert {"login", "search", "view", "download"} <= set(actions)
 
 
+def test_inspector_combines_facets_and_takes_one_off(site, browser_page):
+    """保管期限 and 单位 clicked one after the other narrow the result together; the
+    current filters can be taken off one by one; the 保管期限 box of the search bar
+    filters too (every document here was filed 定期30年, the workspace's default)."""
+    server, _ws = site
+    page = browser_page
+    login(page, server.base, "督查组1")
+    page.goto(f"{server.base}/search?q=饮水安全")
+    expect(page.locator("#total")).to_have_text("5")
+    retention = page.locator("[data-facet=retention] a", has_text="定期30年")
+    expect(retention.locator("xpath=..")).to_contain_text("5")
+    retention.click()
+    expect(page.locator("#total")).to_have_text("5")
+    expect(page.locator("select[name=retention]")).to_have_value("D30")
+    unit = page.locator("[data-facet=unit] a", has_text="三星村")
+    expect(unit.locator("xpath=..")).to_contain_text("3")
+    unit.click()
+    expect(page.locator("#total")).to_have_text("3")
+    current = page.locator("[aria-label=当前筛选]")
+    expect(current).to_contain_text("保管期限：定期30年")
+    expect(current).to_contain_text("单位：三星村")
+    current.locator("a[aria-label=去掉单位筛选]").click()
+    expect(page.locator("#total")).to_have_text("5")
+    expect(page.locator("[aria-label=当前筛选]")).not_to_contain_text("单位：")
+    page.select_option("select[name=retention]", "Y")
+    page.click("form.searchbar button[type=submit]")
+    expect(page.locator(".results")).to_contain_text("没有找到相关的文件")
+    assert "retention=Y" in page.url
+
+
 def test_hostile_title_shows_as_text(site, browser_page):
     server, _ws = site
     page = browser_page

@@ -70,8 +70,9 @@ class Hits(list):
         super().__init__(hits)
         self.total = len(self) if total is None else total  # every match, not only those shown
         self.exact = exact  # False: TOTAL is an upper bound (candidates not all proven)
-        # The archive numbers of every match TOTAL counts (when the query asked for
-        # them: facet counts over the whole result, not only the hits shown); None: not asked
+        # The archive numbers of every match TOTAL counts, in no particular order (when
+        # the query asked for them: facet counts over the whole result, not only the
+        # hits shown); None: not asked
         self.matched = None if matched is None else list(matched)
 
     def to_json(self, query: str, notes: list) -> dict:

@@ -995,14 +995,14 @@ def _segment_archive_nos(leaf) -> list:
 
 
 def _archive_nos(searcher, docnums) -> list:
-    """The archive numbers of DOCNUMS (document numbers of SEARCHER), in document order."""
+    """The archive numbers of DOCNUMS (document numbers of SEARCHER), in no particular order."""
     numbers = searcher.__dict__.get("_fupin_numbers")
     if numbers is None:
         numbers = []
         for leaf, _offset in searcher.leaf_searchers():
             numbers.extend(_segment_archive_nos(leaf))
         searcher.__dict__["_fupin_numbers"] = numbers
-    return [numbers[docnum] for docnum in sorted(docnums)]
+    return [numbers[docnum] for docnum in docnums]
 
 
 def _fields_text(stored) -> str:
