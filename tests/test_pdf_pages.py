@@ -289,13 +289,15 @@ def full_page_faults(doc, pages: list[list[Row]]) -> tuple[list[int], list[tuple
 def test_every_full_page_of_the_bundled_examples_holds_22_lines(name, rendered):
     """The four bundled examples as they are: no page of running text stops
     short of the 22nd grid line, unless the heading that would have stood on
-    it alone went over with its text (plan p.7: 六、实施步骤); after the
-    rectification's table the text reaches the page's last line (p.3)."""
+    it alone went over with its text (plan p.7: 六、实施步骤). (The
+    rectification's only page break between 正文 lines is now p.1's: its table
+    runs from p.2 onto p.3 and p.3's last lines go over with the 署名; the text
+    below a table is checked in test_the_text_below_a_table_goes_back_onto_the_grid.)"""
     doc, path, _ = rendered(name)
     pages = page_rows(path)
     checked, faults = full_page_faults(doc, pages)
     assert faults == [], faults
-    least = {"plan": 5, "notice": 2, "minutes": 0, "rectification": 2}[name]
+    least = {"plan": 5, "notice": 2, "minutes": 0, "rectification": 1}[name]
     assert len(checked) >= least, checked
 
 

@@ -171,4 +171,9 @@ DOCX_KEEP_WHOLE_MAX_LINES = 3
 DOCX_EM_BOTTOM_ABOVE_LINE_BOTTOM_PT = 4.6
 
 # --- PDF specifics (render/pdf) ----------------------------------------------
-TABLE_CELL_PADDING_V_PT = 2.0  # ? top/bottom padding inside table cells
+# ? No top/bottom padding inside table cells: the 18 pt line already leaves 3 pt
+# above and below 小四 text, and a Word table's cells have none (w:tblCellMar
+# sets only left/right). With 2 pt here a PDF row was 22.5 pt against the DOCX's
+# 18.5 pt, so the PDF split tables (and carried a heading over with a table)
+# rows earlier than Word and LibreOffice, and the DOCX's 版记 prediction failed.
+TABLE_CELL_PADDING_V_PT = 0.0

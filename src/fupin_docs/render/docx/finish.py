@@ -256,22 +256,12 @@ def attendance(body, blocks: list[Attendance]) -> None:
 
 
 def column_widths(block: Table) -> list[int]:
-    """Widths in twips by weight, each at least as wide as its header's longest
-    word and its short cells (序号 “10”, 状态 “已整改”) need, summing to 156 mm."""
-    margin = 2 * twips_mm(L.TABLE_CELL_MARGIN_MM)
-    char = twips_pt(L.TABLE_FONT_SIZE_PT)
-    minimum = []
-    for i, column in enumerate(block.columns):
-        short = [cell for row in block.rows if i < len(row) for cell in [row[i]] if len(cell) <= 4]
-        need = max([width_chars(t) for t in short] + [min(width_chars(column.header), 2.0)])
-        minimum.append(int(need * char) + margin + twips_pt(L.TABLE_COLUMN_SLACK_PT))
-    total = sum(c.weight for c in block.columns) or 1.0
-    widths = [max(m, int(TEXT_WIDTH_TWIPS * c.weight / total)) for m, c in zip(minimum, block.columns)]
-    excess = sum(widths) - TEXT_WIDTH_TWIPS
-    if excess > 0:  # take it from the columns above their minimum, in proportion
-        room = [w - m for w, m in zip(widths, minimum)]
-        spare = sum(room) or 1
-        widths = [w - int(excess * r / spare) for w, r in zip(widths, room)]
+    """Widths in twips, summing to 156 mm: the PDF's (pdf/html.table_widths: by
+    weight, each at least as wide as its header and its short cells need), so
+    the two renderers wrap cells alike and break a table at the same rows."""
+    from ..pdf.html import table_widths
+
+    widths = [int(TEXT_WIDTH_TWIPS * share / 100) for share in table_widths(block)]
     widths[-1] += TEXT_WIDTH_TWIPS - sum(widths)
     return widths
 

@@ -102,6 +102,7 @@ def css_values(faces: dict[str, RoleFaces]) -> dict:
         "tight_sig_gap": _num(L.BLANK_LINES_BEFORE_SIGNATURE * TIGHT_PITCH),
         "tight_sealed_gap": _num(L.BLANK_LINES_BEFORE_SEALED_SIGNATURE * TIGHT_PITCH),
         "table_size": _num(L.TABLE_FONT_SIZE_PT), "table_line": _num(L.TABLE_LINE_PITCH_PT),
+        "table_ls": _num(L.DOCX_CHAR_SPACING_PT),
         "table_rule": _num(L.TABLE_RULE_PT), "table_pad_v": _num(L.TABLE_CELL_PADDING_V_PT),
         "table_pad_h": _num(L.mm_to_pt(L.TABLE_CELL_MARGIN_MM)),
         "colo_size": _num(L.COLOPHON_SIZE_PT),
@@ -361,8 +362,21 @@ def _banner(doc: ComposedDocument) -> dict:
             for i in range(0, len(h.signers), per)]
     # §7.2.5: names in order, two a line, a wrapped line under the first name: each
     # column as wide as its longest name, so the block is right-aligned as a whole
-    widths = [_num(max(len(row["names"][col]) for row in rows if len(row["names"]) > col) * CHAR)
-              for col in range(min(per, len(h.signers)))]
+    chars = [max(width_in_chars(row["names"][col]) for row in rows if len(row["names"]) > col)
+             for col in range(min(per, len(h.signers)))]
+    # The 发文字号 never wraps; names too long for what it leaves of the line wrap
+    # inside their columns (as Word and LibreOffice wrap them), so the 版头 keeps
+    # the lines the DOCX's has.
+    room = (L.CHARS_PER_LINE - L.DOC_NUMBER_LEFT_INDENT_CHARS - width_in_chars(h.doc_number or "")
+            - 1 - width_in_chars("签发人：") - L.SIGNER_RIGHT_INDENT_CHARS
+            - L.SIGNER_NAME_GAP_CHARS * (len(chars) - 1))
+    if sum(chars) > room > 0:  # the longest names give way first; short ones stay whole
+        cap = room / len(chars)
+        for c in sorted(chars):
+            if c <= cap:
+                cap += (cap - c) / max(1, sum(1 for d in chars if d > c))
+        chars = [min(c, cap) for c in chars]
+    widths = [_num(c * CHAR) for c in chars]
     return {"top": top, "mark": h.mark, "mark_size": _num(size), "mark_line": _num(size),
             "doc_number": h.doc_number, "signer_rows": rows, "name_widths": widths,
             "name_gap": _num(L.SIGNER_NAME_GAP_CHARS * CHAR),
