@@ -255,12 +255,12 @@ class DashMetrics:
 def dash_metrics(file: str, index: int, char: str = "\u2014") -> DashMetrics | None:
     """The metrics of face INDEX of FILE that place CHAR's stroke (the 一字线 of
     page numbers) in a line; None when the face has no such glyph or cannot be read."""
-    from fontTools.pens.boundsPen import BoundsPen
-    from fontTools.ttLib import TTFont
-
     try:
+        from fontTools.pens.boundsPen import BoundsPen
+        from fontTools.ttLib import TTFont
+
         font = TTFont(file, fontNumber=index, lazy=True)
-    except Exception:  # an unreadable face: the caller estimates
+    except Exception:  # no fontTools (a Word-only install) or an unreadable face: the caller estimates
         return None
     try:
         glyph = (font.getBestCmap() or {}).get(ord(char))
