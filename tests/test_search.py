@@ -322,6 +322,34 @@ def test_search_answers_while_another_program_writes_the_index(copy, tmp_path):
     assert notes and index_status(ws).ok
 
 
+def test_a_filing_keeps_searches_from_repairing_the_index_under_it(copy, tmp_path):
+    """Between a filing's journal record and its index update the archive is ahead
+    of the index; the filing holds the index lock across both (archive_change), so a
+    search in that moment answers from the index as it stands instead of reading
+    every indexed document to repair it, and the filing's own update then lands."""
+    import threading
+
+    from fupin_docs.search import archive_change, index_item
+
+    ws, numbers = copy
+    path = tmp_path / "补充.txt"
+    path.write_text("易地扶贫搬迁后续扶持情况补充说明", encoding="utf-8")
+    answered: dict = {}
+    with archive_change(ws):
+        item = Archive(ws).add(path, date="2020-07-01").item
+        assert not index_status(ws).ok  # the journal is ahead of the index
+        notes: list = []
+        other = threading.Thread(target=lambda: answered.update(hits=search(ws, "后续扶持 OR 消费扶贫", notes=notes)))
+        other.start()
+        other.join(30)
+        assert not other.is_alive()
+        assert item.archive_no not in nos(answered["hits"]) and numbers["01"] in nos(answered["hits"])
+        assert not notes and not index_status(ws).ok  # the search repaired nothing
+        index_item(ws, item, "易地扶贫搬迁后续扶持情况补充说明")  # does not wait for the lock its thread holds
+    assert index_status(ws).ok
+    assert item.archive_no in nos(search(ws, "后续扶持"))
+
+
 def test_metadata_edit_missed_by_the_index_is_caught_up_by_search(copy):
     ws, numbers = copy
     photo = numbers["photo"]  # an image: its metadata is all the index knows of it

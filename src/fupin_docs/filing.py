@@ -22,7 +22,7 @@ from .errors import FupinError, UserError, describe_os_error
 from .ledger.model import CLOSED_STATUS
 from .ledger.store import load_ledger
 from .ledger.verify import verify_ledger
-from .search import chain_problem, index_item, index_status, remove_item
+from .search import archive_change, chain_problem, index_item, index_status, remove_item
 
 
 def _index_error(update, *args) -> str | None:
@@ -48,10 +48,11 @@ class Filed:
 def file_document(workspace, path, *, archive: Archive | None = None, **meta) -> Filed:
     """File PATH with META (Archive.add's keywords), then index it."""
     archive = archive or Archive(workspace)
-    result = archive.add(path, **meta)
-    filed = Filed(result.item, result.created, result.date_source, source=str(path))
-    if result.created:
-        filed.index_error = _index_error(index_item, workspace, result.item, result.text)
+    with archive_change(workspace):  # searches meanwhile answer from the index as it stands
+        result = archive.add(path, **meta)
+        filed = Filed(result.item, result.created, result.date_source, source=str(path))
+        if result.created:
+            filed.index_error = _index_error(index_item, workspace, result.item, result.text)
     return filed
 
 
@@ -138,9 +139,10 @@ def closed_problems_citing(workspace, archive_no: str) -> list[str]:
 def withdraw_document(workspace, archive_no: str, reason: str, who: str | None = None) -> Withdrawn:
     """Withdraw ARCHIVE_NO (kept, no longer on file), take it out of the index, and
     name the closed ledger problems that cited it as evidence."""
-    item = Archive(workspace).withdraw(archive_no, reason, who=who)
-    return Withdrawn(item, _index_error(remove_item, workspace, item.archive_no),
-                     closed_problems_citing(workspace, item.archive_no))
+    with archive_change(workspace):
+        item = Archive(workspace).withdraw(archive_no, reason, who=who)
+        index_error = _index_error(remove_item, workspace, item.archive_no)
+    return Withdrawn(item, index_error, closed_problems_citing(workspace, item.archive_no))
 
 
 @dataclass
@@ -159,12 +161,14 @@ def edit_document(workspace, archive_no: str, *, reason: str, who: str | None = 
     from .archive.extract import extract_text
 
     archive = Archive(workspace)
-    change = archive.change(archive_no, reason=reason, who=who, **fields)
-    try:
-        text = extract_text(archive.file_path(change.item), change.item.file_name)
-    except (OSError, UserError):  # unreadable bytes: verify reports them; the index keeps the metadata
-        text = ""
-    return Edited(change.item, change.record, _index_error(index_item, workspace, change.item, text))
+    with archive_change(workspace):
+        change = archive.change(archive_no, reason=reason, who=who, **fields)
+        try:
+            text = extract_text(archive.file_path(change.item), change.item.file_name)
+        except (OSError, UserError):  # unreadable bytes: verify reports them; the index keeps the metadata
+            text = ""
+        index_error = _index_error(index_item, workspace, change.item, text)
+    return Edited(change.item, change.record, index_error)
 
 
 def verify(workspace, anchors=()) -> VerifyReport:

@@ -38,7 +38,7 @@ from .backend import (BACKENDS, Filters, Hit, Hits, IndexDoc, IndexStatus, Searc
                       set_digest)
 from .query import ParsedQuery, parse_query
 
-__all__ = ["search", "rebuild_index", "chain_problem", "index_item", "remove_item", "index_status", "ensure_index", "get_backend",
+__all__ = ["search", "rebuild_index", "archive_change", "chain_problem", "index_item", "remove_item", "index_status", "ensure_index", "get_backend",
            "item_fingerprint", "Hit", "Hits", "IndexDoc", "Filters", "IndexStatus", "SearchBackend", "SearchError",
            "ParsedQuery", "parse_query"]
 
@@ -66,8 +66,49 @@ def get_backend(workspace) -> SearchBackend:
     return backend
 
 
-def _index_lock(workspace):
-    return held(Path(workspace.indexes_dir) / ".lock", "检索索引", timeout=INDEX_LOCK_SECONDS)
+_HOLDING = threading.local()  # .folders: index folders whose lock this thread holds
+
+
+@contextlib.contextmanager
+def _index_lock(workspace, timeout: float = INDEX_LOCK_SECONDS):
+    """The index lock, taken once per thread: an update made inside archive_change
+    (which holds it already) does not wait for itself."""
+    folder = str(Path(workspace.indexes_dir).resolve())
+    holding = _HOLDING.__dict__.setdefault("folders", set())
+    if folder in holding:
+        yield
+        return
+    with held(Path(workspace.indexes_dir) / ".lock", "检索索引", timeout=timeout):
+        holding.add(folder)
+        try:
+            yield
+        finally:
+            holding.discard(folder)
+
+
+# How long a filing waits for the index lock before it changes the archive anyway
+# (the archive comes first; the index then catches up as before).
+CHANGE_LOCK_SECONDS = 10
+
+
+@contextlib.contextmanager
+def archive_change(workspace):
+    """Hold the index lock across an archive change and its index update (filing.py),
+    so that no search sees the journal ahead of the index in between: a search that
+    finds the index lock held answers from the index as it stands (ensure_index)
+    instead of repairing the index itself, which reads every indexed document. When
+    the lock cannot be had within CHANGE_LOCK_SECONDS (a long rebuild), the change
+    goes ahead without it."""
+    try:
+        lock = _index_lock(workspace, CHANGE_LOCK_SECONDS)
+        lock.__enter__()
+    except Busy:
+        yield
+        return
+    try:
+        yield
+    finally:
+        lock.__exit__(None, None, None)
 
 
 def item_fingerprint(item) -> str:
@@ -272,7 +313,7 @@ def ensure_index(workspace, notes: list | None = None) -> None:
         return
     with contextlib.ExitStack() as stack:
         try:
-            stack.enter_context(held(Path(workspace.indexes_dir) / ".lock", "检索索引", timeout=0))
+            stack.enter_context(_index_lock(workspace, timeout=0))
         except Busy:
             # Another program (or thread) is writing the index this moment: a filing's
             # index update, a repair, a rebuild into a new folder. It brings the index
