@@ -188,3 +188,14 @@ def test_county_accounts_need_the_county_database(tmp_path):
     result = CliRunner().invoke(cli, ["--workspace", str(ws.root), "user", "add", "县督查组", "--role", "inspector",
                                       "--expires", "3d", "--county", "--password-stdin"], input="Xianducha2020\n")
     assert result.exit_code == 1 and "县级数据库" in result.output and "--county" in result.output
+
+
+def test_a_session_opens_only_on_its_townships_server(pg_cluster, tmp_path):
+    from conftest import county_workspace
+    url = pg_cluster.new_database()
+    east = county_workspace(tmp_path / "东镇", url, fonds="Z101", org="DZ")
+    west = county_workspace(tmp_path / "西镇", url, fonds="Z102", org="XZ")
+    Accounts(east).add_user("东镇办事员", "clerk", "Dongzhen2020")
+    token = Accounts(east).open_session(Accounts(east).get("东镇办事员"))
+    assert Accounts(east).session_user(token).name == "东镇办事员"
+    assert Accounts(west).session_user(token) is None

@@ -228,3 +228,60 @@ def test_init_with_a_database_is_ready_to_file(cluster, tmp_path):
     assert len(Archive(open_workspace(root)).items()) == 1
     wrong = CliRunner().invoke(cli, ["init", str(tmp_path / "错"), "--database", "mysql://x"])
     assert wrong.exit_code == 2 and "postgresql://" in wrong.output
+
+
+def test_a_password_is_never_shown(cluster, tmp_path):
+    url = cluster.new_database() + "&password=S3cretPW"
+    root = tmp_path / "镇"
+    result = CliRunner().invoke(cli, ["init", str(root), "--database", url])
+    assert result.exit_code == 0, result.output
+    assert "S3cretPW" not in result.output
+    assert (root / "fupin.toml").stat().st_mode & 0o077 == 0  # the file holding it is its owner's only
+    status = CliRunner().invoke(cli, ["--workspace", str(root), "db", "status"])
+    assert status.exit_code == 0 and "S3cretPW" not in status.output and "password=***" in status.output
+    broken = tmp_path / "错"
+    make_workspace(broken)
+    with open(broken / "fupin.toml", "a", encoding="utf-8") as handle:
+        handle.write('\n[database]\nurl = "postgresql://u:S3cretPW@[::1/db"\n')
+    for command in (["archive", "list"], ["search", "危房"], ["db", "status"]):
+        result = CliRunner().invoke(cli, ["--workspace", str(broken), *command])
+        assert result.exit_code == 1, (command, result.output)
+        assert "S3cretPW" not in result.output and "Traceback" not in result.output
+        assert "地址写法不对" in result.output
+
+
+def test_a_database_restored_to_an_earlier_state_is_followed_not_overwritten(cluster, tmp_path):
+    url = cluster.new_database()
+    ws = county_workspace(tmp_path / "镇", url)
+    for n in range(1, 6):
+        file_document(ws, a_document(tmp_path, n), kind="notice")
+    assert len(Archive(ws).catalog.items()) == 5  # this process has the chain up to 5 in hand
+    with psycopg.connect(url, autocommit=True) as conn:  # the database goes back to a backup taken after 3
+        conn.execute("ALTER TABLE catalog_event DISABLE TRIGGER catalog_event_append_only")
+        conn.execute("DELETE FROM catalog_event WHERE scope = 'Z001/ZFB' AND seq > 3")
+        conn.execute("UPDATE catalog_head SET seq = 3, hash = (SELECT hash FROM catalog_event "
+                     "WHERE scope = 'Z001/ZFB' AND seq = 3) WHERE scope = 'Z001/ZFB'")
+        conn.execute("ALTER TABLE catalog_event ENABLE TRIGGER catalog_event_append_only")
+    filed = file_document(ws, a_document(tmp_path, 6), kind="notice")
+    assert filed.item.archive_no == "Z001-WS·2020-D30-ZFB-0004"
+    assert sorted(Archive(ws).catalog.items())[-1] == "Z001-WS·2020-D30-ZFB-0004"
+    assert Archive(ws).verify().ok
+
+
+def test_a_forked_child_uses_connections_of_its_own(cluster, tmp_path):
+    url = cluster.new_database()
+    ws = county_workspace(tmp_path / "镇", url)
+    file_document(ws, a_document(tmp_path, 1), kind="notice")
+    assert len(Archive(ws).catalog.items()) == 1  # the parent holds pooled connections now
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # the child files and reads through the pool it inherited the module of
+        try:
+            file_document(ws, a_document(tmp_path, 2), kind="notice")
+            os.write(write, str(len(Archive(open_workspace(ws.root)).catalog.items())).encode())
+        finally:
+            os._exit(0)
+    os.waitpid(child, 0)
+    assert os.read(read, 16) == b"2"
+    assert sorted(Archive(ws).catalog.items()) == ["Z001-WS·2020-D30-ZFB-0001", "Z001-WS·2020-D30-ZFB-0002"]
+    assert verify(ws).ok

@@ -34,6 +34,7 @@ def township(root: Path, tmp_path: Path):
     """An embedded township workspace with documents, a correction, a withdrawal,
     renditions, a ledger and an access log."""
     ws = make_workspace(root)
+    tmp_path.mkdir(parents=True, exist_ok=True)
     for n in range(1, 5):
         file_document(ws, a_document(tmp_path, n), kind="notice", who="办事员甲")
     pdf = blank_pdf(tmp_path / "通知5.pdf")
@@ -91,8 +92,10 @@ def test_import_refuses_a_damaged_archive_and_a_full_target(cluster, tmp_path):
     old = township(tmp_path / "三星镇", tmp_path)
     county = county_workspace(tmp_path / "县" / "三星镇", cluster.new_database())
     assert run("--workspace", county.root, "db", "import", old.root).exit_code == 0
-    again = run("--workspace", county.root, "db", "import", old.root)
-    assert again.exit_code == 1 and "已有记录" in again.output
+    other = township(tmp_path / "另一个三星镇", tmp_path / "另")
+    file_document(other, a_document(tmp_path / "另", 9), kind="notice")  # a chain of its own
+    again = run("--workspace", county.root, "db", "import", other.root)
+    assert again.exit_code == 1 and "已有别的记录" in again.output and "Traceback" not in again.output
 
     journal = old.root / "archive" / "journal.jsonl"
     journal.write_text(journal.read_text(encoding="utf-8").replace("通知2", "通知9"), encoding="utf-8")
@@ -108,3 +111,38 @@ def test_import_refuses_another_townships_numbers(cluster, tmp_path):
     result = run("--workspace", other.root, "db", "import", old.root)
     assert result.exit_code == 1
     assert "全宗号/机构代码不同" in result.output and "Traceback" not in result.output
+
+
+def test_an_import_stopped_half_way_is_finished_by_running_it_again(cluster, tmp_path):
+    from fupin_docs.archive.transfer import move_archive
+    from fupin_docs.county import embedded
+    old = township(tmp_path / "三星镇", tmp_path)
+    county = county_workspace(tmp_path / "县" / "三星镇", cluster.new_database())
+    move_archive(embedded(open_workspace(old.root)), county)  # stopped here: records in, access log and ledger not
+    result = run("--workspace", county.root, "db", "import", old.root)
+    assert result.exit_code == 0, result.output
+    county = open_workspace(county.root)
+    assert snapshot(county) == snapshot(old)
+    assert ledger_contents(county) == ledger_contents(old)
+    assert len(AccessLog(county).records()) == 1
+    assert run("--workspace", county.root, "db", "import", old.root).exit_code == 0  # and again: nothing changes
+    assert len(Archive(open_workspace(county.root)).events()) == len(Archive(old).events())
+
+
+def test_export_refuses_a_folder_in_use_and_leaves_nothing_half_written(cluster, tmp_path):
+    old = township(tmp_path / "三星镇", tmp_path)
+    county = county_workspace(tmp_path / "县" / "三星镇", cluster.new_database())
+    assert run("--workspace", county.root, "db", "import", old.root).exit_code == 0
+    used = tmp_path / "用过的文件夹"
+    (used / "ledger").mkdir(parents=True)
+    (used / "ledger" / "x.json").write_text("{}", encoding="utf-8")
+    result = run("--workspace", county.root, "db", "export", used)
+    assert result.exit_code == 1 and "不是空文件夹" in result.output
+    assert sorted(p.name for p in used.rglob("*")) == ["ledger", "x.json"]  # untouched
+    config = county.root / "fupin.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace("[database]", "[ database ]  # 县服务器"),
+                      encoding="utf-8")
+    out = tmp_path / "离开"
+    assert run("--workspace", county.root, "db", "export", out).exit_code == 0
+    assert open_workspace(out).config.database.url == "" and "postgresql" not in (out / "fupin.toml").read_text(encoding="utf-8")
+    assert not [p for p in tmp_path.iterdir() if "导出中" in p.name]

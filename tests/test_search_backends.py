@@ -108,3 +108,33 @@ def test_every_match_and_the_retention_filter_agree(both, text):
         everything = embedded.query(parse_query(text), Filters(), 5, matched=True)
         kept = embedded.query(parse_query(text), Filters(retention="D30"), 5, matched=True)
         assert sorted(kept.matched) == sorted(everything.matched) and everything.total > 0
+
+
+def test_documents_past_postgresqls_limits_are_found_alike(any_workspace, tmp_path):
+    """A 3,000-character Latin run (a hash, an OCR'd number) and a text whose
+    bigrams pass a tsvector's 1 MB are filed, indexed and found on both backends."""
+    import random
+    from fupin_docs.filing import file_document, verify
+    from fupin_docs.search import search
+    ws = any_workspace
+    long_run = "A1" * 1500
+    one = tmp_path / "编码.txt"
+    one.write_text(f"扫描件编码 {long_run} 饮水安全整改结束\n三星镇\n2020年6月1日\n", encoding="utf-8")
+    rng = random.Random(7)
+    chars = [chr(c) for c in range(0x4E00, 0x9FA5)]
+    noise = "".join(rng.choice(chars) for _ in range(280_000))
+    two = tmp_path / "大文件.txt"
+    two.write_text(f"附件汇编\n{noise}\n最后一段写到危房改造验收。\n三星镇\n2020年6月2日\n", encoding="utf-8")
+    for path in (one, two):
+        filed = file_document(ws, path, kind="notice")
+        assert filed.index_error is None, filed.index_error
+    assert [h.title for h in search(ws, "饮水安全整改")] == ["编码"]
+    assert [h.title for h in search(ws, long_run.lower())] == ["编码"]
+    assert [h.title for h in search(ws, "危房改造验收")] == ["大文件"]
+    assert verify(ws).ok
+
+
+def test_a_nul_in_a_filter_matches_nothing_and_damages_nothing(both):
+    embedded, county, _items = both
+    for filters in ({"unit": "\x00"}, {"tags": ("\x00",)}, {"kind": "plan\x00"}):
+        assert answer(county, "危房", **filters) == answer(embedded, "危房", **filters) == ([], 0, True)

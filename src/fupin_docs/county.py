@@ -5,15 +5,20 @@ checked. What stays: every 档号, date, digest and the chain head."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
+
+from .atomic import atomic_write_bytes, fsync_dir
 
 from .archive.transfer import Moved, checked_chain, copy_tree_files, move_archive, move_chain
 from .errors import UserError
 from .filing import verify
 from .ledger.store import HISTORY_FILE, LEDGER_FILE, adopt_ledger, ledger_contents
 from .search import rebuild_index
-from .workspace.config import ArchiveConfig, DatabaseConfig, SearchConfig, Workspace, open_workspace
+from .workspace.config import CONFIG_NAME, ArchiveConfig, DatabaseConfig, SearchConfig, Workspace, open_workspace
 from .workspace.init import init_workspace
 
 # Each stage that keeps data in the county database: the module with its tables' setup.
@@ -87,24 +92,48 @@ def embedded(workspace: Workspace) -> Workspace:
 
 def export_workspace(source: Workspace, target_root, progress=None) -> WorkspaceMoved:
     """Copy SOURCE's township out of the county database into a new embedded
-    workspace at TARGET_ROOT (a township that leaves the county server keeps its archive)."""
+    workspace at TARGET_ROOT (a township that leaves the county server keeps its
+    archive). It is built in a folder beside TARGET_ROOT and renamed into place
+    when complete and verified: a full disk or a stop leaves no half workspace."""
     target_root = Path(target_root)
-    if (target_root / "fupin.toml").exists() or (target_root / "archive").exists() and any((target_root / "archive").iterdir()):
-        raise UserError(f"“{target_root}”已是一个工作目录：请指定一个新的空文件夹")
-    init_workspace(target_root, with_examples=False)
-    text = (Path(source.root) / "fupin.toml").read_text(encoding="utf-8") if (Path(source.root) / "fupin.toml").exists() else ""
-    (target_root / "fupin.toml").write_text(_without_database(text), encoding="utf-8")
-    return _move(source, embedded(open_workspace(target_root)), progress)
+    if target_root.exists() and (not target_root.is_dir() or any(target_root.iterdir())):
+        raise UserError(f"“{target_root}”已存在且不是空文件夹：请指定一个新的文件夹")
+    building = target_root.with_name(f".{target_root.name}.导出中-{os.getpid()}")
+    shutil.rmtree(building, ignore_errors=True)
+    try:
+        init_workspace(building, with_examples=False)
+        source_config = Path(source.root) / CONFIG_NAME
+        text = source_config.read_text(encoding="utf-8") if source_config.exists() else ""
+        atomic_write_bytes(building / CONFIG_NAME, _without_database(text).encode("utf-8"))
+        done = _move(source, embedded(open_workspace(building)), progress)
+        if target_root.exists():
+            target_root.rmdir()  # empty, checked above
+        os.replace(building, target_root)
+        fsync_dir(target_root.parent)
+    except BaseException:
+        shutil.rmtree(building, ignore_errors=True)
+        raise
+    return done
 
 
 def _without_database(text: str) -> str:
-    """fupin.toml's text without its [database] table and catalog/backend choices."""
+    """fupin.toml's text without the database's table, its dotted keys, and the
+    catalog/backend choices that named it; checked by reading the result back."""
     out, skipping = [], False
     for line in text.splitlines():
         stripped = line.strip()
         if stripped.startswith("["):
-            skipping = stripped == "[database]"
-        if skipping or stripped.startswith(("catalog ", "catalog=", "backend ", "backend=")):
+            name = stripped.strip("[]").split("#", 1)[0].strip().strip("[]").strip()
+            skipping = name == "database" or name.startswith("database.")
+        key = stripped.split("=", 1)[0].strip() if "=" in stripped else ""
+        if skipping or key in ("catalog", "backend") or key.startswith("database."):
             continue
         out.append(line)
-    return "\n".join(out) + "\n"
+    result = "\n".join(out) + "\n"
+    try:
+        still = "database" in tomllib.loads(result)
+    except tomllib.TOMLDecodeError:
+        still = True
+    if still:
+        raise UserError("无法从 fupin.toml 中去掉县级数据库的设置（写法特殊），请手工删去 [database] 一节后再导出")
+    return result

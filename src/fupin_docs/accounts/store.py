@@ -324,9 +324,10 @@ class Accounts:
             return None
         now = time.time()
         sid = self._sid(token)
+        visible, scope_args = self._tables.visible("u")  # a session of another township's user opens nothing here
         rows = self._query("SELECT s.*, u.name AS u_name, u.role, u.created_at AS u_created, u.expires_at, "
-                           "u.disabled, u.last_login FROM sessions s JOIN users u ON u.name = s.\"user\" WHERE s.id = ?",
-                           (sid,))
+                           "u.disabled, u.last_login FROM sessions s JOIN users u ON u.name = s.\"user\" "
+                           f"WHERE s.id = ? AND {visible}", (sid, *scope_args))
         if not rows:
             return None
         row = rows[0]

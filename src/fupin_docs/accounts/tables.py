@@ -86,8 +86,8 @@ class SqliteTables:
         self._lock = threading.Lock()
         self.scope = None
 
-    def visible(self) -> tuple[str, tuple]:
-        """The condition on users a server may see (all of them: one township)."""
+    def visible(self, table: str = "users") -> tuple[str, tuple]:
+        """The condition on TABLE's users a server may see (all of them: one township)."""
         return "1 = 1", ()
 
     def query(self, sql: str, args=()) -> list:
@@ -117,8 +117,8 @@ class PgTables:
         self.pool = connections(url)
         self._ready = False
 
-    def visible(self) -> tuple[str, tuple]:
-        return "(users.scope = ? OR users.scope IS NULL)", (self.scope,)
+    def visible(self, table: str = "users") -> tuple[str, tuple]:
+        return f"({table}.scope = ? OR {table}.scope IS NULL)", (self.scope,)
 
     def query(self, sql: str, args=()) -> list:
         if not self._ready:

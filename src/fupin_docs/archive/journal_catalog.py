@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..locking import held
+from .errors import ArchiveError
 from .catalog import CHAINS, ChainCheck, ChainHead
 from .item import fold_events
 from .journal import Journal, JournalState
@@ -101,9 +102,13 @@ class JournalCatalog:
 
     def adopt(self, records: list[dict]) -> None:
         with held(self.lock_file, self.what):
-            if self.journal.path.exists() and self.journal.current()[0].events:
-                raise ValueError("the journal already has records")
+            state = self.journal.current()[0] if self.journal.path.exists() else None
+            if state is not None and state.events:
+                if records and (state.last_seq, state.last_hash) == (records[-1]["seq"], records[-1]["hash"]):
+                    return  # taken already (a move run again after being stopped)
+                raise ArchiveError(f"{self.journal.label}中已有记录，迁移只能迁入空的{self.journal.label}")
             self.journal.path.unlink(missing_ok=True)
+            self.journal.head_path.unlink(missing_ok=True)
             self.journal.adopt(records)
 
     def check_chain(self) -> ChainCheck:

@@ -23,6 +23,7 @@ import threading
 from dataclasses import dataclass
 
 from ..errors import Busy
+from .errors import ArchiveError
 from ..workspace.database import DatabaseError, Migration, connections, require_version, upgrade
 from .catalog import CHAINS, ChainCheck, ChainHead
 from .item import fold_events
@@ -102,6 +103,8 @@ class PgCatalog:
         key = (self.url, self.scope)
         with _CACHE_LOCK:
             cached = _CACHE.get(key)
+        if cached is not None and not self._still_holds(conn, cached):
+            cached = None  # the database went back (a restore, a failover): read the chain again
         after = cached.seq if cached else 0
         rows = conn.execute("SELECT seq, record FROM catalog_event WHERE scope = %s AND seq > %s ORDER BY seq",
                             (self.scope, after)).fetchall()
@@ -117,6 +120,14 @@ class PgCatalog:
             if current is None or current.seq <= folded.seq:
                 _CACHE[key] = folded
         return folded
+
+    def _still_holds(self, conn, cached: _Folded) -> bool:
+        """Whether the chain still has CACHED's last record where the cache saw it."""
+        if cached.seq == 0:
+            return True
+        row = conn.execute("SELECT hash FROM catalog_event WHERE scope = %s AND seq = %s",
+                           (self.scope, cached.seq)).fetchone()
+        return row is not None and row[0] == cached.hash
 
     def _read(self) -> _Folded:
         self._ready()
@@ -154,8 +165,10 @@ class PgCatalog:
 
     def adopt(self, records: list[dict]) -> None:
         with self.writing() as writer:
-            if writer.items or writer._seq:
-                raise ValueError("the township's chain already has records")
+            if writer._seq:
+                if records and (writer._seq, writer._hash) == (records[-1]["seq"], records[-1]["hash"]):
+                    return  # taken already (an import run again after being stopped)
+                raise ArchiveError(f"{self.label}中已有记录，迁移只能迁入空的{self.label}")
             for record in records:
                 writer.insert(record)
 

@@ -3,19 +3,22 @@
 PostgreSQL's own parsers keep a whole run of Chinese characters as one token,
 so the documents are indexed the way the embedded index is (normalize.bigrams:
 character bigrams of the folded text, Latin words whole) as a `tsvector` built
-here, with a GIN index. Candidates are ranked for judging by a second, small
+here, with a GIN index. Matching needs only which bigrams a document has, so
+that vector carries no positions; the bigrams find candidates and the folded
+text stored beside them proves each match (query.matches, ranking.judge), as
+in the embedded index. Candidates are ranked for judging by a second, small
 vector of the title (weighted A) and the opening (ranking.first_paragraph),
-which ranking.judge weighs most: ranking by the whole vector would read every
-candidate's (tens of KB, out of line) and cost seconds at county scale. Positions past 16,383 and past 256
-per bigram are not kept (PostgreSQL's limits); matching never relies on them:
-as in the embedded index, the bigrams find candidates and the folded text
-stored beside them proves each match (query.matches, ranking.judge).
+which ranking.judge weighs most: ranking by the whole text would read every
+candidate's vector (tens of KB, out of line) and cost seconds at county scale.
+PostgreSQL's limits are kept: a Latin/digit run is indexed by its first
+MAX_LEXEME_CHARS characters, and a body whose bigrams would pass a tsvector's
+1 MB keeps what fits and is marked partial (a candidate for every query).
 
 A query follows the embedded backend step for step (whoosh_backend.py): the
-as-typed query's candidates, best first by ts_rank, judged in growing windows
-until enough as-typed hits are proven, then the words-apart ones; the same
-hits, the same order (ranking.judge), the same totals where both are exact.
-Each township's documents carry its scope; filters are columns.
+as-typed query's candidates, best first, judged in growing windows until
+enough as-typed hits are proven, then the words-apart ones; the same hits, the
+same order (ranking.judge), the same totals where both are exact. Each
+township's documents carry its scope; filters are columns.
 """
 
 from __future__ import annotations
@@ -69,11 +72,19 @@ UPDATE search_doc SET lead = grams;
 ALTER TABLE search_doc ALTER COLUMN lead SET NOT NULL;
 CREATE INDEX search_doc_date ON search_doc (date);
 """),
+    # A body too large for one tsvector (PostgreSQL's 1 MB) keeps what fits and is
+    # marked partial: such a document is always a candidate, proven on its text.
+    Migration(3, """
+ALTER TABLE search_doc ADD COLUMN partial boolean NOT NULL DEFAULT false;
+CREATE INDEX search_doc_partial ON search_doc (scope) WHERE partial;
+"""),
 )
 
 MAX_STORED_TEXT = 300_000  # as the embedded index: characters kept for snippets and judging
 MAX_POSITION = 16_383  # PostgreSQL keeps no tsvector position beyond this
 MAX_POSITIONS_PER_GRAM = 256  # … nor more than this many per lexeme
+MAX_LEXEME_CHARS = 500  # PostgreSQL refuses a lexeme over 2,046 bytes: a longer Latin/digit run is kept by its start
+VECTOR_BUDGET = 900_000  # bytes of lexemes kept per document (a tsvector holds at most 1 MB)
 RERANK_MIN, RERANK_FACTOR = 30, 2  # candidates judged per query, as the embedded index
 
 
@@ -85,13 +96,31 @@ def _lexeme(text: str) -> str:
     return "'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
+def _gram(gram: str) -> str:
+    return gram[:MAX_LEXEME_CHARS]
+
+
+def body_vector(body: str) -> tuple[str, bool]:
+    """(the tsvector literal of BODY's bigrams, without positions: matching needs only
+    which bigrams a document has; whether some had to be left out to stay in
+    PostgreSQL's limits)."""
+    seen = dict.fromkeys(_gram(g) for g in bigrams(normalize(body)))
+    parts, size = [], 0
+    for gram in seen:
+        size += len(gram.encode("utf-8")) + 8  # the lexeme and its entry
+        if size > VECTOR_BUDGET:
+            return " ".join(parts), True
+        parts.append(_lexeme(gram))
+    return " ".join(parts), False
+
+
 def grams_vector(title: str, body: str) -> str:
-    """The tsvector literal of BODY (title, text and metadata, folded): each bigram
-    with its positions, those inside the title weighted A."""
+    """The tsvector literal of BODY (the title and the opening, folded; small): each
+    bigram with its positions, those inside the title weighted A, for ranking."""
     title_grams = len(bigrams(normalize(title))) if title else 0
     positions: dict = defaultdict(list)
     for number, gram in enumerate(bigrams(normalize(body)), 1):
-        spots = positions[gram]
+        spots = positions[_gram(gram)]
         if number <= MAX_POSITION and len(spots) < MAX_POSITIONS_PER_GRAM:
             spots.append(f"{number}A" if number <= title_grams else str(number))
         elif not spots:
@@ -106,7 +135,7 @@ def grams_vector(title: str, body: str) -> str:
 def _need_query(need: str) -> str:
     """NEED as tsquery text, as whoosh_backend._need_query looks it up."""
     if need[0] < "\u3400" or len(need) == 2:
-        return _lexeme(need)
+        return _lexeme(_gram(need))
     if len(need) == 1:
         return _lexeme(need) + ":*"
     return "(" + " & ".join(_lexeme(g) for g in sorted(set(bigrams(need)))) + ")"
@@ -177,15 +206,15 @@ class PgSearchBackend:
             yield (self.scope, doc.archive_no, doc.fingerprint or doc.sha256, doc.title or "",
                    doc.text[:MAX_STORED_TEXT], normalize(doc.title or ""), normalize(kept), doc.kind or "",
                    doc.unit or "", normalize(doc.unit) if doc.unit else "", doc.date or "",
-                   [normalize(tag) for tag in doc.tags], keys, grams_vector(doc.title or "", body),
+                   [normalize(tag) for tag in doc.tags], keys, *body_vector(body),
                    grams_vector(doc.title or "", "\n".join((doc.title or "", first_paragraph(doc.text or "")))))
 
     _INSERT = ("INSERT INTO search_doc (scope, archive_no, fingerprint, title, text, norm_title, norm, kind, unit, "
-               "unit_key, date, tag_keys, ids, grams, lead) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
-               "%s, %s::tsvector, %s::tsvector) ON CONFLICT (scope, archive_no) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, "
+               "unit_key, date, tag_keys, ids, grams, partial, lead) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
+               "%s, %s, %s::tsvector, %s, %s::tsvector) ON CONFLICT (scope, archive_no) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, "
                "title = EXCLUDED.title, text = EXCLUDED.text, norm_title = EXCLUDED.norm_title, norm = EXCLUDED.norm, "
                "kind = EXCLUDED.kind, unit = EXCLUDED.unit, unit_key = EXCLUDED.unit_key, date = EXCLUDED.date, "
-               "tag_keys = EXCLUDED.tag_keys, ids = EXCLUDED.ids, grams = EXCLUDED.grams, lead = EXCLUDED.lead")
+               "tag_keys = EXCLUDED.tag_keys, ids = EXCLUDED.ids, grams = EXCLUDED.grams, partial = EXCLUDED.partial, lead = EXCLUDED.lead")
 
     def rebuild(self, docs, *, workers: int | None = None, executor=None) -> int:
         count = 0
@@ -271,9 +300,15 @@ class PgSearchBackend:
         if filters.retention:  # the 档号's 保管期限 part (numbering.py), as the embedded index filters it
             clauses.append("archive_no ~ %s")
             values.append(rf"·[0-9]{{4}}-{re.escape(filters.retention)}-[^-]+-[0-9]{{4}}$")
+        if any("\x00" in str(v) for v in values if not isinstance(v, list)) or \
+                any("\x00" in t for v in values if isinstance(v, list) for t in v):
+            return "FALSE", []  # no stored value holds a NUL (PostgreSQL text cannot): nothing matches
         return " AND ".join(clauses), values
 
-    _COLUMNS = "archive_no, title, text, norm_title, norm, kind, unit, date"
+    _COLUMNS = "archive_no, title, text, norm_title, norm, kind, unit, date, partial"
+    _NAMES = ("archive_no", "title", "text", "norm_title", "norm", "kind", "unit", "date", "partial", "rank")
+    # a partial document (see body_vector) is a candidate for every query, proven on its text
+    _MATCHING = " AND (grams @@ %s::tsquery OR partial)"
 
     def _select(self, conn, where: str, values: list, tsquery: str | None, limit: int | None,
                 order: str = "rank") -> list[dict]:
@@ -286,19 +321,18 @@ class PgSearchBackend:
         sql += f" FROM search_doc WHERE {where}"
         args += values
         if tsquery is not None:
-            sql += " AND grams @@ %s::tsquery"
+            sql += self._MATCHING
             args.append(tsquery)
         sql += " ORDER BY rank DESC, archive_no" if order == "rank" else " ORDER BY date DESC, archive_no DESC"
         if limit is not None:
             sql += " LIMIT %s"
             args.append(limit)
-        names = ("archive_no", "title", "text", "norm_title", "norm", "kind", "unit", "date", "rank")
-        return [dict(zip(names, row)) for row in conn.execute(sql, args).fetchall()]
+        return [dict(zip(self._NAMES, row)) for row in conn.execute(sql, args).fetchall()]
 
     def _count(self, conn, where: str, values: list, tsquery: str | None) -> int:
         sql, args = f"SELECT count(*) FROM search_doc WHERE {where}", list(values)
         if tsquery is not None:
-            sql += " AND grams @@ %s::tsquery"
+            sql += self._MATCHING
             args.append(tsquery)
         return conn.execute(sql, args).fetchone()[0]
 
@@ -306,9 +340,13 @@ class PgSearchBackend:
         """The archive numbers _count counts."""
         sql, args = f"SELECT archive_no FROM search_doc WHERE {where}", list(values)
         if tsquery is not None:
-            sql += " AND grams @@ %s::tsquery"
+            sql += self._MATCHING
             args.append(tsquery)
         return [row[0] for row in conn.execute(sql + " ORDER BY archive_no", args).fetchall()]
+
+    def _any_partial(self, conn, where: str, values: list) -> bool:
+        """Whether a partial document is among the candidates (then a count is an upper bound)."""
+        return conn.execute(f"SELECT EXISTS (SELECT 1 FROM search_doc WHERE {where} AND partial)", values).fetchone()[0]
 
     def _counted(self, conn, where: str, values: list, tsquery: str | None, matched: bool):
         """(how many match, their archive numbers or None): one query either way."""
@@ -326,10 +364,9 @@ class PgSearchBackend:
                 named = conn.execute(f"SELECT {self._COLUMNS}, 0.0 FROM search_doc WHERE {where} AND ids @> %s "
                                      "ORDER BY archive_no LIMIT %s", [*values, [parsed.id_key], limit]).fetchall()
                 if named:
-                    names = ("archive_no", "title", "text", "norm_title", "norm", "kind", "unit", "date", "rank")
                     cited = ParsedQuery(groups=[[Term(normalize(parsed.id_key), True)]])
                     id_terms = terms + cited.groups[0]
-                    shown = [_hit(dict(zip(names, row)), id_terms) for row in named]
+                    shown = [_hit(dict(zip(self._NAMES, row)), id_terms) for row in named]
                     seen = {hit.archive_no for hit in shown}
                     more = self._ranked(conn, cited, where, values, limit + len(shown), True, id_terms, matched)
                     shown += [hit for hit in more if hit.archive_no not in seen]
@@ -345,7 +382,7 @@ class PgSearchBackend:
                 return Hits([_hit(row, terms) for row in rows], total, True, numbers)
             if not parsed.groups:  # exclusions only
                 rows = self._select(conn, where, values, tsquery, None, order="date")
-                proven = [row for row in rows if not check or matches(parsed, row["norm"])]
+                proven = [row for row in rows if not (check or row["partial"]) or matches(parsed, row["norm"])]
                 return Hits([_hit(row, terms) for row in proven[:limit]], len(proven), True,
                             [row["archive_no"] for row in proven] if matched else None)
             return self._ranked(conn, parsed, where, values, limit, as_typed, terms, matched)
@@ -377,7 +414,8 @@ class PgSearchBackend:
             if typed_all:
                 (total, numbers), exact = (len(shown), [r["archive_no"] for _, r in shown]), True
             else:
-                (total, numbers), exact = self._counted(conn, where, values, q_typed, matched), not check_typed
+                (total, numbers), exact = (self._counted(conn, where, values, q_typed, matched),
+                                           not check_typed and not self._any_partial(conn, where, values))
         else:
             loose_all = False
             if len(typed) < limit:
@@ -386,7 +424,8 @@ class PgSearchBackend:
             if loose_all:
                 (total, numbers), exact = (len(shown), [r["archive_no"] for _, r in shown]), True
             else:
-                (total, numbers), exact = self._counted(conn, where, values, q_loose, matched), not check_loose
+                (total, numbers), exact = (self._counted(conn, where, values, q_loose, matched),
+                                           not check_loose and not self._any_partial(conn, where, values))
         shown.sort(key=lambda pair: (*pair[0].sort_key(), -pair[1]["rank"], pair[1]["archive_no"]))
         hits = [_hit(row, terms, verdict) for verdict, row in shown[:limit]]
         if not matched:

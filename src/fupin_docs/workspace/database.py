@@ -10,6 +10,7 @@ stage in one table, so `fupin db upgrade` and `fupin db status` see them all.
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 from dataclasses import dataclass
 from typing import Callable, Iterator, Sequence
@@ -38,14 +39,26 @@ def _driver():
     return psycopg
 
 
+SECRET_PARAMETERS = ("password", "sslpassword", "passfile", "sslkey")
+
+
 def shown_url(url: str) -> str:
-    """URL without its password, for messages and `db status`."""
-    if "@" in url and "://" in url:
-        scheme, rest = url.split("://", 1)
-        credentials, host = rest.rsplit("@", 1)
-        user = credentials.split(":", 1)[0]
-        return f"{scheme}://{user}@{host}"
-    return url
+    """URL without its password (in user:password@ or ?password=), for messages."""
+    scheme, separator, rest = url.partition("://")
+    if not separator:
+        return url
+    location, mark, query = rest.partition("?")
+    if "@" in location:
+        credentials, host = location.rsplit("@", 1)
+        location = credentials.split(":", 1)[0] + "@" + host
+    if query:
+        query = "&".join(part.split("=", 1)[0] + "=***" if part.split("=", 1)[0].lower() in SECRET_PARAMETERS
+                         else part for part in query.split("&"))
+    return f"{scheme}://{location}{mark}{query}"
+
+
+def has_password(url: str) -> bool:
+    return shown_url(url) != url
 
 
 _POOLS: dict = {}
@@ -74,8 +87,24 @@ class Connections:
         try:
             return psycopg.connect(self.url, autocommit=False)
         except psycopg.OperationalError as err:
-            raise DatabaseError(f"连接不上县级数据库 {shown_url(self.url)}：{str(err).strip().splitlines()[0]}。"
+            reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            raise DatabaseError(f"连接不上县级数据库 {shown_url(self.url)}：{_without_secrets(reason, self.url)}。"
                                 "请检查数据库是否在运行、地址和账号是否正确") from None
+        except psycopg.Error:  # a malformed address: its text may hold the password, so it is not shown
+            raise DatabaseError(f"县级数据库地址写法不对（{shown_url(self.url)}），应为 "
+                                "postgresql://用户名@服务器/数据库名；请检查 fupin.toml 的 [database] url") from None
+
+    @staticmethod
+    def _alive(conn) -> bool:
+        """Whether an idle connection still answers (the server may have restarted since)."""
+        try:
+            conn.execute("SELECT 1")
+            conn.rollback()
+            return True
+        except Exception:
+            with contextlib.suppress(Exception):
+                conn.close()
+            return False
 
     @contextlib.contextmanager
     def connection(self) -> Iterator:
@@ -83,7 +112,7 @@ class Connections:
         on an exception (and then dropped if it is broken)."""
         with self._lock:
             conn = self._idle.pop() if self._idle else None
-        if conn is None or conn.closed:
+        if conn is None or conn.closed or not self._alive(conn):
             conn = self._open()
         try:
             yield conn
@@ -108,6 +137,7 @@ MAX_POOLS = 4  # databases a process keeps idle connections to (a server uses on
 def connections(url: str) -> Connections:
     """The process's pool for URL; the least recently used pool beyond MAX_POOLS
     lets its idle connections go (a long-running process that met many databases)."""
+    _after_fork_check()
     with _POOLS_LOCK:
         pool = _POOLS.pop(url, None) or Connections(url)
         _POOLS[url] = pool  # most recently used last
@@ -116,10 +146,36 @@ def connections(url: str) -> Connections:
         return pool
 
 
+_OWNER = [os.getpid()]
+_INHERITED: list = []  # a forked child's copies of its parent's pools: kept, never used or closed
+
+
+def _after_fork_check() -> None:
+    """A forked child must not talk on its parent's connections (their answers would
+    mix), nor close them (that would end the parent's sessions): it sets them aside."""
+    if _OWNER[0] != os.getpid():
+        with _POOLS_LOCK:
+            if _OWNER[0] != os.getpid():
+                _INHERITED.append(dict(_POOLS))
+                _POOLS.clear()
+                _OWNER[0] = os.getpid()
+
+
 def forget_pools() -> None:
-    """Drop every pooled connection (after a fork: a child must not share its parent's)."""
+    """Set every pooled connection aside (never closed here: a forked child shares them)."""
     with _POOLS_LOCK:
+        _INHERITED.append(dict(_POOLS))
         _POOLS.clear()
+
+
+def _without_secrets(text: str, url: str) -> str:
+    """TEXT (a driver's message) with URL's password taken out, if it appears."""
+    for part in url.replace("@", "&").replace(":", "&").replace("?", "&").split("&"):
+        if part.lower().startswith(tuple(f"{p}=" for p in SECRET_PARAMETERS)):
+            secret = part.split("=", 1)[1]
+            if secret:
+                text = text.replace(secret, "***")
+    return text
 
 
 SCHEMA_TABLE = """

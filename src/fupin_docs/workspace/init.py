@@ -7,12 +7,14 @@ this office's permanent archive. Asked for, they are copied to 示例/ beside it
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 from ..atomic import atomic_write_bytes
 
 from .config import CONFIG_NAME
+from .database import has_password
 from .resources import examples_dir
 
 EXAMPLES_FOLDER = "示例"
@@ -78,6 +80,8 @@ def init_workspace(root: str | Path, *, name: str = "三星镇人民政府", cod
         if database_url:
             text += DATABASE_SECTION.format(url=database_url.replace("\\", "\\\\").replace('"', '\\"'))
         atomic_write_bytes(config, text.encode("utf-8"))
+        if database_url and has_password(database_url):
+            os.chmod(config, 0o600)  # the database's password is in it: its owner's only
         created.append(config)
     if with_examples:
         folder = root / EXAMPLES_FOLDER
