@@ -36,8 +36,18 @@ demo: setup
 	$(DEMO) archive verify
 	@echo "演示完成：公文在 out/demo/output/，佐证材料包在 out/demo/危房改造佐证材料.zip"
 
+# The suite once more with every workspace on the county database (PostgreSQL),
+# for the tests that speak only through the library, the CLI and the server; the
+# ones that open the embedded store's own files are marked `embedded`. Tests of
+# both backends side by side run in the first pass (tests/test_*backends*.py,
+# test_county_*.py, and the `any_workspace` fixture).
+COUNTY_PASS := tests/test_server.py tests/test_server_api.py tests/test_server_drafting.py \
+	tests/test_search_ranking.py tests/test_python_api.py tests/test_hostile_archive.py \
+	tests/test_hostile_pack.py tests/test_ledger_report.py
+
 test: setup
 	$(BIN)/python -m pytest -q
+	FUPIN_TEST_BACKEND=county $(BIN)/python -m pytest -q -m "not bench and not embedded" $(COUNTY_PASS)
 
 bench: setup
 	$(BIN)/python -m bench
