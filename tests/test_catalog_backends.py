@@ -171,7 +171,7 @@ def test_four_processes_filing_at_once_keep_numbers_gap_free(cluster, tmp_path):
         folder.mkdir()
         folders.append(str(folder))
     context = multiprocessing.get_context("spawn")  # no connection shared across a fork
-    per_writer = 25
+    per_writer = 200  # 800 items in all, as the county must take them
     processes = [context.Process(target=_file_many, args=(str(ws.root), 1 + w * per_writer, per_writer, folders[w]))
                  for w in range(4)]
     for process in processes:
