@@ -14,7 +14,7 @@ import sqlite3
 import threading
 from pathlib import Path
 
-from ..workspace.database import Migration, connections, require_version, upgrade
+from ..workspace.database import Migration, stage_connection, upgrade
 
 SQLITE_SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
@@ -114,18 +114,13 @@ class PgTables:
     def __init__(self, url: str, scope: str):
         self.url = url
         self.scope = scope
-        self.pool = connections(url)
-        self._ready = False
 
     def visible(self, table: str = "users") -> tuple[str, tuple]:
         return f"({table}.scope = ? OR {table}.scope IS NULL)", (self.scope,)
 
     def query(self, sql: str, args=()) -> list:
-        if not self._ready:
-            require_version(self.url, COMPONENT, MIGRATIONS)
-            self._ready = True
         from psycopg.rows import dict_row
-        with self.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cursor:
+        with stage_connection(self.url, COMPONENT, MIGRATIONS) as conn, conn.cursor(row_factory=dict_row) as cursor:
             cursor.execute(sql.replace("?", "%s"), args)
             return cursor.fetchall() if cursor.description else []
 

@@ -22,9 +22,8 @@ import json
 import threading
 from dataclasses import dataclass
 
-from ..errors import Busy
 from .errors import ArchiveError
-from ..workspace.database import DatabaseError, Migration, connections, require_version, upgrade
+from ..workspace.database import DatabaseError, Migration, hold_lock, stage_connection, upgrade
 from .catalog import CHAINS, ChainCheck, ChainHead
 from .item import fold_events
 from .journal import GENESIS, default_user, now_iso, record_hash
@@ -53,7 +52,6 @@ CREATE TRIGGER catalog_event_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON 
 """),
 )
 
-LOCK_WAIT = "30s"  # a writer waits this long for another township writer before saying 忙
 
 
 def setup(url: str, progress=None) -> int:
@@ -71,7 +69,6 @@ class _Folded:
 
 _CACHE: dict = {}  # (url, scope) -> _Folded: what this process last read of each chain
 _CACHE_LOCK = threading.Lock()
-_CHECKED: set = set()  # (url) whose schema version this process has confirmed
 
 
 class PgCatalog:
@@ -82,7 +79,6 @@ class PgCatalog:
         self.scope = scope
         self.label = label
         self.what = what
-        self.pool = connections(url)
 
     @classmethod
     def for_workspace(cls, workspace, chain: str = "archive") -> "PgCatalog":
@@ -92,10 +88,8 @@ class PgCatalog:
         return cls(workspace.config.database.url, township if chain == "archive" else f"{chain}:{township}",
                    label=label, what=what)
 
-    def _ready(self) -> None:
-        if self.url not in _CHECKED:
-            require_version(self.url, COMPONENT, MIGRATIONS)
-            _CHECKED.add(self.url)
+    def _connection(self):
+        return stage_connection(self.url, COMPONENT, MIGRATIONS)
 
     def _folded(self, conn) -> _Folded:
         """The fold of the chain as committed now: the cached one, extended by the
@@ -130,8 +124,7 @@ class PgCatalog:
         return row is not None and row[0] == cached.hash
 
     def _read(self) -> _Folded:
-        self._ready()
-        with self.pool.connection() as conn:
+        with self._connection() as conn:
             return self._folded(conn)
 
     # ---- the Catalog interface --------------------------------------------------
@@ -142,8 +135,7 @@ class PgCatalog:
         return list(self._read().events)
 
     def exists(self) -> bool:
-        self._ready()
-        with self.pool.connection() as conn:
+        with self._connection() as conn:
             return conn.execute("SELECT EXISTS (SELECT 1 FROM catalog_head WHERE scope = %s)",
                                 (self.scope,)).fetchone()[0]
 
@@ -153,14 +145,8 @@ class PgCatalog:
 
     @contextlib.contextmanager
     def writing(self):
-        self._ready()
-        import psycopg
-        with self.pool.connection() as conn:
-            conn.execute(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'")
-            try:
-                conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"fupin_catalog:{self.scope}",))
-            except psycopg.errors.LockNotAvailable:
-                raise Busy(f"{self.what}正由其他人写入，请稍后再试") from None
+        with self._connection() as conn:
+            hold_lock(conn, f"fupin_catalog:{self.scope}", f"{self.what}正由其他人写入，请稍后再试")
             yield _PgWriter(conn, self.scope, self._folded(conn))
 
     def adopt(self, records: list[dict]) -> None:
@@ -174,8 +160,7 @@ class PgCatalog:
 
     def check_chain(self) -> ChainCheck:
         """Read every record of the township's chain and check it and the head row."""
-        self._ready()
-        with self.pool.connection() as conn:
+        with self._connection() as conn:
             rows = conn.execute("SELECT seq, hash, record FROM catalog_event WHERE scope = %s ORDER BY seq",
                                 (self.scope,)).fetchall()
             head = conn.execute("SELECT seq, hash FROM catalog_head WHERE scope = %s", (self.scope,)).fetchone()

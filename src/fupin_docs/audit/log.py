@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
 from ..archive.journal import local_time
 from ..archive.store import open_catalog

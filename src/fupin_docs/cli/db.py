@@ -66,16 +66,9 @@ def status(ctx, as_json):
 @click.pass_context
 @handle_errors
 def import_(ctx, source):
-    """把乡镇原有的工作目录 SOURCE（档案、问题台账、访问日志）迁入县级数据库。档号、日期、文件和记录链均不改变。"""
+    """把乡镇原有的工作目录 SOURCE（档案、问题台账、访问日志）迁入县级数据库。档号、日期、文件和记录链均不改变；中途停下的迁入可再运行一次完成。"""
     from ..county import import_workspace
-    from .common import StageBars
-    workspace = workspace_from(ctx)
-    bars = StageBars()
-    try:
-        done = import_workspace(source, workspace, progress=bars)
-    finally:
-        bars.close()
-    _report(done, f"已迁入县级数据库：{done.moved.items} 件档案、{done.moved.records} 条记录")
+    _move(import_workspace, source, workspace_from(ctx), headline="已迁入县级数据库")
 
 
 @command.command("export")
@@ -85,20 +78,19 @@ def import_(ctx, source):
 def export(ctx, target):
     """把本乡镇的档案从县级数据库导出为一个独立的工作目录 TARGET（不再依赖数据库）。"""
     from ..county import export_workspace
-    from .common import StageBars
-    workspace = workspace_from(ctx)
+    _move(export_workspace, workspace_from(ctx), target, headline=f"已导出到 {target}")
+
+
+def _move(move, source, target, *, headline: str) -> None:
+    """Run MOVE(SOURCE, TARGET) with progress bars, then say what moved and what verify found."""
+    from .common import EXIT_INTEGRITY, StageBars
     bars = StageBars()
     try:
-        done = export_workspace(workspace, target, progress=bars)
+        done = move(source, target, progress=bars)
     finally:
         bars.close()
-    _report(done, f"已导出到 {target}：{done.moved.items} 件档案、{done.moved.records} 条记录")
-
-
-def _report(done, headline: str) -> None:
-    from .common import EXIT_INTEGRITY
-    click.echo(f"{headline}，复制文件 {done.moved.files} 个，访问日志 {done.access_records} 条，"
-               f"问题台账 {done.problems} 个问题，其他台账文件 {done.carried} 个")
+    click.echo(f"{headline}：{done.moved.items} 件档案、{done.moved.records} 条记录，复制文件 {done.moved.files} 个，"
+               f"访问日志 {done.access_records} 条，问题台账 {done.problems} 个问题，其他台账文件 {done.carried} 个")
     report = done.verify_report
     if report.ok:
         click.echo("核验通过：记录链完整，文件与记录一致，检索索引与档案一致")

@@ -13,8 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 
-from ..errors import Busy
-from ..workspace.database import Migration, connections, require_version, upgrade
+from ..workspace.database import Migration, hold_lock, stage_connection, upgrade
 
 COMPONENT = "ledger"
 MIGRATIONS = (
@@ -39,7 +38,6 @@ CREATE TRIGGER ledger_history_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON
 """),
 )
 DEPENDS_ON = ("catalog",)  # fupin_refuse_rewrite() comes with the catalog's tables
-LOCK_WAIT = "30s"
 
 
 def setup(url: str, progress=None) -> int:
@@ -50,8 +48,6 @@ class CountyLedger:
     def __init__(self, url: str, scope: str):
         self.url = url
         self.scope = scope
-        self.pool = connections(url)
-        self._ready = False
 
     @classmethod
     def for_workspace(cls, workspace) -> "CountyLedger":
@@ -59,10 +55,7 @@ class CountyLedger:
         return cls(workspace.config.database.url, f"{archive.fonds}/{archive.org_code}")
 
     def _connection(self):
-        if not self._ready:
-            require_version(self.url, COMPONENT, MIGRATIONS)
-            self._ready = True
-        return self.pool.connection()
+        return stage_connection(self.url, COMPONENT, MIGRATIONS)
 
     @staticmethod
     def _records(conn, scope: str) -> list[dict]:
@@ -79,13 +72,8 @@ class CountyLedger:
     def editing(self):
         """Hold the township's ledger; yield (records, write) where write(records, entries)
         replaces the problems and appends ENTRIES in this same transaction."""
-        import psycopg
         with self._connection() as conn:
-            conn.execute(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'")
-            try:
-                conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"fupin_ledger:{self.scope}",))
-            except psycopg.errors.LockNotAvailable:
-                raise Busy("问题台账正由其他人修改，请稍后再试") from None
+            hold_lock(conn, f"fupin_ledger:{self.scope}", "问题台账正由其他人修改，请稍后再试")
 
             def write(records: list[dict], entries: list[dict]) -> None:
                 conn.execute("DELETE FROM ledger_problem WHERE scope = %s", (self.scope,))

@@ -27,7 +27,7 @@ import json
 import re
 from collections import defaultdict
 
-from ..workspace.database import Migration, connections, require_version, upgrade
+from ..workspace.database import Migration, stage_connection, upgrade
 from .backend import Filters, Hit, Hits, IndexDoc, set_digest
 from .normalize import bigrams, normalize
 from .query import ParsedQuery, Term, id_key, matches, needs_text_check, term_needs
@@ -183,8 +183,6 @@ class PgSearchBackend:
         reads every township's documents (a county inspector's search; no writing)."""
         self.url = url
         self.scope = scope
-        self.pool = connections(url)
-        self._ready = False
 
     @classmethod
     def for_workspace(cls, workspace) -> "PgSearchBackend":
@@ -192,10 +190,7 @@ class PgSearchBackend:
         return cls(workspace.config.database.url, f"{archive.fonds}/{archive.org_code}")
 
     def _connection(self):
-        if not self._ready:
-            require_version(self.url, COMPONENT, MIGRATIONS)
-            self._ready = True
-        return self.pool.connection()
+        return stage_connection(self.url, COMPONENT, MIGRATIONS)
 
     # ---- writing --------------------------------------------------------------------
     def _rows(self, docs):

@@ -223,6 +223,36 @@ def versions(url: str) -> dict[str, int]:
         return dict(conn.execute("SELECT component, version FROM fupin_schema ORDER BY component").fetchall())
 
 
+LOCK_WAIT = "30s"  # how long a writer waits for another writer of the same township before "busy"
+
+
+def hold_lock(conn, key: str, busy_message: str) -> None:
+    """Take the transaction-scoped lock KEY on CONN (released at commit or rollback),
+    waiting at most LOCK_WAIT; Busy(BUSY_MESSAGE) when another writer keeps it."""
+    from ..errors import Busy
+    psycopg = _driver()
+    conn.execute(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'")
+    try:
+        conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (key,))
+    except psycopg.errors.LockNotAvailable:
+        raise Busy(busy_message) from None
+
+
+_CONFIRMED: set = set()  # (url, component) whose tables this process found in place
+_CONFIRMED_LOCK = threading.Lock()
+
+
+def stage_connection(url: str, component: str, migrations: Sequence[Migration]):
+    """A connection (context manager: one transaction) for COMPONENT's tables in the
+    database at URL; the first use in a process checks the tables are there and
+    current (DatabaseError saying what to run when not)."""
+    if (url, component) not in _CONFIRMED:
+        require_version(url, component, migrations)
+        with _CONFIRMED_LOCK:
+            _CONFIRMED.add((url, component))
+    return connections(url).connection()
+
+
 def require_version(url: str, component: str, migrations: Sequence[Migration]) -> None:
     """Refuse to work on a database whose COMPONENT tables are missing or older."""
     newest = max(m.version for m in migrations)
