@@ -285,3 +285,21 @@ def test_a_forked_child_uses_connections_of_its_own(cluster, tmp_path):
     assert os.read(read, 16) == b"2"
     assert sorted(Archive(ws).catalog.items()) == ["Z001-WS·2020-D30-ZFB-0001", "Z001-WS·2020-D30-ZFB-0002"]
     assert verify(ws).ok
+
+
+def test_one_transaction_commits_catalog_and_index_together_or_not_at_all(cluster, tmp_path):
+    from fupin_docs.workspace.database import one_transaction
+    url = cluster.new_database()
+    ws = county_workspace(tmp_path / "镇", url)
+    with pytest.raises(RuntimeError):
+        with one_transaction(url):
+            file_document(ws, a_document(tmp_path, 1), kind="notice")
+            raise RuntimeError("stopped before the end")
+    fresh = open_workspace(ws.root)
+    assert Archive(fresh).catalog.items() == {}
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT count(*) FROM search_doc").fetchone()[0] == 0
+    with one_transaction(url):
+        filed = file_document(ws, a_document(tmp_path, 2), kind="notice")
+    assert filed.item.archive_no == "Z001-WS·2020-D30-ZFB-0001"  # the number the stopped filing never kept
+    assert verify(open_workspace(ws.root)).ok

@@ -61,6 +61,7 @@ def has_password(url: str) -> bool:
     return shown_url(url) != url
 
 
+_SHARED = threading.local()  # url -> the connection of this thread's one_transaction()
 _POOLS: dict = {}
 _POOLS_LOCK = threading.Lock()
 
@@ -109,7 +110,12 @@ class Connections:
     @contextlib.contextmanager
     def connection(self) -> Iterator:
         """A connection for the caller's transaction; committed on leaving, rolled back
-        on an exception (and then dropped if it is broken)."""
+        on an exception (and then dropped if it is broken). Inside one_transaction()
+        on this thread, the shared connection: committed once, when that ends."""
+        shared = getattr(_SHARED, "conns", {}).get(self.url)
+        if shared is not None:
+            yield shared
+            return
         with self._lock:
             conn = self._idle.pop() if self._idle else None
         if conn is None or conn.closed or not self._alive(conn):
@@ -129,6 +135,24 @@ class Connections:
                 conn = None
         if conn is not None:
             conn.close()
+
+
+@contextlib.contextmanager
+def one_transaction(url: str | None):
+    """Everything the stages write to the database at URL on this thread inside the
+    block commits together at its end, or not at all (a filing: its catalog record,
+    index rows and ledger change). URL None or empty (an embedded workspace): nothing."""
+    if not url or url in getattr(_SHARED, "conns", {}):
+        yield
+        return
+    if not hasattr(_SHARED, "conns"):
+        _SHARED.conns = {}
+    with connections(url).connection() as conn:
+        _SHARED.conns[url] = conn
+        try:
+            yield
+        finally:
+            del _SHARED.conns[url]
 
 
 MAX_POOLS = 4  # databases a process keeps idle connections to (a server uses one)
