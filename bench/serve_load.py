@@ -180,7 +180,8 @@ number = 0
 while time.monotonic() < deadline:
     number += 1
     path = out.parent / f"clerk-{number:04d}.txt"
-    path.write_text(f"压测归档第{number}号：三星村饮水安全入户核查记录，编号BENCHFILED{number:04d}。", encoding="utf-8")
+    path.write_text(f"压测归档第{number}号（{sys.argv[4]}）：三星村饮水安全入户核查记录，编号BENCHFILED{number:04d}。",
+                    encoding="utf-8")  # new bytes in every phase: a file filed twice is the same item
     filed = file_document(ws, path, kind="other", unit="三星村", date="2020-06-05", title=f"压测归档材料第{number}号",
                           who="办事员")
     with open(out, "a", encoding="utf-8") as handle:
@@ -203,7 +204,8 @@ def run_phase(port: int, sessions: int, seconds: float, clerk: tuple | None, sou
     clerk_process = None
     if clerk is not None:
         workspace, filed_list = clerk
-        clerk_process = subprocess.Popen([sys.executable, "-c", CLERK, str(workspace), str(seconds), str(filed_list)],
+        clerk_process = subprocess.Popen([sys.executable, "-c", CLERK, str(workspace), str(seconds), str(filed_list),
+                                          str(time.time_ns())],
                                          env=_env(source), stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         if clerk_process.stdout.readline().strip() != "ready":
             raise RuntimeError("归档进程未能启动")
