@@ -513,6 +513,35 @@ def test_pack_by_query_with_filters(town, tmp_path):
     assert res.exit_code == 1 and "没有找到" in res.output and not (tmp_path / "none.zip").exists()
 
 
+
+def test_pack_by_query_and_retention(town, tmp_path):
+    """保管期限 narrows a pack as it narrows a search: the CLI, and the items picked by 档号."""
+    from fupin_docs.pack.select import select_items
+
+    from fupin_docs.filing import file_document
+
+    ws, archive, nos = town
+    forever = tmp_path / "永久.txt"
+    forever.write_text("危房改造工作总结（永久保存）", encoding="utf-8")
+    kept_forever = file_document(ws, forever, title="危房改造工作总结", date="2020-06-30", retention="Y").item
+    before = select_items(ws, Selection(query="危房"), archive)
+    assert {nos["notice"], nos["report"], kept_forever.archive_no} <= {i.archive_no for i in before}
+    kept = [i for i in before if i.retention == "D30"]
+    assert kept and len(kept) < len(before)
+    assert [i.archive_no for i in select_items(ws, Selection(query="危房", retention="永久"), archive)] == \
+        [kept_forever.archive_no]
+    target = tmp_path / "r.zip"
+    res = CliRunner().invoke(cli, ["--workspace", str(ws.root), "pack", "危房", "--retention", "定期30年",
+                                   "-o", str(target), "--purpose", "迎检", "--json"])
+    assert res.exit_code == 0, res.output
+    pack = json.loads((unzip(target, tmp_path / "r") / "fupin-pack.json").read_text(encoding="utf-8"))
+    assert sorted(i["archive_no"] for i in pack["items"]) == sorted(i.archive_no for i in kept)
+    assert pack["selection"]["retention"] == "定期30年"
+    res = CliRunner().invoke(cli, ["--workspace", str(ws.root), "pack", "--id", nos["notice"], "--retention", "Y",
+                                   "-o", str(tmp_path / "y.zip")])
+    assert res.exit_code == 1 and not (tmp_path / "y.zip").exists()  # the notice is kept 30 years, not 永久
+
+
 def test_merge_handles_rotated_and_unreadable_pdfs(tmp_path, pdfs):
     from pypdf import PdfReader, PdfWriter
 

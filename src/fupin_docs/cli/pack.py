@@ -105,6 +105,7 @@ def command():
 @click.option("--from", "date_from", type=DATE, help="只要此日期及以后的材料（如 2020-06-08 或 2020年6月8日）")
 @click.option("--to", "date_to", type=DATE, help="只要此日期及以前的材料")
 @click.option("--tag", "tags", multiple=True, help="只要带此标签的材料（可重复）")
+@click.option("--retention", "-r", help="只要此保管期限的材料：永久、定期30年、定期10年（或 Y、D30、D10）")
 @click.option("--limit", type=click.IntRange(min=1), help="最多打包多少件")
 @click.option("--loose", is_flag=True,
               help="宽松匹配：检索词的各个词语出现即可，不必相连（默认只收每个检索词都原样出现的材料）")
@@ -112,7 +113,7 @@ def command():
 @click.pass_context
 @handle_errors
 def build(ctx, query, ids, problem, output, force, purpose, title, merge, skip_missing, kind, unit,
-          date_from, date_to, tags, limit, loose, as_json):
+          date_from, date_to, tags, retention, limit, loose, as_json):
     """生成佐证材料包：fupin pack (检索词 | --id 档号... | --problem 问题编号) -o 材料包.zip
 
     检索词、--id 和 --problem 可以同时使用，选中的材料合在一起（去重）；--kind 等筛选条件对全部选中材料生效。
@@ -132,8 +133,8 @@ def build(ctx, query, ids, problem, output, force, purpose, title, merge, skip_m
     ws = workspace_from(ctx)
     selection = Selection(query=" ".join(query).strip() or None, ids=tuple(ids), problem=problem,
                           kind=kind, unit=unit, date_from=date_from.isoformat() if date_from else None,
-                          date_to=date_to.isoformat() if date_to else None, tags=tuple(tags), limit=limit,
-                          loose=loose)
+                          date_to=date_to.isoformat() if date_to else None, tags=tuple(tags), retention=retention,
+                          limit=limit, loose=loose)
     bars = None if as_json else StageBars()
     try:
         result = build_pack(ws, selection, output, purpose=purpose, title=title, merge=merge,

@@ -6,7 +6,7 @@ from ..inputs.models import Notice
 from ..workspace.config import Config
 from . import common
 from .numbering import level2
-from .tree import ComposedDocument, Paragraph, Run
+from .tree import ComposedDocument, Heading, Paragraph, Run
 
 
 def compose_notice(doc: Notice, config: Config) -> ComposedDocument:
@@ -24,7 +24,7 @@ def compose_notice(doc: Notice, config: Config) -> ComposedDocument:
     ])
     group_blocks = []
     for n, group in enumerate(doc.groups, 1):
-        group_blocks.append(Paragraph((Run(f"{level2(n)}{group.name}", "h2"),)))
+        group_blocks.append(Heading(2, f"{level2(n)}{group.name}"))  # a heading line: kept with its group
         if group.leader:
             group_blocks.append(Paragraph((Run(f"组长：{group.leader}"),)))
         if group.members:

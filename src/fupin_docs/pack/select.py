@@ -31,6 +31,7 @@ class Selection:
     date_from: str | None = None
     date_to: str | None = None
     tags: tuple[str, ...] = ()
+    retention: str | None = None  # 保管期限: Y, D30, D10 (or 永久, 定期30年 …)
     limit: int | None = None
     loose: bool = False  # query: also documents where a term's words occur only apart
 
@@ -57,6 +58,8 @@ class Selection:
             filters.append(f"截止日期={self.date_to}")
         for tag in self.tags:
             filters.append(f"标签={tag}")
+        if self.retention:
+            filters.append(f"保管期限={self.retention}")
         if self.limit:
             filters.append(f"最多{self.limit}件")
         if filters:
@@ -74,7 +77,7 @@ class Selection:
     def as_dict(self) -> dict:
         return {"query": self.query, "ids": list(self.ids), "problem": self.problem,
                 "kind": self.kind, "unit": self.unit, "from": self.date_from,
-                "to": self.date_to, "tags": list(self.tags), "limit": self.limit,
+                "to": self.date_to, "tags": list(self.tags), "retention": self.retention, "limit": self.limit,
                 "match": ("words" if self.loose else "as_typed") if self.query else None}
 
 
@@ -103,6 +106,11 @@ def _passes(item, sel: Selection) -> bool:
     item_tags = set(getattr(item, "tags", ()) or ())
     if any(tag not in item_tags for tag in sel.tags):
         return False
+    if sel.retention:
+        from ..archive.numbering import normalize_retention
+
+        if getattr(item, "retention", None) != normalize_retention(sel.retention):
+            return False
     return True
 
 
@@ -177,7 +185,7 @@ def select_items(workspace, selection: Selection, archive) -> list:
 
         hits = search(workspace, selection.query, kind=selection.kind, unit=selection.unit,
                       date_from=selection.date_from, date_to=selection.date_to,
-                      tags=list(selection.tags), limit=selection.limit or ALL_HITS,
+                      tags=list(selection.tags), retention=selection.retention, limit=selection.limit or ALL_HITS,
                       as_typed=not selection.loose)
         found = []
         for hit in hits:

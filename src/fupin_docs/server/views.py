@@ -258,11 +258,9 @@ def register(app) -> None:
             return _pack_form_error("用途不超过 200 个字")
         if form.get("scope") == "all":
             filters = _filters(form)
-            if filters["retention"]:
-                return _pack_form_error("“全部结果”暂不能按保管期限筛选；请勾选要打包的材料，或去掉保管期限筛选后再选“全部结果”")
             selection = Selection(query=(form.get("q") or "").strip() or None, kind=filters["kind"],
                                   unit=filters["unit"], date_from=filters["date_from"], date_to=filters["date_to"],
-                                  tags=filters["tags"])
+                                  tags=filters["tags"], retention=filters["retention"])
             if selection.is_empty():
                 return _pack_form_error("“全部结果”需要检索词；请先检索，或勾选要打包的材料")
         else:
