@@ -13,6 +13,8 @@ back in step by itself.
 
 from __future__ import annotations
 
+import contextlib
+
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,13 +24,27 @@ from .errors import FupinError, UserError, describe_os_error
 from .ledger.model import CLOSED_STATUS
 from .ledger.store import load_ledger
 from .ledger.verify import verify_ledger
+from .workspace.database import one_transaction
 from .search import archive_change, chain_problem, index_item, index_status, remove_item
 
 
-def _index_error(update, *args) -> str | None:
-    """Run an index update; the archive change stands whatever happens here."""
+@contextlib.contextmanager
+def _change(workspace):
+    """An archive change and its index update: under the index lock (search.archive_change)
+    and, on the county database, in one transaction: both are written or neither."""
+    with archive_change(workspace), one_transaction(workspace.config.database.url):
+        yield
+
+
+def _index_error(update, workspace, *args) -> str | None:
+    """Run an index update. Embedded, the archive change stands whatever happens here
+    (the next search repairs the index); on the county database the update shares
+    the change's transaction, so a failure is raised and undoes the change too."""
+    if workspace.config.database.url:
+        update(workspace, *args)
+        return None
     try:
-        update(*args)
+        update(workspace, *args)
         return None
     except OSError as err:  # a full disk, a read-only folder: in office words
         return describe_os_error(err)
@@ -48,7 +64,7 @@ class Filed:
 def file_document(workspace, path, *, archive: Archive | None = None, **meta) -> Filed:
     """File PATH with META (Archive.add's keywords), then index it."""
     archive = archive or Archive(workspace)
-    with archive_change(workspace):  # searches meanwhile answer from the index as it stands
+    with _change(workspace):  # searches meanwhile answer from the index as it stands
         result = archive.add(path, **meta)
         filed = Filed(result.item, result.created, result.date_source, source=str(path))
         if result.created:
@@ -139,7 +155,7 @@ def closed_problems_citing(workspace, archive_no: str) -> list[str]:
 def withdraw_document(workspace, archive_no: str, reason: str, who: str | None = None) -> Withdrawn:
     """Withdraw ARCHIVE_NO (kept, no longer on file), take it out of the index, and
     name the closed ledger problems that cited it as evidence."""
-    with archive_change(workspace):
+    with _change(workspace):
         item = Archive(workspace).withdraw(archive_no, reason, who=who)
         index_error = _index_error(remove_item, workspace, item.archive_no)
     return Withdrawn(item, index_error, closed_problems_citing(workspace, item.archive_no))
@@ -161,7 +177,7 @@ def edit_document(workspace, archive_no: str, *, reason: str, who: str | None = 
     from .archive.extract import extract_text
 
     archive = Archive(workspace)
-    with archive_change(workspace):
+    with _change(workspace):
         change = archive.change(archive_no, reason=reason, who=who, **fields)
         try:
             text = extract_text(archive.file_path(change.item), change.item.file_name)

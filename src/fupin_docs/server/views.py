@@ -110,6 +110,9 @@ def register(app) -> None:
     @app.get("/")
     @login_required()
     def home():
+        """A clerk's day starts at their drafts; an inspector's at search."""
+        if g.user.role in WRITE_ROLES:
+            return redirect(url_for("drafts_page"))
         return redirect(url_for("search_page"))
 
     # ---- search ------------------------------------------------------------------
