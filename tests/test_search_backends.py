@@ -69,7 +69,8 @@ def test_the_set_finds_something(both):
     assert sum(1 for total in found if total) >= len(QUERIES) - 2, found
 
 
-@pytest.mark.parametrize("text", ["国办发〔2018〕129号", "国办发[2018]129号", "危房 -改造", "脫貧攻堅", "扶贫 | 帮扶",
+@pytest.mark.parametrize("text", ["国办发〔2018〕129号", "国办发[2018]129号", "危房 -改造", "-危房", "NOT 扶贫", "脫貧攻堅",
+                                  "扶贫 | 帮扶",
                                   "\"两不愁三保障\"", "村", "2020年"])
 def test_ids_exclusions_scripts_and_single_characters_agree(both, text):
     embedded, county, _items = both

@@ -318,7 +318,7 @@ class PgSearchBackend:
         if tsquery is not None:
             sql += self._MATCHING
             args.append(tsquery)
-        sql += " ORDER BY rank DESC, archive_no" if order == "rank" else " ORDER BY date DESC, archive_no DESC"
+        sql += " ORDER BY rank DESC, archive_no" if order == "rank" else " ORDER BY date DESC, archive_no DESC"  # as Whoosh
         if limit is not None:
             sql += " LIMIT %s"
             args.append(limit)

@@ -583,9 +583,10 @@ class WhooshBackend:
                 chosen = sorted(every, key=lambda h: (h.get("date") or "", h.get("archive_no")), reverse=True)[:limit]
                 return Hits([self._hit(hit, terms) for hit in chosen], len(every), True,
                             [hit["archive_no"] for hit in every] if matched else None)
-            if not parsed.groups:  # exclusions only
+            if not parsed.groups:  # exclusions only: nothing to rank by, so newest first as a listing
                 results = searcher.search(q, filter=fq, limit=None)
                 proven = [hit for hit in results if not check or matches(parsed, _hit_text(hit))]
+                proven.sort(key=lambda h: (h.get("date") or "", h.get("archive_no")), reverse=True)
                 return Hits([self._hit(hit, terms) for hit in proven[:limit]], len(proven), True,
                             [hit["archive_no"] for hit in proven] if matched else None)
             return self._ranked(searcher, parsed, q, check, fq, limit, as_typed, terms, matched)
