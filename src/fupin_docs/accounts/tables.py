@@ -14,7 +14,7 @@ import sqlite3
 import threading
 from pathlib import Path
 
-from ..workspace.database import Migration, stage_connection, upgrade
+from ..workspace.database import Migration, stage_connection, township, upgrade
 
 SQLITE_SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
@@ -128,6 +128,5 @@ class PgTables:
 def tables_for(workspace):
     url = workspace.config.database.url
     if url:
-        archive = workspace.config.archive
-        return PgTables(url, f"{archive.fonds}/{archive.org_code}")
+        return PgTables(url, township(workspace))
     return SqliteTables(Path(workspace.root) / "accounts" / "accounts.sqlite3")

@@ -23,7 +23,7 @@ import threading
 from dataclasses import dataclass
 
 from .errors import ArchiveError
-from ..workspace.database import DatabaseError, Migration, hold_lock, stage_connection, upgrade
+from ..workspace.database import DatabaseError, Migration, hold_lock, stage_connection, township, upgrade
 from .catalog import CHAINS, ChainCheck, ChainHead
 from .item import fold_events
 from .journal import GENESIS, default_user, now_iso, record_hash
@@ -82,10 +82,9 @@ class PgCatalog:
 
     @classmethod
     def for_workspace(cls, workspace, chain: str = "archive") -> "PgCatalog":
-        archive = workspace.config.archive
-        township = f"{archive.fonds}/{archive.org_code}"
+        scope = township(workspace)
         label, what = CHAINS[chain]
-        return cls(workspace.config.database.url, township if chain == "archive" else f"{chain}:{township}",
+        return cls(workspace.config.database.url, scope if chain == "archive" else f"{chain}:{scope}",
                    label=label, what=what)
 
     def _connection(self):

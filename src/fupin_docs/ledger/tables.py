@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 
-from ..workspace.database import Migration, hold_lock, stage_connection, upgrade
+from ..workspace.database import Migration, hold_lock, stage_connection, township, upgrade
 
 COMPONENT = "ledger"
 MIGRATIONS = (
@@ -51,8 +51,7 @@ class CountyLedger:
 
     @classmethod
     def for_workspace(cls, workspace) -> "CountyLedger":
-        archive = workspace.config.archive
-        return cls(workspace.config.database.url, f"{archive.fonds}/{archive.org_code}")
+        return cls(workspace.config.database.url, township(workspace))
 
     def _connection(self):
         return stage_connection(self.url, COMPONENT, MIGRATIONS)

@@ -27,7 +27,7 @@ import json
 import re
 from collections import defaultdict
 
-from ..workspace.database import Migration, stage_connection, upgrade
+from ..workspace.database import Migration, stage_connection, township, upgrade
 from .backend import Filters, Hit, Hits, IndexDoc, set_digest
 from .normalize import bigrams, normalize
 from .query import ParsedQuery, Term, id_key, matches, needs_text_check, term_needs
@@ -77,6 +77,13 @@ CREATE INDEX search_doc_date ON search_doc (date);
     Migration(3, """
 ALTER TABLE search_doc ADD COLUMN partial boolean NOT NULL DEFAULT false;
 CREATE INDEX search_doc_partial ON search_doc (scope) WHERE partial;
+"""),
+    # Keep the rows a query scans narrow: the wide columns (text, norm, the matching
+    # vector) go out of line, the small ranking vector stays in the row. Measured at
+    # 200,000 documents: a filtered phrase with 19,000 candidates read 94,000 pages.
+    Migration(4, """
+ALTER TABLE search_doc SET (toast_tuple_target = 256);
+ALTER TABLE search_doc ALTER COLUMN lead SET STORAGE MAIN;
 """),
 )
 
@@ -186,8 +193,7 @@ class PgSearchBackend:
 
     @classmethod
     def for_workspace(cls, workspace) -> "PgSearchBackend":
-        archive = workspace.config.archive
-        return cls(workspace.config.database.url, f"{archive.fonds}/{archive.org_code}")
+        return cls(workspace.config.database.url, township(workspace))
 
     def _connection(self):
         return stage_connection(self.url, COMPONENT, MIGRATIONS)

@@ -25,6 +25,13 @@ class DatabaseError(UserError):
     """The database cannot be reached or is not ready; the message says what to do."""
 
 
+def township(workspace) -> str:
+    """The township a workspace is in the county database: its 全宗号/机构代码, the
+    key of its chains, index rows, ledger and accounts."""
+    archive = workspace.config.archive
+    return f"{archive.fonds}/{archive.org_code}"
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
