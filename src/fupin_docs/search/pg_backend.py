@@ -93,6 +93,7 @@ MAX_POSITIONS_PER_GRAM = 256  # … nor more than this many per lexeme
 MAX_LEXEME_CHARS = 500  # PostgreSQL refuses a lexeme over 2,046 bytes: a longer Latin/digit run is kept by its start
 VECTOR_BUDGET = 900_000  # bytes of lexemes kept per document (a tsvector holds at most 1 MB)
 RERANK_MIN, RERANK_FACTOR = 30, 2  # candidates judged per query, as the embedded index
+RANK_LEAD_CHARS = 120  # the opening the ranking vector holds besides the title: small enough to stay in the row
 
 
 def setup(url: str, progress=None) -> int:
@@ -208,7 +209,8 @@ class PgSearchBackend:
                    doc.text[:MAX_STORED_TEXT], normalize(doc.title or ""), normalize(kept), doc.kind or "",
                    doc.unit or "", normalize(doc.unit) if doc.unit else "", doc.date or "",
                    [normalize(tag) for tag in doc.tags], keys, *body_vector(body),
-                   grams_vector(doc.title or "", "\n".join((doc.title or "", first_paragraph(doc.text or "")))))
+                   grams_vector(doc.title or "", "\n".join((doc.title or "",
+                                                            first_paragraph(doc.text or "")[:RANK_LEAD_CHARS]))))
 
     _INSERT = ("INSERT INTO search_doc (scope, archive_no, fingerprint, title, text, norm_title, norm, kind, unit, "
                "unit_key, date, tag_keys, ids, grams, partial, lead) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
@@ -307,13 +309,16 @@ class PgSearchBackend:
         return " AND ".join(clauses), values
 
     _COLUMNS = "archive_no, title, text, norm_title, norm, kind, unit, date, partial"
-    _NAMES = ("archive_no", "title", "text", "norm_title", "norm", "kind", "unit", "date", "partial", "rank")
-    # a partial document (see body_vector) is a candidate for every query, proven on its text
-    _MATCHING = " AND (grams @@ %s::tsquery OR partial)"
+    _NAMES = ("archive_no", "title", "text", "norm_title", "norm", "kind", "unit", "date", "partial", "total", "rank")
+    # a partial document (see body_vector) is a candidate for every query, proven on its
+    # text; "OR partial" is added only where there is one (it stops PostgreSQL from
+    # combining the bigram and township indexes)
+    _MATCHING = " AND grams @@ %s::tsquery"
+    _MATCHING_OR_PARTIAL = " AND (grams @@ %s::tsquery OR partial)"
 
     def _select(self, conn, where: str, values: list, tsquery: str | None, limit: int | None,
-                order: str = "rank") -> list[dict]:
-        sql, args = f"SELECT {self._COLUMNS}", []
+                order: str = "rank", partial: bool = False) -> list[dict]:
+        sql, args = f"SELECT {self._COLUMNS}, count(*) OVER () AS total", []  # every candidate is read to sort anyway
         if tsquery is not None:
             sql += ", ts_rank(lead, %s::tsquery) AS rank"  # the title and opening: small, never detoasted
             args.append(tsquery)
@@ -322,7 +327,7 @@ class PgSearchBackend:
         sql += f" FROM search_doc WHERE {where}"
         args += values
         if tsquery is not None:
-            sql += self._MATCHING
+            sql += self._MATCHING_OR_PARTIAL if partial else self._MATCHING
             args.append(tsquery)
         sql += " ORDER BY rank DESC, archive_no" if order == "rank" else " ORDER BY date DESC, archive_no DESC"  # as Whoosh
         if limit is not None:
@@ -330,18 +335,18 @@ class PgSearchBackend:
             args.append(limit)
         return [dict(zip(self._NAMES, row)) for row in conn.execute(sql, args).fetchall()]
 
-    def _count(self, conn, where: str, values: list, tsquery: str | None) -> int:
+    def _count(self, conn, where: str, values: list, tsquery: str | None, partial: bool = False) -> int:
         sql, args = f"SELECT count(*) FROM search_doc WHERE {where}", list(values)
         if tsquery is not None:
-            sql += self._MATCHING
+            sql += self._MATCHING_OR_PARTIAL if partial else self._MATCHING
             args.append(tsquery)
         return conn.execute(sql, args).fetchone()[0]
 
-    def _numbers(self, conn, where: str, values: list, tsquery: str | None) -> list[str]:
+    def _numbers(self, conn, where: str, values: list, tsquery: str | None, partial: bool = False) -> list[str]:
         """The archive numbers _count counts."""
         sql, args = f"SELECT archive_no FROM search_doc WHERE {where}", list(values)
         if tsquery is not None:
-            sql += self._MATCHING
+            sql += self._MATCHING_OR_PARTIAL if partial else self._MATCHING
             args.append(tsquery)
         return [row[0] for row in conn.execute(sql + " ORDER BY archive_no", args).fetchall()]
 
@@ -349,11 +354,11 @@ class PgSearchBackend:
         """Whether a partial document is among the candidates (then a count is an upper bound)."""
         return conn.execute(f"SELECT EXISTS (SELECT 1 FROM search_doc WHERE {where} AND partial)", values).fetchone()[0]
 
-    def _counted(self, conn, where: str, values: list, tsquery: str | None, matched: bool):
+    def _counted(self, conn, where: str, values: list, tsquery: str | None, matched: bool, partial: bool = False):
         """(how many match, their archive numbers or None): one query either way."""
         if not matched:
-            return self._count(conn, where, values, tsquery), None
-        numbers = self._numbers(conn, where, values, tsquery)
+            return self._count(conn, where, values, tsquery, partial), None
+        numbers = self._numbers(conn, where, values, tsquery, partial)
         return len(numbers), numbers
 
     def query(self, parsed: ParsedQuery, filters: Filters, limit: int, *, as_typed: bool = False,
@@ -362,14 +367,15 @@ class PgSearchBackend:
         terms = list(dict.fromkeys(parsed.positive_terms()))
         with self._connection() as conn:
             if parsed.id_key:
-                named = conn.execute(f"SELECT {self._COLUMNS}, 0.0 FROM search_doc WHERE {where} AND ids @> %s "
+                named = conn.execute(f"SELECT {self._COLUMNS}, 0, 0.0 FROM search_doc WHERE {where} AND ids @> %s "
                                      "ORDER BY archive_no LIMIT %s", [*values, [parsed.id_key], limit]).fetchall()
                 if named:
                     cited = ParsedQuery(groups=[[Term(normalize(parsed.id_key), True)]])
                     id_terms = terms + cited.groups[0]
                     shown = [_hit(dict(zip(self._NAMES, row)), id_terms) for row in named]
                     seen = {hit.archive_no for hit in shown}
-                    more = self._ranked(conn, cited, where, values, limit + len(shown), True, id_terms, matched)
+                    more = self._ranked(conn, cited, where, values, limit + len(shown), True, id_terms, matched,
+                                        self._any_partial(conn, where, values))
                     shown += [hit for hit in more if hit.archive_no not in seen]
                     unseen = max(more.total - len(more), 0)
                     every = dict.fromkeys([*seen, *more.matched]) if matched else None
@@ -382,21 +388,25 @@ class PgSearchBackend:
                 total, numbers = self._counted(conn, where, values, None, matched)
                 return Hits([_hit(row, terms) for row in rows], total, True, numbers)
             if not parsed.groups:  # exclusions only
-                rows = self._select(conn, where, values, tsquery, None, order="date")
+                rows = self._select(conn, where, values, tsquery, None, order="date",
+                                    partial=self._any_partial(conn, where, values))
                 proven = [row for row in rows if not (check or row["partial"]) or matches(parsed, row["norm"])]
                 return Hits([_hit(row, terms) for row in proven[:limit]], len(proven), True,
                             [row["archive_no"] for row in proven] if matched else None)
-            return self._ranked(conn, parsed, where, values, limit, as_typed, terms, matched)
+            return self._ranked(conn, parsed, where, values, limit, as_typed, terms, matched,
+                                self._any_partial(conn, where, values))
 
-    def _ranked(self, conn, parsed, where, values, limit, as_typed, terms, matched=False) -> Hits:
+    def _ranked(self, conn, parsed, where, values, limit, as_typed, terms, matched=False, partial=False) -> Hits:
         """whoosh_backend._ranked over SQL: as-typed candidates first, judged in windows."""
         window = max(RERANK_FACTOR * limit, RERANK_MIN)
         judged: dict = {}  # archive_no -> (Judgement | None, row)
+        candidates: dict = {}  # tsquery -> how many candidates it has (read with the window)
 
         def examine(tsquery, counted) -> bool:
             wanted = window
             while True:
-                rows = self._select(conn, where, values, tsquery, wanted)
+                rows = self._select(conn, where, values, tsquery, wanted, partial=partial)
+                candidates[tsquery] = rows[0]["total"] if rows else 0
                 for row in rows:
                     if row["archive_no"] not in judged:
                         judged[row["archive_no"]] = (judge(parsed, row["norm_title"], row["norm"]), row)
@@ -405,6 +415,11 @@ class PgSearchBackend:
                 if found >= limit or read_all:
                     return read_all
                 wanted *= 4
+
+        def counted_all(tsquery):
+            if not matched and tsquery in candidates:
+                return candidates[tsquery], None
+            return self._counted(conn, where, values, tsquery, matched, partial)
 
         q_typed, check_typed, nothing_typed = build_query(typed_only(parsed))
         q_loose, check_loose, _nothing = build_query(parsed)
@@ -415,8 +430,7 @@ class PgSearchBackend:
             if typed_all:
                 (total, numbers), exact = (len(shown), [r["archive_no"] for _, r in shown]), True
             else:
-                (total, numbers), exact = (self._counted(conn, where, values, q_typed, matched),
-                                           not check_typed and not self._any_partial(conn, where, values))
+                (total, numbers), exact = (counted_all(q_typed), not check_typed and not partial)
         else:
             loose_all = False
             if len(typed) < limit:
@@ -425,8 +439,7 @@ class PgSearchBackend:
             if loose_all:
                 (total, numbers), exact = (len(shown), [r["archive_no"] for _, r in shown]), True
             else:
-                (total, numbers), exact = (self._counted(conn, where, values, q_loose, matched),
-                                           not check_loose and not self._any_partial(conn, where, values))
+                (total, numbers), exact = (counted_all(q_loose), not check_loose and not partial)
         shown.sort(key=lambda pair: (*pair[0].sort_key(), -pair[1]["rank"], pair[1]["archive_no"]))
         hits = [_hit(row, terms, verdict) for verdict, row in shown[:limit]]
         if not matched:
