@@ -259,8 +259,23 @@ def test_api_search_refuses_an_unknown_retention_with_its_field(page_client):
     assert body["field"] == "retention" and "保管期限" in body["error"]
 
 
-def test_pack_of_all_results_with_a_retention_is_refused_not_widened(page_client):
+def test_pack_of_all_results_takes_the_retention_too(page_client):
+    """"All results" of a search filtered by 保管期限 packs exactly those results, not more."""
+    import io
+    import time
+    import zipfile
     token = page_client.csrf(f"/search?q={WORD}&retention=Y")
     response = page_client.post("/packs", {"csrf_token": token, "scope": "all", "q": WORD, "retention": "Y",
                                            "purpose": "迎接县督查组检查"})
-    assert response.status == 400 and "保管期限" in response.text
+    assert response.status == 302, response.text
+    job = response.headers["Location"].rstrip("/").rsplit("/", 1)[1]
+    for _ in range(300):
+        state = page_client.get(f"/api/packs/{job}").json()
+        if state["state"] in ("done", "failed"):
+            break
+        time.sleep(0.2)
+    assert state["state"] == "done", state
+    with zipfile.ZipFile(io.BytesIO(page_client.get(f"/packs/{job}/download").body)) as bag:
+        listing = json.loads(bag.read(next(n for n in bag.namelist() if n.endswith("fupin-pack.json"))))
+    assert sorted(item["archive_no"] for item in listing["items"]) == numbers(about(retention="Y"))
+    assert listing["selection"]["retention"] == "Y"
