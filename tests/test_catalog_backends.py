@@ -311,3 +311,17 @@ def test_one_transaction_commits_catalog_and_index_together_or_not_at_all(cluste
         filed = file_document(ws, a_document(tmp_path, 2), kind="notice")
     assert filed.item.archive_no == "Z001-WS·2020-D30-ZFB-0001"  # the number the stopped filing never kept
     assert verify(open_workspace(ws.root)).ok
+
+
+def test_a_database_failure_is_a_message_never_an_index_rebuild(cluster, tmp_path):
+    url = cluster.new_database()
+    ws = county_workspace(tmp_path / "镇", url)
+    file_document(ws, a_document(tmp_path, 1), kind="notice")
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("ALTER TABLE search_doc RENAME TO search_doc_moved")
+    result = CliRunner().invoke(cli, ["--workspace", str(ws.root), "search", "危房改造"])
+    assert result.exit_code == 1, result.output
+    assert "县级数据库出错" in result.output and "Traceback" not in result.output
+    with psycopg.connect(url, autocommit=True) as conn:
+        assert conn.execute("SELECT to_regclass('search_doc') IS NULL").fetchone()[0]  # nothing rebuilt in its place
+        assert conn.execute("SELECT count(*) FROM search_doc_moved").fetchone()[0] == 1

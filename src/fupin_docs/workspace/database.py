@@ -130,11 +130,17 @@ class Connections:
         try:
             yield conn
             conn.commit()
-        except BaseException:
+        except BaseException as err:
             with contextlib.suppress(Exception):
                 conn.rollback()
             with contextlib.suppress(Exception):
                 conn.close()
+            if isinstance(err, _driver().Error):
+                # the database's own failure, in office words: never mistaken for a
+                # damaged index (which a search would rebuild) or shown as a traceback
+                raise DatabaseError(f"县级数据库出错（{type(err).__name__}），本次操作没有完成，已全部撤销："
+                                    f"{_without_secrets(str(err).strip().splitlines()[0] if str(err).strip() else '', self.url)}"
+                                    "。请稍后重试；如仍出错，请管理员检查数据库") from None
             raise
         with self._lock:
             if len(self._idle) < self.size and not conn.closed:
