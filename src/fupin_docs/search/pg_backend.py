@@ -31,7 +31,7 @@ from ..workspace.database import Migration, stage_connection, township, upgrade
 from .backend import Filters, Hit, Hits, IndexDoc, set_digest
 from .normalize import bigrams, normalize
 from .query import ParsedQuery, Term, id_key, matches, needs_text_check, term_needs
-from .ranking import AS_TYPED, first_paragraph, judge, same_as_typed, typed_only
+from .ranking import AS_TYPED, Candidate, first_paragraph, judge_in_windows, typed_only
 from .snippet import make_snippet
 
 COMPONENT = "search"
@@ -92,7 +92,6 @@ MAX_POSITION = 16_383  # PostgreSQL keeps no tsvector position beyond this
 MAX_POSITIONS_PER_GRAM = 256  # … nor more than this many per lexeme
 MAX_LEXEME_CHARS = 500  # PostgreSQL refuses a lexeme over 2,046 bytes: a longer Latin/digit run is kept by its start
 VECTOR_BUDGET = 900_000  # bytes of lexemes kept per document (a tsvector holds at most 1 MB)
-RERANK_MIN, RERANK_FACTOR = 30, 2  # candidates judged per query, as the embedded index
 RANK_LEAD_CHARS = 120  # the opening the ranking vector holds besides the title: small enough to stay in the row
 
 
@@ -397,55 +396,27 @@ class PgSearchBackend:
                                 self._any_partial(conn, where, values))
 
     def _ranked(self, conn, parsed, where, values, limit, as_typed, terms, matched=False, partial=False) -> Hits:
-        """whoosh_backend._ranked over SQL: as-typed candidates first, judged in windows."""
-        window = max(RERANK_FACTOR * limit, RERANK_MIN)
-        judged: dict = {}  # archive_no -> (Judgement | None, row)
+        """ranking.judge_in_windows over SQL: candidates best first by the ranking vector;
+        a query's candidates are counted by the scan that reads its window."""
         candidates: dict = {}  # tsquery -> how many candidates it has (read with the window)
 
-        def examine(tsquery, counted) -> bool:
-            wanted = window
-            while True:
-                rows = self._select(conn, where, values, tsquery, wanted, partial=partial)
-                candidates[tsquery] = rows[0]["total"] if rows else 0
-                for row in rows:
-                    if row["archive_no"] not in judged:
-                        judged[row["archive_no"]] = (judge(parsed, row["norm_title"], row["norm"]), row)
-                read_all = len(rows) < wanted
-                found = sum(1 for v, _ in judged.values() if v is not None and counted(v))
-                if found >= limit or read_all:
-                    return read_all
-                wanted *= 4
+        def read(tsquery, wanted):
+            rows = self._select(conn, where, values, tsquery, wanted, partial=partial)
+            candidates[tsquery] = rows[0]["total"] if rows else 0
+            return [Candidate(row["archive_no"], row["archive_no"], row["rank"],
+                              lambda row=row: (row["norm_title"], row["norm"]), row) for row in rows]
 
-        def counted_all(tsquery):
+        def matching(tsquery):
             if not matched and tsquery in candidates:
                 return candidates[tsquery], None
             return self._counted(conn, where, values, tsquery, matched, partial)
 
-        q_typed, check_typed, nothing_typed = build_query(typed_only(parsed))
+        q_typed, check_typed, _nothing = build_query(typed_only(parsed))
         q_loose, check_loose, _nothing = build_query(parsed)
-        typed_all = True if nothing_typed else examine(q_typed, lambda v: v.match == AS_TYPED)
-        typed = [(v, r) for v, r in judged.values() if v is not None and v.match == AS_TYPED]
-        if as_typed or same_as_typed(parsed):
-            shown = typed if as_typed else [(v, r) for v, r in judged.values() if v is not None]
-            if typed_all:
-                (total, numbers), exact = (len(shown), [r["archive_no"] for _, r in shown]), True
-            else:
-                (total, numbers), exact = (counted_all(q_typed), not check_typed and not partial)
-        else:
-            loose_all = False
-            if len(typed) < limit:
-                loose_all = examine(q_loose, lambda v: True)
-            shown = typed if len(typed) >= limit else [(v, r) for v, r in judged.values() if v is not None]
-            if loose_all:
-                (total, numbers), exact = (len(shown), [r["archive_no"] for _, r in shown]), True
-            else:
-                (total, numbers), exact = (counted_all(q_loose), not check_loose and not partial)
-        shown.sort(key=lambda pair: (*pair[0].sort_key(), -pair[1]["rank"], pair[1]["archive_no"]))
-        hits = [_hit(row, terms, verdict) for verdict, row in shown[:limit]]
-        if not matched:
-            return Hits(hits, max(total, len(shown)), exact)
-        every = dict.fromkeys([*numbers, *(r["archive_no"] for _, r in shown)])
-        return Hits(hits, max(total, len(shown)), exact, sorted(every))
+        judged = judge_in_windows(parsed, limit, as_typed=as_typed, typed=(q_typed, check_typed or partial),
+                                  loose=(q_loose, check_loose or partial), read=read, matching=matching)
+        hits = [_hit(c.source, terms, verdict) for verdict, c in judged.shown[:limit]]
+        return Hits(hits, judged.total, judged.exact, sorted(judged.keys) if matched else None)
 
 
 def _hit(row: dict, terms, verdict=None) -> Hit:

@@ -215,3 +215,79 @@ def same_as_typed(parsed: ParsedQuery) -> bool:
         if len(pieces) != 1 or term_needs(term) != pieces:
             return False
     return True
+
+
+# Candidates judged per query (both backends): the backend's best at least
+# RERANK_MIN and RERANK_FACTOR × the hits asked for, widened ×4 until enough pass.
+RERANK_MIN = 30
+RERANK_FACTOR = 2
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One document a backend offers for judging, best first by its own score."""
+
+    key: object  # the backend's identity of the document (a Whoosh docnum, an archive number)
+    archive_no: str
+    score: float  # the backend's own score: breaks ties between equal judgements
+    texts: object  # () -> (folded title, folded text): read only when first judged
+    source: object  # the backend's hit or row, handed back with the verdict
+
+
+@dataclass
+class Judged:
+    shown: list  # (Judgement, Candidate), in order
+    total: int  # every match (an upper bound when not exact)
+    exact: bool
+    keys: object  # the keys of every match counted (None: the backend did not list them)
+
+
+def judge_in_windows(parsed: ParsedQuery, limit: int, *, as_typed: bool, typed, loose, read, matching) -> Judged:
+    """The ranking both backends share: the as-typed query's candidates, best first,
+    judged (judge) in growing windows until LIMIT as-typed hits are proven or none is
+    left; then, unless AS_TYPED, the words-apart candidates after them; ordered by
+    the judgement, then the backend's score, then archive number.
+
+    TYPED and LOOSE are (backend query, must the text prove it?) for typed_only(PARSED)
+    and PARSED; a typed query of None matches nothing. READ(query, wanted) gives at
+    most WANTED Candidates best first; MATCHING(query) gives (how many documents it
+    matches, their keys or None), asked only when the candidates were not all read."""
+    window = max(RERANK_FACTOR * limit, RERANK_MIN)
+    judged: dict = {}  # key -> (Judgement | None, Candidate)
+
+    def examine(query, counted) -> bool:
+        """Judge QUERY's candidates until LIMIT pass COUNTED; whether every one was read."""
+        wanted = window
+        while True:
+            candidates = read(query, wanted)
+            for candidate in candidates:
+                if candidate.key not in judged:
+                    judged[candidate.key] = (judge(parsed, *candidate.texts()), candidate)
+            read_all = len(candidates) < wanted
+            if read_all or sum(1 for v, _ in judged.values() if v is not None and counted(v)) >= limit:
+                return read_all
+            wanted *= 4
+
+    def passing(condition):
+        return [(v, c) for v, c in judged.values() if v is not None and condition(v)]
+
+    (q_typed, check_typed), (q_loose, check_loose) = typed, loose
+    typed_all = True if q_typed is None else examine(q_typed, lambda v: v.match == AS_TYPED)
+    typed_hits = passing(lambda v: v.match == AS_TYPED)
+    if as_typed or same_as_typed(parsed):
+        shown = typed_hits if as_typed else passing(lambda v: True)
+        all_read, query, check = typed_all, q_typed, check_typed
+    else:
+        all_read = False
+        if len(typed_hits) < limit:
+            all_read = examine(q_loose, lambda v: True)
+        shown = typed_hits if len(typed_hits) >= limit else passing(lambda v: True)
+        query, check = q_loose, check_loose
+    if all_read:
+        total, keys, exact = len(shown), [c.key for _, c in shown], True
+    else:  # every candidate of the query, as far as the index tells
+        (total, keys), exact = matching(query), not check
+    shown.sort(key=lambda pair: (*pair[0].sort_key(), -(pair[1].score or 0.0), pair[1].archive_no))
+    if keys is not None:
+        keys = dict.fromkeys([*keys, *(c.key for _, c in shown)])
+    return Judged(shown, max(total, len(shown)), exact, keys)

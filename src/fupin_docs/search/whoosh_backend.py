@@ -66,7 +66,7 @@ from .analysis import BigramTokenizer, CountedText, WordTokenizer
 from .backend import Filters, Hit, Hits, IndexDoc, doc_digest, set_digest
 from .normalize import bigrams, normalize
 from .query import ParsedQuery, Term, id_key, matches, needs_text_check, term_needs, term_words
-from .ranking import AS_TYPED, judge, same_as_typed, typed_only
+from .ranking import AS_TYPED, Candidate, judge_in_windows, typed_only
 from .snippet import make_snippet
 
 SCHEMA_VERSION = 9  # 7: script-neutral unit/tag filter keys; 8: stored fingerprint (sha256 + metadata);
@@ -75,10 +75,6 @@ INDEX_NAME = "fupin"
 META_NAME = "fupin-index.json"
 MERGE_AT_SEGMENTS = 12
 MAX_STORED_TEXT = 300_000  # characters kept for snippets; the whole text is indexed
-# Candidates judged on their text (ranking.judge) per query: the best by BM25 over
-# bigrams, at least RERANK_MIN and RERANK_FACTOR × the hits asked for.
-RERANK_MIN = 30
-RERANK_FACTOR = 2
 
 
 def make_schema() -> Schema:
@@ -592,65 +588,29 @@ class WhooshBackend:
             return self._ranked(searcher, parsed, q, check, fq, limit, as_typed, terms, matched)
 
     def _ranked(self, searcher, parsed, q_loose, check_loose, fq, limit, as_typed, terms, matched=False) -> Hits:
-        """Candidates from the postings, best (BM25 over bigrams) first, judged on their
-        text (ranking.judge) and ordered by it: first the candidates of the as-typed
-        query (every bigram of each term), until LIMIT as-typed hits are proven or none
-        is left; then, unless AS_TYPED, the words-apart candidates after them.
-        Counting every match costs a second pass over the postings, so it is made
-        once, on the query whose matches are counted, and only when the candidates
-        were not all read anyway."""
-        window = max(RERANK_FACTOR * limit, RERANK_MIN)
-        judged: dict = {}  # docnum -> (Judgement, hit)
-
+        """ranking.judge_in_windows over the postings: candidates best first by BM25 over
+        bigrams. Counting every match costs a second pass over the postings, so it is
+        made once, on the query whose matches are counted, and only when the
+        candidates were not all read anyway (_best counts as it scores)."""
+        scored: dict = {}  # id(query) -> the scores _best worked out (reused as the window grows)
         counts: dict = {}  # id(query) -> the documents it matches (found by _best)
 
-        def examine(query, counted):
-            """Judge QUERY's candidates in windows until LIMIT judged hits pass COUNTED;
-            returns whether every candidate was read."""
-            wanted, scores = window, None
-            while True:
-                hits, total, scores = _best(searcher, query, fq, wanted, scores)
-                if total is not None:
-                    counts[id(query)] = scores.keys()
-                for hit in hits:
-                    if hit.docnum not in judged:
-                        fields = hit.fields()
-                        verdict = judge(parsed, _fields_title(fields), _fields_text(fields))
-                        judged[hit.docnum] = (verdict, hit)
-                read_all = len(hits) < wanted
-                found = sum(1 for v, _ in judged.values() if v is not None and counted(v))
-                if found >= limit or read_all:
-                    return read_all
-                wanted *= 4
+        def read(query, wanted):
+            hits, total, scored[id(query)] = _best(searcher, query, fq, wanted, scored.get(id(query)))
+            if total is not None:
+                counts[id(query)] = scored[id(query)].keys()
+            return [Candidate(hit.docnum, hit["archive_no"], hit.score or 0.0,
+                              lambda hit=hit: _folded(hit.fields()), hit)
+                    for hit in hits]
 
-        def found(query):
-            return counts[id(query)] if id(query) in counts else _matching(searcher, query, fq)
+        def matching(query):
+            docnums = counts[id(query)] if id(query) in counts else _matching(searcher, query, fq)
+            return len(docnums), docnums
 
-        q_typed, check_typed = build_query(typed_only(parsed))
-        typed_all = examine(q_typed, lambda v: v.match == AS_TYPED)
-        typed = [(v, h) for v, h in judged.values() if v is not None and v.match == AS_TYPED]
-        if as_typed or same_as_typed(parsed):
-            shown = typed if as_typed else [(v, h) for v, h in judged.values() if v is not None]
-            if typed_all:
-                every, exact = [h.docnum for _, h in shown], True
-            else:  # every candidate of the as-typed query, as far as the postings tell
-                every, exact = found(q_typed), not check_typed
-        else:
-            loose_all = False
-            if len(typed) < limit:
-                loose_all = examine(q_loose, lambda v: True)
-            shown = typed if len(typed) >= limit else [(v, h) for v, h in judged.values() if v is not None]
-            if loose_all:
-                every, exact = [h.docnum for _, h in shown], True
-            else:
-                every, exact = found(q_loose), not check_loose
-        shown.sort(key=lambda pair: (*pair[0].sort_key(), -(pair[1].score or 0.0), pair[1]["archive_no"]))
-        hits = [self._hit(hit, terms, verdict) for verdict, hit in shown[:limit]]
-        if not matched:
-            return Hits(hits, max(len(every), len(shown)), exact)
-        docnums = set(every)
-        docnums.update(h.docnum for _, h in shown)
-        return Hits(hits, max(len(every), len(shown)), exact, _archive_nos(searcher, docnums))
+        judged = judge_in_windows(parsed, limit, as_typed=as_typed, typed=build_query(typed_only(parsed)),
+                                  loose=(q_loose, check_loose), read=read, matching=matching)
+        hits = [self._hit(c.source, terms, verdict) for verdict, c in judged.shown[:limit]]
+        return Hits(hits, judged.total, judged.exact, _archive_nos(searcher, set(judged.keys)) if matched else None)
 
     @staticmethod
     def _hit(hit, terms, verdict=None) -> Hit:
@@ -1010,6 +970,11 @@ def _fields_text(stored) -> str:
     """The folded text of a stored document, as _with_norm stored it (absent: unchanged by folding)."""
     norm = stored.get("norm")
     return norm if norm is not None else _joined(stored)
+
+
+def _folded(stored) -> tuple[str, str]:
+    """(folded title, folded text) of a stored document, as ranking.judge reads them."""
+    return _fields_title(stored), _fields_text(stored)
 
 
 def _fields_title(stored) -> str:
