@@ -31,6 +31,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.stats import percentile
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))  # the test cluster helper
 
@@ -39,10 +41,6 @@ PHRASES = ["脱贫攻坚", "挂牌督战", "饮水安全", "两不愁三保障",
 YEARS = list(range(2016, 2026))
 KINDS = ["plan", "notice", "minutes", "rectification"]
 
-
-def percentile(values, pct):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))]
 
 
 def documents(count: int, townships: int):
@@ -181,7 +179,7 @@ def main(argv=None) -> int:
         embedded = run_whoosh(sizes[0], args.townships, args.rounds)
         for size in sizes:
             rows.append(run_size(cluster.new_database(), size, args.townships, args.rounds))
-        print(f"| backend | documents | index docs/s | index MB | query group | p50 ms | p95 ms |")
+        print("| backend | documents | index docs/s | index MB | query group | p50 ms | p95 ms |")
         print("|---|---:|---:|---:|---|---:|---:|")
         for group, values in embedded["times"].items():
             print(f"| Whoosh | {embedded['size']} | | | {group} | {statistics.median(values):.1f} | "

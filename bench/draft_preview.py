@@ -23,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.stats import print_timings
+
 from fupin_docs.accounts import Accounts
 from fupin_docs.inputs.form import form_pairs, form_values
 from fupin_docs.inputs.yaml_source import load_yaml_file
@@ -82,9 +84,8 @@ def main(argv: list[str] | None = None) -> int:
             timings["first-page"].append(shown - rendered)
             timings["edit-to-page"].append(shown - started)
             timings["all-pages"].append(done - rendered)
-        print(f"{'':14}{'median s':>10}{'min s':>10}{'max s':>10}   (runs={args.runs})")
-        for name, values_ in timings.items():
-            print(f"{name:14}{statistics.median(values_):10.3f}{min(values_):10.3f}{max(values_):10.3f}")
+        print(f"runs={args.runs}")
+        print_timings(timings, "step")
         median = statistics.median(timings["edit-to-page"])
         verdict = "met" if median <= GOAL_SECONDS else "NOT met"
         print(f"goal edit-to-page ≤ {GOAL_SECONDS:.1f} s: {verdict} ({median:.3f} s)")

@@ -24,6 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.stats import print_timings
+
 from bench.ledger_import import _generator
 from fupin_docs.accounts import Accounts
 from fupin_docs.filing import file_document
@@ -88,9 +90,7 @@ def main(argv: list[str] | None = None) -> int:
                 assert response.status_code == 200, (path, response.status_code)
         print(f"台账：{stats['households']} 户 {stats['villages']} 个村，问题 {count} 个"
               f"（准备用时 {setup:.1f} s）；每项 {args.runs} 次")
-        print(f"{'case':<14}{'median s':>10}{'min s':>10}{'max s':>10}")
-        for name, values in timings.items():
-            print(f"{name:<14}{statistics.median(values):>10.3f}{min(values):>10.3f}{max(values):>10.3f}")
+        print_timings(timings)
         median = statistics.median(timings["dashboard"])
         verdict = "met" if median <= GOAL_SECONDS else "NOT met"
         print(f"goal: dashboard ≤ {GOAL_SECONDS} s at {count} problems: {verdict} (median {median:.3f} s)")

@@ -38,6 +38,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.stats import percentile
+
 SEED_DIR = Path(__file__).resolve().parents[1] / "tests" / "data" / "seed"
 QUERIES = [
     "整改", "销号", "危房", "督查", "脱贫攻坚", "挂牌督战", "饮水安全", "两不愁三保障",
@@ -191,10 +193,6 @@ def time_queries(run, rounds: int) -> tuple[list[float], dict]:
             times.append((time.perf_counter() - start) * 1000)
     return times, counts
 
-
-def percentile(values: list[float], pct: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))]
 
 
 def main(argv=None) -> int:

@@ -51,6 +51,8 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+
+from bench.stats import percentile
 from urllib.parse import quote, urlencode
 
 HOST = "127.0.0.1"  # loopback only: this benchmark never targets another address
@@ -60,12 +62,6 @@ FILTERS = [{}, {}, {"kind": "minutes"}, {"from": "2019-01-01", "to": "2019-12-31
 PASSWORD = "Bench2020load"
 GOAL_P95_MS = 100.0
 
-
-def percentile(values, pct):
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))]
 
 
 def free_port() -> int:
