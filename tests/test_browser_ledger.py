@@ -9,26 +9,21 @@ from __future__ import annotations
 import re
 
 import pytest
-from openpyxl import Workbook
 from playwright.sync_api import expect
 
 from fupin_docs.archive import Archive
 from fupin_docs.ledger import load_ledger
 from fupin_docs.ledger.store import ledger_path
 from test_browser import browser_page, login  # noqa: F401  (the fixture)
+from conftest import write_workbook
 from test_server import Server, fill_workspace
 
 HEADER = ["村", "户编号", "户主姓名", "家庭收入", "基本生活", "义务教育", "基本医疗", "住房安全", "饮水安全", "备注"]
 
 
 def sheet_of(path, rows):
-    book = Workbook()
-    sheet = book.active
-    sheet.append(HEADER)
-    for row in rows:
-        sheet.append(row)
-    book.save(path)
-    return path
+    """A check sheet with the standard header and ROWS (conftest.write_workbook)."""
+    return write_workbook(path, [HEADER, *rows])
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from fupin_docs.archive import Archive
 from fupin_docs.audit import AccessLog
@@ -24,6 +24,7 @@ from fupin_docs.cli.main import cli
 from fupin_docs.ledger import load_ledger
 from fupin_docs.ledger.store import ledger_path
 from fupin_docs.server.app import create_app
+from conftest import write_workbook
 from test_server import PASSWORDS, fill_workspace
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,14 +39,9 @@ def make_sheet(path: Path, **kw) -> dict:
     return module.make_check_sheet(path, **kw)
 
 
-def write_rows(path: Path, rows: list[list]) -> Path:
-    book = Workbook()
-    sheet = book.active
-    sheet.append(HEADER)
-    for row in rows:
-        sheet.append(row)
-    book.save(path)
-    return path
+def write_rows(path, rows):
+    """A check sheet with the standard header and ROWS (conftest.write_workbook)."""
+    return write_workbook(path, [HEADER, *rows])
 
 
 def run_cli(ws, *args) -> tuple[int, str]:
