@@ -138,6 +138,18 @@ def write_workbook(path: Path, rows: list[list]) -> Path:
     return path
 
 
+def ledger_state(ws) -> tuple[list[dict], list[dict]]:
+    """Everything the ledger holds (problems, change history), wherever the workspace
+    keeps it: to assert that a refused change changed nothing, on either backend."""
+    from fupin_docs.ledger.store import ledger_contents
+    return ledger_contents(ws)
+
+
+def on_county_database(ws) -> bool:
+    """True when WS keeps its catalog, index and ledger in the county database."""
+    return bool(ws.config.database.url)
+
+
 def squash(text: str) -> str:
     """Text without whitespace: renderers break lines where they like."""
     return re.sub(r"\s+", "", text)
