@@ -150,6 +150,30 @@ def on_county_database(ws) -> bool:
     return bool(ws.config.database.url)
 
 
+def copy_workspace(ws, root: Path):
+    """A second workspace at ROOT holding what WS holds, changed independently of it:
+    a copy of the folder, or on the county database the township exported and
+    imported again into a fresh database of the same cluster (the library's own move)."""
+    import shutil
+    if not on_county_database(ws):
+        shutil.copytree(ws.root, root)
+        return make_workspace(root)
+    import uuid
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+    from fupin_docs.county import export_workspace, import_workspace
+    exported = root.with_name(root.name + "-exported")
+    export_workspace(ws, exported)
+    name = "t_" + uuid.uuid4().hex[:12]
+    with psycopg.connect(ws.config.database.url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    params = conninfo_to_dict(ws.config.database.url)
+    url = f"postgresql://{params.get('user', 'postgres')}@/{name}?host={params['host']}"
+    target = county_workspace(root, url, fonds=ws.config.archive.fonds, org=ws.config.archive.org_code)
+    import_workspace(exported, target)
+    return open_workspace(root)
+
+
 def squash(text: str) -> str:
     """Text without whitespace: renderers break lines where they like."""
     return re.sub(r"\s+", "", text)

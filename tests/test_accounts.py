@@ -183,6 +183,7 @@ def test_townships_see_their_own_users_and_the_countys(pg_cluster, tmp_path):
     assert taken.exit_code == 1 and "已被占用" in taken.output
 
 
+@pytest.mark.embedded  # a workspace without the county database, by its name
 def test_county_accounts_need_the_county_database(tmp_path):
     ws = make_workspace(tmp_path / "ws")
     result = CliRunner().invoke(cli, ["--workspace", str(ws.root), "user", "add", "县督查组", "--role", "inspector",

@@ -88,8 +88,9 @@ def ws(tmp_path):
     return make_workspace(root)
 
 
-def journal_lines(ws) -> list[str]:
-    return (ws.archive_dir / "journal.jsonl").read_text(encoding="utf-8").splitlines()
+def journal_records(ws) -> list[dict]:
+    """The archive journal's records, oldest first, wherever the workspace keeps them."""
+    return Archive(ws).events()
 
 
 def test_every_kind_is_archived_with_metadata_and_text(ws, files):
@@ -162,7 +163,7 @@ def test_bytes_are_kept_unchanged_and_read_only(ws, files):
 def test_hostile_files_get_a_message_and_change_nothing(ws, files, tmp_path):
     archive = Archive(ws)
     archive.add(files["txt"], date="2020-05-01")
-    before = journal_lines(ws)
+    before = journal_records(ws)
     fake_docx = _write(tmp_path / "坏文件.docx", b"this is not a zip at all")
     zip_not_docx = tmp_path / "压缩包.docx"
     import zipfile
@@ -179,7 +180,7 @@ def test_hostile_files_get_a_message_and_change_nothing(ws, files, tmp_path):
         with pytest.raises(ArchiveError) as err:
             archive.add(path, date="2020-05-01")
         assert words in str(err.value)
-    assert journal_lines(ws) == before
+    assert journal_records(ws) == before
     assert len(archive.items()) == 1
     assert not any((ws.archive_dir / "tmp").iterdir())
     # names: only the last component is kept, whatever separator; paths with .. are fine
@@ -214,7 +215,7 @@ def test_withdraw_keeps_bytes_and_is_logged(ws, files):
     [kept] = archive.items(include_withdrawn=True)
     assert kept.withdrawn and kept.withdraw_reason == "误归档"
     assert archive.file_path(kept).read_bytes() == files["txt"].read_bytes()
-    last = json.loads(journal_lines(ws)[-1])
+    last = journal_records(ws)[-1]
     assert last["action"] == "withdraw" and last["who"] == "李四"
     with pytest.raises(ArchiveError):
         archive.withdraw(item.archive_no, "再次")
@@ -230,7 +231,7 @@ def test_audit_log_is_hash_chained_and_other_stages_can_append(ws, files):
     archive.add(files["txt"], date="2020-05-01")
     event = archive.log_event("ledger.close", {"problem": "P001", "archive_nos": ["x"]}, who="王五")
     assert event["seq"] == 2
-    records = [json.loads(line) for line in journal_lines(ws)]
+    records = journal_records(ws)
     assert records[1]["prev"] == records[0]["hash"]
     with pytest.raises(ArchiveError):
         archive.log_event("add", {})
@@ -269,6 +270,7 @@ def test_verify_catches_a_missing_file(ws, files):
     assert _damaged(ws)[0] == 3
 
 
+@pytest.mark.embedded  # the journal file itself (the database's chain: test_catalog_backends.py)
 def test_verify_catches_a_rewritten_or_truncated_audit_log(ws, files):
     archive = Archive(ws)
     archive.add(files["txt"], date="2020-05-01", title="原题名")
@@ -300,6 +302,7 @@ def test_verify_reports_an_index_out_of_step(ws, files):
     assert filing.verify(ws).ok
 
 
+@pytest.mark.embedded  # the journal file itself (the database's chain: test_catalog_backends.py)
 def test_a_killed_add_leaves_no_half_item(ws, files):
     # The process dies right before the journal line is written (after the file was stored).
     script = (
@@ -320,7 +323,7 @@ def test_a_killed_add_leaves_no_half_item(ws, files):
         handle.write(b'{"seq": 1, "action": "add", "detail": {"arch')
     item = archive.add(files["docx"], date="2020-05-01").item
     assert item.archive_no.endswith("-0001")
-    assert archive.verify().ok and len(journal_lines(ws)) == 1
+    assert archive.verify().ok and len(journal_records(ws)) == 1
 
 
 # Each process waits at a barrier (a file per process in a folder) until both are
@@ -613,11 +616,11 @@ def test_edit_corrects_metadata_keeps_bytes_and_number_and_is_logged(ws, files):
     assert again.archive_no == item.archive_no == "Z001-WS·2020-D30-ZFB-0001"
     assert again.sha256 == item.sha256 and archive.file_path(again).read_bytes() == before
     assert again.changed_at and again.changed_by
-    record = json.loads(journal_lines(ws)[-1])
+    record = journal_records(ws)[-1]
     assert record["action"] == "change" and record["detail"]["reason"] == "题名和日期登记错误，按原件更正"
     assert record["detail"]["changes"]["date"] == {"old": "2020-03-15", "new": "2020-12-05"}
     assert record["detail"]["changes"]["tags"] == {"old": ["危房"], "new": ["饮水安全", "验收"]}
-    assert record["prev"] == json.loads(journal_lines(ws)[-2])["hash"]
+    assert record["prev"] == journal_records(ws)[-2]["hash"]
     # list / show read the new values; show lists the change with its label and reason
     listed = json.loads(_cli(ws, "archive", "list", "--json").output)
     assert listed[0]["title"] == "五星村饮水工程验收纪要" and listed[0]["date"] == "2020-12-05"
@@ -651,6 +654,7 @@ def test_edit_json_and_clearing_a_field(ws, files):
     assert Archive(ws).verify().ok
 
 
+@pytest.mark.embedded  # the journal file itself (the database's chain: test_catalog_backends.py)
 def test_edit_tampered_change_entry_is_caught_by_verify(ws, files):
     from fupin_docs.filing import edit_document, file_document
     archive = Archive(ws)
@@ -671,7 +675,7 @@ def test_edit_tampered_change_entry_is_caught_by_verify(ws, files):
 def test_edit_is_refused_for_withdrawn_unknown_and_empty_changes(ws, files):
     archive = Archive(ws)
     item = archive.add(files["txt"], title="原题名", date="2020-05-01").item
-    lines = len(journal_lines(ws))
+    lines = len(journal_records(ws))
     no_reason = _cli(ws, "archive", "edit", item.archive_no, "--title", "新题名")
     assert no_reason.exit_code == 2 and "--reason" in no_reason.output
     with pytest.raises(ArchiveError, match="原因"):
@@ -692,7 +696,7 @@ def test_edit_is_refused_for_withdrawn_unknown_and_empty_changes(ws, files):
     assert missing.exit_code == 1 and "没有档号" in missing.output
     with pytest.raises(ArchiveError):
         archive.log_event("change", {"archive_no": item.archive_no})
-    assert len(journal_lines(ws)) == lines  # nothing refused was logged
+    assert len(journal_records(ws)) == lines  # nothing refused was logged
     archive.withdraw(item.archive_no, "误归档")
     refused = _cli(ws, "archive", "edit", item.archive_no, "--title", "新题名", "--reason", "更正")
     assert refused.exit_code == 1 and "撤回的文件不能修改" in refused.output
@@ -747,11 +751,11 @@ def test_items_handed_out_are_not_changed_by_later_writes(ws, files):
 def test_an_edit_that_moves_the_date_to_another_year_is_refused_with_the_way_out(ws, files):
     archive = Archive(ws)
     item = archive.add(files["txt"], date="2020-03-15").item
-    before = journal_lines(ws)
+    before = journal_records(ws)
     out = _cli(ws, "archive", "edit", item.archive_no, "--date", "2019-12-30", "--reason", "日期登记错误")
     assert out.exit_code == 1 and "按 2020 年度编号" in out.output and "2019 年度" in out.output
     assert "fupin archive withdraw" in out.output  # the CLI names the way out: withdraw, then file again
-    assert journal_lines(ws) == before
+    assert journal_records(ws) == before
     # the way out works: withdrawn, filed again from the stored copy, numbered in its own year
     assert _cli(ws, "archive", "withdraw", item.archive_no, "--reason", "日期登记错误").exit_code == 0
     again = Archive(ws).add(Archive(ws).file_path(item), title=item.title, date="2019-12-30").item

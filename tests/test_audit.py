@@ -8,7 +8,7 @@ import subprocess
 
 from click.testing import CliRunner
 
-from conftest import make_workspace, squash
+from conftest import make_workspace, on_county_database, squash
 from fupin_docs.accounts import Accounts
 from fupin_docs.archive import Archive
 from fupin_docs.audit import AccessLog, audit_json
@@ -34,8 +34,16 @@ def test_tampering_is_found(tmp_path):
     log = AccessLog(ws)
     log.record("download", who="督查组1", role="inspector", address="192.0.2.7", archive_no="Z001-WS·2020-D30-ZFB-0001")
     log.record("download", who="督查组1", role="inspector", address="192.0.2.7", archive_no="Z001-WS·2020-D30-ZFB-0002")
-    path = ws.root / "audit" / "access.jsonl"
-    path.write_text(path.read_text(encoding="utf-8").replace("0002", "0003"), encoding="utf-8")
+    if on_county_database(ws):  # someone who can get round the table's refusal to rewrite
+        import psycopg
+        with psycopg.connect(ws.config.database.url, autocommit=True) as conn:
+            conn.execute("ALTER TABLE catalog_event DISABLE TRIGGER catalog_event_append_only")
+            changed = conn.execute("UPDATE catalog_event SET record = replace(record, '0002', '0003') "
+                                   "WHERE scope LIKE 'access:%%' AND seq = 2").rowcount
+            assert changed == 1
+    else:
+        path = ws.root / "audit" / "access.jsonl"
+        path.write_text(path.read_text(encoding="utf-8").replace("0002", "0003"), encoding="utf-8")
     problems = AccessLog(ws).verify()
     assert problems and "访问日志" in problems[0]
     result = CliRunner().invoke(cli, ["--workspace", str(ws.root), "audit", "verify"])
