@@ -12,6 +12,8 @@ from fupin_docs.compose.tree import Attendance, Heading, PageBreak, Signature, T
 from fupin_docs.inputs import load_document, load_document_text
 from fupin_docs.workspace.config import Config
 
+pytestmark = pytest.mark.storage_free  # renders or reads inputs only: the county pass leaves it out
+
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 

@@ -6,6 +6,7 @@ import json
 import subprocess
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from fupin_docs.cli.main import cli
@@ -14,6 +15,8 @@ from fupin_docs.render.pdf import FontSetupError, render_pdf
 from fupin_docs.render.pdf.fonts import (ROLES, RoleFaces, find_face, missing_chars,
                                          missing_faces_message, resolve_faces)
 from fupin_docs.workspace.config import Config, FontConfig
+
+pytestmark = pytest.mark.storage_free  # renders or reads inputs only: the county pass leaves it out
 
 
 def test_every_role_has_an_installed_face_by_default():

@@ -9,10 +9,13 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from conftest import make_workspace
 from fupin_docs.cli.main import cli
+
+pytestmark = pytest.mark.storage_free  # renders or reads inputs only: the county pass leaves it out
 
 DATA = Path(__file__).resolve().parent / "data"
 LEVEL_HEADING = re.compile(r"^[（(][一二三四五六七八九十]+[）)]\S{1,20}$|^[一二三四五六七八九十]+、\S{1,20}$")

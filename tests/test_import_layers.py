@@ -6,6 +6,10 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.storage_free  # renders or reads inputs only: the county pass leaves it out
+
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "fupin_docs"
 
 # The pipeline's order (docs/DESIGN.md): a stage may import only stages below it.

@@ -17,6 +17,8 @@ from fupin_docs.inputs import InputError, load_document, load_document_text
 from fupin_docs.inputs.required import SAMPLE_MARK
 from fupin_docs.workspace import init_workspace, open_workspace
 
+pytestmark = pytest.mark.storage_free  # renders or reads inputs only: the county pass leaves it out
+
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 KINDS = ("plan", "notice", "minutes", "rectification")
 

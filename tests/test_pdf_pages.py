@@ -28,6 +28,8 @@ from fupin_docs.workspace.config import Config
 import layout_standard as S
 from pdf_pixels import horizontal_strokes
 
+pytestmark = pytest.mark.storage_free  # renders or reads inputs only: the county pass leaves it out
+
 EXAMPLES = {p.stem.split("-")[0]: p for p in
             sorted((Path(__file__).resolve().parents[1] / "examples").glob("*.yaml"))}
 CONFIG = Config()

@@ -16,6 +16,8 @@ import re
 import pypdf
 import pytest
 
+pytestmark = pytest.mark.storage_free  # renders or reads inputs only: the county pass leaves it out
+
 
 def need(obj, name: str, ours: str, what: str = ""):
     """OBJ.NAME, or a failure naming the missing private API and our file using it."""

@@ -26,6 +26,8 @@ from fupin_docs.render.docx.finish import colophon_lines, lo_width_pt
 from fupin_docs.render.docx.ooxml import width_chars
 from fupin_docs.workspace.config import Config
 
+pytestmark = pytest.mark.storage_free  # renders or reads inputs only: the county pass leaves it out
+
 EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "examples").glob("*.yaml"))
 TWIPS_PER_MM = S.PT_PER_MM * 20
 TEXT_WIDTH_TWIPS = S.TEXT_WIDTH_TWIPS  # 156 mm

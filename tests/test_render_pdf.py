@@ -24,6 +24,8 @@ from conftest import in_order, squash
 import layout_standard as S
 from pdf_pixels import dark_bands, dark_spans, horizontal_strokes
 
+pytestmark = pytest.mark.storage_free  # renders or reads inputs only: the county pass leaves it out
+
 EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "examples").glob("*.yaml"))
 PT = S.PT_PER_MM  # pt per mm
 # The 版心's edges, in pt from the page's top-left corner: 37 mm top, 28 mm left,
