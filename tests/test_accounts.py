@@ -143,7 +143,8 @@ def test_cli_user_commands(ws):
     listed = json.loads(runner.invoke(cli, [*base, "list", "--json"]).stdout)
     assert [u["name"] for u in listed] == ["督查组1"]
     assert set(listed[0]) == {"name", "role", "role_label", "created_at", "expires_at", "disabled", "expired",
-                              "last_login"}
+                              "last_login", "county_wide"}
+    assert listed[0]["county_wide"] is False
     assert runner.invoke(cli, [*base, "disable", "督查组1"]).exit_code == 0
     assert json.loads(runner.invoke(cli, [*base, "list", "--json"]).stdout)[0]["disabled"] is True
     changed = runner.invoke(cli, [*base, "passwd", "督查组1", "--password-stdin"], input="Jiancha2021\n")

@@ -209,7 +209,9 @@ def test_cli_search_text_and_json(built):
     corpus = texts(ws)
     expected = {no for no, text in corpus.items() if "脱贫" in text}
     assert data["total"] == len(expected) > 3 and data["total_exact"] is True
-    assert set(data["hits"][0]) == {"archive_no", "title", "kind", "unit", "date", "score", "snippet", "match"}
+    assert set(data["hits"][0]) == {"archive_no", "title", "kind", "unit", "date", "score", "snippet", "match",
+                                      "township"}
+    assert data["hits"][0]["township"] is None  # a township's own search
     assert {hit["match"] for hit in data["hits"]} == {"as_typed"}
     shown = runner.invoke(cli, base + ["脫貧", "--limit", "2"]).output
     assert f"共找到 {len([t for t in corpus.values() if '脱贫' in t])} 件，按相关程度列出前 2 件" in shown

@@ -55,6 +55,7 @@ class User:
     expires_at: float | None
     disabled: bool
     last_login: float | None
+    county_wide: bool = False  # an account of the whole county (on the county database), not of one township
 
     @property
     def role_label(self) -> str:
@@ -69,10 +70,11 @@ class User:
 
     def to_json(self, now: float | None = None) -> dict:
         """Stable keys: name, role, role_label, created_at, expires_at (ISO or null),
-        disabled, expired, last_login (ISO or null)."""
+        disabled, expired, last_login (ISO or null), county_wide."""
         return {"name": self.name, "role": self.role, "role_label": self.role_label,
                 "created_at": iso(self.created_at), "expires_at": iso(self.expires_at),
-                "disabled": self.disabled, "expired": self.expired(now), "last_login": iso(self.last_login)}
+                "disabled": self.disabled, "expired": self.expired(now), "last_login": iso(self.last_login),
+                "county_wide": self.county_wide}
 
 
 @dataclass(frozen=True)
@@ -188,7 +190,7 @@ class Accounts:
     @staticmethod
     def _user(row) -> User:
         return User(row["name"], row["role"], row["created_at"], row["expires_at"], bool(row["disabled"]),
-                    row["last_login"])
+                    row["last_login"], county_wide="scope" in row.keys() and row["scope"] is None)
 
     # ---- users -----------------------------------------------------------------
     def add_user(self, name: str, role: str, password: str, *, expires=None, county_wide: bool = False) -> User:
@@ -325,14 +327,15 @@ class Accounts:
         now = time.time()
         sid = self._sid(token)
         visible, scope_args = self._tables.visible("u")  # a session of another township's user opens nothing here
+        county = ", u.scope IS NULL AS u_county" if self._tables.scope is not None else ""  # embedded: no scopes
         rows = self._query("SELECT s.*, u.name AS u_name, u.role, u.created_at AS u_created, u.expires_at, "
-                           "u.disabled, u.last_login FROM sessions s JOIN users u ON u.name = s.\"user\" "
+                           f"u.disabled, u.last_login{county} FROM sessions s JOIN users u ON u.name = s.\"user\" "
                            f"WHERE s.id = ? AND {visible}", (sid, *scope_args))
         if not rows:
             return None
         row = rows[0]
         user = User(row["u_name"], row["role"], row["u_created"], row["expires_at"], bool(row["disabled"]),
-                    row["last_login"])
+                    row["last_login"], county_wide=bool(county) and bool(row["u_county"]))
         if now >= row["ends_at"] or now - row["last_seen"] > self.idle_seconds or user.disabled or user.expired(now):
             self._query("DELETE FROM sessions WHERE id = ?", (sid,))
             return None

@@ -77,6 +77,11 @@ class Catalog(Protocol):
     def check_chain(self) -> ChainCheck:
         """Read everything and check that no record was changed, removed or reordered."""
 
+    def townships(self) -> dict[str, str]:
+        """全宗号/机构代码 -> office name of every township whose archive is kept in the
+        same place and has filed there (a county database); empty when kept in the
+        workspace's own folder."""
+
     def adopt(self, records: list[dict]) -> None:
         """Take RECORDS (another catalog's whole chain, checked) unchanged as this empty
         catalog's records: a workspace moving between the embedded store and the

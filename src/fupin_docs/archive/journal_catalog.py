@@ -100,6 +100,9 @@ class JournalCatalog:
         with _thread_lock(self.lock_file), held(self.lock_file, self.what):
             yield _JournalWriter(self, self._folded())
 
+    def townships(self) -> dict[str, str]:
+        return {}  # one township's folder: no other township beside it
+
     def adopt(self, records: list[dict]) -> None:
         with held(self.lock_file, self.what):
             state = self.journal.current()[0] if self.journal.path.exists() else None

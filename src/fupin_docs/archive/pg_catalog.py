@@ -50,6 +50,14 @@ END $$;
 CREATE TRIGGER catalog_event_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON catalog_event
     FOR EACH STATEMENT EXECUTE FUNCTION fupin_refuse_rewrite();
 """),
+    # Each township's office name, for a county-wide search to say whose a document is
+    # (written by the township's own filings; the 全宗号/机构代码 say it without it).
+    Migration(2, """
+CREATE TABLE catalog_township (
+    scope text PRIMARY KEY,
+    office text NOT NULL
+);
+"""),
 )
 
 
@@ -72,20 +80,24 @@ _CACHE_LOCK = threading.Lock()
 
 
 class PgCatalog:
-    def __init__(self, url: str, scope: str, *, label: str = "档案目录", what: str = "档案"):
+    def __init__(self, url: str, scope: str, *, label: str = "档案目录", what: str = "档案", office: str = ""):
         """Township SCOPE's chain; LABEL names it in messages about damage, WHAT in
-        "someone else is writing WHAT" (the access log is a chain of its own)."""
+        "someone else is writing WHAT" (the access log is a chain of its own).
+        OFFICE: the township's name, recorded with its writes (catalog_township)."""
         self.url = url
         self.scope = scope
         self.label = label
         self.what = what
+        self.office = office
 
     @classmethod
     def for_workspace(cls, workspace, chain: str = "archive") -> "PgCatalog":
         scope = township(workspace)
         label, what = CHAINS[chain]
-        return cls(workspace.config.database.url, scope if chain == "archive" else f"{chain}:{scope}",
-                   label=label, what=what)
+        if chain != "archive":
+            return cls(workspace.config.database.url, f"{chain}:{scope}", label=label, what=what)
+        return cls(workspace.config.database.url, scope, label=label, what=what,
+                   office=workspace.config.office.name)
 
     def _connection(self):
         return stage_connection(self.url, COMPONENT, MIGRATIONS)
@@ -146,7 +158,15 @@ class PgCatalog:
     def writing(self):
         with self._connection() as conn:
             hold_lock(conn, f"fupin_catalog:{self.scope}", f"{self.what}正由其他人写入，请稍后再试")
+            if self.office:
+                conn.execute("INSERT INTO catalog_township (scope, office) VALUES (%s, %s) ON CONFLICT (scope) "
+                             "DO UPDATE SET office = EXCLUDED.office WHERE catalog_township.office <> EXCLUDED.office",
+                             (self.scope, self.office))
             yield _PgWriter(conn, self.scope, self._folded(conn))
+
+    def townships(self) -> dict[str, str]:
+        with self._connection() as conn:
+            return dict(conn.execute("SELECT scope, office FROM catalog_township").fetchall())
 
     def adopt(self, records: list[dict]) -> None:
         with self.writing() as writer:

@@ -19,11 +19,12 @@ MATCH_LABELS = {"as_typed": "原样匹配", "words": "分词匹配（词语分�
 @click.option("--to", "date_to", type=DATE, help="截止日期（含），如 2020-12-31 或 2020年12月31日")
 @click.option("--tag", "tags", multiple=True, help="只查带此标签的文件，可重复")
 @click.option("--retention", "-r", help="只查此保管期限：永久、定期30年、定期10年（或 Y、D30、D10）")
+@click.option("--county", is_flag=True, help="检索全县各乡镇的档案（须接入县级数据库）")
 @click.option("--limit", "-n", type=click.IntRange(1, 10000), default=20, show_default=True, help="最多显示几条")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（键见下）")
 @click.pass_context
 @handle_errors
-def command(ctx, query, kind, unit, date_from, date_to, tags, retention, limit, as_json):
+def command(ctx, query, kind, unit, date_from, date_to, tags, retention, county, limit, as_json):
     """在档案中查找文件，简体、繁体均可（脫貧攻堅 与 脱贫攻坚 等同）。
 
     \b
@@ -38,13 +39,15 @@ def command(ctx, query, kind, unit, date_from, date_to, tags, retention, limit, 
       fupin search 整改 --retention 永久          只查永久保管的
       fupin search Z001-WS·2020-D30-ZFB-0003    按档号查（· 也可写成 . 或 -）
       fupin search 三政发〔2020〕12号          按发文字号查（〔〕也可写成 [] 或 ()）
+      fupin search 危房改造 --county           检索全县各乡镇的档案（县级数据库），每条注明所属乡镇
     匹配处在摘要中用【】标出；每条结果注明“原样匹配”（各词原样出现，繁简视为相同）或“分词匹配”（只是词语分开出现）。
 
     \b
     --json 输出键：query, total（符合条件的全部件数）, total_exact（false 表示 total 为上限估计）,
       shown（本次列出的条数）, notes[]（索引自动修复等提示）,
-      hits[{archive_no, title, kind, unit, date, score, snippet, match}]
+      hits[{archive_no, title, kind, unit, date, score, snippet, match, township}]
       match："as_typed" 各检索词原样出现（繁简视为相同），"words" 只是词语分开出现
+      township：所属乡镇（仅 --county 时有，否则为 null）
     """
     from ..search import search
     for word in query:
@@ -53,7 +56,7 @@ def command(ctx, query, kind, unit, date_from, date_to, tags, retention, limit, 
     text = " ".join(query).strip()
     notes: list = []
     hits = search(workspace_from(ctx), text, kind=kind, unit=unit, date_from=date_from, date_to=date_to,
-                  tags=tags, retention=retention, limit=limit, notes=notes)
+                  tags=tags, retention=retention, limit=limit, notes=notes, county=county)
     if as_json:
         print_json(hits.to_json(text, notes))
         return
@@ -75,7 +78,7 @@ def command(ctx, query, kind, unit, date_from, date_to, tags, retention, limit, 
         click.echo(f"找到 {len(hits)} 件：")
     for rank, hit in enumerate(hits, 1):
         how = MATCH_LABELS.get(hit.match, "")
-        meta = "  ".join(v for v in (hit.date, hit.unit, kind_label(hit.kind), how) if v)
+        meta = "  ".join(v for v in (hit.township, hit.date, hit.unit, kind_label(hit.kind), how) if v)
         click.echo(shown(f"{rank}. {hit.archive_no}  {hit.title}"))
         if meta:
             click.echo(shown(f"   {meta}"))

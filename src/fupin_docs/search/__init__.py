@@ -370,7 +370,8 @@ def _retention(value) -> str | None:
 
 
 def search(workspace, query: str, *, kind=None, unit=None, date_from=None, date_to=None, tags=(), retention=None,
-           limit: int = 20, notes: list | None = None, as_typed: bool = False, matched: bool = False) -> Hits:
+           limit: int = 20, notes: list | None = None, as_typed: bool = False, matched: bool = False,
+           county: bool = False) -> Hits:
     """Ranked hits for QUERY (either script), at most LIMIT; Hits.total counts every
     match. NOTES, if given, receives messages about automatic index repair.
     RETENTION: only items of that 保管期限 (Y/D30/D10 or 永久/定期30年/定期10年).
@@ -380,7 +381,9 @@ def search(workspace, query: str, *, kind=None, unit=None, date_from=None, date_
     Every hit says how it matched (Hit.match): "as_typed" when each term of the query
     occurs as typed (all its characters adjacent, after 繁简 folding), "words" when
     only a term's words occur, apart; every as-typed hit comes first (ranking.py).
-    AS_TYPED: only the as-typed hits (what an evidence pack takes by default)."""
+    AS_TYPED: only the as-typed hits (what an evidence pack takes by default).
+    COUNTY: every township's archive in the county database (a county inspection
+    team's search); each hit names its township (Hit.township)."""
     parsed = parse_query(query)
     filters = Filters(kind=normalize_kind(kind), unit=(unit or "").strip() or None,
                       date_from=_iso(date_from, "起始日期", "date_from"), date_to=_iso(date_to, "截止日期", "date_to"),
@@ -396,6 +399,8 @@ def search(workspace, query: str, *, kind=None, unit=None, date_from=None, date_
     if not parsed.groups and parsed.excluded and not query.strip():
         return Hits(matched=[] if matched else None)
     backend = get_backend(workspace)
+    if county:
+        return _county_search(workspace, backend, parsed, filters, limit, notes, as_typed, matched)
     try:
         ensure_index(workspace, notes)
         return backend.query(parsed, filters, limit, as_typed=as_typed, matched=matched)
@@ -416,3 +421,26 @@ def search(workspace, query: str, *, kind=None, unit=None, date_from=None, date_
         except Exception as err:
             raise SearchError(f"检索索引损坏且无法自动重建（{type(err).__name__}: {err}）",
                               hint="index.rebuild") from None
+
+
+def township_code(archive_no: str) -> str:
+    """全宗号/机构代码 of a 档号 (DA/T 22: 全宗号-门类·年度-保管期限-机构-件号)."""
+    parts = archive_no.split("-")
+    return f"{parts[0]}/{parts[-2]}" if len(parts) >= 4 else archive_no
+
+
+def _county_search(workspace, backend, parsed, filters, limit, notes, as_typed, matched) -> Hits:
+    """Every township's documents in the county database. Other townships' indexes
+    are kept in step by their own filings (one transaction each): only this
+    township's is checked here, and a failure is reported, never repaired from here."""
+    reader = backend.county()
+    if reader is None:
+        raise SearchError("本工作目录的档案只存在本机，没有接入县级数据库，只能检索本单位的档案", field="county",
+                          hint="search.county")
+    ensure_index(workspace, notes)
+    hits = reader.query(parsed, filters, limit, as_typed=as_typed, matched=matched)
+    names = Archive(workspace).catalog.townships()
+    for hit in hits:
+        code = township_code(hit.archive_no)
+        hit.township = names.get(code) or f"全宗 {code.replace('/', '，机构 ')}"
+    return hits

@@ -55,9 +55,11 @@ class Hit:
     score: float
     snippet: str  # matched words marked 【like this】
     match: str = "as_typed"  # "as_typed": every term occurs as typed (after 繁简 folding); "words": only its words
+    township: str | None = None  # a county-wide search: whose document (the office's name, or 全宗号/机构代码)
 
     def to_json(self) -> dict:
-        """Stable keys: archive_no, title, kind, unit, date, score, snippet, match."""
+        """Stable keys: archive_no, title, kind, unit, date, score, snippet, match,
+        township (null but in a county-wide search)."""
         data = asdict(self)
         data["score"] = round(self.score, 4)
         return data
@@ -137,6 +139,11 @@ class SearchBackend(Protocol):
         folding; bigram terms: a phrase of adjacent bigrams) or only by its words.
         Order follows ranking.judge: every as-typed hit before any words-apart one.
         AS_TYPED: only hits in which every term occurs as typed."""
+
+    def county(self) -> "SearchBackend | None":
+        """A reader over every township's documents in the same store (a county
+        inspection team's search; never written to), or None when the store holds
+        this township's index only."""
 
     def check(self) -> str | None:
         """None when the index exists, opens and has the current schema; else a reason."""

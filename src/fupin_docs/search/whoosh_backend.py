@@ -356,6 +356,9 @@ class WhooshBackend:
     def for_workspace(cls, workspace) -> "WhooshBackend":
         return cls(Path(workspace.indexes_dir).resolve())
 
+    def county(self) -> None:
+        return None  # the workspace's own folder: one township's index
+
     def __init__(self, directory: str | Path, *, procs: int | None = None, limitmb: int = 128):
         """An index in DIRECTORY/whoosh (the workspace's indexes/ folder)."""
         self.directory = Path(directory)

@@ -63,6 +63,17 @@ def _filters(args) -> dict:
             "retention": (args.get("retention") or "").strip() or None}
 
 
+def _county_search_asked() -> bool:
+    """county=1: every township's archive in the county database, for an account
+    of the whole county only (a township's account asking is refused and audited)."""
+    if request.args.get("county") != "1":
+        return False
+    if not g.user.county_wide:
+        audit("denied", method=request.method, path=request.path[:200], reason="仅限全县账号")
+        abort(403)
+    return True
+
+
 def _shown_filters(filters: dict) -> dict:
     names = {"kind": "文种", "unit": "单位", "date_from": "起", "date_to": "止", "tags": "标签", "retention": "保管期限"}
     return {names[k]: ("、".join(v) if isinstance(v, tuple) else v) for k, v in filters.items() if v}
@@ -126,20 +137,25 @@ def register(app) -> None:
         context = {"q": text, "args": request.args, "filters": filters, "asked": asked, "page": page,
                    "page_size": PAGE_SIZE, "hits": [], "facets": None, "total": 0, "exact": True, "notes": [],
                    "error": None, "scan": MAX_PAGES * PAGE_SIZE, "items": {}, "year": request.args.get("year", ""),
-                   "retentions": RETENTIONS}
+                   "retentions": RETENTIONS, "county": _county_search_asked(),
+                   "county_offered": g.user.county_wide and bool(_workspace().config.database.url)}
         if asked:
             notes: list = []
             started = time.perf_counter()
+            county = context["county"]
             try:
-                hits = search(_workspace(), text, limit=page * PAGE_SIZE, notes=notes, matched=True, **filters)
+                # a county-wide search counts no facets: they come from this township's catalog
+                hits = search(_workspace(), text, limit=page * PAGE_SIZE, notes=notes, matched=not county,
+                              county=county, **filters)
             except UserError as err:
                 context["error"] = message_for(err)
                 return render_template("search.html", **context), status_for(err)
             items = _archive().catalog.items()
             context.update(hits=hits[(page - 1) * PAGE_SIZE: page * PAGE_SIZE], total=hits.total, exact=hits.exact,
-                           facets=facet_counts(hits.matched, items), notes=notes, items=items,
+                           facets={} if county else facet_counts(hits.matched, items), notes=notes, items=items,
                            ms=(time.perf_counter() - started) * 1000)
-            audit("search", query=text, filters=_shown_filters(filters), total=hits.total)
+            audit("search", query=text, filters=_shown_filters(filters), total=hits.total,
+                  **({"county": True} if county else {}))
         return render_template("search.html", **context)
 
     @app.get("/api/search")
@@ -151,8 +167,10 @@ def register(app) -> None:
         if limit is None or not 1 <= limit <= 10000:
             return jsonify({"error": "limit 应为 1 到 10000 的整数", "field": "limit", "status": 400}), 400
         notes: list = []
-        hits = search(_workspace(), text, limit=limit, notes=notes, **filters)
-        audit("search", query=text, filters=_shown_filters(filters), total=hits.total, api=True)
+        county = _county_search_asked()
+        hits = search(_workspace(), text, limit=limit, notes=notes, county=county, **filters)
+        audit("search", query=text, filters=_shown_filters(filters), total=hits.total, api=True,
+              **({"county": True} if county else {}))
         return jsonify(hits.to_json(text, notes))
 
     # ---- archive -------------------------------------------------------------------
