@@ -201,3 +201,29 @@ def test_a_session_opens_only_on_its_townships_server(pg_cluster, tmp_path):
     token = Accounts(east).open_session(Accounts(east).get("东镇办事员"))
     assert Accounts(east).session_user(token).name == "东镇办事员"
     assert Accounts(west).session_user(token) is None
+
+
+def test_a_county_account_changes_only_when_the_change_says_so(pg_cluster, tmp_path):
+    """A township's admin at its console cannot stop or take over the county's
+    inspection team by a routine `user disable` / `user passwd`: the change has to
+    say it is meant for the county-wide account."""
+    from conftest import county_workspace
+    url = pg_cluster.new_database()
+    east = county_workspace(tmp_path / "东镇", url, fonds="Z101", org="DZ")
+    west = county_workspace(tmp_path / "西镇", url, fonds="Z102", org="XZ")
+    Accounts(east).add_user("县督查组", "inspector", "Jiancha2020", expires="3d", county_wide=True)
+    assert Accounts(west).get("县督查组").county_wide is True
+    runner = CliRunner()
+    refused = runner.invoke(cli, ["--workspace", str(west.root), "user", "passwd", "县督查组", "--password-stdin"],
+                            input="Qiangzhan2020\n")
+    assert refused.exit_code == 1 and "全县账号" in refused.output and "--county" in refused.output
+    assert runner.invoke(cli, ["--workspace", str(west.root), "user", "disable", "县督查组"]).exit_code == 1
+    assert Accounts(east).authenticate("县督查组", "Jiancha2020").name == "县督查组"  # unchanged
+    with pytest.raises(UserError, match="全县账号"):
+        Accounts(west).set_password("县督查组", "Qiangzhan2020")
+    done = runner.invoke(cli, ["--workspace", str(west.root), "user", "passwd", "县督查组", "--county",
+                               "--password-stdin"], input="Xinmima2020\n")
+    assert done.exit_code == 0, done.output
+    assert Accounts(east).authenticate("县督查组", "Xinmima2020").name == "县督查组"
+    assert runner.invoke(cli, ["--workspace", str(east.root), "user", "disable", "县督查组", "--county"]).exit_code == 0
+    assert Accounts(west).get("县督查组").disabled

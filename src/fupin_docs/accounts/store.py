@@ -234,14 +234,24 @@ class Accounts:
         now = time.time()
         return any(u.role == "admin" and not u.disabled and not u.expired(now) for u in self.users())
 
-    def disable(self, name: str) -> User:
+    def require_changeable(self, name: str, county_wide: bool) -> User:
+        """The user NAME, when this change may touch it: an account of the whole county
+        is shared by every township's server, so it changes only when the change says
+        it is meant for the county (COUNTY_WIDE), never as a side effect of a township's work."""
         user = self.require(name)
+        if user.county_wide and not county_wide:
+            raise UserError(f"“{user.name}”是全县账号，各乡镇的服务器共用；停用或改密码须注明是全县账号（由县里统一办理）",
+                            field="county", hint="user.county")
+        return user
+
+    def disable(self, name: str, *, county_wide: bool = False) -> User:
+        user = self.require_changeable(name, county_wide)
         self._query("UPDATE users SET disabled = 1 WHERE name = ?", (user.name,))
         self._query('DELETE FROM sessions WHERE "user" = ?', (user.name,))
         return self.require(user.name)
 
-    def set_password(self, name: str, password: str) -> User:
-        user = self.require(name)
+    def set_password(self, name: str, password: str, *, county_wide: bool = False) -> User:
+        user = self.require_changeable(name, county_wide)
         check_password_rules(password, user.name)
         self._query("UPDATE users SET password = ?, disabled = 0 WHERE name = ?", (self._hash.hash(password), user.name))
         self._query('DELETE FROM sessions WHERE "user" = ?', (user.name,))  # a new password ends every session

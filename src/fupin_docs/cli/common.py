@@ -59,6 +59,7 @@ HINTS = {
     "pack.skip_missing": "可用 fupin archive verify 检查档案；如仍要打包其余材料，可加 --skip-missing（目录中将注明缺失）",
     "search.example": "例如：fupin search 危房改造",
     "search.county": "去掉 --county 即检索本单位的档案",
+    "user.county": "确属县里统一办理的，加 --county 再运行",
     "pack.no_archive": "如材料包来自其他单位或其他工作目录的档案，可加 --no-archive 只核对材料包本身",
     "init": "新建工作目录请运行 fupin init",
     "db.upgrade": "请管理员运行 fupin db upgrade 建立或升级数据库中的表",

@@ -89,24 +89,30 @@ def list_(ctx, as_json):
 list_.help = (list_.help or "") + "\n\n" + USERS_JSON_HELP
 
 
+COUNTY_CHANGE = click.option("--county", "county_wide", is_flag=True,
+                             help="所改的是全县账号（各乡镇共用，如县督查组）：须注明，以免误改")
+
+
 @command.command("disable")
 @click.argument("name")
+@COUNTY_CHANGE
 @click.pass_context
 @handle_errors
-def disable(ctx, name):
+def disable(ctx, name, county_wide):
     """停用用户：不能再登录，已登录的会话立即结束（重设密码即重新启用）。"""
-    user = _accounts(ctx).disable(name)
+    user = _accounts(ctx).disable(name, county_wide=county_wide)
     click.echo(shown(f"已停用用户 {user.name}，其会话已全部结束"))
 
 
 @command.command("passwd")
 @click.argument("name")
 @click.option("--password-stdin", is_flag=True, help="从标准输入读取新密码（一行），供脚本使用")
+@COUNTY_CHANGE
 @click.pass_context
 @handle_errors
-def passwd(ctx, name, password_stdin):
+def passwd(ctx, name, password_stdin, county_wide):
     """修改用户的密码（也重新启用已停用的用户）；该用户的会话全部结束。"""
     accounts = _accounts(ctx)
-    user = accounts.require(name)
-    user = accounts.set_password(user.name, _password(password_stdin, user.name))
+    user = accounts.require_changeable(name, county_wide)  # refused before the password is asked for
+    user = accounts.set_password(user.name, _password(password_stdin, user.name), county_wide=county_wide)
     click.echo(shown(f"已修改 {user.name} 的密码"))

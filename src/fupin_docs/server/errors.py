@@ -17,6 +17,7 @@ WEB_HINTS = {
     "pack.skip_missing": "请管理员在“档案核验”页检查档案，或去掉受损的材料后重新打包",
     "search.example": "例如：危房改造",
     "search.county": "去掉“全县”一项即检索本单位的档案",
+    "user.county": "全县账号请联系县里统一办理",
     "pack.no_archive": "",
     "init": "请管理员在服务器上运行 fupin init 新建工作目录",
     "db.upgrade": "请管理员在服务器上运行 fupin db upgrade",
