@@ -6,6 +6,13 @@ that comes back out byte for byte the one that went in. A real cluster."""
 from __future__ import annotations
 
 import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -146,3 +153,39 @@ def test_export_refuses_a_folder_in_use_and_leaves_nothing_half_written(cluster,
     assert run("--workspace", county.root, "db", "export", out).exit_code == 0
     assert open_workspace(out).config.database.url == "" and "postgresql" not in (out / "fupin.toml").read_text(encoding="utf-8")
     assert not [p for p in tmp_path.iterdir() if "导出中" in p.name]
+
+
+def test_an_export_killed_anywhere_leaves_no_half_workspace(cluster, tmp_path):
+    """kill -9 `fupin db export` at random moments: the target is either absent or a
+    whole workspace that verifies; what the killed run was building is cleared by
+    the next export, which completes."""
+    old = township(tmp_path / "三星镇", tmp_path / "材料")
+    for n in range(6, 40):
+        file_document(old, a_document(tmp_path / "材料", n), kind="notice", who="办事员甲")
+    county = county_workspace(tmp_path / "县" / "三星镇", cluster.new_database())
+    assert run("--workspace", county.root, "db", "import", old.root).exit_code == 0
+    fupin = [sys.executable, "-m", "fupin_docs.cli.main", "--workspace", str(county.root), "db", "export"]
+    started = time.monotonic()
+    whole = subprocess.run([*fupin, str(tmp_path / "计时")], capture_output=True, text=True)
+    assert whole.returncode == 0, whole.stderr
+    seconds = time.monotonic() - started
+    moments = random.Random(7)
+    target = tmp_path / "离开"
+    outcomes: list[str] = []
+    for _round in range(8):
+        writer = subprocess.Popen([*fupin, str(target)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(moments.uniform(0.3, 0.95) * seconds)
+        os.kill(writer.pid, signal.SIGKILL)
+        writer.wait()
+        outcomes.append("whole" if target.exists() else
+                        "building" if [p for p in tmp_path.iterdir() if "导出中" in p.name] else "not begun")
+        if target.exists():  # it got to the rename: a whole workspace
+            assert run("--workspace", target, "archive", "verify").exit_code == 0
+            assert snapshot(open_workspace(target)) == snapshot(old)
+            shutil.rmtree(target)
+    finished = subprocess.run([*fupin, str(target)], capture_output=True, text=True)
+    assert finished.returncode == 0, finished.stderr
+    assert run("--workspace", target, "archive", "verify").exit_code == 0
+    assert snapshot(open_workspace(target)) == snapshot(old)
+    assert [p.name for p in tmp_path.iterdir() if "导出中" in p.name] == []
+    assert "building" in outcomes, outcomes  # some kills did land inside the building
