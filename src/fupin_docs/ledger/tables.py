@@ -44,6 +44,11 @@ def setup(url: str, progress=None) -> int:
     return upgrade(url, COMPONENT, MIGRATIONS, progress)
 
 
+def _text(record: dict) -> str:
+    """A problem's record or a history entry as stored (JSON, Chinese kept)."""
+    return json.dumps(record, ensure_ascii=False, default=str)
+
+
 class CountyLedger:
     def __init__(self, url: str, scope: str):
         self.url = url
@@ -70,24 +75,32 @@ class CountyLedger:
     @contextlib.contextmanager
     def editing(self):
         """Hold the township's ledger; yield (records, write) where write(records, entries)
-        replaces the problems and appends ENTRIES in this same transaction."""
+        makes RECORDS the problems and appends ENTRIES in this same transaction. Only
+        the rows that changed are written: one edit in a ledger of thousands is one row."""
         with self._connection() as conn:
             hold_lock(conn, f"fupin_ledger:{self.scope}", "问题台账正由其他人修改，请稍后再试")
+            existing = self._records(conn, self.scope)
+            stored = {record["问题编号"]: (n, _text(record)) for n, record in enumerate(existing)}
 
             def write(records: list[dict], entries: list[dict]) -> None:
-                conn.execute("DELETE FROM ledger_problem WHERE scope = %s", (self.scope,))
+                wanted = {record["问题编号"]: (n, _text(record)) for n, record in enumerate(records)}
+                gone = [pid for pid in stored if pid not in wanted]
+                changed = [(self.scope, n, pid, text) for pid, (n, text) in wanted.items() if stored.get(pid) != (n, text)]
                 with conn.cursor() as cursor:
-                    cursor.executemany("INSERT INTO ledger_problem (scope, position, pid, record) VALUES (%s, %s, %s, %s)",
-                                       [(self.scope, n, record["问题编号"], json.dumps(record, ensure_ascii=False, default=str))
-                                        for n, record in enumerate(records)])
+                    if gone:
+                        cursor.execute("DELETE FROM ledger_problem WHERE scope = %s AND pid = ANY(%s)", (self.scope, gone))
+                    cursor.executemany("INSERT INTO ledger_problem (scope, position, pid, record) VALUES (%s, %s, %s, %s) "
+                                       "ON CONFLICT (scope, pid) DO UPDATE SET position = EXCLUDED.position, "
+                                       "record = EXCLUDED.record", changed)
                     last = conn.execute("SELECT coalesce(max(seq), 0) FROM ledger_history WHERE scope = %s",
                                         (self.scope,)).fetchone()[0]
                     cursor.executemany("INSERT INTO ledger_history (scope, seq, pid, entry) VALUES (%s, %s, %s, %s)",
-                                       [(self.scope, last + n, entry.get("问题编号", ""),
-                                         json.dumps(entry, ensure_ascii=False, default=str))
+                                       [(self.scope, last + n, entry.get("问题编号", ""), _text(entry))
                                         for n, entry in enumerate(entries, 1)])
+                stored.clear()
+                stored.update(wanted)  # a second write in this transaction compares with the first
 
-            yield self._records(conn, self.scope), write
+            yield existing, write
 
     def history(self, pid: str | None = None) -> list[dict]:
         with self._connection() as conn:
