@@ -139,3 +139,77 @@ def test_a_nul_in_a_filter_matches_nothing_and_damages_nothing(both):
     embedded, county, _items = both
     for filters in ({"unit": "\x00"}, {"tags": ("\x00",)}, {"kind": "plan\x00"}):
         assert answer(county, "危房", **filters) == answer(embedded, "危房", **filters) == ([], 0, True)
+
+
+# Date filters of every shape: whole years, whole months, single days, ranges that
+# cross a year and a month boundary, open at either end (the county index narrows
+# them with year/month/day terms in its bigram index, pg_backend.date_cover).
+DATE_FILTERS = [
+    {"date_from": "2018-06-01", "date_to": "2018-06-01"},
+    {"date_from": "2018-11-26", "date_to": "2020-03-01"},
+    {"date_from": "2020-03-02", "date_to": "2020-07-31"},
+    {"date_from": "2020-04-01", "date_to": "2020-04-30"},
+    {"date_from": "2020-01-01"},
+    {"date_to": "2018-06-01"},
+    {"date_from": "2025-01-02"},
+    {"date_to": "2004-11-09"},
+]
+
+
+@pytest.mark.parametrize("filters", DATE_FILTERS)
+def test_date_filters_agree_and_keep_exactly_the_documents_of_those_days(both, filters):
+    embedded, county, items = both
+    first, last = filters.get("date_from", "0000-00-00"), filters.get("date_to", "9999-12-31")
+    dated = sorted(item.archive_no for item in items if first <= item.date <= last)
+    listed = county.query(parse_query(""), Filters(**filters), 5, matched=True)
+    assert sorted(listed.matched) == dated and listed.total == len(dated)
+    for text in ("饮水安全", "整改", "\"两不愁三保障\"", "危房 -改造", "-危房"):
+        mine = county.query(parse_query(text), Filters(**filters), 20, matched=True)
+        theirs = embedded.query(parse_query(text), Filters(**filters), 20, matched=True)
+        assert sorted(mine.matched) == sorted(theirs.matched), (text, filters)
+        assert set(mine.matched) <= set(dated), (text, filters)
+        assert answer(county, text, **filters) == answer(embedded, text, **filters), (text, filters)
+
+
+def test_the_filters_select_some_but_not_all(both):
+    """The date filter test above is not vacuous: most filters keep some documents, none keeps all."""
+    _embedded, county, items = both
+    kept = [county.query(parse_query(""), Filters(**f), 5).total for f in DATE_FILTERS]
+    assert all(0 <= k < len(items) for k in kept) and sum(1 for k in kept if k) >= len(DATE_FILTERS) - 2, kept
+
+
+def test_migration_5_gives_an_index_of_schema_4_the_date_terms_filing_writes(both, tmp_path):
+    """A county index written under schema 4 (no date terms in the matching vector)
+    upgraded in place holds exactly the vectors a fresh filing writes, and answers
+    date-filtered queries as the embedded index does."""
+    import psycopg
+    from fupin_docs.search import pg_backend
+    from fupin_docs.workspace.database import upgrade
+    embedded, county, items = both
+    cluster = Cluster()
+    try:
+        url = cluster.new_database()
+        assert upgrade(url, pg_backend.COMPONENT, pg_backend.MIGRATIONS[:4]) == 4
+        with psycopg.connect(county.url) as fresh:
+            rows = fresh.execute("SELECT scope, archive_no, fingerprint, title, text, norm_title, norm, kind, unit, "
+                                 "unit_key, date, tag_keys, ids, grams, partial, lead FROM search_doc").fetchall()
+        with psycopg.connect(url) as old:
+            for row in rows:
+                old.execute("INSERT INTO search_doc (scope, archive_no, fingerprint, title, text, norm_title, norm, kind, "
+                            "unit, unit_key, date, tag_keys, ids, grams, partial, lead) VALUES (%s, %s, %s, %s, %s, %s, "
+                            "%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)", row)
+            # what schema 4 wrote: the bigrams alone
+            old.execute("UPDATE search_doc SET grams = array_to_tsvector(ARRAY(SELECT lexeme FROM "
+                        "unnest(tsvector_to_array(grams)) AS lexeme WHERE lexeme !~ '^[ymd]-'))")
+            assert old.execute("SELECT count(*) FROM search_doc WHERE grams @@ 'y-2020'").fetchone()[0] == 0
+        assert pg_backend.setup(url) == max(m.version for m in pg_backend.MIGRATIONS)
+        with psycopg.connect(url) as migrated, psycopg.connect(county.url) as fresh:
+            query = "SELECT archive_no, grams::text FROM search_doc ORDER BY archive_no"
+            assert migrated.execute(query).fetchall() == fresh.execute(query).fetchall()
+            assert migrated.execute("SELECT count(*) FROM search_doc WHERE grams @@ 'y-2020'").fetchone()[0] == \
+                sum(1 for item in items if item.date.startswith("2020-")) > 0
+        upgraded = PgSearchBackend(url, "Z001/ZFB")
+        for filters in DATE_FILTERS[:4]:
+            assert answer(upgraded, "饮水安全", **filters) == answer(embedded, "饮水安全", **filters), filters
+    finally:
+        cluster.stop()

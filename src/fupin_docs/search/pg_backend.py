@@ -23,9 +23,11 @@ township's documents carry its scope; filters are columns.
 
 from __future__ import annotations
 
+import calendar
 import json
 import re
 from collections import defaultdict
+from datetime import date, timedelta
 
 from ..workspace.database import Migration, stage_connection, township, upgrade
 from .backend import Filters, Hit, Hits, IndexDoc, set_digest
@@ -85,6 +87,20 @@ CREATE INDEX search_doc_partial ON search_doc (scope) WHERE partial;
 ALTER TABLE search_doc SET (toast_tuple_target = 256);
 ALTER TABLE search_doc ALTER COLUMN lead SET STORAGE MAIN;
 """),
+    # The matching vector also holds the document's date as year, month and day terms
+    # (date_terms), so a date filter narrows the candidates inside the bigram index:
+    # county-wide, PostgreSQL read the whole matching vector of every document of the
+    # year to count a phrase's candidates (94 ms for 脱贫攻坚 in one year at 200,000
+    # documents; 32 ms from the index). The index is rebuilt once after the vectors.
+    Migration(5, """
+DROP INDEX search_doc_grams;
+UPDATE search_doc SET grams = grams || CASE
+    WHEN date ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'
+        THEN array_to_tsvector(ARRAY['y-' || left(date, 4), 'm-' || left(date, 7), 'd-' || date])
+    WHEN date <> '' THEN array_to_tsvector(ARRAY['d-?'])
+    ELSE ''::tsvector END;
+CREATE INDEX search_doc_grams ON search_doc USING gin (grams);
+"""),
 )
 
 MAX_STORED_TEXT = 300_000  # as the embedded index: characters kept for snippets and judging
@@ -93,6 +109,8 @@ MAX_POSITIONS_PER_GRAM = 256  # … nor more than this many per lexeme
 MAX_LEXEME_CHARS = 500  # PostgreSQL refuses a lexeme over 2,046 bytes: a longer Latin/digit run is kept by its start
 VECTOR_BUDGET = 900_000  # bytes of lexemes kept per document (a tsvector holds at most 1 MB)
 RANK_LEAD_CHARS = 120  # the opening the ranking vector holds besides the title: small enough to stay in the row
+MAX_DATE_TERMS = 120  # a date filter needing more year/month/day terms than this is left to the date index
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
 def setup(url: str, progress=None) -> int:
@@ -121,6 +139,13 @@ def body_vector(body: str) -> tuple[str, bool]:
     return " ".join(parts), False
 
 
+def _with_date(vector: tuple[str, bool], day: str) -> tuple[str, bool]:
+    """VECTOR (body_vector's) with DAY's date_terms."""
+    literal, partial = vector
+    terms = " ".join(_lexeme(term) for term in date_terms(day))
+    return (f"{literal} {terms}" if literal and terms else literal or terms), partial
+
+
 def grams_vector(title: str, body: str) -> str:
     """The tsvector literal of BODY (the title and the opening, folded; small): each
     bigram with its positions, those inside the title weighted A, for ranking."""
@@ -137,6 +162,44 @@ def grams_vector(title: str, body: str) -> str:
         kept = [s for s in spots if s]
         parts.append(_lexeme(gram) + (":" + ",".join(kept) if kept else ""))
     return " ".join(parts)
+
+
+def date_terms(day: str) -> list[str]:
+    """The terms the matching vector holds for a document dated DAY (as migration 5
+    writes them): its year, month and day. No text piece (normalize.PIECE_RE: CJK
+    runs, Latin/digit runs) holds a '-', so none can be mistaken for a word; a date
+    not written YYYY-MM-DD is marked 'd-?' and always stays a candidate."""
+    if _ISO_DATE.match(day):
+        return [f"y-{day[:4]}", f"m-{day[:7]}", f"d-{day}"]
+    return ["d-?"] if day else []
+
+
+def date_cover(first: str, last: str) -> list[str] | None:
+    """The fewest year, month and day terms (date_terms) that the documents dated
+    FIRST to LAST (inclusive, YYYY-MM-DD) hold and no other ISO-dated document does;
+    None when they are more than MAX_DATE_TERMS or the dates are not ISO days."""
+    try:
+        day, end = date.fromisoformat(first), date.fromisoformat(last)
+    except (TypeError, ValueError):
+        return None
+    terms = []
+    while day <= end:
+        month_end = day.replace(day=calendar.monthrange(day.year, day.month)[1])
+        if day.month == 1 and day.day == 1 and day.replace(month=12, day=31) <= end:
+            terms.append(f"y-{day.year:04d}")
+            last_day = day.replace(month=12, day=31)
+        elif day.day == 1 and month_end <= end:
+            terms.append(f"m-{day.year:04d}-{day.month:02d}")
+            last_day = month_end
+        else:
+            terms.append(f"d-{day.isoformat()}")
+            last_day = day
+        if len(terms) > MAX_DATE_TERMS:
+            return None
+        if last_day >= date.max:
+            break
+        day = last_day + timedelta(days=1)
+    return terms
 
 
 def _need_query(need: str) -> str:
@@ -207,7 +270,7 @@ class PgSearchBackend:
             yield (self.scope, doc.archive_no, doc.fingerprint or doc.sha256, doc.title or "",
                    doc.text[:MAX_STORED_TEXT], normalize(doc.title or ""), normalize(kept), doc.kind or "",
                    doc.unit or "", normalize(doc.unit) if doc.unit else "", doc.date or "",
-                   [normalize(tag) for tag in doc.tags], keys, *body_vector(body),
+                   [normalize(tag) for tag in doc.tags], keys, *_with_date(body_vector(body), doc.date or ""),
                    grams_vector(doc.title or "", "\n".join((doc.title or "",
                                                             first_paragraph(doc.text or "")[:RANK_LEAD_CHARS]))))
 
@@ -307,6 +370,26 @@ class PgSearchBackend:
             return "FALSE", []  # no stored value holds a NUL (PostgreSQL text cannot): nothing matches
         return " AND ".join(clauses), values
 
+    def _dates(self, conn, filters: Filters) -> str | None:
+        """A date filter as a tsquery of date_terms (or None: left to the date index), so
+        the bigram index narrows the candidates by date itself; the date column is still
+        compared (it is the filter, this only narrows). An open end is the index's
+        earliest or latest date."""
+        if not (filters.date_from or filters.date_to):
+            return None
+        first, last = filters.date_from, filters.date_to
+        if not (first and last):
+            earliest, latest = conn.execute("SELECT min(date), max(date) FROM search_doc WHERE date > ''").fetchone()
+            if earliest is None:
+                return "'d-?'"
+            first, last = first or earliest, last or latest
+            if first > last:
+                return "'d-?'"
+        terms = date_cover(first, last)
+        if terms is None:
+            return None
+        return "(" + " | ".join(_lexeme(term) for term in [*terms, "d-?"]) + ")"
+
     _COLUMNS = "archive_no, title, text, norm_title, norm, kind, unit, date, partial"
     _NAMES = ("archive_no", "title", "text", "norm_title", "norm", "kind", "unit", "date", "partial", "total", "rank")
     # a partial document (see body_vector) is a candidate for every query, proven on its
@@ -315,8 +398,26 @@ class PgSearchBackend:
     _MATCHING = " AND grams @@ %s::tsquery"
     _MATCHING_OR_PARTIAL = " AND (grams @@ %s::tsquery OR partial)"
 
+    def _matching(self, tsquery: str, partial: bool, dates: str | None) -> tuple[str, str]:
+        """The SQL matching TSQUERY (and the DATES tsquery, see _dates) and its argument."""
+        return (self._MATCHING_OR_PARTIAL if partial else self._MATCHING,
+                tsquery if dates is None else f"({tsquery}) & {dates}")
+
     def _select(self, conn, where: str, values: list, tsquery: str | None, limit: int | None,
-                order: str = "rank", partial: bool = False) -> list[dict]:
+                order: str = "rank", partial: bool = False, dates: str | None = None) -> list[dict]:
+        if tsquery is not None and order == "rank":
+            # Every candidate is ranked (by the small vector of the title and the opening,
+            # kept in the row) and counted with only its key and rank carried along; the
+            # wide columns are read for the LIMIT best only.
+            matching, match_arg = self._matching(tsquery, partial, dates)
+            sql = (f"SELECT {', '.join('d.' + c for c in self._COLUMNS.split(', '))}, t.total, t.rank FROM ("
+                   "SELECT scope, archive_no, rank, count(*) OVER () AS total FROM ("
+                   f"SELECT scope, archive_no, ts_rank(lead, %s::tsquery) AS rank FROM search_doc WHERE {where}"
+                   f"{matching} OFFSET 0) AS s ORDER BY rank DESC, archive_no"
+                   + (" LIMIT %s" if limit is not None else "") +
+                   ") AS t JOIN search_doc AS d USING (scope, archive_no) ORDER BY t.rank DESC, d.archive_no")
+            args = [tsquery, *values, match_arg] + ([limit] if limit is not None else [])
+            return [dict(zip(self._NAMES, row)) for row in conn.execute(sql, args).fetchall()]
         sql, args = f"SELECT {self._COLUMNS}, count(*) OVER () AS total", []  # every candidate is read to sort anyway
         if tsquery is not None:
             sql += ", ts_rank(lead, %s::tsquery) AS rank"  # the title and opening: small, never detoasted
@@ -326,38 +427,44 @@ class PgSearchBackend:
         sql += f" FROM search_doc WHERE {where}"
         args += values
         if tsquery is not None:
-            sql += self._MATCHING_OR_PARTIAL if partial else self._MATCHING
-            args.append(tsquery)
+            matching, match_arg = self._matching(tsquery, partial, dates)
+            sql += matching
+            args.append(match_arg)
         sql += " ORDER BY rank DESC, archive_no" if order == "rank" else " ORDER BY date DESC, archive_no DESC"  # as Whoosh
         if limit is not None:
             sql += " LIMIT %s"
             args.append(limit)
         return [dict(zip(self._NAMES, row)) for row in conn.execute(sql, args).fetchall()]
 
-    def _count(self, conn, where: str, values: list, tsquery: str | None, partial: bool = False) -> int:
+    def _count(self, conn, where: str, values: list, tsquery: str | None, partial: bool = False,
+               dates: str | None = None) -> int:
         sql, args = f"SELECT count(*) FROM search_doc WHERE {where}", list(values)
         if tsquery is not None:
-            sql += self._MATCHING_OR_PARTIAL if partial else self._MATCHING
-            args.append(tsquery)
+            matching, match_arg = self._matching(tsquery, partial, dates)
+            sql += matching
+            args.append(match_arg)
         return conn.execute(sql, args).fetchone()[0]
 
-    def _numbers(self, conn, where: str, values: list, tsquery: str | None, partial: bool = False) -> list[str]:
+    def _numbers(self, conn, where: str, values: list, tsquery: str | None, partial: bool = False,
+                 dates: str | None = None) -> list[str]:
         """The archive numbers _count counts."""
         sql, args = f"SELECT archive_no FROM search_doc WHERE {where}", list(values)
         if tsquery is not None:
-            sql += self._MATCHING_OR_PARTIAL if partial else self._MATCHING
-            args.append(tsquery)
+            matching, match_arg = self._matching(tsquery, partial, dates)
+            sql += matching
+            args.append(match_arg)
         return [row[0] for row in conn.execute(sql + " ORDER BY archive_no", args).fetchall()]
 
     def _any_partial(self, conn, where: str, values: list) -> bool:
         """Whether a partial document is among the candidates (then a count is an upper bound)."""
         return conn.execute(f"SELECT EXISTS (SELECT 1 FROM search_doc WHERE {where} AND partial)", values).fetchone()[0]
 
-    def _counted(self, conn, where: str, values: list, tsquery: str | None, matched: bool, partial: bool = False):
+    def _counted(self, conn, where: str, values: list, tsquery: str | None, matched: bool, partial: bool = False,
+                 dates: str | None = None):
         """(how many match, their archive numbers or None): one query either way."""
         if not matched:
-            return self._count(conn, where, values, tsquery, partial), None
-        numbers = self._numbers(conn, where, values, tsquery, partial)
+            return self._count(conn, where, values, tsquery, partial, dates), None
+        numbers = self._numbers(conn, where, values, tsquery, partial, dates)
         return len(numbers), numbers
 
     def query(self, parsed: ParsedQuery, filters: Filters, limit: int, *, as_typed: bool = False,
@@ -365,6 +472,7 @@ class PgSearchBackend:
         where, values = self._where(filters)
         terms = list(dict.fromkeys(parsed.positive_terms()))
         with self._connection() as conn:
+            dates = self._dates(conn, filters) if where != "FALSE" else None
             if parsed.id_key:
                 named = conn.execute(f"SELECT {self._COLUMNS}, 0, 0.0 FROM search_doc WHERE {where} AND ids @> %s "
                                      "ORDER BY archive_no LIMIT %s", [*values, [parsed.id_key], limit]).fetchall()
@@ -374,7 +482,7 @@ class PgSearchBackend:
                     shown = [_hit(dict(zip(self._NAMES, row)), id_terms) for row in named]
                     seen = {hit.archive_no for hit in shown}
                     more = self._ranked(conn, cited, where, values, limit + len(shown), True, id_terms, matched,
-                                        self._any_partial(conn, where, values))
+                                        self._any_partial(conn, where, values), dates)
                     shown += [hit for hit in more if hit.archive_no not in seen]
                     unseen = max(more.total - len(more), 0)
                     every = dict.fromkeys([*seen, *more.matched]) if matched else None
@@ -388,20 +496,21 @@ class PgSearchBackend:
                 return Hits([_hit(row, terms) for row in rows], total, True, numbers)
             if not parsed.groups:  # exclusions only
                 rows = self._select(conn, where, values, tsquery, None, order="date",
-                                    partial=self._any_partial(conn, where, values))
+                                    partial=self._any_partial(conn, where, values), dates=dates)
                 proven = [row for row in rows if not (check or row["partial"]) or matches(parsed, row["norm"])]
                 return Hits([_hit(row, terms) for row in proven[:limit]], len(proven), True,
                             [row["archive_no"] for row in proven] if matched else None)
             return self._ranked(conn, parsed, where, values, limit, as_typed, terms, matched,
-                                self._any_partial(conn, where, values))
+                                self._any_partial(conn, where, values), dates)
 
-    def _ranked(self, conn, parsed, where, values, limit, as_typed, terms, matched=False, partial=False) -> Hits:
+    def _ranked(self, conn, parsed, where, values, limit, as_typed, terms, matched=False, partial=False,
+                dates=None) -> Hits:
         """ranking.judge_in_windows over SQL: candidates best first by the ranking vector;
         a query's candidates are counted by the scan that reads its window."""
         candidates: dict = {}  # tsquery -> how many candidates it has (read with the window)
 
         def read(tsquery, wanted):
-            rows = self._select(conn, where, values, tsquery, wanted, partial=partial)
+            rows = self._select(conn, where, values, tsquery, wanted, partial=partial, dates=dates)
             candidates[tsquery] = rows[0]["total"] if rows else 0
             return [Candidate(row["archive_no"], row["archive_no"], row["rank"],
                               lambda row=row: (row["norm_title"], row["norm"]), row) for row in rows]
@@ -409,7 +518,7 @@ class PgSearchBackend:
         def matching(tsquery):
             if not matched and tsquery in candidates:
                 return candidates[tsquery], None
-            return self._counted(conn, where, values, tsquery, matched, partial)
+            return self._counted(conn, where, values, tsquery, matched, partial, dates)
 
         q_typed, check_typed, _nothing = build_query(typed_only(parsed))
         q_loose, check_loose, _nothing = build_query(parsed)
