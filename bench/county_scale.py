@@ -2,7 +2,7 @@
 county scale, beside the embedded Whoosh index, in one run.
 
     .venv/bin/python -m bench.county_scale [--sizes 10000,200000] [--townships 20]
-        [--rounds 5] [--filers 4] [--filing-docs 400]
+        [--rounds 5] [--filers 4] [--filing-docs 400] [--compare REV]
 
 A PostgreSQL cluster of its own (tests/pg_cluster.py: initdb in a temporary
 folder, a Unix socket only) holds SIZE documents made from the seed text
@@ -16,6 +16,11 @@ At the first size the same queries run on a Whoosh index of the same documents
 Then FILERS processes file FILING_DOCS documents into one township's county
 workspace at once (catalog + index, as `fupin archive add` does): documents/s,
 gap-free 档号 and a valid chain checked after.
+With --compare REV, the PostgreSQL rows are measured for REV's code too, in the
+same run: at each size REV's code and this checkout's each build their own
+database (their own schema and index), then each times its queries (one untimed
+pass first) in a process of its own, REV first. The machine's load (1 minute) is
+printed before each step.
 Goals (issue 13): phrase queries with a township or year filter p95 ≤ 150 ms
 at 200,000 documents; filing ≥ 50 documents/s from 4 processes.
 """
@@ -23,9 +28,12 @@ at 200,000 documents; filing ≥ 50 documents/s from 4 processes.
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing
+import os
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -82,11 +90,11 @@ def query_cases(townships: int):
     return cases
 
 
-def run_size(url: str, size: int, townships: int, rounds: int) -> dict:
+def build(url: str, size: int, townships: int) -> dict:
+    """SIZE documents written into the database at URL; documents/s and MB."""
     from fupin_docs.search.pg_backend import PgSearchBackend, setup
     setup(url)
     backends = {t: PgSearchBackend(url, scope_of(t)) for t in range(townships)}
-    backends[None] = PgSearchBackend(url, None)
     batch: dict = {}
     started = time.perf_counter()
     for township, doc in documents(size, townships):
@@ -100,8 +108,56 @@ def run_size(url: str, size: int, townships: int, rounds: int) -> dict:
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE search_doc")
         size_mb = conn.execute("SELECT pg_total_relation_size('search_doc') / 1048576.0").fetchone()[0]
-    times = time_queries(lambda key: backends[key], query_cases(townships), rounds)
-    return {"size": size, "index_docs_per_s": size / index_seconds, "index_mb": float(size_mb), "times": times}
+        schema = conn.execute("SELECT version FROM fupin_schema WHERE component = 'search'").fetchone()[0]
+    return {"size": size, "index_docs_per_s": size / index_seconds, "index_mb": float(size_mb), "schema": schema}
+
+
+def query_times(url: str, townships: int, rounds: int, warm: bool = False) -> dict:
+    from fupin_docs.search.pg_backend import PgSearchBackend
+    backends = {t: PgSearchBackend(url, scope_of(t)) for t in range(townships)}
+    backends[None] = PgSearchBackend(url, None)
+    if warm:  # a process of its own: its first queries load the word lists
+        time_queries(lambda key: backends[key], query_cases(townships), 1)
+    return time_queries(lambda key: backends[key], query_cases(townships), rounds)
+
+
+def run_size(url: str, size: int, townships: int, rounds: int) -> dict:
+    row = build(url, size, townships)
+    row["times"] = query_times(url, townships, rounds)
+    return row
+
+
+def load() -> str:
+    return f"{os.getloadavg()[0]:.2f}"
+
+
+def in_process(source: Path | None, step: str, *args) -> dict:
+    """STEP ('build' or 'query') with ARGS in a Python process of its own, on the code
+    in SOURCE (a src/ folder; None: this checkout)."""
+    env = dict(os.environ)
+    if source is not None:
+        env["PYTHONPATH"] = os.pathsep.join([str(source), str(ROOT)])
+    done = subprocess.run([sys.executable, "-m", "bench.county_scale", "--step", step, *map(str, args)],
+                          cwd=ROOT, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"{step} failed:\n{done.stdout}{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def compare_size(cluster, size: int, townships: int, rounds: int, versions) -> list:
+    """VERSIONS: (label, src folder or None); a row per version, measured as the module says."""
+    rows = []
+    for label, source in versions:
+        print(f"load {load()}: building {size} documents with {label}", file=sys.stderr, flush=True)
+        row = in_process(source, "build", cluster.new_database(), size, townships)
+        print(f"  index schema version {row['schema']}", file=sys.stderr, flush=True)
+        rows.append((label, source, row))
+    for label, source, row in rows:
+        print(f"load {load()}: queries at {size} with {label}", file=sys.stderr, flush=True)
+        row["times"] = in_process(source, "query", row["url"], townships, rounds)
+        row["label"] = label
+        row["load"] = load()
+    return [row for _label, _source, row in rows]
 
 
 def run_whoosh(size: int, townships: int, rounds: int) -> dict:
@@ -169,25 +225,49 @@ def main(argv=None) -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--filers", type=int, default=4)
     parser.add_argument("--filing-docs", type=int, default=400)
+    parser.add_argument("--compare", metavar="REV", default=None,
+                        help="also measure the PostgreSQL rows with the code of git revision REV")
+    parser.add_argument("--step", nargs="+", help=argparse.SUPPRESS)  # one step of --compare (in_process)
     args = parser.parse_args(argv)
+    if args.step:
+        step, url, *rest = args.step
+        if step == "build":
+            row = build(url, int(rest[0]), int(rest[1]))
+            row["url"] = url
+        else:
+            row = query_times(url, int(rest[0]), int(rest[1]), warm=True)
+        print(json.dumps(row))
+        return 0
     from pg_cluster import Cluster
     sizes = [int(s) for s in args.sizes.split(",")]
     cluster = Cluster()
     ok = True
     try:
         rows = []
+        print(f"load {load()}: start", file=sys.stderr, flush=True)
         embedded = run_whoosh(sizes[0], args.townships, args.rounds)
+        versions = None
+        if args.compare:
+            from bench.serve_load import git_source
+            versions = [(f"before {args.compare}", git_source(args.compare)), ("after", None)]
         for size in sizes:
-            rows.append(run_size(cluster.new_database(), size, args.townships, args.rounds))
+            if versions:
+                rows += compare_size(cluster, size, args.townships, args.rounds, versions)
+            else:
+                rows.append(run_size(cluster.new_database(), size, args.townships, args.rounds))
+                rows[-1]["load"] = load()
         print("| backend | documents | index docs/s | index MB | query group | p50 ms | p95 ms |")
         print("|---|---:|---:|---:|---|---:|---:|")
         for group, values in embedded["times"].items():
             print(f"| Whoosh | {embedded['size']} | | | {group} | {statistics.median(values):.1f} | "
                   f"{percentile(values, 95):.1f} |")
         for row in rows:
+            name = f"PostgreSQL ({row['label']})" if "label" in row else "PostgreSQL"
             for group, values in row["times"].items():
-                print(f"| PostgreSQL | {row['size']} | {row['index_docs_per_s']:.0f} | {row['index_mb']:.0f} | {group} | "
+                print(f"| {name} | {row['size']} | {row['index_docs_per_s']:.0f} | {row['index_mb']:.0f} | {group} | "
                       f"{statistics.median(values):.1f} | {percentile(values, 95):.1f} |")
+        print("load (1 minute) after each row's queries: " + ", ".join(
+            f"{row.get('label', 'PostgreSQL')} {row['size']}: {row['load']}" for row in rows))
         last = rows[-1]
         worst = max(percentile(last["times"][g], 95) for g in ("phrase + township", "phrase + year"))
         met = worst <= 150
