@@ -18,7 +18,11 @@ A query follows the embedded backend step for step (whoosh_backend.py): the
 as-typed query's candidates, best first, judged in growing windows until
 enough as-typed hits are proven, then the words-apart ones; the same hits, the
 same order (ranking.judge), the same totals where both are exact. Each
-township's documents carry its scope; filters are columns.
+township's documents carry its scope; filters are columns. A date filter is
+also a tsquery of the year, month and day terms the matching vector holds
+(date_terms, date_cover), so the bigram index itself narrows the candidates to
+those days: county-wide, the other way to apply it was to read the matching
+vector of every document of the year.
 """
 
 from __future__ import annotations
