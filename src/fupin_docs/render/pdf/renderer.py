@@ -28,7 +28,7 @@ BASE_URL = Path(__file__).resolve().parent.as_uri() + "/"
 
 @dataclass(frozen=True)
 class PdfResult:
-    path: Path
+    path: Path | None  # None when only renditions were asked for
     pages: int
     # {role: characters the role's primary face lacks}; they were drawn from a
     # fallback face (or, if listed in `uncovered` too, from no face at all).
@@ -181,10 +181,14 @@ def body_end(doc: ComposedDocument, *, config: Config) -> BodyEnd:
     return BodyEnd(page=len(document.pages), lines=L.LINES_PER_PAGE)  # the template always has the marker
 
 
-def render_pdf(doc: ComposedDocument, target: str | Path, *, config: Config,
-               pdfa: bool = False) -> PdfResult:
-    """Write DOC as a GB/T 9704 PDF at TARGET (atomically) and describe it."""
-    target = Path(target)
+def render_pdf(doc: ComposedDocument, target: str | Path | None, *, config: Config,
+               pdfa: bool = False, renditions=()) -> PdfResult:
+    """Write DOC as a GB/T 9704 PDF at TARGET (atomically) and describe it.
+
+    RENDITIONS are callables rendition(layout, doc) given the very layout the
+    PDF is written from (a WeasyPrint document), e.g. the OFD writer: one
+    layout, several fixed-layout files. With TARGET None only they are written."""
+    target = Path(target) if target is not None else None
     faces = require_faces(config.fonts)
     document, snaps = _settled(doc, faces, False)
     tight = False
@@ -195,9 +199,12 @@ def render_pdf(doc: ComposedDocument, target: str | Path, *, config: Config,
     place = colophon_place(document)
     if place != COLOPHON_HERE:  # another layout only when the 版记 fell on an odd page
         document = _lay_out(doc, faces, place, tight, snaps)
-    options = {"pdf_variant": PDFA_VARIANT} if pdfa else {}
-    with atomic_path(target) as tmp:
-        document.write_pdf(tmp, **options)
+    for rendition in renditions:
+        rendition(document, doc)
+    if target is not None:
+        options = {"pdf_variant": PDFA_VARIANT} if pdfa else {}
+        with atomic_path(target) as tmp:
+            document.write_pdf(tmp, **options)
     fallback = fallback_report(text_by_role(doc), faces)
     uncovered = uncovered_chars("".join(fallback.values()), faces) if fallback else ""
     return PdfResult(path=target, pages=len(document.pages), fallback_chars=fallback,
@@ -205,14 +212,18 @@ def render_pdf(doc: ComposedDocument, target: str | Path, *, config: Config,
 
 
 def _render_one(args) -> PdfResult:
-    doc, target, config, pdfa = args
-    return render_pdf(doc, target, config=config, pdfa=pdfa)
+    doc, target, config, pdfa, renditions = args
+    return render_pdf(doc, target, config=config, pdfa=pdfa, renditions=renditions)
 
 
 def render_pdfs(docs_and_targets, *, config: Config, jobs: int = 2,
                 progress: Callable[[int, int], None] | None = None,
-                pdfa: bool = False, executor: concurrent.futures.Executor | None = None) -> list[PdfResult]:
+                pdfa: bool = False, executor: concurrent.futures.Executor | None = None,
+                renditions=None) -> list[PdfResult]:
     """Render many documents; results come back in input order.
+
+    RENDITIONS, if given, holds for each document what render_pdf takes as its
+    renditions (picklable callables, as they may run in a worker process).
 
     PROGRESS, if given, is called as progress(done, total): once with (0, total)
     before the first document and after each finished one (in completion order).
@@ -227,7 +238,10 @@ def render_pdfs(docs_and_targets, *, config: Config, jobs: int = 2,
     """
     if progress is not None and not callable(progress):
         raise TypeError("progress must be None or a callable progress(done, total)")
-    items = [(doc, Path(target), config, pdfa) for doc, target in docs_and_targets]
+    pairs = list(docs_and_targets)
+    extra = list(renditions) if renditions is not None else [()] * len(pairs)
+    items = [(doc, None if target is None else Path(target), config, pdfa, tuple(more))
+             for (doc, target), more in zip(pairs, extra)]
     total = len(items)
     faces = require_faces(config.fonts)
     if progress is not None:

@@ -1,0 +1,141 @@
+"""One page's Content.xml (GB/T 33190-2016 §7.7 page, §8.2 layers, §9 paths,
+§11 text) from what the layout drew on it.
+
+Every drawn text run is a TextObject holding one TextCode: X/Y of its first
+character (the baseline) and DeltaX, the advance from each character to the
+next, taken from the layout's own glyph positions (WeasyPrint's letter spacing
+included). Rules and the red separator line are PathObjects. Coordinates of a
+graphic unit's content are relative to its Boundary's top-left corner (§8.1).
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from lxml import etree
+
+from .capture import PageDrawing, PathShape, TextRun
+
+NS = "http://www.ofdspec.org/2016"
+NSMAP = {"ofd": NS}
+
+
+def q(tag: str) -> str:
+    return f"{{{NS}}}{tag}"
+
+
+def num(value: float) -> str:
+    """A number as OFD writes it: at most 3 decimals (1 µm), no trailing zeros."""
+    text = f"{value:.3f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def box(x: float, y: float, w: float, h: float) -> str:
+    return " ".join(num(v) for v in (x, y, w, h))
+
+
+def delta_x(values: list[float]) -> str:
+    """DeltaX with OFD's 'g N v' shorthand for a value repeated N times (§11.3)."""
+    parts = []
+    for value, group in itertools.groupby(num(v) for v in values):
+        count = len(list(group))
+        parts.append(f"g {count} {value}" if count > 2 else " ".join([value] * count))
+    return " ".join(parts)
+
+
+def color(value: tuple[int, int, int]) -> str:
+    return " ".join(str(v) for v in value)
+
+
+class Ids:
+    """Object identifiers, unique in the whole document (§7.5 MaxUnitID)."""
+
+    def __init__(self) -> None:
+        self.last = 0
+
+    def next(self) -> str:
+        self.last += 1
+        return str(self.last)
+
+
+def _characters(run: TextRun) -> tuple[str, list[float]]:
+    """The run's characters and the x of each (mm)."""
+    chars, xs = [], []
+    for glyph in run.glyphs:
+        for ch in glyph.text:
+            chars.append(ch)
+            xs.append(glyph.x)
+    return "".join(chars), xs
+
+
+def text_object(run: TextRun, font_id: str, ids: Ids):
+    text, xs = _characters(run)
+    if not text.strip():
+        return None
+    left = min(g.x for g in run.glyphs)
+    right = max(g.x + g.advance for g in run.glyphs)
+    top = run.y - run.size  # the em above the baseline, and 0.3 em below it
+    height = run.size * 1.3
+    obj = etree.Element(q("TextObject"), ID=ids.next(), Boundary=box(left, top, right - left, height),
+                        Font=font_id, Size=num(run.size))
+    etree.SubElement(obj, q("FillColor"), Value=color(run.color))
+    code = etree.SubElement(obj, q("TextCode"), X=num(xs[0] - left), Y=num(run.y - top))
+    if len(xs) > 1:
+        code.set("DeltaX", delta_x([b - a for a, b in zip(xs, xs[1:])]))
+    code.text = text
+    return obj
+
+
+def _path_data(shape: PathShape, left: float, top: float) -> str:
+    out = []
+    for sub in shape.subpaths:
+        for op, points in sub:
+            if op == "Z":
+                out.append("C")  # OFD's 'close the subpath'
+                continue
+            letter = {"M": "M", "L": "L", "C": "B"}[op]  # OFD: B is a cubic Bézier
+            out.append(" ".join([letter] + [f"{num(x - left)} {num(y - top)}" for x, y in points]))
+    return " ".join(out)
+
+
+def path_object(shape: PathShape, ids: Ids):
+    points = [p for sub in shape.subpaths for _op, pts in sub for p in pts]
+    if not points:
+        return None
+    pad = shape.line_width / 2 if shape.stroke else 0.0
+    left = min(x for x, _ in points) - pad
+    top = min(y for _, y in points) - pad
+    right = max(x for x, _ in points) + pad
+    bottom = max(y for _, y in points) + pad
+    obj = etree.Element(q("PathObject"), ID=ids.next(), Boundary=box(left, top, right - left, bottom - top))
+    if shape.stroke:
+        obj.set("LineWidth", num(shape.line_width))
+    else:
+        obj.set("Stroke", "false")
+    if shape.fill:
+        obj.set("Fill", "true")
+        if shape.even_odd:
+            obj.set("Rule", "Even-Odd")
+    if shape.stroke:
+        etree.SubElement(obj, q("StrokeColor"), Value=color(shape.stroke))
+    if shape.fill:
+        etree.SubElement(obj, q("FillColor"), Value=color(shape.fill))
+    etree.SubElement(obj, q("AbbreviatedData")).text = _path_data(shape, left, top)
+    return obj
+
+
+def content_xml(drawing: PageDrawing, font_ids: dict, ids: Ids) -> bytes:
+    """Content.xml of one page; FONT_IDS maps a WeasyPrint font hash to its OFD Font ID."""
+    page = etree.Element(q("Page"), nsmap=NSMAP)
+    area = etree.SubElement(page, q("Area"))
+    etree.SubElement(area, q("PhysicalBox")).text = box(0, 0, drawing.width, drawing.height)
+    content = etree.SubElement(page, q("Content"))
+    layer = etree.SubElement(content, q("Layer"), ID=ids.next(), Type="Body")
+    for item in drawing.items:
+        if isinstance(item, TextRun):
+            obj = text_object(item, font_ids[item.font.hash], ids)
+        else:
+            obj = path_object(item, ids)
+        if obj is not None:
+            layer.append(obj)
+    return etree.tostring(page, xml_declaration=True, encoding="UTF-8")
