@@ -21,8 +21,9 @@ from .inputs.validate import validate_document
 from .inputs.yaml_source import load_yaml_file, load_yaml_text
 from .workspace.config import Workspace
 
-FORMATS = ("docx", "pdf")
-WORD_STAGE, PDF_STAGE = "正在生成 Word", "正在生成 PDF"
+FORMATS = ("docx", "pdf", "ofd")
+WORD_STAGE, PDF_STAGE, OFD_STAGE = "正在生成 Word", "正在生成 PDF", "正在生成 OFD"
+FIXED_LAYOUT = ("pdf", "ofd")  # written from one WeasyPrint layout per document
 
 
 @dataclass
@@ -34,14 +35,15 @@ class RenderOutcome:
     archive_no: str | None = None
     archived_new: bool = False
     index_error: str | None = None  # archived, but the index update failed (the next search repairs it)
-    pages: int | None = None  # the PDF's pages, when a PDF was rendered
+    pages: int | None = None  # the PDF's (and OFD's) pages, when either was rendered
 
 
 def parse_formats(text: str) -> tuple[str, ...]:
     formats = tuple(part.strip().lower() for part in text.split(",") if part.strip())
     unknown = [f for f in formats if f not in FORMATS]
     if unknown or not formats:
-        raise UserError(f"不支持的输出格式“{','.join(unknown) or text}”，请写 docx、pdf 或 docx,pdf")
+        raise UserError(f"不支持的输出格式“{','.join(unknown) or text}”，请写 docx、pdf、ofd 中的一个或几个，"
+                        "用逗号隔开，如 docx,pdf,ofd")
     return formats
 
 
@@ -135,16 +137,22 @@ def _render_loaded(loaded, workspace: Workspace, *, formats, out_dir: Path, temp
                             templates_dir=workspace.templates_dir)
                 if progress is not None and len(outcomes) > 1:
                     progress(WORD_STAGE, done, len(outcomes))
-        if "pdf" in formats:
+        if any(fmt in formats for fmt in FIXED_LAYOUT):
+            from .render import ofd as ofd_stage
             from .render import pdf as pdf_stage
 
-            pairs = [(o.document, temp["pdf"]) for o, temp in zip(outcomes, temps)]
+            # One layout per document: the PDF (if asked for) and the OFD are written from it.
+            pairs = [(o.document, temp.get("pdf")) for o, temp in zip(outcomes, temps)]
+            renditions = [(ofd_stage.OfdWriter(temp["ofd"]),) if "ofd" in formats else () for temp in temps]
             if len(pairs) == 1:
-                results = [pdf_stage.render_pdf(*pairs[0], config=workspace.config, pdfa=pdfa)]
+                results = [pdf_stage.render_pdf(*pairs[0], config=workspace.config, pdfa=pdfa,
+                                                renditions=renditions[0])]
             else:
-                report = None if progress is None else (lambda done, total: progress(PDF_STAGE, done, total))
+                stage = PDF_STAGE if "pdf" in formats else OFD_STAGE
+                report = None if progress is None else (lambda done, total: progress(stage, done, total))
                 results = pdf_stage.render_pdfs(pairs, config=workspace.config, jobs=jobs,
-                                                progress=report, pdfa=pdfa, executor=executor)
+                                                progress=report, pdfa=pdfa, executor=executor,
+                                                renditions=renditions)
             for outcome, result in zip(outcomes, results):
                 outcome.fallback_chars = dict(result.fallback_chars or {})
                 outcome.pages = result.pages
@@ -203,7 +211,7 @@ def archive_outcome(outcome: RenderOutcome, workspace: Workspace, *, how: str | 
     HOW says how it came (default: the render command), WHO who filed it."""
     from .filing import file_document  # archive and index: only when asked to file
     meta = outcome.document.metadata
-    primary = outcome.outputs.get("docx") or outcome.outputs.get("pdf")
+    primary = outcome.outputs.get("docx") or outcome.outputs.get("pdf") or outcome.outputs.get("ofd")
     renditions = [path for fmt, path in outcome.outputs.items() if path != primary]
     filed = file_document(
         workspace, primary,

@@ -1,4 +1,4 @@
-"""`fupin render FILE... [-f docx,pdf] [-o DIR] [--template NAME|PATH] [--archive]`."""
+"""`fupin render FILE... [-f docx,pdf,ofd] [-o DIR] [--template NAME|PATH] [--archive]`."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from .common import StageBars, handle_errors, print_json, workspace_from
 
 @click.command("render")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("-f", "--format", "formats", default="docx", show_default=True, help="输出格式：docx、pdf 或 docx,pdf")
+@click.option("-f", "--format", "formats", default="docx", show_default=True, help="输出格式：docx、pdf、ofd 中的一个或几个，用逗号隔开，如 docx,pdf,ofd")
 @click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False), help="输出目录（默认为工作目录下的 output/）")
 @click.option("--template", help="Word 模板：工作目录 templates/ 中的名称，或 .docx 文件路径")
 @click.option("--archive", "archive", is_flag=True, help="生成后归档（元数据取自填写文件）")
@@ -20,12 +20,13 @@ from .common import StageBars, handle_errors, print_json, workspace_from
 @click.pass_context
 @handle_errors
 def command(ctx, files, formats, out_dir, template, archive, pdfa, as_json):
-    """把公文填写文件生成为 GB/T 9704 格式的 Word / PDF 公文。
+    """把公文填写文件生成为 GB/T 9704 格式的 Word / PDF / OFD 公文。
 
-    先检查全部输入，有任何错误都不生成文件；同时要求 docx 和 pdf 时，两者一起写出。
+    先检查全部输入，有任何错误都不生成文件；同时要求几种格式时，一起写出。
+    OFD（GB/T 33190 版式文档）与 PDF 出自同一次排版，文字和位置完全相同。
 
     \b
-    --json 输出：[{"input", "title", "kind", "outputs": {"docx": 路径, "pdf": 路径},
+    --json 输出：[{"input", "title", "kind", "outputs": {"docx": 路径, "pdf": 路径, "ofd": 路径},
                   "archive_no", "fallback_chars": {角色: 字符}}]
     """
     from ..pipeline import parse_formats, render_files  # compose, renderers, archive: only when run
