@@ -26,6 +26,7 @@ from conftest import make_workspace
 from fupin_docs.archive import Archive
 from fupin_docs.archive.journal import record_hash
 from fupin_docs.cli.main import cli
+from fupin_docs.hashing import sm3_hex
 from fupin_docs.pack import Selection, build_pack, verify_pack
 
 UNIT = "三星镇人民政府"
@@ -76,7 +77,13 @@ def unzip(path: Path, dest: Path) -> Path:
 
 
 def rebag(bag_dir: Path, target: Path) -> Path:
-    """Recompute every manifest of the (tampered) bag and zip it, as a forger would."""
+    """Recompute every manifest of the (tampered) bag, the SM3 list (fupin-sm3.txt)
+    included, and zip it, as a forger would."""
+    sm3_list = bag_dir / "fupin-sm3.txt"
+    if sm3_list.exists():
+        sm3_list.write_text("".join(f"{sm3_hex(p.read_bytes())}  {p.relative_to(bag_dir).as_posix()}\n"
+                                    for p in sorted((bag_dir / "data").rglob("*")) if p.is_file()),
+                            encoding="utf-8")
     bagit.Bag(str(bag_dir)).save(manifests=True)
     target.unlink(missing_ok=True)
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zf:

@@ -20,6 +20,7 @@ from docx import Document
 
 from fupin_docs.archive import Archive
 from fupin_docs.errors import IntegrityError, UserError
+from fupin_docs.hashing import sm3_hex
 from fupin_docs.cli.main import cli
 from fupin_docs.pack import Selection, build_pack, verify_pack
 from fupin_docs.pack.names import UniqueNames, bag_dir_name, clean_part, item_file_name
@@ -322,7 +323,9 @@ def test_verify_catches_one_flipped_byte(built, tmp_path):
     assert res.exit_code == 3
     assert victim["name"] in res.output and "内容被改动" in res.output
     report = verify_pack(bad)
-    assert [p.kind for p in report.problems] == ["checksum"]
+    # both digests catch it: the SHA-256 manifest and the SM3 list (fupin-sm3.txt)
+    assert [p.kind for p in report.problems] == ["checksum", "checksum"]
+    assert ["SM3" in p.detail for p in report.problems] == [False, True]
     assert report.damaged_paths() == [victim["name"]]
 
 
@@ -366,9 +369,11 @@ def test_verify_against_archive_catches_a_rebagged_forgery(built, tmp_path):
     bagit.Bag(str(bag_dir)).save(manifests=True)
     forged = tmp_path / "forged.zip"
     zip_bag(bag_dir, forged)
-    # as a bag it is fine, but the item list (under the tag manifest) still has the real hash …
+    # as a bag it is fine, but the SM3 list and the item list (under the tag manifest) still
+    # have the real digests (one finding per damaged file: the SM3 list's) …
     alone = verify_pack(forged)
     assert [(p.kind, p.path) for p in alone.problems] == [("checksum", f"data/{victim.name}")]
+    assert "SM3" in alone.problems[0].detail
     assert verify_cli(ws, forged, "--no-archive").exit_code == 3
     # … and the archive knows it too, even when the item list is forged as well
     pack_json = bag_dir / "fupin-pack.json"
@@ -377,7 +382,12 @@ def test_verify_against_archive_catches_a_rebagged_forgery(built, tmp_path):
         for listed in entry["files"]:
             if listed["path"] == f"data/{victim.name}":
                 listed["sha256"] = hashlib.sha256(victim.read_bytes()).hexdigest()
+                listed["sm3"] = sm3_hex(victim.read_bytes())
     pack_json.write_text(json.dumps(listing, ensure_ascii=False), encoding="utf-8")
+    sm3_list = bag_dir / "fupin-sm3.txt"
+    sm3_list.write_text("".join((f"{sm3_hex(victim.read_bytes())}  data/{victim.name}\n"
+                                 if line.endswith(f"data/{victim.name}") else line + "\n")
+                                for line in sm3_list.read_text(encoding="utf-8").splitlines()), encoding="utf-8")
     bagit.Bag(str(bag_dir)).save(manifests=True)
     forged.unlink()
     zip_bag(bag_dir, forged)
@@ -629,7 +639,7 @@ def test_verify_reads_names_zipped_without_utf8_flag(built, tmp_path, encoding):
     victim = {}
     rezip_without_utf8_flag(target, bad, encoding, flip_minutes(nos, victim))
     report = verify_pack(bad, ws)
-    assert [p.kind for p in report.problems] == ["checksum", "archive"]
+    assert [p.kind for p in report.problems] == ["checksum", "checksum", "archive"]  # SHA-256, SM3, archive
     assert report.damaged_paths() == [victim["name"]]
     res = verify_cli(ws, bad)
     assert res.exit_code == 3 and victim["name"] in res.output and "缺少文件" not in res.output
@@ -646,7 +656,7 @@ def test_verify_pack_rezipped_by_info_zip(built, tmp_path):
     rezipped = tmp_path / "rezipped.zip"
     subprocess.run(["zip", "-qr", str(rezipped), bag_dir.name], cwd=bag_dir.parent, check=True)
     report = verify_pack(rezipped)
-    assert [p.kind for p in report.problems] == ["checksum"]
+    assert [p.kind for p in report.problems] == ["checksum", "checksum"]  # SHA-256 and SM3
     assert report.damaged_paths() == [f"data/{victim.name}"]
 
 

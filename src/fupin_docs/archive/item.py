@@ -37,10 +37,11 @@ class ArchiveItem:
     withdrawn: bool = False
     withdraw_reason: str | None = None
     withdrawn_at: str | None = None
-    renditions: list = field(default_factory=list)  # [{file_name, sha256, format, size, pages}]
+    renditions: list = field(default_factory=list)  # [{file_name, sha256, sm3, format, size, pages}]
     date_source: str | None = None  # how the date was found when not given: 成文日期/印发日期 (from the text)
     changed_at: str | None = None  # 最近修改时间 (archive edit), None when never changed
     changed_by: str | None = None  # 最近修改人
+    sm3: str | None = None  # SM3 摘要 (GB/T 32905), hex; None: filed before SM3 was kept and not yet digested
 
     @property
     def kind_label(self) -> str:
@@ -71,7 +72,7 @@ class ArchiveItem:
 
 
 _TEXT_FIELDS = ("archive_no", "title", "file_name", "sha256", "format", "retention")
-_OPTIONAL_TEXT = ("kind", "unit", "date", "doc_number", "issuer", "secrecy", "added_at", "added_by", "how")
+_OPTIONAL_TEXT = ("kind", "unit", "date", "doc_number", "issuer", "secrecy", "added_at", "added_by", "how", "sm3")
 
 
 # What each field of a record is called where people read it.
@@ -79,7 +80,7 @@ RECORD_LABELS = {
     "archive_no": "档号", "title": "题名", "file_name": "原文件名", "sha256": "校验值", "format": "格式",
     "retention": "保管期限", "kind": "文种", "unit": "单位", "date": "日期", "doc_number": "文件编号",
     "issuer": "责任者", "secrecy": "密级", "added_at": "归档时间", "added_by": "归档人", "how": "归档方式",
-    "size": "大小", "pages": "页数", "tags": "标签", "renditions": "副本",
+    "size": "大小", "pages": "页数", "tags": "标签", "renditions": "副本", "sm3": "SM3 摘要",
 }
 
 
@@ -105,6 +106,7 @@ def record_problems(detail) -> list[str]:
             isinstance(r, dict) and isinstance(r.get("file_name"), str) and isinstance(r.get("sha256"), str)
             and isinstance(r.get("format"), str) and isinstance(r.get("size"), int)
             and (r.get("pages") is None or isinstance(r.get("pages"), int))
+            and (r.get("sm3") is None or isinstance(r.get("sm3"), str))
             for r in renditions):
         problems.append("副本应为列表，每项有文件名和校验值")
     return problems
@@ -149,6 +151,44 @@ def apply_change(item: "ArchiveItem", event: dict) -> None:
     item.changed_by = event.get("who")
 
 
+# The record that gives an item filed before SM3 was kept its SM3 digests:
+# detail {archive_no, sm3, renditions: [{file_name, sha256, sm3}]}.
+DIGEST_ACTION = "digest"
+
+
+def _hex64(value) -> bool:
+    return isinstance(value, str) and len(value) == 64 and all(c in "0123456789abcdef" for c in value)
+
+
+def digest_problems(detail) -> list[str]:
+    """What is malformed in a 'digest' record's DETAIL (Chinese), [] when it can be folded."""
+    if not isinstance(detail, dict) or not isinstance(detail.get("archive_no"), str):
+        return ["没有档号"]
+    problems = []
+    if detail.get("sm3") is not None and not _hex64(detail.get("sm3")):
+        problems.append("SM3 摘要应为 64 位十六进制数字")
+    renditions = detail.get("renditions", [])
+    if not isinstance(renditions, list) or not all(
+            isinstance(r, dict) and _hex64(r.get("sha256")) and _hex64(r.get("sm3")) for r in renditions):
+        problems.append("副本应为列表，每项有校验值和 SM3 摘要")
+    return problems
+
+
+def apply_digest(item: "ArchiveItem", detail: dict) -> None:
+    """Fold one 'digest' record into ITEM: the SM3 digests it gives where the item has
+    none yet (an SM3 recorded earlier stays: verify compares the two)."""
+    if digest_problems(detail):
+        return
+    if item.sm3 is None and detail.get("sm3"):
+        item.sm3 = detail["sm3"]
+    given = {r["sha256"]: r["sm3"] for r in detail.get("renditions") or ()}
+    if given and any(isinstance(r, dict) and r.get("sm3") is None and r.get("sha256") in given
+                     for r in item.renditions):
+        item.renditions = [dict(r, sm3=given[r["sha256"]])
+                           if isinstance(r, dict) and r.get("sm3") is None and r.get("sha256") in given else r
+                           for r in item.renditions]
+
+
 def fold_events(events, items: dict | None = None) -> dict:
     """ITEMS (archive_no -> ArchiveItem) after applying EVENTS in order; a new dict.
     The items of ITEMS are never changed: one an event changes is copied first, so
@@ -169,6 +209,9 @@ def fold_events(events, items: dict | None = None) -> dict:
             elif action == "change" and detail.get("archive_no") in items:
                 item = items[detail["archive_no"]] = copy.copy(items[detail["archive_no"]])
                 apply_change(item, event)
+            elif action == DIGEST_ACTION and detail.get("archive_no") in items:
+                item = items[detail["archive_no"]] = copy.copy(items[detail["archive_no"]])
+                apply_digest(item, detail)
         except (TypeError, AttributeError, ValueError):
             continue
     return items

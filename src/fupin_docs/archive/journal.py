@@ -44,6 +44,7 @@ ACTION_LABELS = {
     "add": "归档",
     "withdraw": "撤回",
     "change": "修改",
+    "digest": "补记 SM3 摘要",
     "ledger.close": "台账销号",
     "ledger.reopen": "台账撤销销号",
     "archive.anchor": "存证",

@@ -28,12 +28,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..atomic import fsync_dir
-from ..hashing import TooLarge, copy_and_hash
+from ..hashing import Digests, TooLarge, copy_and_hash
 from ..text_safety import clean_text
 from .catalog import CATALOGS, Catalog
 from .errors import ArchiveError
 from .extract import Extracted, inspect_file, safe_file_name
-from .item import EDITABLE_FIELDS, ArchiveItem, apply_change, page_count
+from .item import DIGEST_ACTION, EDITABLE_FIELDS, ArchiveItem, apply_change, page_count
 from .journal import default_user, local_time, now_iso
 from .kinds import normalize_kind
 from .numbering import (archive_year, check_code, format_archive_no, match_archive_nos, normalize_retention,
@@ -41,7 +41,7 @@ from .numbering import (archive_year, check_code, format_archive_no, match_archi
 
 DEFAULT_MAX_BYTES = 100 * 1024 * 1024  # 100 MB: above this, ask the user to split/compress
 SECRECY_LEVELS = ("无", "公开", "内部", "秘密", "机密", "绝密")
-RESERVED_ACTIONS = ("add", "withdraw", "change")
+RESERVED_ACTIONS = ("add", "withdraw", "change", DIGEST_ACTION)
 STALE_PART_SECONDS = 3600  # a temporary copy this old belongs to an add that was killed
 
 
@@ -221,13 +221,14 @@ class Archive:
                 if part.stat().st_mtime < cutoff:
                     part.unlink()
 
-    def _copy_in(self, path: Path) -> tuple[Path, str, int]:
-        """Copy PATH into tmp/ while hashing; fsync. Returns (temp path, sha256, size)."""
+    def _copy_in(self, path: Path) -> tuple[Path, Digests]:
+        """Copy PATH into tmp/ while taking its SHA-256 and SM3 (one read); fsync.
+        Returns (temp path, Digests(sha256, sm3, size))."""
         self.tmp_dir.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix="add-", suffix=".part", dir=self.tmp_dir)
         try:
             with os.fdopen(fd, "wb") as target:
-                sha256, size = copy_and_hash(path, target, limit=self.max_bytes)
+                digests = copy_and_hash(path, target, limit=self.max_bytes)
                 target.flush()
                 os.fsync(target.fileno())
         except TooLarge:
@@ -236,7 +237,7 @@ class Archive:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        return Path(tmp), sha256, size
+        return Path(tmp), digests
 
     def _store_object(self, tmp: Path, sha256: str, file_name: str) -> Path:
         target = self.object_path(sha256, file_name)
@@ -281,12 +282,13 @@ class Archive:
             extra.append((rpath, rname, inspect_file(rpath, rname)))
 
         self._clean_stale_parts()
-        tmp, sha256, size = self._copy_in(source)
+        tmp, digests = self._copy_in(source)
+        sha256, size = digests.sha256, digests.size
         staged = []
         try:
             for rpath, rname, rinfo in extra:
-                rtmp, rsha, rsize = self._copy_in(rpath)
-                staged.append((rtmp, rsha, rsize, rname, rinfo))
+                rtmp, rdigests = self._copy_in(rpath)
+                staged.append((rtmp, rdigests, rname, rinfo))
             with self.catalog.writing() as writer:
                 items = writer.items
                 for existing in items.values():
@@ -303,16 +305,16 @@ class Archive:
                 archive_no = format_archive_no(*key, (max(used) + 1) if used else 1)
                 self._store_object(tmp, sha256, file_name)
                 rendition_records = []
-                for rtmp, rsha, rsize, rname, rinfo in staged:
-                    self._store_object(rtmp, rsha, rname)
-                    rendition_records.append({"file_name": rname, "sha256": rsha, "format": rinfo.format,
-                                              "size": rsize, "pages": rinfo.pages})
+                for rtmp, rdigests, rname, rinfo in staged:
+                    self._store_object(rtmp, rdigests.sha256, rname)
+                    rendition_records.append({"file_name": rname, "sha256": rdigests.sha256, "sm3": rdigests.sm3,
+                                              "format": rinfo.format, "size": rdigests.size, "pages": rinfo.pages})
                 item = ArchiveItem(
                     archive_no=archive_no, title=title, kind=kind, unit=unit or None, date=iso_date,
                     doc_number=doc_number or None, issuer=issuer or None, secrecy=secrecy,
                     retention=retention, pages=page_count(info.format, info.pages, rendition_records),
                     format=info.format, file_name=file_name,
-                    size=size, sha256=sha256, tags=tags, added_at=now_iso(), how=how,
+                    size=size, sha256=sha256, sm3=digests.sm3, tags=tags, added_at=now_iso(), how=how,
                     renditions=rendition_records,
                     date_source=date_source)
                 detail = item.to_json()

@@ -57,8 +57,8 @@ def move_archive(source_ws, target_ws, progress=None) -> Moved:
         if destination.resolve() != path.resolve() and not destination.exists():
             if not path.exists() or sha256_file(path) != sha256:
                 raise ArchiveDamaged(f"原档案中的文件“{file_name}”缺失或已被改动，不能迁移；请先核验原档案")
-            temporary, digest, _size = target._copy_in(path)
-            if digest != sha256:
+            temporary, digests = target._copy_in(path)
+            if digests.sha256 != sha256:
                 temporary.unlink(missing_ok=True)
                 raise ArchiveDamaged(f"复制“{file_name}”时内容变了，迁移已停止；请重试")
             target._store_object(temporary, sha256, file_name)

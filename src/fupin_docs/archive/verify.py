@@ -1,7 +1,9 @@
 """`archive verify`: the DA/T 70 四性检测 checks a program can make.
 
 真实性 (authenticity): the journal's hash chain is intact, nothing cut off its end,
-    each file's sha256 is what was recorded when it entered.
+    each file's SHA-256 and SM3 (GB/T 32905) are what was recorded when it entered
+    (the SM3 of an item filed before SM3 was kept: what its 'digest' record says;
+    an item with none yet is a warning).
 完整性 (integrity): every catalogued file and rendition is present with its size,
     required metadata is present and valid, 件号 have no gaps.
 可用性 (usability): every file can be opened and is the format recorded;
@@ -18,10 +20,11 @@ import stat
 from dataclasses import dataclass, field
 from datetime import date
 
-from ..hashing import sha256_file
+from ..hashing import file_digests, sha256_file
 from .anchor import check_anchors
+from .digest import lacks_sm3
 from .extract import _IMAGE_MAGIC
-from .item import fold_events, record_problems
+from .item import DIGEST_ACTION, digest_problems, fold_events, record_problems
 from .numbering import RETENTIONS, parse_archive_no, sequence_key
 
 
@@ -30,6 +33,8 @@ class VerifyReport:
     items: int = 0
     withdrawn: int = 0
     files_checked: int = 0
+    sm3_checked: int = 0  # files whose SM3 was compared too
+    hints: list = field(default_factory=list)  # keys (errors.py's hint keys) of the fixes the findings call for
     anchors: list = field(default_factory=list)  # anchors (remembered, then given) the chain was checked against
 
     @property
@@ -40,8 +45,10 @@ class VerifyReport:
     def problem(self, category: str, message: str) -> None:
         self.findings.append((category, "problem", message))
 
-    def warn(self, category: str, message: str) -> None:
+    def warn(self, category: str, message: str, hint: str | None = None) -> None:
         self.findings.append((category, "warning", message))
+        if hint and hint not in self.hints:
+            self.hints.append(hint)
 
     @property
     def problems(self) -> list[str]:
@@ -56,7 +63,7 @@ class VerifyReport:
         return not self.problems
 
     def to_json(self) -> dict:
-        """Stable keys: ok, items, withdrawn, files_checked, anchors_checked,
+        """Stable keys: ok, items, withdrawn, files_checked, sm3_checked, anchors_checked,
         anchors[{seq, hash, at, written_to[]}], problems[], warnings[]
         (each {category, message}; category is 真实性/完整性/可用性/安全性)."""
         return {
@@ -64,6 +71,7 @@ class VerifyReport:
             "items": self.items,
             "withdrawn": self.withdrawn,
             "files_checked": self.files_checked,
+            "sm3_checked": self.sm3_checked,
             "anchors_checked": self.anchors_checked,
             "anchors": [{key: a.get(key) for key in ("seq", "hash", "at", "written_to")} for a in self.anchors],
             "problems": [{"category": c, "message": m} for c, s, m in self.findings if s == "problem"],
@@ -83,7 +91,9 @@ def _format_ok(path, fmt: str) -> bool:
     return True
 
 
-def _check_file(report: VerifyReport, path, label: str, sha256: str, size: int, fmt: str) -> None:
+def _check_file(report: VerifyReport, path, label: str, sha256: str, size: int, fmt: str,
+                sm3_claims=()) -> None:
+    """SM3_CLAIMS: [(seq of the record, "add" or "digest", sm3)] recorded for this file."""
     report.files_checked += 1
     try:
         info = os.lstat(path)
@@ -99,13 +109,27 @@ def _check_file(report: VerifyReport, path, label: str, sha256: str, size: int, 
         return
     try:
         actual_size = info.st_size
-        actual = sha256_file(path)
+        if sm3_claims:
+            actual, actual_sm3, _ = file_digests(path)
+        else:
+            actual, actual_sm3 = sha256_file(path), None
     except OSError as err:
         report.problem("可用性", f"{label} 的文件无法读取（{err.strerror}）：{path}")
         return
     if actual != sha256:
         report.problem("真实性", f"{label} 的文件内容已被改动：校验值应为 {sha256[:16]}…，现为 {actual[:16]}…")
         return
+    if sm3_claims:
+        report.sm3_checked += 1
+    for seq, how, sm3 in sm3_claims:
+        if sm3 == actual_sm3:
+            continue
+        if how == "add":
+            report.problem("真实性", f"{label} 的文件与归档时记录的 SM3 摘要不符：应为 {sm3[:16]}…，"
+                                   f"现为 {actual_sm3[:16]}…（校验值相符，两种摘要不一致：文件或记录被改动过）")
+        else:
+            report.problem("真实性", f"{label} 与审计日志第 {seq} 条补记的 SM3 摘要不符：记录为 {sm3[:16]}…，"
+                                   f"文件实为 {actual_sm3[:16]}…（该补记记录不实，或文件被改动过）")
     if actual_size != size:
         report.problem("完整性", f"{label} 的文件大小应为 {size} 字节，现为 {actual_size} 字节")
     if not _format_ok(path, fmt):
@@ -143,6 +167,8 @@ def _check_metadata(report: VerifyReport, item) -> None:
         report.problem("完整性", f"{no} 档号中的保管期限与元数据“{item.retention}”不一致")
     if not _SHA_RE.match(item.sha256 or ""):
         report.problem("完整性", f"{no} 的校验值元数据无效")
+    if item.sm3 is not None and not _SHA_RE.match(item.sm3):
+        report.problem("完整性", f"{no} 的 SM3 摘要元数据无效")
     if not isinstance(item.size, int) or item.size <= 0:
         report.problem("完整性", f"{no} 的文件大小元数据无效")
     if item.date:
@@ -195,6 +221,8 @@ def verify_archive(archive, anchors=()) -> VerifyReport:
     events = chain.events
     items = fold_events(events)
     seen_nos: set = set()
+    claims: dict = {}  # (档号, file's SHA-256) -> [(seq, "add"/"digest", sm3)]: every SM3 recorded for a file
+    files_of: dict = {}  # 档号 -> the SHA-256 of its file and renditions, as filed
     for event in events:
         detail = event.get("detail") if isinstance(event.get("detail"), dict) else {}
         if event.get("action") == "add":
@@ -203,7 +231,31 @@ def verify_archive(archive, anchors=()) -> VerifyReport:
                 report.problem("完整性", f"审计日志第 {event.get('seq')} 条归档记录格式不对（{'；'.join(malformed)}），"
                                       "该件无法读出：日志被改动过，请从备份恢复")
                 continue
-            seen_nos.add(detail.get("archive_no"))
+            no = detail.get("archive_no")
+            seen_nos.add(no)
+            files_of[no] = [detail["sha256"]] + [r["sha256"] for r in detail.get("renditions") or ()]
+            for sha, sm3 in [(detail["sha256"], detail.get("sm3"))] + [
+                    (r["sha256"], r.get("sm3")) for r in detail.get("renditions") or ()]:
+                if isinstance(sm3, str):
+                    claims.setdefault((no, sha), []).append((event.get("seq"), "add", sm3))
+        elif event.get("action") == DIGEST_ACTION:
+            no = detail.get("archive_no")
+            malformed = digest_problems(detail)
+            if no not in seen_nos:
+                report.problem("真实性", f"审计日志第 {event.get('seq')} 条补记 SM3 摘要的记录指向不在档的档号"
+                                      f"“{no}”：日志被改动过")
+            elif malformed:
+                report.problem("完整性", f"审计日志第 {event.get('seq')} 条补记 SM3 摘要的记录格式不对"
+                                      f"（{'；'.join(malformed)}）：日志被改动过")
+            else:
+                given = ([(files_of[no][0], detail["sm3"])] if detail.get("sm3") else []) + [
+                    (r["sha256"], r["sm3"]) for r in detail.get("renditions") or ()]
+                for sha, sm3 in given:
+                    if sha not in files_of[no]:
+                        report.problem("真实性", f"审计日志第 {event.get('seq')} 条补记 SM3 摘要的记录列出了"
+                                              f"{no} 没有的副本（校验值 {sha[:16]}…）：日志被改动过")
+                    else:
+                        claims.setdefault((no, sha), []).append((event.get("seq"), "digest", sm3))
         elif event.get("action") == "change":
             changes = detail.get("changes")
             if detail.get("archive_no") not in seen_nos:
@@ -226,10 +278,17 @@ def verify_archive(archive, anchors=()) -> VerifyReport:
             report.warn("完整性", f"{item_label(item)} 与 {seen_sha[item.sha256]} 内容相同（重复归档）")
         seen_sha.setdefault(item.sha256, no)
         label = item_label(item)
-        _check_file(report, archive.file_path(item), label, item.sha256, item.size, item.format)
+        _check_file(report, archive.file_path(item), label, item.sha256, item.size, item.format,
+                    claims.get((no, item.sha256), ()))
         for rendition, path in zip(item.renditions, archive.rendition_paths(item)):
             _check_file(report, path, f"{no}《{item.title}》的副本 {rendition.get('file_name')}",
-                        rendition.get("sha256", ""), rendition.get("size", -1), rendition.get("format", ""))
+                        rendition.get("sha256", ""), rendition.get("size", -1), rendition.get("format", ""),
+                        claims.get((no, rendition.get("sha256", "")), ()))
+    lacking = sorted(no for no, item in items.items() if lacks_sm3(item))
+    if lacking:
+        example = items[lacking[0]]
+        report.warn("真实性", f"有 {len(lacking)} 件档案（如 {item_label(example)}）归档时本程序还不记录国密 SM3 摘要，"
+                            "目前只能按校验值核对；为它们补记 SM3 摘要后，两种摘要都会核对", hint="archive.digest")
     for key, numbers in sorted(by_key.items()):
         expected = set(range(1, max(numbers) + 1))
         gaps = sorted(expected - set(numbers))

@@ -4,6 +4,13 @@
 a 1.0 bag by rewriting bagit.txt and letting ``Bag.save()`` rebuild the tag
 manifest, so every tag file's hash stays right. The zip is written beside the
 target and renamed only when complete.
+
+The SHA-256 manifests are BagIt's own. The SM3 (GB/T 32905) of every payload
+file goes in a tag file of our own, fupin-sm3.txt, in a manifest's line format
+("DIGEST  data/NAME"): BagIt validators ignore a tag file they do not know
+(RFC 8493, 2.2.4) but the tag manifest covers it, so a changed line is caught
+by any validator and the SM3 itself by `pack verify`. A manifest-sm3.txt would
+not do: validators refuse a manifest whose algorithm they do not know.
 """
 
 from __future__ import annotations
@@ -18,11 +25,12 @@ from pathlib import Path
 import bagit
 
 from ..atomic import atomic_path
-from ..hashing import copy_and_hash
+from ..hashing import Digests, copy_and_hash, new_sm3
 
 BAGIT_VERSION = "1.0"
 BAGIT_TXT = f"BagIt-Version: {BAGIT_VERSION}\nTag-File-Character-Encoding: UTF-8\n"
 ALGORITHM = "sha256"
+SM3_TAG_FILE = "fupin-sm3.txt"  # "SM3  data/NAME" for every payload file, covered by the tag manifest
 
 # Files that are already compressed gain nothing from deflate; store them.
 _STORED_EXTS = {".jpg", ".jpeg", ".png", ".gif", ".zip", ".docx", ".xlsx", ".pptx",
@@ -37,11 +45,12 @@ class PayloadFile:
     source: Path | None = None
     data: bytes | None = None
     sha256: str = ""  # filled by stage_payload
+    sm3: str = ""  # filled by stage_payload
     size: int = 0
 
 
-def copy_to(source: Path, dest: Path) -> tuple[str, int]:
-    """Copy SOURCE to DEST, hashing the bytes as they pass; return (sha256, size)."""
+def copy_to(source: Path, dest: Path) -> Digests:
+    """Copy SOURCE to DEST, hashing the bytes as they pass; return Digests(sha256, sm3, size)."""
     with open(dest, "wb") as out:
         return copy_and_hash(source, out)
 
@@ -53,9 +62,22 @@ def stage_payload(staging: Path, payload: PayloadFile) -> None:
     if payload.data is not None:
         dest.write_bytes(payload.data)
         payload.sha256 = hashlib.sha256(payload.data).hexdigest()
+        payload.sm3 = new_sm3(payload.data).hexdigest()
         payload.size = len(payload.data)
     else:
-        payload.sha256, payload.size = copy_to(payload.source, dest)
+        payload.sha256, payload.sm3, payload.size = copy_to(payload.source, dest)
+
+
+def sm3_lines(payload) -> bytes:
+    """fupin-sm3.txt for PAYLOAD (PayloadFile objects): one "SM3  data/NAME" line each,
+    names as the SHA-256 manifest writes them, in name order."""
+    return "".join(f"{p.sm3}  data/{_manifest_name(p.name)}\n"
+                   for p in sorted(payload, key=lambda p: p.name)).encode("utf-8")
+
+
+def _manifest_name(name: str) -> str:
+    # RFC 8493 2.1.3: CR, LF and % in a path are percent-encoded
+    return name.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def make_bag_1_0(bag_dir: Path, bag_info: dict, tag_files: dict[str, bytes]) -> bagit.Bag:
@@ -138,7 +160,9 @@ class BagWriter:
         names = order or sorted(self.payload)
         if sorted(names) != sorted(self.payload):
             raise RuntimeError("zip order must list every staged payload file once")
-        bag = make_bag_1_0(self.bag_dir, bag_info, tag_files or {})
+        tags = dict(tag_files or {})
+        tags[SM3_TAG_FILE] = sm3_lines(self.payload.values())
+        bag = make_bag_1_0(self.bag_dir, bag_info, tags)
         for item in self.payload.values():
             entry = bag.entries.get(f"data/{item.name}", {})
             if entry.get(ALGORITHM) != item.sha256:

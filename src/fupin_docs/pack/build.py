@@ -45,6 +45,7 @@ class PackFile:
     sha256: str
     size: int
     archived_sha256: str = ""  # what the archive recorded, when it recorded one
+    sm3: str = ""  # SM3 (GB/T 32905) of the packed bytes
 
 
 @dataclass
@@ -98,6 +99,12 @@ def rendition_hashes(item) -> dict[str, str]:
         if name and sha:
             out[Path(str(name)).name] = sha
     return out
+
+
+def rendition_sm3(item) -> dict[str, str]:
+    """{archived sha256: archived SM3} for the item's renditions that have an SM3 recorded."""
+    return {rec["sha256"]: rec["sm3"] for rec in getattr(item, "renditions", None) or ()
+            if isinstance(rec, dict) and isinstance(rec.get("sha256"), str) and isinstance(rec.get("sm3"), str)}
 
 
 def archived_hashes(item) -> set[str]:
@@ -176,12 +183,14 @@ def build_pack(workspace, selection: Selection, target, *, purpose: str = "", ti
         for seq, item in enumerate(items, 1):
             entry = PackedItem(seq=seq, archive_no=item.archive_no, title=item.title or "")
             packed.append(entry)
-            sources = [("original", archive.file_path(item), item.sha256 or "")]
+            sources = [("original", archive.file_path(item), item.sha256 or "", getattr(item, "sm3", None))]
             rendition_shas = rendition_hashes(item)
+            sm3_of = rendition_sm3(item)
             for path in archive.rendition_paths(item):
-                sources.append(("rendition", Path(path), rendition_shas.get(Path(path).name, "")))
+                sha = rendition_shas.get(Path(path).name, "")
+                sources.append(("rendition", Path(path), sha, sm3_of.get(sha)))
             staged: list[str] = []
-            for role, source, archived_sha in sources:
+            for role, source, archived_sha, archived_sm3 in sources:
                 ext = extension(item.file_name if role == "original" else Path(source).name)
                 name = item_file_name(seq, item.archive_no, item.title, ext, width=width)
                 if role == "rendition" and any(n.lower() == name.lower() for n in staged):
@@ -196,11 +205,16 @@ def build_pack(workspace, selection: Selection, target, *, purpose: str = "", ti
                 if archived_sha and payload.sha256 != archived_sha:
                     writer.remove(name)
                     entry.status = STATUS_DAMAGED
-                    entry.problem = f"{Path(source).name} 的 SHA-256 为 {payload.sha256[:12]}…，归档时为 {archived_sha[:12]}…"
+                    entry.problem = f"{Path(source).name} 的校验值为 {payload.sha256[:12]}…，归档时为 {archived_sha[:12]}…"
+                    break
+                if archived_sm3 and payload.sm3 != archived_sm3:
+                    writer.remove(name)
+                    entry.status = STATUS_DAMAGED
+                    entry.problem = f"{Path(source).name} 的 SM3 摘要为 {payload.sm3[:12]}…，归档时为 {archived_sm3[:12]}…"
                     break
                 staged.append(name)
                 entry.files.append(PackFile(path=f"data/{name}", role=role, sha256=payload.sha256,
-                                            size=payload.size, archived_sha256=archived_sha))
+                                            size=payload.size, archived_sha256=archived_sha, sm3=payload.sm3))
             if entry.status != STATUS_OK:
                 for name in staged:
                     writer.remove(name)
@@ -293,7 +307,7 @@ def build_pack(workspace, selection: Selection, target, *, purpose: str = "", ti
                 "seq": e.seq, "archive_no": e.archive_no, "title": e.title, "status": e.status,
                 "problem": e.problem,
                 "merged_pages": list(e.merged_pages) if e.merged_pages else None,
-                "files": [{"path": f.path, "role": f.role, "sha256": f.sha256, "size": f.size,
+                "files": [{"path": f.path, "role": f.role, "sha256": f.sha256, "sm3": f.sm3, "size": f.size,
                            "archived_sha256": f.archived_sha256} for f in e.files],
             } for e in packed],
         }

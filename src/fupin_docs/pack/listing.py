@@ -3,7 +3,8 @@ listing read from a zip someone handed over has that shape.
 
 The listing is a tag file (covered by the tag manifest) and says, for every
 payload file, which archive item (档号) it is and in which role (the item's
-original or a PDF rendition), plus the archive chain head (seq, hash) the pack
+original or a PDF rendition) with its SHA-256 and SM3 (packs made before SM3
+was kept list no SM3), plus the archive chain head (seq, hash) the pack
 was built at. bag-info.txt carries the same head as ``Fupin-Archive-Head:
 SEQ:HASH`` for people who read the bag without this program.
 """
@@ -115,6 +116,9 @@ def check_listing(data) -> tuple[list[str], tuple[int, str] | None]:
             digest = entry.get("sha256")
             if not (isinstance(digest, str) and _HEX64.fullmatch(digest)):
                 bad(f"{where}的校验值应为 64 位十六进制数字，实为“{_show(digest)}”")
+            sm3 = entry.get("sm3")  # packs made before SM3 was kept have none
+            if sm3 is not None and not (isinstance(sm3, str) and _HEX64.fullmatch(sm3)):
+                bad(f"{where}的 SM3 摘要应为 64 位十六进制数字，实为“{_show(sm3)}”")
             size = entry.get("size", 0)
             if not (_is_int(size) and size >= 0):
                 bad(f"{where}的“size”（字节数）应为整数，实为“{_show(size)}”")

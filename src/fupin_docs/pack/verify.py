@@ -14,7 +14,10 @@ cannot write anywhere. In order:
    right hash and nothing in data/ unlisted, the tag manifest, Payload-Oxum.
    Manifest paths must be in their one normal form and listed once. Each entry
    is read at most once, for every algorithm at the same time, so the work is
-   bounded by the zip's own size whatever the manifests say.
+   bounded by the zip's own size whatever the manifests say. fupin-sm3.txt (our
+   tag file, under the tag manifest) gives every payload file's SM3 (GB/T 32905),
+   checked in the same read; a pack made before SM3 was kept has none, which is
+   a note, not a problem.
 3. The pack's own listing (fupin-pack.json, under the tag manifest). A pack
    without it is incomplete. Every payload file must be the 目录, the merge or
    exactly one file of one item, with the listed hash; the listing and
@@ -37,7 +40,6 @@ cannot write anywhere. In order:
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import stat
@@ -50,7 +52,8 @@ from pathlib import Path
 from ..archive.anchor import chain_holds
 from ..archive.catalog import ChainHead
 from ..errors import FupinError, UserError
-from .bag import BAGIT_VERSION
+from ..hashing import new_hash
+from .bag import BAGIT_VERSION, SM3_TAG_FILE
 from .listing import (CATALOG_PATH, HEAD_INFO_KEY, MERGED_PATH, PACK_TAG_FILE, check_listing, head_text,
                       parse_head_text)
 
@@ -139,6 +142,9 @@ class VerifyReport:
     checked_against: str = CHECKED_PACK_ONLY
     archive_note: str = ""  # why the archive was not compared, when it was not
     hashed_bytes: int = 0  # bytes read to hash them: at most each entry's size once
+    sm3_hashes: dict = field(default_factory=dict)  # payload path → SM3 found in the zip (not in --json)
+    sm3_checked: int = 0  # payload files whose SM3 was checked against fupin-sm3.txt
+    notes: list = field(default_factory=list)  # worth knowing, not damage (Chinese)
     _members: dict = field(default_factory=dict, repr=False)  # path in the bag → ZipInfo (not in --json)
 
     @property
@@ -172,7 +178,9 @@ class VerifyReport:
                 "bag_info": self.info,
                 "archive_head": self.archive_head or None,
                 "checked_against": self.checked_against,
-                "archive_note": self.archive_note}
+                "archive_note": self.archive_note,
+                "sm3_checked": self.sm3_checked,
+                "notes": list(self.notes)}
 
 
 # --- names ---------------------------------------------------------------------------
@@ -335,7 +343,7 @@ class _Reader:
     def hash(self, info: zipfile.ZipInfo, algorithm: str) -> str:
         key = id(info)
         if key not in self._hashes:
-            digests = {name: hashlib.new(name) for name in self.algorithms}
+            digests = {name: new_hash(name) for name in self.algorithms}
             with self.zf.open(info) as handle:
                 for block in iter(lambda: handle.read(1 << 20), b""):
                     for digest in digests.values():
@@ -367,7 +375,7 @@ def _parse_tags(text: str) -> dict[str, str]:
 def _manifest_entries(text: str, algorithm: str, manifest: str, report: VerifyReport) -> list[tuple[str, str]]:
     """(path, digest) for each well-formed line of a manifest, each path in its one
     normal form and once; every other line is reported (up to MAX_LINE_PROBLEMS)."""
-    width = hashlib.new(algorithm).digest_size * 2
+    width = new_hash(algorithm).digest_size * 2
     entries: list[tuple[str, str]] = []
     seen: dict[str, str] = {}
     bad: list[str] = []
@@ -450,7 +458,7 @@ def _verify_zip(zf: zipfile.ZipFile, report: VerifyReport) -> dict[str, tuple[st
     manifests = sorted(n for n in members if re.fullmatch(r"manifest-(\w+)\.txt", n))
     tagmanifests = sorted(n for n in members if re.fullmatch(r"tagmanifest-(\w+)\.txt", n))
     algorithms = {re.fullmatch(r"(?:tag)?manifest-(\w+)\.txt", n).group(1) for n in manifests + tagmanifests}
-    reader = _Reader(zf, report, algorithms & _SUPPORTED)
+    reader = _Reader(zf, report, (algorithms & _SUPPORTED) | ({"sm3"} if SM3_TAG_FILE in members else set()))
 
     bagit_raw = reader.tag(members["bagit.txt"], "bagit.txt")
     if bagit_raw is None:
@@ -503,6 +511,8 @@ def _verify_zip(zf: zipfile.ZipFile, report: VerifyReport) -> dict[str, tuple[st
         if rel not in listed:
             report.add(EXTRA, rel, "包中有，清单中没有（可能是后加入的文件）")
 
+    _check_sm3(members, reader, report, payload)
+
     tag_listed: set[str] = set()
     for tagmanifest in tagmanifests:
         algorithm = re.fullmatch(r"tagmanifest-(\w+)\.txt", tagmanifest).group(1)
@@ -548,6 +558,40 @@ def _verify_zip(zf: zipfile.ZipFile, report: VerifyReport) -> dict[str, tuple[st
     return {rel: ("", "") for rel in payload if rel != CATALOG_PATH and rel != MERGED_PATH}
 
 
+def _check_sm3(members: dict, reader: _Reader, report: VerifyReport, payload: list[str]) -> None:
+    """fupin-sm3.txt: every payload file listed once, with the SM3 its bytes have."""
+    if SM3_TAG_FILE not in members:
+        report.notes.append(f"材料包中没有 SM3 摘要清单（{SM3_TAG_FILE}），多为本程序支持国密 SM3 之前生成的材料包："
+                            "只核对了校验值")
+        return
+    raw = reader.tag(members[SM3_TAG_FILE], SM3_TAG_FILE)
+    if raw is None:
+        return
+    listed: set[str] = set()
+    for rel, digest in _manifest_entries(raw.decode("utf-8", "replace"), "sm3", SM3_TAG_FILE, report):
+        if not rel.startswith("data/"):
+            report.add(STRUCTURE, SM3_TAG_FILE, f"SM3 摘要清单中的路径“{rel}”不在 data/ 之内")
+            continue
+        listed.add(rel)
+        member = members.get(rel)
+        if member is None:
+            report.add(MISSING, rel, f"SM3 摘要清单（{SM3_TAG_FILE}）中有，包中缺少此文件")
+            continue
+        try:
+            found = reader.hash(member, "sm3")
+        except _READ_ERRORS as err:
+            report.add(CHECKSUM, rel, f"无法读出（{_read_error(err)}）")
+            continue
+        report.sm3_hashes[rel] = found
+        if found != digest:
+            report.add(CHECKSUM, rel, f"SM3 摘要应为 {digest[:12]}…，实为 {found[:12]}…")
+        else:
+            report.sm3_checked += 1
+    for rel in sorted(payload):
+        if rel not in listed:
+            report.add(STRUCTURE, rel, f"SM3 摘要清单（{SM3_TAG_FILE}）中没有此文件")
+
+
 def _read_listing(members: dict, reader: _Reader, report: VerifyReport) -> None:
     """fupin-pack.json into report.pack (None when missing or malformed) and the chain head."""
     if PACK_TAG_FILE not in members:
@@ -589,6 +633,7 @@ def _check_listing(report: VerifyReport, payload: list[str]) -> dict[str, tuple[
     file of one item, with the listed hash. Returns payload path → (档号, role)."""
     already = {problem.path for problem in report.problems}  # one finding per damaged file
     owner: dict[str, str] = {}  # payload path → who claims it, for messages
+    sm3_gone: list[str] = []  # reported once: the listing has SM3 but fupin-sm3.txt is gone
     archive_nos: dict[str, tuple[str, str]] = {}
 
     def claim(rel: str, who: str) -> bool:
@@ -610,10 +655,17 @@ def _check_listing(report: VerifyReport, payload: list[str]) -> dict[str, tuple[
             if rel in already:
                 continue
             found = report.hashes.get(rel)
+            found_sm3, listed_sm3 = report.sm3_hashes.get(rel), listed.get("sm3")
             if found is None:
                 report.add(MISSING, rel, f"材料清单（{PACK_TAG_FILE}）列出了此文件，包中却没有")
             elif found != expected:
                 report.add(CHECKSUM, rel, f"与材料清单（{PACK_TAG_FILE}）记录的校验值不符")
+            elif listed_sm3 and found_sm3 and found_sm3 != listed_sm3:
+                report.add(CHECKSUM, rel, f"与材料清单（{PACK_TAG_FILE}）记录的 SM3 摘要不符")
+            elif listed_sm3 and SM3_TAG_FILE not in report._members and not sm3_gone:
+                sm3_gone.append(rel)
+                report.add(STRUCTURE, SM3_TAG_FILE, f"材料清单（{PACK_TAG_FILE}）记有各文件的 SM3 摘要，"
+                                                    f"包中却没有 SM3 摘要清单（{SM3_TAG_FILE}）：材料包被改动过")
     for rel in sorted(payload):
         if rel not in owner and rel not in already:
             report.add(EXTRA, rel, f"材料清单（{PACK_TAG_FILE}）中没有此文件，不知它属于哪一件档案")
@@ -641,7 +693,7 @@ def _verify_against_archive(report: VerifyReport, archive_nos: dict[str, tuple[s
     """The archive's chain holds the pack's head, and every payload file is what the
     archive recorded for its 档号. ARCHIVE_NOS: payload path → (档号, role), '' where
     only the file name can tell."""
-    from .build import archived_hashes, rendition_hashes
+    from .build import archived_hashes, rendition_hashes, rendition_sm3
 
     try:
         if archive is None:
@@ -711,6 +763,12 @@ def _verify_against_archive(report: VerifyReport, archive_nos: dict[str, tuple[s
             what = "原件" if role == "original" else ("PDF 转换版" if role == "rendition" else "任何文件")
             report.add(ARCHIVE, rel, f"与档案中 {archive_no} 的{what}不相同（档案记录的校验值为 "
                                      f"{'、'.join(sorted(h[:12] + '…' for h in known))}，包中为 {found[:12]}…）")
+            continue
+        recorded_sm3 = item.sm3 if found == item.sha256 else rendition_sm3(item).get(found)
+        found_sm3 = report.sm3_hashes.get(rel)
+        if recorded_sm3 and found_sm3 and found_sm3 != recorded_sm3:
+            report.add(ARCHIVE, rel, f"SM3 摘要与档案中 {archive_no} 记录的不同（档案记录为 {recorded_sm3[:12]}…，"
+                                     f"包中为 {found_sm3[:12]}…）")
 
     if at_head is not None:  # after the files: a file found damaged is not blamed on the 目录 too
         _check_generated(report, at_head, items)
