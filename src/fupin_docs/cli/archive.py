@@ -1,4 +1,4 @@
-"""`fupin archive add|list|show|edit|verify|withdraw`."""
+"""`fupin archive add|list|show|edit|verify|withdraw|digest`."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import click
 
 from ..archive.listing import describe_changes, item_json, items_json
 from ..text_safety import shown
-from .common import (EXIT_INPUT, EXIT_INTEGRITY, IntegrityError, UserError, handle_errors, message_for, print_json,
-                     workspace_from)
+from .common import (EXIT_INPUT, EXIT_INTEGRITY, HINTS, IntegrityError, UserError, handle_errors, message_for,
+                     print_json, workspace_from)
 from .dates import DATE
 
 ITEM_JSON_HELP = """\b
@@ -18,14 +18,24 @@ ITEM_JSON_HELP = """\b
   archive_no 档号, title 题名, kind 文种代码, kind_label 文种, unit 单位,
   date 日期(YYYY-MM-DD 或 null), doc_number 文件编号, issuer 责任者, secrecy 密级,
   retention 保管期限(Y/D30/D10), retention_label, pages 页数(或 null), format 格式,
-  file_name 原文件名, size 字节数, sha256, tags 标签[], added_at 归档时间, added_by 归档人,
+  file_name 原文件名, size 字节数, sha256 校验值, sm3 国密 SM3 摘要（未记录时为 null）,
+  tags 标签[], added_at 归档时间, added_by 归档人,
   how 归档方式, withdrawn 是否撤回, withdraw_reason, withdrawn_at,
-  renditions 副本[{file_name, sha256, format, size, pages}],
+  renditions 副本[{file_name, sha256, sm3, format, size, pages}],
   date_source 日期来源（未给 --date 时从文件中找到的“成文日期”/“印发日期”/“拍摄日期”，否则 null）,
   changed_at 最近修改时间, changed_by 最近修改人（未修改过为 null）
 时间（added_at 等）为带时区的 ISO 8601"""
 
 
+
+# Hint keys this command group gives that cli/common.py's HINTS does not (yet) carry.
+_MORE_HINTS = {
+    "archive.digest": "可运行 fupin archive digest 为已归档文件补记 SM3 摘要",
+}
+
+
+def _hint(key: str) -> str:
+    return HINTS.get(key) or _MORE_HINTS.get(key, "")
 
 
 def _archive(ctx):
@@ -45,6 +55,7 @@ def command():
     fupin archive edit 0001 --date 2020-03-16 --reason "日期登记错误，按原件更正"
     fupin archive verify
     fupin archive withdraw 档号 --reason "重复归档"
+    fupin archive digest   （为较早归档、还没有国密 SM3 摘要的文件补记）
     """
 
 
@@ -189,12 +200,14 @@ def show(ctx, archive_no, as_json):
             ("日期", date), ("文件编号", item.doc_number), ("责任者", item.issuer), ("密级", item.secrecy),
             ("保管期限", item.retention_label), ("页数", item.pages if item.pages else "—"), ("格式", item.format),
             ("原文件名", item.file_name), ("大小", f"{item.size} 字节"), ("校验值", item.sha256),
+            ("SM3 摘要", item.sm3 or f"未记录（{_hint('archive.digest')}）"),
             ("标签", "、".join(item.tags)), ("归档时间", local_time(item.added_at)), ("归档人", item.added_by),
             ("归档方式", item.how), ("存放位置", str(path))]
     if item.changed_at:
         rows.append(("最近修改", f"{local_time(item.changed_at)} {item.changed_by or ''}（修改记录见下）"))
     for rendition, rpath in zip(item.renditions, archive.rendition_paths(item)):
-        rows.append(("副本", f"{rendition['file_name']}（{rendition['format']}，{rpath}）"))
+        rows.append(("副本", f"{rendition['file_name']}（{rendition['format']}，{rpath}；"
+                           f"SM3 摘要 {rendition.get('sm3') or '未记录'}）"))
     if item.withdrawn:
         rows.append(("状态", f"已撤回（{local_time(item.withdrawn_at)}，原因：{item.withdraw_reason}；文件仍保留）"))
     for label, value in rows:
@@ -287,15 +300,16 @@ def verify(ctx, anchors, as_json):
 
     \b
     真实性：审计日志哈希链完整、未被截短，仍包含每一份存证（fupin archive anchor）
-            和检索索引记下的链头，每个文件的校验值与归档时一致
+            和检索索引记下的链头，每个文件的校验值和国密 SM3 摘要与归档时
+            （或补记时）记录的一致；还没有 SM3 摘要的文件给出提示
     完整性：文件和副本齐全、大小一致，必备元数据齐全有效，件号连续
     可用性：文件可读且为登记的格式，检索索引与档案一致
     安全性：文件保持只读
     发现损坏时退出码为 3。
 
     \b
-    --json 输出键：ok, items, withdrawn, files_checked,
-      problems[{category, message}], warnings[{category, message}]
+    --json 输出键：ok, items, withdrawn, files_checked, sm3_checked（SM3 摘要也已核对的文件数）,
+      anchors_checked, anchors[], problems[{category, message}], warnings[{category, message}]
     """
     from ..archive.anchor import read_anchors
     from ..archive.journal import local_time
@@ -311,11 +325,17 @@ def verify(ctx, anchors, as_json):
             click.echo(shown(f"存证：{when}，第 {anchor['seq']} 条 {anchor['hash'][:12]}…（副本：{copies}）"))
         for message in report.warnings:
             click.echo(f"提示：{message}")
+        for key in report.hints:
+            if _hint(key):
+                click.echo(f"提示：{_hint(key)}")
         for message in report.problems:
             click.echo(f"问题：{message}")
         if report.ok:
+            files = (f"{report.files_checked} 个文件的校验值和 SM3 摘要全部一致"
+                     if report.sm3_checked == report.files_checked else
+                     f"{report.files_checked} 个文件的校验值全部一致（其中 {report.sm3_checked} 个也核对了 SM3 摘要）")
             click.echo(f"核验通过：{report.items} 件在档（另有 {report.withdrawn} 件已撤回），"
-                       f"{report.files_checked} 个文件的校验值全部一致，审计日志完整"
+                       f"{files}，审计日志完整"
                        + (f"，与 {report.anchors_checked} 份存证相符。" if report.anchors_checked else "。"))
     if not report.ok:
         if as_json:
@@ -389,3 +409,46 @@ def anchor(ctx, places, sheet, as_json):
     if not done.copies:
         click.echo("注意：没有用 --to 指定工作目录之外的位置，请把存证单打印保存，或再运行一次并写到 U 盘", err=True)
 
+
+
+@command.command("digest")
+@click.argument("archive_nos", nargs=-1, metavar="[档号]...")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出结果（键见下）")
+@click.pass_context
+@handle_errors
+def digest(ctx, archive_nos, as_json):
+    """为已归档文件补记国密 SM3 摘要（GB/T 32905）。
+
+    \b
+    现在归档的文件在归档时同时记录校验值和 SM3 摘要；本程序支持 SM3 之前归档的文件
+    没有 SM3 摘要。本命令逐件读取这些文件（含副本），先核对校验值与归档时一致，
+    再为每件在审计日志中追加一条“补记 SM3 摘要”记录：原有记录一字不改。
+    此后 fupin archive verify 对这些文件也核对两种摘要。
+    不给档号时处理全部文件（含已撤回的）；已有 SM3 摘要的不重复补记，可多次运行。
+    文件丢失或校验值不符的不补记，列出档号，退出码为 3。
+
+    \b
+    --json 输出键：recorded 本次补记的档号[], recorded_count, complete 原已有 SM3 摘要的件数,
+      damaged[{archive_no, message}] 未能补记的（文件丢失或已被改动）
+    """
+    from ..archive.digest import record_sm3
+
+    archive = _archive(ctx)
+    result = record_sm3(archive, list(archive_nos) or None)
+    if as_json:
+        print_json(result.to_json())
+    else:
+        for no in result.recorded:
+            click.echo(f"{no}\t已补记 SM3 摘要")
+        if result.recorded:
+            click.echo(f"已为 {len(result.recorded)} 件补记 SM3 摘要（已记入审计日志），"
+                       f"{result.complete} 件原已有 SM3 摘要")
+        elif not result.damaged:
+            click.echo(f"无需补记：{result.complete} 件都已有 SM3 摘要")
+        for no, why in result.damaged:
+            click.echo(f"未补记：{no}：{why}", err=True)
+    if result.damaged:
+        if as_json:
+            sys.exit(EXIT_INTEGRITY)
+        raise IntegrityError(f"{len(result.damaged)} 件的文件丢失或已被改动，未补记 SM3 摘要（见上）。"
+                             "请从备份恢复这些文件后再补记", hint="archive.verify")

@@ -50,6 +50,8 @@ VERIFY_JSON_HELP = """\b
   checked_against  archive：已与本工作目录的档案逐件核对；
                    pack_only：仅核对了材料包内部的一致性
   archive_note     未与档案核对的原因（已核对时为空）
+  sm3_checked      按 SM3 摘要清单（fupin-sm3.txt）核对无误的文件数
+  notes            提示文字数组（不算问题，如较早的材料包没有 SM3 摘要清单）
 kind 为以下之一：
   missing、extra、checksum、tag、structure、oxum、archive、anchor
   （anchor：档案已不再保有建包时的链头，即建包后档案被改写，
@@ -85,7 +87,8 @@ def command():
       fupin pack verify 危房改造佐证材料.zip
 
     材料包为 BagIt 1.0 格式（RFC 8493）：data/ 中第一个文件是目录 PDF，随后是各件材料的原件
-    （及归档时附带的 PDF 版），manifest-sha256.txt 记录每个文件的校验值。详见 fupin pack build --help。
+    （及归档时附带的 PDF 版），manifest-sha256.txt 记录每个文件的校验值，fupin-sm3.txt 记录
+    每个文件的国密 SM3 摘要（GB/T 32905）。详见 fupin pack build --help。
     """
 
 
@@ -165,7 +168,7 @@ _with_json_help(build, BUILD_JSON_HELP)
 @click.pass_context
 @handle_errors
 def verify(ctx, pack, no_archive, as_json):
-    """校验材料包：文件齐全、没有多出的文件、每个文件的校验值正确。
+    """校验材料包：文件齐全、没有多出的文件、每个文件的校验值和 SM3 摘要正确。
 
     在有档案的工作目录中运行时，还逐个核对包中每件材料与档案中该档号归档时记录的校验值，
     并核对档案仍保有建包时的链头（建包后档案未被改写）。在工作目录之外（或加 --no-archive）
@@ -190,8 +193,11 @@ def verify(ctx, pack, no_archive, as_json):
     if info:
         click.echo(f"材料包：{report.path}（BagIt {report.bagit_version or '?'}，"
                    f"{info.get('Source-Organization', '')} {info.get('Bagging-Date', '')}）")
+    for note in report.notes:
+        click.echo(f"提示：{note}")
     if report.ok:
-        click.echo(f"完好：{report.payload_files} 个文件齐全，校验值全部正确，没有多出的文件。")
+        digests = "校验值和 SM3 摘要" if report.sm3_checked == report.payload_files else "校验值"
+        click.echo(f"完好：{report.payload_files} 个文件齐全，{digests}全部正确，没有多出的文件。")
         if report.checked_against == "archive":
             click.echo(f"已与本工作目录的档案核对 {report.archive_checked} 个文件，全部一致；"
                        f"档案仍保有建包时的链头 {report.head_short}，建包后未被改写。"
