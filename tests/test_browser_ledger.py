@@ -13,9 +13,8 @@ from playwright.sync_api import expect
 
 from fupin_docs.archive import Archive
 from fupin_docs.ledger import load_ledger
-from fupin_docs.ledger.store import ledger_path
 from test_browser import browser_page, login  # noqa: F401  (the fixture)
-from conftest import write_workbook
+from conftest import ledger_state, write_workbook
 from test_server import Server, fill_workspace
 
 HEADER = ["村", "户编号", "户主姓名", "家庭收入", "基本生活", "义务教育", "基本医疗", "住房安全", "饮水安全", "备注"]
@@ -38,6 +37,8 @@ def site(tmp_path_factory):
 def test_import_close_with_evidence_and_see_the_dashboard_change(site, browser_page, tmp_path):
     server, ws = site
     page = browser_page
+    before = ledger_state(ws)
+    assert before[0] == []  # no problems yet
     login(page, server.base, "办事员乙")
     page.click("header nav >> text=问题台账")
     expect(page.locator("h1")).to_have_text("问题台账")
@@ -56,7 +57,7 @@ def test_import_close_with_evidence_and_see_the_dashboard_change(site, browser_p
     expect(errors.locator("tbody tr")).to_have_count(1)
     expect(errors.locator("tbody tr td").first).to_have_text("3:5")
     expect(errors).to_contain_text("E3（基本生活）的值“差不多”不是允许的值")
-    assert not ledger_path(ws).exists() or len(load_ledger(ws)) == 0
+    assert ledger_state(ws) == before  # nothing imported: neither problems nor history
 
     # a good sheet: preview (nothing written yet), then confirm
     good = sheet_of(tmp_path / "排查表.xlsx", [
@@ -70,7 +71,7 @@ def test_import_close_with_evidence_and_see_the_dashboard_change(site, browser_p
     page.click("#upload-submit")
     expect(page.locator("#preview-count")).to_have_text("2")
     expect(page.locator("#preview-table tbody tr")).to_have_count(2)
-    assert not ledger_path(ws).exists() or len(load_ledger(ws)) == 0
+    assert ledger_state(ws) == before  # nothing imported: neither problems nor history
     page.click("#confirm-import")
     expect(page.locator("#import-result")).to_contain_text("新登记问题 2 个")
     assert [p.category for p in load_ledger(ws)] == ["住房安全", "饮水安全"]
@@ -145,11 +146,11 @@ def test_inspector_sees_the_ledger_read_only(inspected, browser_page):
     expect(page.locator("#problem-title")).to_contain_text(pid)
     expect(page.locator("#set-form")).to_have_count(0)
     expect(page.locator("#close-form")).to_have_count(0)
-    before = ledger_path(ws).read_bytes()
+    before = ledger_state(ws)
     token = page.locator("input[name=csrf_token]").first.get_attribute("value")
     response = page.request.post(f"{server.base}/ledger/problem/{pid}/set", form={"unit": "督查组", "csrf_token": token})
     assert response.status == 403 and "没有此项操作的权限" in response.text()
-    assert ledger_path(ws).read_bytes() == before
+    assert ledger_state(ws) == before
     page.goto(f"{server.base}/ledger/upload")
     expect(page.locator("[role=alert]")).to_contain_text("没有此项操作的权限")
     page.goto(f"{server.base}/ledger/dashboard")

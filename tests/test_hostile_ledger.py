@@ -26,7 +26,8 @@ from fupin_docs.archive import Archive
 from fupin_docs.inputs.problems import InputError
 from fupin_docs.ledger import (LedgerError, close_problem, export_ledger, history_path, import_check_sheet,
                                ledger_path, load_ledger, set_fields)
-from conftest import make_workspace, write_workbook
+from fupin_docs.ledger.store import read_history
+from conftest import ledger_state, make_workspace, write_workbook
 
 FUPIN = Path(sys.executable).with_name("fupin")
 HEADER = ["村", "户编号", "户主姓名", "家庭收入", "基本生活", "义务教育", "基本医疗", "住房安全", "饮水安全", "备注"]
@@ -205,7 +206,7 @@ def test_a_fifo_roster_and_a_device_are_refused(ws, tmp_path):
     os.symlink("/dev/zero", device)
     result = run(ws, "ledger", "import-check", str(device), timeout=20)
     assert result.returncode == 1 and "不是普通文件" in result.stderr
-    assert not ledger_path(ws).exists()
+    assert ledger_state(ws) == ([], [])  # no ledger yet
 
 
 # --- other formats renamed .xlsx, zip bombs ----------------------------------------------
@@ -266,7 +267,7 @@ def test_terminal_escapes_in_cells_are_refused_and_never_echoed(ws, tmp_path):
     located = problems_of(result)
     assert [line.split(": ")[0] for line in located] == [f"{path}:2:3", f"{path}:3:8", f"{path}:3:10"]
     assert all("控制字符" in line for line in located)
-    assert not ledger_path(ws).exists()
+    assert ledger_state(ws) == ([], [])  # no ledger yet
 
 
 def test_control_characters_in_raw_xml_are_refused(ws, tmp_path):
@@ -282,15 +283,16 @@ def test_control_characters_in_raw_xml_are_refused(ws, tmp_path):
 
 def test_control_characters_typed_into_set_are_refused(ws, tmp_path):
     import_check_sheet(ws, two_households(tmp_path / "排查表.xlsx"), date=dt.date(2020, 6, 8))
-    before = ledger_path(ws).read_bytes()
+    before = ledger_state(ws)
     with pytest.raises(LedgerError) as caught:
         set_fields(ws, "WT-2020-0001", unit="镇国土所\x1b[31m")
     assert "控制字符" in str(caught.value) and "\x1b" not in str(caught.value)
     result = run(ws, "ledger", "set", "WT-2020-0001", "--measures", "加固\x9b31m")
     assert result.returncode == 1 and "控制字符" in result.stderr
-    assert ledger_path(ws).read_bytes() == before
+    assert ledger_state(ws) == before  # neither the problems nor the history
 
 
+@pytest.mark.embedded  # the ledger's files themselves; the database twin is in tests/test_county_ledger.py
 def test_control_characters_in_a_hand_edited_ledger_are_located(ws, tmp_path):
     import_check_sheet(ws, two_households(tmp_path / "排查表.xlsx"), date=dt.date(2020, 6, 8))
     text = ledger_path(ws).read_text(encoding="utf-8")
@@ -333,7 +335,7 @@ def test_a_sheet_over_the_row_limit_is_refused_in_bounded_time(ws, tmp_path):
     assert result.returncode == 1
     assert "100000" in result.stderr and "分" in result.stderr and "Traceback" not in result.stderr
     assert time.monotonic() - started < 60
-    assert not ledger_path(ws).exists()
+    assert ledger_state(ws) == ([], [])  # no ledger yet
 
 
 # --- 14. formula injection on export ------------------------------------------------------
@@ -408,11 +410,13 @@ def many_failing(path: Path, households: int) -> Path:
     return write_sheet(path, rows)
 
 
-def ledger_state(ws) -> tuple:
+def ledger_folder(ws) -> tuple:
+    """Every file in the embedded ledger's folder, bytes and all (temporary parts included)."""
     folder = ledger_path(ws).parent
     return tuple(sorted((p.name, p.read_bytes()) for p in folder.iterdir() if not p.name.endswith(".lock")))
 
 
+@pytest.mark.embedded  # the ledger's files themselves; the database twin is in tests/test_county_ledger.py
 def test_a_full_disk_leaves_the_ledger_and_history_as_they_were(small_disk, tmp_path):
     ws = make_workspace(small_disk / "ws")
     import_check_sheet(ws, two_households(tmp_path / "first.xlsx"), date=dt.date(2020, 6, 8))
@@ -420,10 +424,10 @@ def test_a_full_disk_leaves_the_ledger_and_history_as_they_were(small_disk, tmp_
     # Sizes around the edge: with the old two-step write, some of these wrote the
     # ledger and then ran out of space for the history.
     for households in range(20, 300, 24):
-        before = ledger_state(ws)
+        before = ledger_folder(ws)
         sheet = many_failing(tmp_path / f"s{households}.xlsx", households)
         result = run(ws, "ledger", "import-check", str(sheet), "--date", "2020-06-08", "--source", "暗访督查")
-        after = ledger_state(ws)
+        after = ledger_folder(ws)
         if result.returncode == 0:
             problems = load_ledger(ws).problems
             registered = [e for e in map(json.loads, history_path(ws).read_text(encoding="utf-8").splitlines())
@@ -440,17 +444,18 @@ def test_a_full_disk_leaves_the_ledger_and_history_as_they_were(small_disk, tmp_
     assert failures >= 3
 
 
+@pytest.mark.embedded  # the ledger's files themselves; the database twin is in tests/test_county_ledger.py
 def test_a_read_only_disk_is_a_message_not_a_traceback(small_disk, tmp_path):
     ws = make_workspace(small_disk / "ws")
     import_check_sheet(ws, two_households(tmp_path / "first.xlsx"), date=dt.date(2020, 6, 8))
-    before = ledger_state(ws)
+    before = ledger_folder(ws)
     subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
     result = run(ws, "ledger", "set", "WT-2020-0001", "--unit", "镇国土所", timeout=30)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "没有权限写入" in result.stderr or "只读" in result.stderr
     result = run(ws, "ledger", "import-check", str(many_failing(tmp_path / "s.xlsx", 3)), timeout=30)
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert ledger_state(ws) == before
+    assert ledger_folder(ws) == before
     assert run(ws, "ledger", "summary").returncode == 0  # reading still works
 
 
@@ -486,6 +491,7 @@ def hand_close(ws, pid: str, evidence: str) -> None:
     ledger_path(ws).write_text(text.replace(block, edited), encoding="utf-8")
 
 
+@pytest.mark.embedded  # the ledger's files themselves; the database twin is in tests/test_county_ledger.py
 def test_a_hand_edited_close_with_missing_evidence_is_damage(closed_one):
     ws, number = closed_one
     from fupin_docs.ledger import verify_ledger
@@ -507,6 +513,7 @@ def test_a_hand_edited_close_with_missing_evidence_is_damage(closed_one):
     assert as_json.returncode == 3 and json.loads(as_json.stdout)["unverified_ids"] == ["WT-2020-0002"]
 
 
+@pytest.mark.embedded  # the ledger's files themselves; the database twin is in tests/test_county_ledger.py
 def test_summary_and_list_do_not_count_an_unbacked_close(closed_one):
     ws, number = closed_one
     hand_close(ws, "WT-2020-0002", number)  # real evidence, but no history of the close
@@ -525,13 +532,24 @@ def test_summary_and_list_do_not_count_an_unbacked_close(closed_one):
     assert [(r["id"], r["存疑"]) for r in rows] == [("WT-2020-0001", False), ("WT-2020-0002", True)]
 
 
-def test_withdrawn_evidence_and_a_hand_reopened_status_are_found(closed_one):
-    ws, number = closed_one
+def withdraw_the_evidence(ws, number):
+    """The only 佐证材料 of WT-2020-0001's close withdrawn: found, on either backend."""
     from fupin_docs.ledger import verify_ledger
     Archive(ws).withdraw(number, reason="上传错了文件")
     report = verify_ledger(ws)
     assert [str(f) for f in report.problems] == [f"WT-2020-0001：已销号，但佐证材料 {number} 已撤回（作废），"
                                                   f"销号无据，未计入整改完成数；请改附有效的档案"]
+
+
+def test_withdrawn_evidence_is_found(closed_one):
+    withdraw_the_evidence(*closed_one)
+
+
+@pytest.mark.embedded  # the ledger's files themselves; the database twin is in tests/test_county_ledger.py
+def test_withdrawn_evidence_and_a_hand_reopened_status_are_found(closed_one):
+    ws, number = closed_one
+    from fupin_docs.ledger import verify_ledger
+    withdraw_the_evidence(ws, number)
     text = ledger_path(ws).read_text(encoding="utf-8")
     ledger_path(ws).write_text(text.replace("整改状态: 未整改", "整改状态: 已整改"), encoding="utf-8")
     report = verify_ledger(ws)
@@ -539,6 +557,7 @@ def test_withdrawn_evidence_and_a_hand_reopened_status_are_found(closed_one):
     assert "最后记下的是“未整改”" in str(report.problems[-1])
 
 
+@pytest.mark.embedded  # the ledger's files themselves; the database twin is in tests/test_county_ledger.py
 def test_the_report_counts_only_what_is_backed(closed_one):
     ws, number = closed_one
     hand_close(ws, "WT-2020-0002", number + "X")
@@ -566,6 +585,7 @@ def ledger_events(ws) -> list[tuple[str, str]]:
             if e.get("action", "").startswith("ledger.")]
 
 
+@pytest.mark.embedded  # the ledger's files themselves; the database twin is in tests/test_county_ledger.py
 def test_a_forged_close_with_a_forged_history_is_damage(closed_one):
     """Finding 1: ledger and history both edited, real archived evidence: only the journal knows."""
     ws, number = closed_one
@@ -589,6 +609,7 @@ def test_a_forged_close_with_a_forged_history_is_damage(closed_one):
     assert "WT-2020-0002  已销号（存疑）" in listed.stdout
 
 
+@pytest.mark.embedded  # the ledger's files themselves; the database twin is in tests/test_county_ledger.py
 def test_a_forged_close_date_or_extra_evidence_differs_from_the_journal(closed_one, tmp_path):
     ws, number = closed_one
     from fupin_docs.ledger import verify_ledger
@@ -617,6 +638,7 @@ def test_a_forged_close_date_or_extra_evidence_differs_from_the_journal(closed_o
     assert "档案日志记下的销号佐证材料" in str(report.problems[0]) and other in str(report.problems[0])
 
 
+@pytest.mark.embedded  # the ledger's files themselves; the database twin is in tests/test_county_ledger.py
 def test_deleting_the_ledger_folder_is_damage_when_the_journal_has_closes(closed_one):
     """Finding 2: no ledger at all, yet the journal says WT-2020-0001 was closed."""
     ws, number = closed_one
@@ -632,6 +654,7 @@ def test_deleting_the_ledger_folder_is_damage_when_the_journal_has_closes(closed
     assert archive_check.returncode == 3 and "WT-2020-0001" in archive_check.stdout + archive_check.stderr
 
 
+@pytest.mark.embedded  # the ledger's files themselves; the database twin is in tests/test_county_ledger.py
 def test_deleting_a_closed_problem_from_the_ledger_is_damage(closed_one):
     ws, number = closed_one
     text = ledger_path(ws).read_text(encoding="utf-8")
@@ -649,6 +672,7 @@ def test_deleting_a_closed_problem_from_the_ledger_is_damage(closed_one):
     assert run(ws, "archive", "verify").returncode == 3
 
 
+@pytest.mark.embedded  # the ledger's files themselves; the database twin is in tests/test_county_ledger.py
 def test_a_hand_reopened_close_without_any_record_is_damage(closed_one):
     """The close is in the journal; the ledger and history were edited back to 未整改 with no 撤销销号."""
     ws, number = closed_one
@@ -665,9 +689,8 @@ def test_a_hand_reopened_close_without_any_record_is_damage(closed_one):
     assert len(report.problems) == 1 and "都没有撤销销号的记录" in str(report.problems[0])
 
 
-def test_reopening_is_recorded_in_the_journal_and_is_not_damage(closed_one, tmp_path):
-    """Finding 3: `ledger set --status 整改中` on a 已销号 problem; then close it again."""
-    ws, number = closed_one
+def reopen_by_the_cli(ws, number):
+    """Finding 3: `ledger set --status 整改中` on a 已销号 problem is recorded, and is not damage."""
     from fupin_docs.ledger import verify_ledger
     result = run(ws, "ledger", "set", "WT-2020-0001", "--status", "整改中")
     assert result.returncode == 0, result.stderr
@@ -679,6 +702,28 @@ def test_reopening_is_recorded_in_the_journal_and_is_not_damage(closed_one, tmp_
     assert run(ws, "index", "rebuild").returncode == 0
     archive_check = run(ws, "archive", "verify")
     assert archive_check.returncode == 0, archive_check.stdout + archive_check.stderr
+
+
+def test_reopening_is_recorded_and_closing_again_is_backed(closed_one, tmp_path):
+    """Reopened by the CLI, then closed again properly: backed, on either backend."""
+    ws, number = closed_one
+    from fupin_docs.ledger import verify_ledger
+    reopen_by_the_cli(ws, number)
+    second = archived(ws, tmp_path, "回头看.txt", "回头看后补充加固。")
+    close_problem(ws, "WT-2020-0001", [second], date=dt.date(2020, 7, 10))
+    report = verify_ledger(ws)
+    assert report.ok, report.problems
+    assert load_ledger(ws).get("WT-2020-0001").evidence == [number, second]
+    assert ledger_events(ws) == [("ledger.close", "WT-2020-0001"), ("ledger.reopen", "WT-2020-0001"),
+                                 ("ledger.close", "WT-2020-0001")]
+
+
+@pytest.mark.embedded  # the ledger's files themselves; the database twin is in tests/test_county_ledger.py
+def test_reopening_is_recorded_in_the_journal_and_is_not_damage(closed_one, tmp_path):
+    """Reopened by the CLI; then a hand edit of the files back to 已销号; then closed again."""
+    ws, number = closed_one
+    from fupin_docs.ledger import verify_ledger
+    reopen_by_the_cli(ws, number)
     # a hand edit back to 已销号 (with a forged history) is caught: the journal's last word is the reopening
     text = ledger_path(ws).read_text(encoding="utf-8")
     ledger_path(ws).write_text(text.replace("整改状态: 整改中", "整改状态: 已销号\n    销号日期: 2020-06-25", 1),
@@ -707,7 +752,7 @@ def test_a_reopening_known_only_to_the_history_is_accepted(closed_one):
     # remove ours, so the rule is checked on the journal's ledger.close records alone.
     from fupin_docs.ledger import verify as ledger_verify
     report = ledger_verify.LedgerVerifyReport()
-    entries = [json.loads(l) for l in history_path(ws).read_text(encoding="utf-8").splitlines()]
+    entries = read_history(ws)
     journal = {"WT-2020-0001": [e for e in Archive(ws).events() if e["action"] == "ledger.close"]}
     ledger_verify.check_journal(ws, True, list(load_ledger(ws)), report, entries, journal)
     assert report.ok, report.problems

@@ -14,11 +14,11 @@ from openpyxl import load_workbook
 from fupin_docs.cli.main import cli
 from fupin_docs.inputs.models import LedgerFilter, ProblemItem
 from fupin_docs.inputs.problems import InputError
-from fupin_docs.ledger import (LedgerError, export_ledger, history_path, import_check_sheet, import_ledger,
-                               ledger_path, load_ledger, select_problems, select_summary, set_fields,
-                               summarize)
+from fupin_docs.ledger import (LedgerError, export_ledger, import_check_sheet, import_ledger, ledger_path,
+                               load_ledger, select_problems, select_summary, set_fields, summarize)
+from fupin_docs.ledger.store import read_history
 from fupin_docs.ledger.xlsx import HEADER
-from conftest import make_workspace, write_workbook
+from conftest import ledger_state, make_workspace, write_workbook
 
 ROOT = Path(__file__).resolve().parents[1]
 CHECK_DATE = dt.date(2020, 6, 8)
@@ -96,21 +96,19 @@ def test_import_town_sheet_one_problem_per_failing_item(ws, town_sheet):
         assert problem.description.startswith(f"{key[1]}不达标")
         assert note and note.split("；")[0] in problem.description
     # The history records each new problem with who and when.
-    lines = history_path(ws).read_text(encoding="utf-8").splitlines()
-    assert len(lines) == 30
-    first = json.loads(lines[0])
+    entries = read_history(ws)
+    assert len(entries) == 30
+    first = entries[0]
     assert first["操作"] == "排查导入" and first["问题编号"] == "WT-2020-0001" and first["操作人"]
 
 
 def test_reimport_does_not_duplicate(ws, town_sheet):
     path, _ = town_sheet
     import_check_sheet(ws, path, date=CHECK_DATE)
-    before = ledger_path(ws).read_bytes()
-    history_before = history_path(ws).read_bytes()
+    before = ledger_state(ws)
     result = import_check_sheet(ws, path, date=CHECK_DATE)
     assert result.created == [] and len(result.existing) == 30
-    assert ledger_path(ws).read_bytes() == before
-    assert history_path(ws).read_bytes() == history_before
+    assert ledger_state(ws) == before  # neither the problems nor the history
     # Another source is another problem (the key is 户编号 + 类别 + 问题来源).
     other = import_check_sheet(ws, path, date=CHECK_DATE, source="暗访督查")
     assert len(other.created) == 30
@@ -161,7 +159,8 @@ def test_now_passing_problems_are_reported(ws, tmp_path):
 def test_bad_sheet_lists_every_cell_and_leaves_ledger_untouched(ws, tmp_path):
     good = write_sheet(tmp_path / "good.xlsx", [["东风村", "001", "王一", "达标", "达标", "达标", "达标", "不达标", "达标", "危房"]])
     import_check_sheet(ws, good, date=CHECK_DATE)
-    before, history_before = ledger_path(ws).read_bytes(), history_path(ws).read_bytes()
+    before = ledger_state(ws)
+    assert len(before[0]) == 1 and len(before[1]) == 1
     header = HEADER_ROW + ["排查日期"]
     bad = write_sheet(tmp_path / "bad.xlsx", [
         ["东风村", "002", "王二", "达标", "达标", "达标", "达标", "达标", "不达标", "塘水", "2020-06-08"],  # row 2 fine
@@ -185,8 +184,7 @@ def test_bad_sheet_lists_every_cell_and_leaves_ledger_untouched(ws, tmp_path):
     assert "2020-02-30" in text[5] and "不存在" in text[5]
     assert "村名为空" in text[6]
     assert "在台账中属于“东风村”" in text[8]
-    assert ledger_path(ws).read_bytes() == before
-    assert history_path(ws).read_bytes() == history_before
+    assert ledger_state(ws) == before  # neither the problems nor the history
 
 
 def test_missing_columns_are_reported_at_the_header(ws, tmp_path):
@@ -197,7 +195,7 @@ def test_missing_columns_are_reported_at_the_header(ws, tmp_path):
     assert len(problems) == 5
     assert all((p.line, p.column) == (1, 1) for p in problems)
     assert "缺少“基本生活”列" in problems[0].message
-    assert not ledger_path(ws).exists()
+    assert ledger_state(ws) == ([], [])  # no ledger yet
 
 
 def test_not_an_xlsx(ws, tmp_path):
@@ -227,11 +225,11 @@ def test_roster_makes_unknown_ids_errors(ws, tmp_path):
 
 def test_cli_import_check_errors_exit_1(tmp_path):
     bad = write_sheet(tmp_path / "bad.xlsx", [["东风村", "001", "王一", "达标", "达标", "达标", "达标", "差", "达标", None]])
-    make_workspace(tmp_path / "ws")
+    ws = make_workspace(tmp_path / "ws")
     result = CliRunner().invoke(cli, ["--workspace", str(tmp_path / "ws"), "ledger", "import-check", str(bad)])
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == f"{bad}:2:8: H2（住房安全）的值“差”不是允许的值，请填写 达标/不达标（也可写 是/否 或 ✓/✗）"
-    assert not (tmp_path / "ws" / "ledger" / "问题台账.yaml").exists()
+    assert ledger_state(ws) == ([], [])  # no ledger yet
 
 
 # --- set, history, overdue, summary -------------------------------------------------------
@@ -249,7 +247,7 @@ def test_set_records_old_and_new(town):
     assert changed == ["整改措施", "责任单位", "责任人", "整改状态"]
     stored = load_ledger(town).get("WT-2020-0003")
     assert (stored.measures, stored.unit, stored.person, stored.status) == ("协调镇水保站接通自来水", "镇水保站", "李四", "整改中")
-    entries = [json.loads(line) for line in history_path(town).read_text(encoding="utf-8").splitlines()[30:]]
+    entries = read_history(town)[30:]
     assert [(e["字段"], e["原值"], e["新值"]) for e in entries] == [
         ("整改措施", None, "协调镇水保站接通自来水"), ("责任单位", None, "镇水保站"),
         ("责任人", None, "李四"), ("整改状态", "未整改", "整改中")]
@@ -268,26 +266,26 @@ def test_set_records_old_and_new(town):
 
 def test_deadline_before_discovery_is_refused(town, tmp_path):
     """Found 2020-06-08: a 完成时限 of 2020-05-31 cannot be met, by set, import-check or import."""
-    before = ledger_path(town).read_bytes()
+    before = ledger_state(town)
     with pytest.raises(LedgerError, match="完成时限 2020-05-31 早于发现日期 2020-06-08"):
         set_fields(town, "WT-2020-0003", deadline="2020-05-31")
     with pytest.raises(LedgerError, match="早于发现日期"):
         set_fields(town, "WT-2020-0003", deadline="2020年5月底前", unit="镇水保站")
-    assert ledger_path(town).read_bytes() == before
+    assert ledger_state(town) == before
     base = ["--workspace", str(town.root), "ledger"]
     result = CliRunner().invoke(cli, base + ["set", "WT-2020-0003", "--deadline", "2020-05-31"])
     assert result.exit_code == 1 and "完成时限 2020-05-31 早于发现日期 2020-06-08" in result.stderr
-    assert ledger_path(town).read_bytes() == before
+    assert ledger_state(town) == before
     # the discovery day itself and 长期坚持 are fine
     set_fields(town, "WT-2020-0003", deadline="2020-06-08")
     set_fields(town, "WT-2020-0004", deadline="长期坚持")
     assert load_ledger(town).get("WT-2020-0003").deadline == CHECK_DATE
     # import-check: --deadline before --date
     sheet = write_sheet(tmp_path / "s.xlsx", [["东风村", "9001", "王一", "达标", "达标", "达标", "达标", "不达标", "达标", None]])
-    before = ledger_path(town).read_bytes()
+    before = ledger_state(town)
     early = CliRunner().invoke(cli, base + ["import-check", str(sheet), "--date", "2020-06-08", "--deadline", "2020-05-31"])
     assert early.exit_code == 1 and "早于排查（发现）日期 2020-06-08" in early.stderr
-    assert ledger_path(town).read_bytes() == before
+    assert ledger_state(town) == before
     # ledger import: a row's 完成时限 before its own 发现日期, or before the ledger's
     header = ["问题编号", "问题描述", "问题来源", "整改状态", "完成时限", "发现日期"]
     upper = write_sheet(tmp_path / "upper.xlsx", [
@@ -299,7 +297,7 @@ def test_deadline_before_discovery_is_refused(town, tmp_path):
         import_ledger(town, upper)
     assert [(p.line, p.column) for p in caught.value.problems] == [(2, 5), (3, 5)]
     assert "完成时限 2020-05-31 早于发现日期 2020-06-08" in caught.value.problems[0].message
-    assert ledger_path(town).read_bytes() == before
+    assert ledger_state(town) == before
 
 
 def test_export_and_import_only_xlsx(town, tmp_path):
@@ -314,11 +312,11 @@ def test_export_and_import_only_xlsx(town, tmp_path):
     assert runner.invoke(cli, base + ["export", str(tmp_path / "台账.XLSX")]).exit_code == 0
     # a real workbook under another name is still refused on import
     (tmp_path / "台账.XLSX").replace(tmp_path / "台账.csv")
-    before = ledger_path(town).read_bytes()
+    before = ledger_state(town)
     for name, cmd in (("台账.csv", "import"), ("台账.csv", "import-check")):
         result = runner.invoke(cli, base + [cmd, str(tmp_path / name)])
         assert result.exit_code == 1 and "只支持导入 .xlsx 文件" in result.stderr and "另存为" in result.stderr
-    assert ledger_path(town).read_bytes() == before
+    assert ledger_state(town) == before
 
 
 def test_help_keeps_json_keys_whole():
@@ -387,6 +385,7 @@ def test_select_problems_for_the_report(town):
     assert counts["total"] == len(items) and counts["by_status"]["整改中"] == 1 and counts["overdue"] == len(items)
 
 
+@pytest.mark.embedded  # the ledger file edited by hand; the database twin: tests/test_county_ledger.py
 def test_hand_edited_ledger_errors_are_located(town):
     path = ledger_path(town)
     text = path.read_text(encoding="utf-8").replace("整改状态: 未整改", "整改状态: 搞定了", 1)
@@ -436,7 +435,7 @@ def test_ledger_import_merges_and_validates(town, tmp_path):
     assert (updated.measures, updated.person, updated.status) == ("落实公益岗位", "赵六", "整改中")
     assert updated.village and updated.household  # empty cells in the sender's sheet do not erase ours
     assert ledger.get("SK-7").status == "已销号" and ledger.get("SK-7").evidence == ["Z001-WS-2020-D30-0001"]
-    entries = [json.loads(l) for l in history_path(town).read_text(encoding="utf-8").splitlines()]
+    entries = read_history(town)
     assert {(e["字段"], e["新值"]) for e in entries if e["操作"] == "台账导入" and e["问题编号"] == "WT-2020-0001"} == {
         ("问题描述", "家庭收入不达标"), ("整改措施", "落实公益岗位"), ("责任单位", "镇扶贫工作站"),
         ("责任人", "赵六"), ("整改状态", "整改中")}
@@ -445,7 +444,7 @@ def test_ledger_import_merges_and_validates(town, tmp_path):
         ["X-2", "自查", "描述", None, None, None, None, None, None, None, "已销号", None, None],
         ["X-2", "自查", None, None, None, None, None, None, None, None, "整改中", "2020-06-01", None],
     ], header=header)
-    before = ledger_path(town).read_bytes()
+    before = ledger_state(town)
     with pytest.raises(InputError) as caught:
         import_ledger(town, bad)
     assert [(p.line, p.column) for p in caught.value.problems] == [(2, 2), (2, 10), (2, 11), (3, 12), (4, 3)]
@@ -454,7 +453,7 @@ def test_ledger_import_merges_and_validates(town, tmp_path):
     assert "整改状态“已完成”不是允许的值" in caught.value.problems[2].message
     assert "没有销号日期" in caught.value.problems[3].message
     assert "问题描述不能为空" in caught.value.problems[4].message
-    assert ledger_path(town).read_bytes() == before
+    assert ledger_state(town) == before
 
 
 def test_cli_round_trip(tmp_path, town_sheet):

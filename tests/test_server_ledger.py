@@ -22,9 +22,8 @@ from fupin_docs.archive import Archive
 from fupin_docs.audit import AccessLog
 from fupin_docs.cli.main import cli
 from fupin_docs.ledger import load_ledger
-from fupin_docs.ledger.store import ledger_path
 from fupin_docs.server.app import create_app
-from conftest import write_workbook
+from conftest import ledger_state, write_workbook
 from test_server import PASSWORDS, fill_workspace
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -220,7 +219,7 @@ def test_close_refused_without_archived_evidence_as_the_cli_refuses(site):
     app, ws, _ = site
     clerk = Browser(app, "办事员乙")
     pid = first_open(ws, village="和平村")
-    before = ledger_path(ws).read_bytes()
+    before = ledger_state(ws)
     # no evidence: 400; a 档号 not in the archive: 404 (the server's one table of statuses)
     for numbers, status in (("", 400), ("Z001-WS·2020-D30-ZFB-9999", 404)):
         response = clerk.post(f"/ledger/problem/{pid}/close", {"numbers": numbers}, page=f"/ledger/problem/{pid}")
@@ -231,7 +230,7 @@ def test_close_refused_without_archived_evidence_as_the_cli_refuses(site):
         assert message.split("。")[0] in output  # the library's message; the page adds its own hint
     assert "销号须至少附一件佐证材料" in text(clerk.post(f"/ledger/problem/{pid}/close", {},
                                                           page=f"/ledger/problem/{pid}"))
-    assert ledger_path(ws).read_bytes() == before
+    assert ledger_state(ws) == before
 
 
 def test_evidence_search_and_close(site):
@@ -307,7 +306,7 @@ def test_bad_sheet_lists_row_and_column_and_imports_nothing(site, tmp_path):
         ["柳河村", "900002", "钱乙", "达标", "也许", "达标", "达标", "达标", "达标", None],
         ["柳河村", None, "孙丙", "达标", "达标", "达标", "达标", "达标", "达标", None],
     ])
-    before = ledger_path(ws).read_bytes()
+    before = ledger_state(ws)
     response = upload(clerk, sheet, date="2020-06-10")
     page = text(response)
     assert response.status_code == 400
@@ -316,7 +315,7 @@ def test_bad_sheet_lists_row_and_column_and_imports_nothing(site, tmp_path):
     assert any(cell == "4:2" and "户编号为空" in message for cell, message in rows)
     assert "台账没有任何改动" in page
     assert str(tmp_path) not in page and "/tmp" not in page  # no server path shown
-    assert ledger_path(ws).read_bytes() == before
+    assert ledger_state(ws) == before
     # the CLI refuses the same sheet at the same cells
     code, output = run_cli(ws, "ledger", "import-check", str(sheet), "--date", "2020-06-10")
     assert code == 1 and ":3:5: E3（基本生活）的值“也许”" in output
@@ -329,13 +328,13 @@ def test_good_sheet_previews_then_imports_once(site, tmp_path):
         ["柳河村", "900011", "周丁", "达标", "达标", "达标", "达标", "不达标", "不达标", "房屋漏雨；水窖干涸"],
         ["柳河村", "900012", "吴戊", "达标", "达标", "不达标", "达标", "达标", "达标", "子女辍学"],
     ])
-    before = ledger_path(ws).read_bytes()
+    before = ledger_state(ws)
     preview = upload(clerk, sheet, source="暗访督查", date="2020-06-20", deadline="2020年7月底前", unit="镇教办")
     page = text(preview)
     assert preview.status_code == 200, page
     assert re.search(r'id="preview-count">(\d+)<', page).group(1) == "3"
     assert page.count("<td>镇教办</td>") == 3 and "2020-07-31" in page
-    assert ledger_path(ws).read_bytes() == before  # a preview writes nothing
+    assert ledger_state(ws) == before  # a preview writes nothing
     token = re.search(r'name="token" value="([^"]+)"', page).group(1)
     # the same import through the CLI, in a copy of the ledger: the same problems
     expected_ids = re.findall(r'<td class="no">(WT-[\d-]+)</td>', page)
@@ -385,7 +384,7 @@ def test_inspector_reads_but_every_write_is_refused_and_audited(site, tmp_path):
         assert inspector.get(path).status_code == 200, path
     page = text(inspector.get(f"/ledger/problem/{first_open(ws)}"))
     assert 'id="set-form"' not in page and 'id="close-form"' not in page and "导入排查表" not in page
-    before = ledger_path(ws).read_bytes()
+    before = ledger_state(ws)
     denied_before = len(AccessLog(ws).records(user="督查组1", actions={"denied"}))
     pid = first_open(ws)
     report = next(i for i in Archive(ws).items() if i.title == "三星村饮水安全整改报告")
@@ -401,7 +400,7 @@ def test_inspector_reads_but_every_write_is_refused_and_audited(site, tmp_path):
     ]
     assert [r.status_code for r in attempts] == [403] * len(attempts)
     assert all("没有此项操作的权限" in text(r) for r in attempts)
-    assert ledger_path(ws).read_bytes() == before
+    assert ledger_state(ws) == before
     denied = AccessLog(ws).records(user="督查组1", actions={"denied"})
     assert len(denied) - denied_before == len(attempts)
     assert {r["detail"]["path"] for r in denied[denied_before:]} >= {f"/ledger/problem/{pid}/set", "/ledger/upload"}
@@ -411,13 +410,13 @@ def test_every_ledger_form_needs_its_csrf_token(site):
     app, ws, _ = site
     clerk = Browser(app, "办事员乙")
     pid = first_open(ws)
-    before = ledger_path(ws).read_bytes()
+    before = ledger_state(ws)
     for path, data in ((f"/ledger/problem/{pid}/set", {"unit": "无令牌"}),
                        (f"/ledger/problem/{pid}/close", {"numbers": "x"}),
                        ("/ledger/upload/confirm", {"token": "x" * 32})):
         response = clerk.client.post(path, data=data)
         assert response.status_code == 400 and "安全校验未通过" in text(response), path
-    assert ledger_path(ws).read_bytes() == before
+    assert ledger_state(ws) == before
     page = text(clerk.get(f"/ledger/problem/{pid}"))
     forms = re.findall(r"<form method=\"post\".*?</form>", page, re.S)
     assert len(forms) >= 2 and all('name="csrf_token"' in form for form in forms)
