@@ -262,6 +262,9 @@ class PgSearchBackend:
     def for_workspace(cls, workspace) -> "PgSearchBackend":
         return cls(workspace.config.database.url, township(workspace))
 
+    def county(self) -> "PgSearchBackend":
+        return PgSearchBackend(self.url, None)
+
     def _connection(self):
         return stage_connection(self.url, COMPONENT, MIGRATIONS)
 
