@@ -23,6 +23,7 @@ from fupin_docs.archive import Archive, ArchiveError
 from fupin_docs.archive.digest import record_sm3
 from fupin_docs.archive.numbering import format_archive_no
 from fupin_docs.cli.main import cli
+from fupin_docs.errors import IntegrityError
 from fupin_docs.hashing import PureSM3, TooLarge, copy_and_hash, file_digests, new_sm3, sm3_backend
 from fupin_docs.pack import Selection, build_pack, verify_pack
 
@@ -438,3 +439,18 @@ def test_a_pack_made_before_sm3_still_verifies_with_a_note(packed, tmp_path):
     assert report.sm3_checked == 0 and report.notes and "SM3" in report.notes[0]
     out = run(ws, "pack", "verify", str(old))
     assert out.exit_code == 0 and "提示" in out.output and "SM3" in out.output
+
+
+def test_a_forged_digest_record_stops_packing_and_fails_an_earlier_packs_check(packed, tmp_path):
+    """The older item's SM3 forged after the pack was made: the pack no longer matches
+    what the archive says of that file, and no new pack vouches for it."""
+    ws, target, (new, old) = packed
+    archive = Archive(ws)
+    with archive.catalog.writing() as writer:
+        writer.append("digest", {"archive_no": old, "sm3": PureSM3(b"forged").hexdigest(), "renditions": []}, "某人")
+    report = verify_pack(target, ws)
+    (problem,) = [p for p in report.problems if p.kind == "archive"]
+    assert old in problem.detail and "SM3" in problem.detail and old in problem.path
+    with pytest.raises(IntegrityError, match="SM3") as caught:
+        build_pack(ws, Selection(ids=(old,)), tmp_path / "again.zip")
+    assert old in str(caught.value) and not (tmp_path / "again.zip").exists()
