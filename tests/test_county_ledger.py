@@ -359,3 +359,27 @@ def test_a_full_database_disk_leaves_the_problems_and_history_as_they_were(town,
     result = run(ws, "ledger", "set", "WT-2020-0002", "--status", "整改中")
     assert result.returncode == 1 and "已全部撤销" in result.stderr
     assert ledger_state(ws) == before  # not the 74 new problems without their history, not one changed status
+
+
+def test_a_close_moved_into_another_townships_ledger_is_damage(closed_one, tmp_path):
+    """One county database, two townships: a closed problem copied by SQL into the other
+    township's ledger is backed by neither its history, its archive nor its journal."""
+    ws, number = closed_one
+    other = county_workspace(tmp_path / "ws2", ws.config.database.url, org="HQX")
+    assert township(other) != township(ws) and len(load_ledger(other)) == 0
+    sql(ws, "INSERT INTO ledger_problem (scope, position, pid, record) "
+            "SELECT %s, position, pid, record FROM ledger_problem WHERE scope = %s AND pid = 'WT-2020-0001'",
+        (township(other), township(ws)))
+    assert load_ledger(other).get("WT-2020-0001").status == "已销号"
+    report = verify_ledger(other)
+    assert report.unverified_ids == ["WT-2020-0001"]
+    assert [str(f) for f in report.problems] == [
+        "WT-2020-0001：整改状态为“已销号”，但台账变更记录中没有这个问题的任何记录（可能是直接改了台账文件），"
+        "状态无从核实，未计入整改完成数",
+        f"WT-2020-0001：已销号，但佐证材料 {number} 在档案中不存在，销号无据，未计入整改完成数；"
+        f"请核对档号，或把佐证材料归档后重新销号",
+        "WT-2020-0001：已销号，但档案日志中没有这次销号的记录（销号须用 fupin ledger close 办理，"
+        "可能是直接改了台账文件和变更记录），销号无据，未计入整改完成数"]
+    assert ledger_summary(other, today=dt.date(2020, 7, 1))["done"] == 0
+    assert run(other, "ledger", "verify").returncode == 3
+    assert verify_ledger(ws).ok  # the first township's own ledger is untouched
