@@ -613,7 +613,7 @@ def test_a_forged_catalog_is_refused(town, tmp_path):
     rows = [CatalogRow(seq=1, archive_no=entry["archive_no"], title="推进会签到册（补）", date=str(item.date),
                        doc_number=item.doc_number or "", issuer=item.issuer or item.unit or "",
                        secrecy=item.secrecy or "", pages=item.pages,
-                       files=[CatalogFile(f["path"][5:], f["sha256"]) for f in entry["files"]])]
+                       files=[CatalogFile(f["path"][5:], f["sha256"], f["sm3"]) for f in entry["files"]])]
     header = CatalogHeader(title="佐证材料", unit=UNIT, date=listing["date"], item_count=1, file_count=1,
                            archive_head=f"{listing['archive_head']['seq']}:{listing['archive_head']['hash']}")
     (bag_dir / "data" / "0000_目录.pdf").write_bytes(render_catalog(header, rows))

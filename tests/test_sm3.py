@@ -26,6 +26,7 @@ from fupin_docs.cli.main import cli
 from fupin_docs.errors import IntegrityError
 from fupin_docs.hashing import PureSM3, TooLarge, copy_and_hash, file_digests, new_sm3, sm3_backend
 from fupin_docs.pack import Selection, build_pack, verify_pack
+from fupin_docs.pack.catalog import CatalogFile, CatalogHeader, CatalogRow, catalog_html
 
 # GB/T 32905-2016, Appendix A: example 1 ("abc", 24 bits) and example 2
 # ("abcd" sixteen times, 512 bits), with the hash values the standard prints.
@@ -397,48 +398,75 @@ def test_a_forged_sm3_list_is_caught_by_the_tag_manifest(packed, tmp_path):
 
 
 def test_a_pack_made_before_sm3_still_verifies_with_a_note(packed, tmp_path):
-    """What the older program wrote: no fupin-sm3.txt, no line for it in the tag
-    manifest, no SM3 in the listing."""
+    """What the older program wrote: no fupin-sm3.txt (nor its tag manifest line), no SM3
+    in the listing, a 目录 whose last column was "SHA-256（前12位）" with no SM3 lines."""
     ws, target, nos = packed
-    old = tmp_path / "old.zip"
+    half = tmp_path / "half.zip"
 
-    def change(name, data):
+    def without_sm3_list(name, data):
         if name.endswith("/fupin-sm3.txt"):
             return None
         if name.endswith("/tagmanifest-sha256.txt"):
             return b"".join(line + b"\n" for line in data.splitlines() if not line.endswith(b"fupin-sm3.txt"))
         return data
 
-    def listing_without_sm3(name, data):
-        if name.endswith("/fupin-pack.json"):
-            listing = json.loads(data)
-            for entry in listing["items"]:
-                for listed in entry["files"]:
-                    listed.pop("sm3")
-            data = json.dumps(listing, ensure_ascii=False, indent=1).encode("utf-8")
-        return data
-
-    half = tmp_path / "half.zip"
-    rezip(target, half, change)
+    rezip(target, half, without_sm3_list)
     # the listing (under the tag manifest) still records SM3: the list was taken out
     report = verify_pack(half)
     assert [(p.kind, p.path) for p in report.problems] == [("structure", "fupin-sm3.txt")]
-    # the whole older pack: the tag manifest recomputed over the listing without SM3
-    staged = tmp_path / "staged.zip"
-    rezip(half, staged, listing_without_sm3)
-    with zipfile.ZipFile(staged) as zf:
-        top = zf.namelist()[0].split("/")[0]
-        files = {n: zf.read(n) for n in zf.namelist() if not n.endswith("/")}
-    lines = []
-    for line in files[f"{top}/tagmanifest-sha256.txt"].decode().splitlines():
-        digest, rel = line.split(None, 1)
-        lines.append(f"{hashlib.sha256(files[f'{top}/{rel}']).hexdigest()} {rel}\n")
-    rezip(staged, old, lambda n, d: "".join(lines).encode() if n.endswith("/tagmanifest-sha256.txt") else d)
+
+    with zipfile.ZipFile(half) as zf:
+        zf.extractall(tmp_path / "old")
+    (bag_dir,) = [p for p in (tmp_path / "old").iterdir() if p.is_dir()]
+    listing_path = bag_dir / "fupin-pack.json"
+    listing = json.loads(listing_path.read_text(encoding="utf-8"))
+    for entry in listing["items"]:
+        for listed in entry["files"]:
+            listed.pop("sm3")
+    listing_path.write_text(json.dumps(listing, ensure_ascii=False, indent=1), encoding="utf-8")
+    items = {item.archive_no: item for item in Archive(ws).items()}
+    rows = [CatalogRow(seq=entry["seq"], archive_no=entry["archive_no"], title=entry["title"],
+                       date=items[entry["archive_no"]].date,
+                       files=[CatalogFile(f["path"][5:], f["sha256"]) for f in entry["files"]])
+            for entry in listing["items"]]
+    header = CatalogHeader(title="佐证材料", unit=ws.config.office.name, date=listing["date"],
+                           item_count=len(rows), file_count=len(rows),
+                           archive_head=f"{listing['archive_head']['seq']}:{listing['archive_head']['hash']}")
+    from weasyprint import HTML
+
+    html = catalog_html(header, rows).replace("SHA-256 / SM3（前12位）", "SHA-256（前12位）")
+    assert "SM3（" not in html and "sm3" not in html.split("</tbody>")[0].split("<tbody>")[1]
+    (bag_dir / "data" / "0000_目录.pdf").write_bytes(HTML(string=html).write_pdf())
+    bagit.Bag(str(bag_dir)).save(manifests=True)
+    old = tmp_path / "old.zip"
+    with zipfile.ZipFile(old, "w") as zf:
+        for p in sorted(bag_dir.rglob("*")):
+            zf.write(p, p.relative_to(bag_dir.parent).as_posix())
+
     report = verify_pack(old, ws)
     assert report.ok, [str(p) for p in report.problems]
     assert report.sm3_checked == 0 and report.notes and "SM3" in report.notes[0]
     out = run(ws, "pack", "verify", str(old))
     assert out.exit_code == 0 and "提示" in out.output and "SM3" in out.output
+
+
+def test_the_catalog_prints_each_files_sm3_start_under_its_sha256_start(packed, tmp_path):
+    ws, target, nos = packed
+    with zipfile.ZipFile(target) as zf:
+        top = zf.namelist()[0].split("/")[0]
+        lines = sm3_lines(zf, top)
+        catalog = zf.read(f"{top}/data/0000_目录.pdf")
+        sha_lines = dict(reversed(line.split(None, 1)) for line in
+                         zf.read(f"{top}/manifest-sha256.txt").decode("utf-8").splitlines())
+    (tmp_path / "目录.pdf").write_bytes(catalog)
+    text = subprocess.run(["pdftotext", "-raw", str(tmp_path / "目录.pdf"), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    flat = "".join(text.split())
+    assert "SHA-256/SM3（前12位）" in flat and "fupin-sm3.txt" in flat
+    for rel, digest in lines.items():
+        if rel.endswith("0000_目录.pdf"):
+            continue  # a file cannot print its own digest
+        assert sha_lines[rel][:12] + digest[:12] in flat, rel  # the SM3 start right under the SHA-256 start
 
 
 def test_a_forged_digest_record_stops_packing_and_fails_an_earlier_packs_check(packed, tmp_path):

@@ -287,7 +287,7 @@ def build_pack(workspace, selection: Selection, target, *, purpose: str = "", ti
                 issuer=_text(getattr(item, "issuer", None) or getattr(item, "unit", None)),
                 date=_iso(getattr(item, "date", None)), secrecy=_text(getattr(item, "secrecy", None)),
                 pages=getattr(item, "pages", None), remarks=remarks,
-                files=[CatalogFile(f.path[len("data/"):], f.sha256) for f in entry.files]))
+                files=[CatalogFile(f.path[len("data/"):], f.sha256, f.sm3) for f in entry.files]))
         file_count = sum(len(e.files) for e in packed)
         header = CatalogHeader(title=title, unit=unit, date=date, purpose=purpose,
                                selection=selection.describe(), item_count=len(packed),

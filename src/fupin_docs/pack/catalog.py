@@ -1,6 +1,6 @@
 """The pack's 目录 PDF: the 归档文件目录 of DA/T 22 plus where each file sits in
-the pack and the start of its SHA-256, so an inspector can check a printout
-against the files.
+the pack and the start of its SHA-256 and SM3 (GB/T 32905), so an inspector
+can check a printout against the files.
 
 Rendered with WeasyPrint from an HTML table on landscape A4 (the table is too
 wide for portrait), in GB/T 9704 faces: the 小标宋 stand-in for the title,
@@ -12,11 +12,13 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 
-SHA_PREFIX = 12  # hex characters of SHA-256 printed in the 目录
+SHA_PREFIX = 12  # hex characters of SHA-256 and of SM3 printed in the 目录
 
 # Column heads: DA/T 22 归档文件目录, then the pack's own two columns.
 COLUMNS = ("序号", "档号", "文号", "责任者", "题名", "日期", "密级", "页数", "备注",
-           "包内文件名", f"SHA-256（前{SHA_PREFIX}位）")
+           "包内文件名", f"SHA-256 / SM3（前{SHA_PREFIX}位）")
+# The heads of 目录 printed before SM3 was kept (pack verify still reads them).
+OLD_COLUMNS = COLUMNS[:-1] + (f"SHA-256（前{SHA_PREFIX}位）",)
 _WIDTHS_MM = (9, 40, 24, 22, None, 19, 9, 9, 20, 42, 21)
 
 
@@ -24,6 +26,7 @@ _WIDTHS_MM = (9, 40, 24, 22, None, 19, 9, 9, 20, 42, 21)
 class CatalogFile:
     name: str  # path inside data/
     sha256: str
+    sm3: str = ""
 
 
 @dataclass
@@ -96,7 +99,8 @@ def catalog_html(header: CatalogHeader, rows: list[CatalogRow]) -> str:
     body = []
     for row in rows:
         files = "<br>".join(_breakable(f.name) for f in row.files) or "—"
-        shas = "<br>".join(_e(f.sha256[:SHA_PREFIX]) for f in row.files) or "—"
+        shas = "<br>".join(_e(f.sha256[:SHA_PREFIX]) + (f'<br><span class="sm3">{_e(f.sm3[:SHA_PREFIX])}</span>'
+                                                       if f.sm3 else "") for f in row.files) or "—"
         body.append(
             "<tr>"
             f'<td class="c">{row.seq}</td>'
@@ -152,6 +156,7 @@ td.c {{ text-align: center; }}
 td.n {{ font-size: 8.5pt; }}
 td.f {{ font-size: 8pt; }}
 td.h {{ font-family: "DejaVu Sans Mono", monospace; font-size: 7.5pt; }}
+td.h span.sm3 {{ color: #555; }}
 p.note {{ font-size: 9pt; margin-top: 3mm; }}
 p.head {{ font-size: 7.5pt; margin-top: 1mm; }}
 p.head span {{ font-family: "DejaVu Sans Mono", monospace; }}
@@ -162,7 +167,7 @@ p.head span {{ font-family: "DejaVu Sans Mono", monospace; }}
 <table class="list"><colgroup>{cols}</colgroup><thead><tr>{head}</tr></thead>
 <tbody>{"".join(body)}</tbody></table>
 <p class="note">说明：本材料包为 BagIt 1.0 格式（RFC 8493）。每个文件的完整 SHA-256 校验值见
-manifest-sha256.txt，包的说明信息见 bag-info.txt；可用“fupin pack verify 材料包.zip”校验文件是否齐全、未被改动。</p>
+manifest-sha256.txt，国密 SM3 摘要（GB/T 32905，每个文件第二行）见 fupin-sm3.txt，包的说明信息见 bag-info.txt；可用“fupin pack verify 材料包.zip”校验文件是否齐全、未被改动。</p>
 {head_html}</body></html>"""
 
 

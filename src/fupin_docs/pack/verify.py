@@ -876,10 +876,10 @@ def _check_generated(report: VerifyReport, at_head: dict, items: dict) -> None:
 
 
 def _check_catalog(report: VerifyReport, pages: list[str], at_head: dict, items: dict) -> None:
-    """The 目录 lists every packed item (档号, 题名, each file's SHA-256 start) in the
-    listing's order, and no 档号 that is not packed."""
+    """The 目录 lists every packed item (档号, 题名, each file's SHA-256 start and, in a
+    pack that lists SM3, its SM3 start) in the listing's order, and no 档号 that is not packed."""
     from .build import _text
-    from .catalog import COLUMNS, SHA_PREFIX
+    from .catalog import COLUMNS, OLD_COLUMNS, SHA_PREFIX
     from .select import _iso
 
     rel = CATALOG_PATH
@@ -888,6 +888,9 @@ def _check_catalog(report: VerifyReport, pages: list[str], at_head: dict, items:
     entries = report.pack["items"]
     table_head = _flat("".join(COLUMNS))
     start = text.find(table_head)
+    if start < 0:  # a 目录 printed before SM3 was kept
+        table_head = _flat("".join(OLD_COLUMNS))
+        start = text.find(table_head)
     if start < 0:
         report.add(CHECKSUM, rel, "目录中没有材料列表（表头不全）：目录不是本程序生成的，或已被改动")
         return
@@ -923,6 +926,10 @@ def _check_catalog(report: VerifyReport, pages: list[str], at_head: dict, items:
                 continue  # the file itself is reported
             if _flat(listed["sha256"][:SHA_PREFIX]) not in row:
                 report.add(CHECKSUM, rel, f"目录中第 {n} 件 {entry['archive_no']} 的文件校验值与包中文件不符："
+                                          "目录已被改动")
+                break
+            if listed.get("sm3") and _flat(listed["sm3"][:SHA_PREFIX]) not in row:
+                report.add(CHECKSUM, rel, f"目录中第 {n} 件 {entry['archive_no']} 的文件 SM3 摘要与包中文件不符："
                                           "目录已被改动")
                 break
     # nothing else claims an item: blank the packed 档号, then look for any other
