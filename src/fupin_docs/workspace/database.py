@@ -138,6 +138,9 @@ class Connections:
             if isinstance(err, _driver().Error):
                 # the database's own failure, in office words: never mistaken for a
                 # damaged index (which a search would rebuild) or shown as a traceback
+                known = STATE_MESSAGES.get(getattr(err, "sqlstate", None) or "")
+                if known:
+                    raise DatabaseError(f"{known}；本次操作没有完成，已全部撤销") from None
                 raise DatabaseError(f"县级数据库出错（{type(err).__name__}），本次操作没有完成，已全部撤销："
                                     f"{_without_secrets(str(err).strip().splitlines()[0] if str(err).strip() else '', self.url)}"
                                     "。请稍后重试；如仍出错，请管理员检查数据库") from None
@@ -148,6 +151,19 @@ class Connections:
                 conn = None
         if conn is not None:
             conn.close()
+
+
+# The database's failures an office meets, by SQLSTATE (PostgreSQL appendix A), in
+# its words; any other keeps the server's own text beside the class name.
+STATE_MESSAGES = {
+    "25006": "县级数据库现在只能读、不能写（可能正在维护，或连到了备用库），请稍后再试，或请县里的管理员检查",
+    "53100": "县级数据库所在的磁盘已满，不能写入，请县里的管理员清理磁盘空间",
+    "53200": "县级数据库内存不足，请稍后再试，或请县里的管理员检查",
+    "53300": "县级数据库的连接数已满（同时使用的人太多），请稍后再试",
+    "57P01": "县级数据库正在关闭或重启，请稍后再试",
+    "57P03": "县级数据库正在启动，暂时不能使用，请稍后再试",
+    "42501": "县级数据库拒绝了这次操作（本单位的数据库账号没有这项权限），请县里的管理员检查账号权限",
+}
 
 
 @contextlib.contextmanager
