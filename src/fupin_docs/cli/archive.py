@@ -9,8 +9,8 @@ import click
 
 from ..archive.listing import describe_changes, item_json, items_json
 from ..text_safety import shown
-from .common import (EXIT_INPUT, EXIT_INTEGRITY, HINTS, IntegrityError, UserError, handle_errors, message_for,
-                     print_json, workspace_from)
+from .common import (EXIT_INPUT, EXIT_INTEGRITY, HINTS, IntegrityError, StageBars, UserError, handle_errors,
+                     message_for, print_json, workspace_from)
 from .dates import DATE
 
 ITEM_JSON_HELP = """\b
@@ -434,7 +434,13 @@ def digest(ctx, archive_nos, as_json):
     from ..archive.digest import record_sm3
 
     archive = _archive(ctx)
-    result = record_sm3(archive, list(archive_nos) or None)
+    bars = None if as_json else StageBars()
+    try:
+        result = record_sm3(archive, list(archive_nos) or None,
+                            progress=(lambda done, total: bars("正在读取文件", done, total)) if bars else None)
+    finally:
+        if bars is not None:
+            bars.close()
     if as_json:
         print_json(result.to_json())
     else:
