@@ -482,3 +482,18 @@ def test_a_forged_digest_record_stops_packing_and_fails_an_earlier_packs_check(p
     with pytest.raises(IntegrityError, match="SM3") as caught:
         build_pack(ws, Selection(ids=(old,)), tmp_path / "again.zip")
     assert old in str(caught.value) and not (tmp_path / "again.zip").exists()
+
+
+def test_verify_flags_a_digest_record_naming_a_rendition_the_item_does_not_have(any_workspace, tmp_path):
+    ws = any_workspace
+    archive = Archive(ws)
+    no = file_as_before_sm3(archive, write(tmp_path / "a.txt", "原件\n"), "2020-03-01",
+                            renditions=[write(tmp_path / "a副本.txt", "副本\n")])
+    stranger = hashlib.sha256(b"another file").hexdigest()
+    with archive.catalog.writing() as writer:
+        forged = writer.append("digest", {"archive_no": no, "sm3": sm3_of(tmp_path / "a.txt"), "renditions": [
+            {"file_name": "a副本.txt", "sha256": stranger, "sm3": PureSM3(b"another file").hexdigest()}]}, "某人")
+    assert Archive(ws).get(no).renditions[0].get("sm3") is None  # the fold gives it to no rendition
+    report = Archive(ws).verify()
+    assert [p for p in report.problems if f"第 {forged['seq']} 条" in p and no in p and "副本" in p]
+    assert [w for w in report.warnings if "SM3" in w]  # the real rendition still has none
