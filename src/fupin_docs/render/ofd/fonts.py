@@ -39,7 +39,7 @@ def subset_face(font, glyph_ids, characters: str) -> EmbeddedFace:
     options.name_IDs = ["*"]
     options.name_languages = ["*"]
     options.notdef_outline = True
-    options.hinting = False
+    options.hinting = True  # CFF hints go with the outlines turned to TrueType; removing them first costs time
     options.desubroutinize = False
     subsetter = subset.Subsetter(options=options)
     wanted = sorted({ord(ch) for ch in characters if not ch.isspace() or ch == " "})
