@@ -385,3 +385,65 @@ def test_a_close_moved_into_another_townships_ledger_is_damage(closed_one, tmp_p
     assert ledger_summary(other, today=dt.date(2020, 7, 1))["done"] == 0
     assert run(other, "ledger", "verify").returncode == 3
     assert verify_ledger(ws).ok  # the first township's own ledger is untouched
+
+
+# --- rows this program did not write: named, never a traceback, never half read ----------------
+
+
+def no_traceback(result) -> str:
+    assert "Traceback" not in result.stdout + result.stderr, result.stderr
+    return result.stdout + result.stderr
+
+
+def test_a_damaged_history_row_is_named_by_every_reader(closed_one):
+    """The history takes new rows only, so a garbage row cannot be deleted again: every
+    reader names it, verify reports it instead of stopping, nothing crashes."""
+    ws, _number = closed_one
+    sql(ws, "INSERT INTO ledger_history (scope, seq, pid, entry) "
+            "SELECT scope, max(seq) + 1, 'WT-2020-0002', 'garbage' FROM ledger_history WHERE scope = %s GROUP BY scope",
+        (township(ws),))
+    (seq,), = sql(ws, "SELECT max(seq) FROM ledger_history WHERE scope = %s", (township(ws),))
+    report = verify_ledger(ws)
+    assert f"台账变更记录第{seq}条已损坏，无法读取（县级数据库）；请从备份恢复" in [str(p) for p in report.problems]
+    for args in (("ledger", "verify"), ("archive", "verify")):
+        result = run(ws, *args)
+        assert result.returncode == 3 and f"第{seq}条已损坏" in no_traceback(result)
+    for args in (("ledger", "list"), ("ledger", "summary")):  # the problems themselves are whole
+        result = run(ws, *args)
+        assert result.returncode == 0 and "问题" in no_traceback(result)
+    result = run(ws, "ledger", "history", "WT-2020-0002")
+    assert result.returncode == 1 and f"台账变更记录第 {seq} 条已损坏" in no_traceback(result)
+    with pytest.raises(LedgerError, match="已损坏"):
+        from fupin_docs.ledger.store import read_history
+        read_history(ws)
+
+
+@pytest.mark.parametrize("record", ["garbage", "[]", '"text"'])
+def test_a_damaged_problem_row_is_named_and_refuses_edits(town, record):
+    ws = town
+    before_history = sql(ws, "SELECT count(*) FROM ledger_history WHERE scope = %s", (township(ws),))
+    sql(ws, "UPDATE ledger_problem SET record = %s WHERE scope = %s AND pid = 'WT-2020-0002'", (record, township(ws)))
+    with pytest.raises(LedgerError, match="WT-2020-0002 的记录已损坏"):
+        load_ledger(ws)
+    report = verify_ledger(ws)
+    assert not report.ok and "WT-2020-0002 的记录已损坏" in str(report.problems[0])
+    result = run(ws, "ledger", "list")
+    assert result.returncode == 1 and "WT-2020-0002 的记录已损坏" in no_traceback(result)
+    result = run(ws, "ledger", "set", "WT-2020-0001", "--unit", "镇国土所")
+    assert result.returncode == 1 and "已损坏" in no_traceback(result)
+    assert sql(ws, "SELECT count(*) FROM ledger_history WHERE scope = %s", (township(ws),)) == before_history
+    assert run(ws, "archive", "verify").returncode == 3
+
+
+def test_a_row_renumbered_to_hide_a_problem_is_refused(closed_one):
+    """WT-2020-0002's row made to say it is WT-2020-0001: a problem would vanish silently
+    and the ledger verify clean (two records of one number); refused by name."""
+    ws, _number = closed_one
+    record = stored_record(ws, "WT-2020-0002")
+    record["问题编号"] = "WT-2020-0001"
+    set_record(ws, "WT-2020-0002", record)
+    with pytest.raises(LedgerError, match="另一个问题编号“WT-2020-0001”"):
+        load_ledger(ws)
+    assert not verify_ledger(ws).ok
+    result = run(ws, "ledger", "verify")
+    assert result.returncode == 3 and "WT-2020-0002" in no_traceback(result)

@@ -16,6 +16,7 @@ import os
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
+from .errors import LedgerError
 
 
 def current_user(who: Optional[str] = None) -> str:
@@ -52,10 +53,15 @@ def read(path: Path, pid: Optional[str] = None) -> list[dict]:
     if not path.exists():
         return []
     out = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for number, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), start=1):
         if not line.strip():
             continue
-        item = json.loads(line)
+        try:
+            item = json.loads(line)
+        except ValueError:
+            item = None
+        if not isinstance(item, dict):
+            raise LedgerError(f"台账变更记录第{number}行已损坏，无法读取（{path.name}）；请从备份恢复")
         if pid is None or item.get("问题编号") == pid:
             out.append(item)
     return out

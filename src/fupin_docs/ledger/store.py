@@ -306,6 +306,20 @@ def adopt_ledger(workspace: Workspace, records: list[dict], entries: list[dict])
     return len(ledger)
 
 
+def history_lines(workspace: Workspace) -> list[tuple[str, str, str]]:
+    """The 台账变更记录 as stored, undecoded, for a check that reports damage instead of
+    stopping at it: (where: "第N行"/"第N条", in what, the entry's text)."""
+    county = _county(workspace)
+    if county is not None:
+        return [(f"第{seq}条", "（县级数据库）", text) for seq, text in county.history_rows()]
+    path = history_path(workspace)
+    if not path.exists():
+        return []
+    return [(f"第{number}行", f"（{path.name}）", line)
+            for number, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), start=1)
+            if line.strip()]
+
+
 def read_history(workspace: Workspace, pid: Optional[str] = None) -> list[dict]:
     """The 台账变更记录 entries (of problem PID), oldest first."""
     county = _county(workspace)

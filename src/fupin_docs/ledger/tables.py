@@ -14,6 +14,7 @@ import contextlib
 import json
 
 from ..workspace.database import Migration, hold_lock, stage_connection, township, upgrade
+from .errors import LedgerError
 
 COMPONENT = "ledger"
 MIGRATIONS = (
@@ -44,6 +45,15 @@ def setup(url: str, progress=None) -> int:
     return upgrade(url, COMPONENT, MIGRATIONS, progress)
 
 
+def _decoded(text: str) -> dict | None:
+    """A stored record or entry, or None when it is not one (not JSON, not an object)."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
 def _text(record: dict) -> str:
     """A problem's record or a history entry as stored (JSON, Chinese kept)."""
     return json.dumps(record, ensure_ascii=False, default=str)
@@ -63,9 +73,20 @@ class CountyLedger:
 
     @staticmethod
     def _records(conn, scope: str) -> list[dict]:
-        rows = conn.execute("SELECT record FROM ledger_problem WHERE scope = %s ORDER BY position",
+        """The problems' records; a row this program did not write (changed in the
+        database by hand) is refused by name, never half read."""
+        rows = conn.execute("SELECT pid, record FROM ledger_problem WHERE scope = %s ORDER BY position",
                             (scope,)).fetchall()
-        return [json.loads(record) for (record,) in rows]
+        records = []
+        for pid, text in rows:
+            record = _decoded(text)
+            if record is None:
+                raise LedgerError(f"县级数据库中问题 {pid} 的记录已损坏，无法读取，可能被直接改过；请从备份恢复")
+            if record.get("问题编号") != pid:
+                raise LedgerError(f"县级数据库中问题 {pid} 的记录写的是另一个问题编号“{record.get('问题编号')}”，"
+                                  "可能被直接改过；请从备份恢复")
+            records.append(record)
+        return records
 
     def records(self) -> list[dict]:
         """The problems' records, in the ledger's order."""
@@ -102,12 +123,20 @@ class CountyLedger:
 
             yield existing, write
 
-    def history(self, pid: str | None = None) -> list[dict]:
+    def history_rows(self, pid: str | None = None) -> list[tuple[int, str]]:
+        """(number, entry as stored) of the 台账变更记录, oldest first, undecoded."""
         with self._connection() as conn:
             if pid is None:
-                rows = conn.execute("SELECT entry FROM ledger_history WHERE scope = %s ORDER BY seq",
+                return conn.execute("SELECT seq, entry FROM ledger_history WHERE scope = %s ORDER BY seq",
                                     (self.scope,)).fetchall()
-            else:
-                rows = conn.execute("SELECT entry FROM ledger_history WHERE scope = %s AND pid = %s ORDER BY seq",
-                                    (self.scope, pid)).fetchall()
-        return [json.loads(entry) for (entry,) in rows]
+            return conn.execute("SELECT seq, entry FROM ledger_history WHERE scope = %s AND pid = %s ORDER BY seq",
+                                (self.scope, pid)).fetchall()
+
+    def history(self, pid: str | None = None) -> list[dict]:
+        entries = []
+        for seq, text in self.history_rows(pid):
+            entry = _decoded(text)
+            if entry is None:
+                raise LedgerError(f"县级数据库中的台账变更记录第 {seq} 条已损坏，无法读取；请从备份恢复")
+            entries.append(entry)
+        return entries

@@ -34,7 +34,7 @@ from typing import Any, Iterable, Optional
 from ..errors import FupinError
 from ..workspace.config import Workspace
 from .model import CLOSED_STATUS, OPEN_STATUS, LedgerProblem
-from .store import history_path, load_ledger, read_history
+from .store import history_lines, load_ledger
 
 # History fields whose last value must be the ledger's: the problem's state.
 STATE_FIELDS = {"整改状态": "status", "销号日期": "closed_on", "佐证材料": "evidence"}
@@ -120,24 +120,17 @@ def _replay(entries: Iterable[dict]) -> dict[str, dict[str, Any]]:
 
 
 def _read_history(report: LedgerVerifyReport, workspace: Workspace) -> list[dict]:
-    if workspace.config.database.url:  # rows the database keeps whole: nothing half-written to find
-        return read_history(workspace)
-    path = history_path(workspace)
-    if not path.exists():
-        return []
     entries = []
-    for number, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), start=1):
-        if not line.strip():
-            continue
+    for where, source, text in history_lines(workspace):
         try:
-            item = json.loads(line)
+            item = json.loads(text)
         except ValueError:
-            report.problem("", f"台账变更记录第{number}行已损坏，无法读取（{path.name}）；请从备份恢复")
+            report.problem("", f"台账变更记录{where}已损坏，无法读取{source}；请从备份恢复")
             continue
         if isinstance(item, dict):
             entries.append(item)
         else:
-            report.problem("", f"台账变更记录第{number}行不是一条记录（{path.name}）；请从备份恢复")
+            report.problem("", f"台账变更记录{where}不是一条记录{source}；请从备份恢复")
     return entries
 
 
