@@ -497,3 +497,23 @@ def test_verify_flags_a_digest_record_naming_a_rendition_the_item_does_not_have(
     report = Archive(ws).verify()
     assert [p for p in report.problems if f"第 {forged['seq']} 条" in p and no in p and "副本" in p]
     assert [w for w in report.warnings if "SM3" in w]  # the real rendition still has none
+
+
+def test_the_verify_page_gives_the_fix_for_items_without_sm3(any_workspace, tmp_path):
+    """The admin's 档案核验 page shows the warning and what to do about it, as the CLI does."""
+    from fupin_docs.accounts import Accounts
+    from test_server import Client, Server
+    ws = any_workspace
+    file_as_before_sm3(Archive(ws), write(tmp_path / "方案.txt", "实施方案\n"), "2020-03-01")
+    assert run(ws, "index", "rebuild").exit_code == 0
+    Accounts(ws).add_user("管理员丙", "admin", "Admin2020x")
+    server = Server(ws.root)
+    try:
+        client = Client(server.port)
+        assert client.login("管理员丙", "Admin2020x").status == 302
+        token = client.csrf("/admin/verify")
+        page = client.post("/admin/verify", {}, headers={"HX-Request": "true", "X-CSRFToken": token})
+        assert page.status == 200 and "SM3" in page.text
+        assert "处理办法：请管理员在服务器上运行 fupin archive digest 补记 SM3 摘要" in page.text
+    finally:
+        server.stop()

@@ -28,14 +28,8 @@ ITEM_JSON_HELP = """\b
 
 
 
-# Hint keys this command group gives that cli/common.py's HINTS does not (yet) carry.
-_MORE_HINTS = {
-    "archive.digest": "可运行 fupin archive digest 为已归档文件补记 SM3 摘要",
-}
-
-
 def _hint(key: str) -> str:
-    return HINTS.get(key) or _MORE_HINTS.get(key, "")
+    return HINTS.get(key, "")
 
 
 def _archive(ctx):

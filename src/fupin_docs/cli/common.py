@@ -48,6 +48,7 @@ HINTS = {
     "archive.list": "可用 fupin archive list 或 fupin search 查到正确的档号",
     "archive.add": "可用 fupin archive add 文件 归档",
     "archive.verify": "可用 fupin archive verify 检查档案",
+    "archive.digest": "可运行 fupin archive digest 为已归档文件补记 SM3 摘要",
     "archive.edit": "可用 fupin archive edit 档号 --date 2020-03-15 --reason 原因 更正",
     "archive.refile": "可先 fupin archive withdraw 档号 --reason \"日期登记错误\"，再用 fupin archive show 档号 "
                       "找到存放位置，以 fupin archive add 该文件 --date 正确日期 重新归档",

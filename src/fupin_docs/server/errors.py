@@ -11,6 +11,7 @@ WEB_HINTS = {
     "archive.list": "可在“档案”页或检索页查到正确的档号",
     "archive.add": "归档文件请联系办事员",
     "archive.verify": "请管理员在“档案核验”页检查档案",
+    "archive.digest": "请管理员在服务器上运行 fupin archive digest 补记 SM3 摘要",
     "archive.edit": "更正元数据请联系办事员",
     "index.rebuild": "请管理员在服务器上运行 fupin index rebuild 重建检索索引",
     "ledger.list": "可在问题台账中查看已有的问题编号",

@@ -23,7 +23,7 @@ from ..text_safety import clean_text
 from ..archive.listing import describe_changes, item_json, items_json
 from .auth import WRITE_ROLES, accounts_of, address, audit, ext, login_required
 from .browse import SORTS, facet_counts, in_branch, tree
-from .errors import message_for, status_for
+from .errors import WEB_HINTS, message_for, status_for
 from .packs import PackJobs
 
 PAGE_SIZE = 20
@@ -347,7 +347,8 @@ def register(app) -> None:
         access_problems = ext("access").verify()
         audit("verify", ok=report.ok, problems=len(report.problems))
         template = "_verify_report.html" if request.headers.get("HX-Request") else "verify.html"
-        return render_template(template, report=report, access_problems=access_problems)
+        fixes = [WEB_HINTS[key] for key in report.hints if WEB_HINTS.get(key)]
+        return render_template(template, report=report, access_problems=access_problems, fixes=fixes)
 
     @app.get("/api/verify")
     @login_required(("admin",))
