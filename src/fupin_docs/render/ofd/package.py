@@ -3,7 +3,7 @@
     OFD.xml                         entry: DocInfo (metadata) and DocRoot
     Doc_0/Document.xml              CommonData (page area, resources) and the pages
     Doc_0/PublicRes.xml             the embedded fonts
-    Doc_0/Res/font_N.otf|.ttf       the fonts, cut to the glyphs used
+    Doc_0/Res/font_N.ttf            the fonts, cut to the glyphs used
     Doc_0/Pages/Page_N/Content.xml  each page's text and paths
 
 The document's 标题, 发文机关, 成文日期 and 发文字号 go into DocInfo (Title,
@@ -103,20 +103,22 @@ def public_res_xml(faces: list[tuple[str, EmbeddedFace, str]]) -> bytes:
 
 def build_package(pages: list[PageDrawing], fonts_by_hash: dict, metadata: dict) -> OfdPackage:
     """The files of the OFD of PAGES (as captured), with METADATA in DocInfo."""
-    used: dict[str, tuple[set, set]] = {}
+    used: dict[str, tuple[set, set, dict]] = {}
     for drawing in pages:
         for item in drawing.items:
             if isinstance(item, TextRun):
-                gids, chars = used.setdefault(item.font.hash, (set(), set()))
+                gids, chars, glyph_of = used.setdefault(item.font.hash, (set(), set(), {}))
                 for glyph in item.glyphs:
                     gids.add(glyph.gid)
                     chars.update(glyph.text)
+                    if len(glyph.text) == 1:
+                        glyph_of.setdefault(glyph.text, glyph.gid)
     # Page IDs 1..n (Document.xml) come first; fonts and page objects follow.
     ids = Ids()
     ids.last = len(pages)
     faces, font_ids = [], {}
-    for number, (font_hash, (gids, chars)) in enumerate(sorted(used.items())):
-        face = subset_face(fonts_by_hash[font_hash], gids, "".join(sorted(chars)))
+    for number, (font_hash, (gids, chars, glyph_of)) in enumerate(sorted(used.items())):
+        face = subset_face(fonts_by_hash[font_hash], gids, "".join(sorted(chars)), glyph_of)
         font_ids[font_hash] = ids.next()
         faces.append((font_ids[font_hash], face, f"font_{number}{face.suffix}"))
     contents = [content_xml(drawing, font_ids, ids) for drawing in pages]
