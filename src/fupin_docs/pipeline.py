@@ -160,7 +160,7 @@ def _render_loaded(loaded, workspace: Workspace, *, formats, out_dir: Path, temp
     return outcomes
 
 
-def render_text(text: str, workspace: Workspace, *, out_dir: str | Path, stem: str, formats=FORMATS,
+def render_text(text: str, workspace: Workspace, *, out_dir: str | Path, stem: str, formats=("docx", "pdf"),
                 file: str = "草稿.yaml", template: str | None = None, warn=None) -> RenderOutcome:
     """Render one YAML input given as TEXT (a draft) to OUT_DIR/STEM.<format>, with the
     same checks as render_files; FILE names it in located problems."""
