@@ -514,3 +514,35 @@ def test_an_unknown_format_is_refused_in_chinese(tmp_path):
                                       "-o", str(tmp_path)])
     assert result.exit_code != 0
     assert "ofd" in result.output and "不支持的输出格式" in result.output
+
+
+def test_kept_outlines_give_the_same_faces_as_converting_afresh(rendered, tmp_path):
+    """The per-machine cache of converted outlines (a real SQLite file here):
+    a face built from a cold cache, from a warm one and with none are the same
+    bytes, and the warm one found every glyph in the cache."""
+    from fupin_docs.render.ofd.capture import TextRun, capture_pages
+    from fupin_docs.render.ofd.fonts import GlyphCache, subset_face
+    from fupin_docs.render.pdf import renderer
+    from fupin_docs.render.pdf.fonts import require_faces
+
+    doc = rendered[IDS[0]]["doc"]
+    layout, _ = renderer._settled(doc, require_faces(CONFIG.fonts), False)
+    pages, fonts = capture_pages(layout)
+    runs = [item for page in pages for item in page.items if isinstance(item, TextRun)]
+    body = max(fonts.values(), key=lambda f: sum(len(r.glyphs) for r in runs if r.font is f))
+    glyphs = [g for r in runs if r.font is body for g in r.glyphs]
+    gids = {g.gid for g in glyphs}
+    chars = "".join(sorted({ch for g in glyphs for ch in g.text}))
+    glyph_of = {g.text: g.gid for g in glyphs if len(g.text) == 1}
+    cache = GlyphCache(tmp_path / "glyphs.sqlite3")
+    fresh = subset_face(body, gids, chars, glyph_of)
+    cold = subset_face(body, gids, chars, glyph_of, cache)
+    assert (tmp_path / "glyphs.sqlite3").stat().st_size > 0
+    warm = subset_face(body, gids, chars, glyph_of, cache)
+    assert fresh.data == cold.data == warm.data
+    face = TTFont(io.BytesIO(warm.data))
+    assert len(face.getGlyphOrder()) > len(chars) // 2 and "glyf" in face and "CFF " not in face
+    import sqlite3
+
+    kept = sqlite3.connect(str(tmp_path / "glyphs.sqlite3")).execute("SELECT count(*) FROM glyphs").fetchone()[0]
+    assert kept == len(face.getGlyphOrder())  # every glyph of the face came from the cache the second time

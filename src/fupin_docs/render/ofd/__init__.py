@@ -15,6 +15,7 @@ from ...compose.tree import ComposedDocument
 from ...errors import UserError
 from ...workspace.config import Config
 from .capture import OfdCaptureError, capture_pages
+from .fonts import GlyphCache
 from .package import build_package, write_package
 
 
@@ -39,7 +40,7 @@ def write_ofd(layout, metadata: dict, target: str | Path) -> int:
     except OfdCaptureError as err:
         raise OfdError(f"无法生成 OFD 版式文件（排版库版本不符：{err}）；PDF 不受影响，"
                        "请改用 PDF，或请管理员按 pyproject.toml 安装相应版本的 WeasyPrint") from None
-    package = build_package(pages, fonts, metadata)
+    package = build_package(pages, fonts, metadata, GlyphCache())
     write_package(package, target, metadata)
     return package.pages
 

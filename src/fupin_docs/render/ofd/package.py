@@ -24,7 +24,7 @@ from pathlib import Path
 from lxml import etree
 
 from .capture import PageDrawing, TextRun
-from .fonts import EmbeddedFace, subset_face
+from .fonts import EmbeddedFace, GlyphCache, subset_face
 from .page import NSMAP, Ids, box, content_xml, q
 
 DOC_ROOT = "Doc_0"
@@ -101,8 +101,10 @@ def public_res_xml(faces: list[tuple[str, EmbeddedFace, str]]) -> bytes:
     return _xml(root)
 
 
-def build_package(pages: list[PageDrawing], fonts_by_hash: dict, metadata: dict) -> OfdPackage:
-    """The files of the OFD of PAGES (as captured), with METADATA in DocInfo."""
+def build_package(pages: list[PageDrawing], fonts_by_hash: dict, metadata: dict,
+                  cache: GlyphCache | None = None) -> OfdPackage:
+    """The files of the OFD of PAGES (as captured), with METADATA in DocInfo;
+    CACHE keeps the faces' converted outlines."""
     used: dict[str, tuple[set, set, dict]] = {}
     for drawing in pages:
         for item in drawing.items:
@@ -118,7 +120,7 @@ def build_package(pages: list[PageDrawing], fonts_by_hash: dict, metadata: dict)
     ids.last = len(pages)
     faces, font_ids = [], {}
     for number, (font_hash, (gids, chars, glyph_of)) in enumerate(sorted(used.items())):
-        face = subset_face(fonts_by_hash[font_hash], gids, "".join(sorted(chars)), glyph_of)
+        face = subset_face(fonts_by_hash[font_hash], gids, "".join(sorted(chars)), glyph_of, cache)
         font_ids[font_hash] = ids.next()
         faces.append((font_ids[font_hash], face, f"font_{number}{face.suffix}"))
     contents = [content_xml(drawing, font_ids, ids) for drawing in pages]
