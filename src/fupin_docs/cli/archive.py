@@ -1,4 +1,4 @@
-"""`fupin archive add|list|show|edit|verify|withdraw|digest`."""
+"""`fupin archive add|list|show|edit|verify|check|withdraw|digest`."""
 
 from __future__ import annotations
 
@@ -48,6 +48,7 @@ def command():
     fupin archive show Z001-WS·2020-D30-ZFB-0001   （也可写 z001-ws-2020-d30-zfb-0001 或 0001）
     fupin archive edit 0001 --date 2020-03-16 --reason "日期登记错误，按原件更正"
     fupin archive verify
+    fupin archive check --report 四性检测报告.pdf   （DA/T 70 四性检测，逐项出具检测报告）
     fupin archive withdraw 档号 --reason "重复归档"
     fupin archive digest   （为较早归档、还没有国密 SM3 摘要的文件补记）
     """
@@ -336,6 +337,73 @@ def verify(ctx, anchors, as_json):
             sys.exit(EXIT_INTEGRITY)
         raise IntegrityError(f"档案核验发现 {len(report.problems)} 处问题（见上）。"
                              "请从备份恢复受损的文件或日志；索引问题运行 fupin index rebuild 即可")
+
+
+@command.command("check")
+@click.option("--stage", type=click.Choice(["归档", "移交", "保存"]), default="归档", show_default=True,
+              help="检测阶段（DA/T 70：归档环节、移交与接收环节、长期保存环节）")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False), metavar="四性检测报告.pdf",
+              help="把检测报告另存为 PDF（A4，可打印签字）")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出检测结果（键见下）")
+@click.pass_context
+@handle_errors
+def check(ctx, stage, report_path, as_json):
+    """四性检测（DA/T 70-2018 文书类电子档案检测一般要求）：逐项检测本单位档案的
+    真实性、完整性、可用性、安全性，每项给出“通过/不通过/不适用”和依据，
+    不通过的列出档号。检测本身记入审计日志。
+
+    \b
+    真实性：数字摘要（SHA-256、SM3）、元数据长度/类型/值域/合理性/特殊字符、
+            档号规范、档号不重复、文件名/大小/格式与登记一致、审计日志哈希链
+    完整性：总件数、总字节数、DA/T 46 必备元数据、件号连续、文件和副本齐全
+    可用性：文件按格式打开、可提取文字、长期保存格式（OFD、PDF/A 或其副本）、软硬件环境
+    安全性：存储中无多余文件、文件只读、审计日志与存证相符、检测过程记入日志
+    全部通过退出码为 0，有不通过的项目退出码为 3。
+
+    \b
+    例：fupin archive check --report 四性检测报告.pdf
+
+    \b
+    --json 输出键：ok, stage, fonds, office, checked_at, tool, environment{tool, python, os},
+      items, withdrawn, files, bytes, counts{通过, 不通过, 不适用}, logged_seq（本次检测的审计日志记录号）,
+      checks[{key, code（DA/T 70 检测项目编号，未核实的为 null）, property（真实性/完整性/可用性/安全性）,
+              name, result（通过/不通过/不适用）, basis, failures[], notes[], explanation}]
+    """
+    from ..archive.four_properties import FAIL, check_archive
+
+    ws = workspace_from(ctx)
+    bars = None if as_json else StageBars()
+    try:
+        report = check_archive(_archive(ctx), stage, office=ws.config.office.name,
+                               progress=(lambda done, total: bars("正在检测文件", done, total)) if bars else None)
+    finally:
+        if bars is not None:
+            bars.close()
+    written = None
+    if report_path:
+        from ..archive.check_report import write_check_report
+        written = write_check_report(report, report_path)
+    if as_json:
+        data = report.to_json()
+        data["report"] = str(written) if written else None
+        print_json(data)
+        if not report.ok:
+            sys.exit(EXIT_INTEGRITY)
+        return
+    for item in report.checks:
+        click.echo(shown(f"{item.code or '—':<8}{item.result}\t{item.property}：{item.name}"))
+        if item.result == FAIL:
+            for line in item.failures:
+                click.echo(shown(f"\t不通过：{line}"))
+    counts = report.counts()
+    click.echo(f"共 {len(report.checks)} 项：通过 {counts['通过']} 项，不通过 {counts['不通过']} 项，"
+               f"不适用 {counts['不适用']} 项（{report.stage}环节，在档 {report.items_on_file} 件）")
+    if report.logged_seq is not None:
+        click.echo(f"本次检测已记入审计日志第 {report.logged_seq} 条")
+    if written:
+        click.echo(f"检测报告：{written}（请打印后由检测人、审核人签字）")
+    if not report.ok:
+        raise IntegrityError(f"四性检测有 {counts['不通过']} 项不通过（见上）", hint="archive.check")
 
 
 @command.command("withdraw")

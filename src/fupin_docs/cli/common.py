@@ -49,6 +49,8 @@ HINTS = {
     "archive.add": "可用 fupin archive add 文件 归档",
     "archive.verify": "可用 fupin archive verify 检查档案",
     "archive.digest": "可运行 fupin archive digest 为已归档文件补记 SM3 摘要",
+    "archive.check": "可用 fupin archive verify 查看每处损坏的详细说明，受损或丢失的文件请从备份恢复；"
+                     "缺少长期保存格式的文件可用 fupin render --pdfa 重新生成 PDF/A 后归档",
     "archive.edit": "可用 fupin archive edit 档号 --date 2020-03-15 --reason 原因 更正",
     "archive.refile": "可先 fupin archive withdraw 档号 --reason \"日期登记错误\"，再用 fupin archive show 档号 "
                       "找到存放位置，以 fupin archive add 该文件 --date 正确日期 重新归档",

@@ -12,6 +12,7 @@ WEB_HINTS = {
     "archive.add": "归档文件请联系办事员",
     "archive.verify": "请管理员在“档案核验”页检查档案",
     "archive.digest": "请管理员在服务器上运行 fupin archive digest 补记 SM3 摘要",
+    "archive.check": "受损或丢失的文件请管理员从备份恢复；缺少长期保存格式的文件请办事员生成 PDF/A 或 OFD 副本后归档",
     "archive.edit": "更正元数据请联系办事员",
     "index.rebuild": "请管理员在服务器上运行 fupin index rebuild 重建检索索引",
     "ledger.list": "可在问题台账中查看已有的问题编号",
