@@ -546,3 +546,14 @@ def test_kept_outlines_give_the_same_faces_as_converting_afresh(rendered, tmp_pa
 
     kept = sqlite3.connect(str(tmp_path / "glyphs.sqlite3")).execute("SELECT count(*) FROM glyphs").fetchone()[0]
     assert kept == len(face.getGlyphOrder())  # every glyph of the face came from the cache the second time
+
+
+def test_writing_the_ofd_leaves_the_pdf_byte_for_byte_as_it_was(tmp_path):
+    from fupin_docs.render.ofd import OfdWriter
+    from fupin_docs.render.pdf import render_pdf
+
+    doc = compose(load_document(EXAMPLES[1]), CONFIG)
+    render_pdf(doc, tmp_path / "alone.pdf", config=CONFIG)
+    render_pdf(doc, tmp_path / "beside.pdf", config=CONFIG, renditions=(OfdWriter(tmp_path / "beside.ofd"),))
+    assert (tmp_path / "beside.ofd").stat().st_size > 0
+    assert (tmp_path / "alone.pdf").read_bytes() == (tmp_path / "beside.pdf").read_bytes()
