@@ -215,3 +215,35 @@ def test_jinja_code_generator_hooks_the_sandbox_relies_on():
     # the hook works end to end: a loop past the bound is stopped, not run
     with pytest.raises(jinja2.sandbox.SecurityError):
         env.from_string("{% for i in range(9999) %}{% for j in range(9999) %}x{% endfor %}{% endfor %}").render()
+
+
+# --- WeasyPrint: the OFD writer follows the PDF's own drawing (render/ofd/capture.py) -----
+
+OFD_CAPTURE = "src/fupin_docs/render/ofd/capture.py"
+
+
+def test_weasyprint_stream_records_operators_and_fonts():
+    import pydyf
+    from weasyprint import HTML
+    from weasyprint.pdf.stream import Stream
+
+    assert params(Stream.__init__)[1:8] == ["fonts", "page_rectangle", "resources", "images", "tags",
+                                            "color_profiles", "output_intent"], (
+        f"weasyprint.pdf.stream.Stream's constructor changed: {params(Stream.__init__)}; used by {OFD_CAPTURE}")
+    assert "compress" in params(pydyf.Stream.__init__), (  # passed on through Stream's **kwargs
+        f"pydyf.Stream(compress=) is gone; used by {OFD_CAPTURE}")
+    page = HTML(string="<p style='font-size:16pt'>脱贫攻坚 2020</p>").render().pages[0]
+    fonts: dict = {}
+    resources = pydyf.Dictionary({name: pydyf.Dictionary() for name in
+                                  ("ExtGState", "XObject", "Pattern", "Shading", "ColorSpace")})
+    stream = Stream(fonts, (0, 0, page.width, page.height), resources, {}, None, {}, None, compress=False)
+    page.paint(stream, 0.75)
+    operators = need(stream, "stream", OFD_CAPTURE, "the recorded drawing operators it interprets")
+    assert isinstance(operators, list) and any(b"Tf" in bytes(op) if isinstance(op, (bytes, bytearray)) else
+                                               "Tf" in str(op) for op in operators), (
+        f"Stream.stream no longer lists the text operators; {OFD_CAPTURE} reads them")
+    assert fonts, f"Stream no longer collects the fonts it draws with; {OFD_CAPTURE} embeds them"
+    font = next(iter(fonts.values()))
+    for name in ("hash", "file_content", "index", "widths", "to_unicode", "bitmap", "family"):
+        need(font, name, OFD_CAPTURE, "a face's glyphs, widths and Unicode for the OFD's embedded font")
+    assert font.widths and font.to_unicode, f"painting no longer fills Font.widths/to_unicode; used by {OFD_CAPTURE}"

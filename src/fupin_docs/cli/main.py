@@ -23,7 +23,7 @@ COMMANDS = {
     "init": ("init", "新建工作目录：fupin.toml、inputs/（空）、templates/、archive/、indexes/。"),
     "new": ("new", "生成带说明的公文填写模板（标“必填”的项必须填写，“【示例】”文字要换成实际内容）。"),
     "validate": ("validate", "检查公文填写文件。全部正确时退出码为 0；有问题时逐条输出“文件:行:列: 说明”，退出码为 1。"),
-    "render": ("render", "把公文填写文件生成为 GB/T 9704 格式的 Word / PDF 公文。"),
+    "render": ("render", "把公文填写文件生成为 GB/T 9704 格式的 Word / PDF / OFD 公文。"),
     "fonts": ("fonts", "查看各字体角色（小标宋、仿宋、黑体、楷体、宋体）实际使用的字体，缺少哪些标准字体、由什么代替。"),
     "archive": ("archive", "档案：归档文件，查看、修改元数据、核验（四性检测）与撤回。"),
     "index": ("index", "检索索引：由档案派生，可随时重建；删除 indexes 文件夹不会丢失任何档案。"),
