@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ArchiveError
+from .ofd_reader import read_ofd
 
 IMAGE_EXTS = {".jpg": "jpeg", ".jpeg": "jpeg", ".png": "png", ".gif": "gif", ".bmp": "bmp",
               ".tif": "tiff", ".tiff": "tiff", ".webp": "webp"}
@@ -190,6 +191,18 @@ def _pdf(path: Path, name: str) -> Extracted:
     return Extracted("pdf", pages, "\n".join(texts), title, find_document_date(texts[-1] if texts else ""))
 
 
+def _ofd(path: Path, name: str) -> Extracted:
+    fix = "请确认文件是完整的 OFD 版式文件（能用 OFD 阅读器打开），重新导出后再归档"
+    if not zipfile.is_zipfile(path):
+        raise _fail(name, "不是有效的 OFD 文件（OFD 应为一个压缩包），文件已损坏或只是改了扩展名", fix)
+    try:
+        pages, text, title = read_ofd(path)
+    except Exception as err:  # zip, XML and structure errors of a broken or hostile package
+        raise _fail(name, f"无法作为 OFD 文件读取（{type(err).__name__}）", fix) from None
+    last_page = text.rsplit("\f", 1)[-1]
+    return Extracted("ofd", pages, text.replace("\f", "\n"), title, find_document_date(last_page))
+
+
 def _xlsx(path: Path, name: str) -> Extracted:
     fix = "请用 Excel 或 WPS 打开确认文件完好，另存为 .xlsx 后再归档"
     if not zipfile.is_zipfile(path):
@@ -266,6 +279,8 @@ def inspect_file(path: Path, name: str | None = None) -> Extracted:
         return _docx(path, name)
     if ext == ".pdf":
         return _pdf(path, name)
+    if ext == ".ofd":
+        return _ofd(path, name)
     if ext in (".xlsx", ".xlsm"):
         return _xlsx(path, name)
     if ext in TEXT_EXTS:
