@@ -9,6 +9,7 @@ office's faces (the same stand-ins the 查阅登记 and 存证单 use).
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
 
 from ..atomic import atomic_write_bytes
@@ -17,6 +18,12 @@ from .journal import local_time
 
 _BODY_FACES = '"FandolFang", "Noto Serif CJK SC", serif'
 _TITLE_FACES = '"Noto Serif CJK SC", "FandolSong", serif'
+# A 档号 (or its sequence prefix) is never broken across lines: a reader types it back.
+_ARCHIVE_NO = re.compile(r"[A-Za-z0-9]+-[A-Za-z0-9]+·\d{4}-(?:Y|D30|D10)-[A-Za-z0-9]+(?:-\d{4})?")
+
+
+def _cell(text: str) -> str:
+    return _ARCHIVE_NO.sub(lambda m: f'<span class="no">{m.group(0)}</span>', html.escape(text))
 
 
 def check_report_html(report: CheckReport) -> str:
@@ -24,7 +31,7 @@ def check_report_html(report: CheckReport) -> str:
     counts = report.counts()
     rows = "".join(
         f"<tr class=\"{'fail' if c.result == FAIL else ''}\"><td>{esc(c.code or '—')}</td><td>{esc(c.property)}</td>"
-        f"<td>{esc(c.name)}</td><td class=\"result\">{esc(c.result)}</td><td>{esc(c.explanation)}</td></tr>"
+        f"<td>{esc(c.name)}</td><td class=\"result\">{esc(c.result)}</td><td>{_cell(c.explanation)}</td></tr>"
         for c in report.checks)
     env = report.environment
     head = [("全宗号/机构", f"{report.fonds}　{report.office}".strip()), ("检测阶段", f"{report.stage}环节"),
@@ -49,6 +56,7 @@ td {{ word-break: break-all; }}
 .items th {{ font-weight: bold; }}
 .c-code {{ width: 19mm; }} .c-prop {{ width: 16mm; }} .c-name {{ width: 42mm; }} .c-res {{ width: 16mm; }}
 .result {{ text-align: center; }}
+.no {{ white-space: nowrap; }}
 tr.fail .result {{ font-weight: bold; }}
 .sign {{ margin-top: 10mm; line-height: 2.4; }}
 </style></head><body>

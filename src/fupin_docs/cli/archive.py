@@ -340,7 +340,7 @@ def verify(ctx, anchors, as_json):
 
 
 @command.command("check")
-@click.option("--stage", type=click.Choice(["归档", "移交", "保存"]), default="归档", show_default=True,
+@click.option("--stage", default="归档", show_default=True, metavar="归档|移交|保存",
               help="检测阶段（DA/T 70：归档环节、移交与接收环节、长期保存环节）")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), metavar="四性检测报告.pdf",
               help="把检测报告另存为 PDF（A4，可打印签字）")
