@@ -307,3 +307,55 @@ def test_a_damaged_report_names_the_failures_on_paper(any_workspace, rendered, t
     text = re.sub(r"\s+", "", subprocess.run(["pdftotext", str(report), "-"], capture_output=True, text=True,
                                              check=True).stdout)
     assert filed["rectification"] in text and "不通过" in text and "结论：" in text
+
+
+# ---- the 档案核验 page and /api/check --------------------------------------------------
+
+
+def test_the_admin_page_shows_the_same_items_as_the_json(tmp_path, rendered):
+    from test_server import PASSWORDS, Client, Server
+    from fupin_docs.accounts import Accounts
+
+    root = tmp_path / "三星镇"
+    ws = make_workspace(root)
+    filed = fill(ws, rendered)
+    Accounts(ws).add_user("管理员甲", "admin", PASSWORDS["管理员甲"])
+    Accounts(ws).add_user("督查组1", "inspector", PASSWORDS["督查组1"], expires="3d")
+    Archive(ws).rendition_paths(Archive(ws).get(filed["sheet"]))[0].unlink()  # one item fails
+    server = Server(root)
+    try:
+        inspector = Client(server.port)
+        inspector.login("督查组1")
+        assert inspector.get("/api/check").status == 403
+        client = Client(server.port)
+        assert client.login("管理员甲").status == 302
+        api = client.get("/api/check")
+        assert api.status == 200
+        data = api.json()
+        cli_data = json.loads(run(ws, "--json").stdout)
+        varying = ("checked_at", "logged_seq", "checks")
+        assert {k: v for k, v in data.items() if k not in varying} == {k: v for k, v in cli_data.items() if k not in varying}
+        assert list(data) == list(cli_data)  # the same keys in the same order
+        same_rows = [(c["key"], c["code"], c["result"], c["failures"]) for c in data["checks"]]
+        assert same_rows == [(c["key"], c["code"], c["result"], c["failures"]) for c in cli_data["checks"]]
+        page = client.get("/admin/verify")
+        assert 'id="run-check"' in page.text
+        token = client.csrf("/admin/verify")
+        shown = client.post("/admin/check", {"csrf_token": token, "stage": "归档"}, headers={"HX-Request": "true"})
+        assert shown.status == 200
+        rows = re.findall(r'<tr data-key="([^"]+)"[^>]*><td>([^<]*)</td><td>[^<]*</td><td>[^<]*</td>'
+                          r'<td class="result">([^<]*)</td>', shown.text)
+        assert rows == [(c["key"], c["code"] or "—", c["result"]) for c in data["checks"]]
+        assert f"四性检测有 {data['counts']['不通过']} 项不通过" in shown.text and data["counts"]["不通过"] >= 1
+        assert filed["sheet"] in shown.text and "处理办法" in shown.text
+        whole = client.post("/admin/check", {"csrf_token": token, "stage": "保存"})  # without htmx: the whole page
+        assert whole.status == 200 and "<h1>档案核验</h1>" in whole.text and "保存环节" in whole.text
+        link = re.search(r'id="check-pdf" href="([^"]+)"', shown.text).group(1)
+        pdf = client.get(link.replace("&amp;", "&"))
+        assert pdf.status == 200 and pdf.body.startswith(b"%PDF-")
+        assert pdf.headers["Content-Type"] == "application/pdf"
+    finally:
+        server.stop()
+    stages = [e["detail"]["stage"] for e in Archive(ws).events() if e["action"] == "check"]
+    # the API, the CLI, the page (twice) and the PDF each ran and logged a check
+    assert stages == ["归档", "归档", "归档", "保存", "归档"]

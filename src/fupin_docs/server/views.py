@@ -296,7 +296,7 @@ def register(app) -> None:
             access.record("pack", who=who, role=role, address=addr, purpose=purpose, selection=job.selection.describe(),
                           items=len(job.result.items) if job.result else None, error=job.error, pack=job.id)
 
-        job = jobs.start(g.user.name, selection, purpose, on_done=done)
+        job = jobs.start(g.user.name, selection, purpose, on_done=done, ofd=form.get("ofd") == "1")
         if request.headers.get("HX-Request"):
             return render_template("_pack_status.html", job=job)
         return redirect(url_for("pack_page", job_id=job.id))
@@ -337,7 +337,7 @@ def register(app) -> None:
     @app.get("/admin/verify")
     @login_required(("admin",))
     def verify_page():
-        return render_template("verify.html", report=None, access_problems=None)
+        return render_template("verify.html", report=None, access_problems=None, check=None)
 
     @app.post("/admin/verify")
     @login_required(("admin",))
@@ -357,6 +357,42 @@ def register(app) -> None:
         report = verify(_workspace())
         audit("verify", ok=report.ok, problems=len(report.problems), api=True)
         return jsonify(report.to_json())
+
+    def _check_run():
+        """The DA/T 70 四性检测 of this workspace's archive at the stage asked for (归档 by
+        default), logged in the archive's journal as `archive check` logs it."""
+        from ..archive.four_properties import check_archive
+        stage = request.values.get("stage") or "归档"
+        report = check_archive(_archive(), stage, office=_workspace().config.office.name, who=g.user.name)
+        audit("verify", check=stage, ok=report.ok, failed=report.counts()["不通过"])
+        return report
+
+    @app.post("/admin/check")
+    @login_required(("admin",))
+    def check_post():
+        report = _check_run()
+        template = "_check_report.html" if request.headers.get("HX-Request") else "verify.html"
+        fixes = [WEB_HINTS["archive.check"]] if not report.ok else []
+        return render_template(template, report=None, access_problems=None, check=report, check_fixes=fixes,
+                               local_time=local_time)
+
+    @app.get("/api/check")
+    @login_required(("admin",))
+    def api_check():
+        data = _check_run().to_json()
+        data["report"] = None  # as `archive check --json` without --report
+        return jsonify(data)
+
+    @app.get("/admin/check.pdf")
+    @login_required(("admin",))
+    def check_pdf():
+        from io import BytesIO
+        from ..archive.check_report import render_check_report
+        report = _check_run()
+        response = send_file(BytesIO(render_check_report(report)), mimetype="application/pdf", as_attachment=True,
+                             download_name=f"四性检测报告-{report.stage}-{date.today().isoformat()}.pdf", max_age=0)
+        response.headers["Cache-Control"] = "no-store"
+        return response
 
     @app.get("/admin/audit")
     @login_required(("admin",))
