@@ -112,3 +112,65 @@ def test_a_minimal_ofd_from_another_program_is_read(tmp_path):
     item = Archive(ws).add(path, date="2020-05-01").item
     assert item.format == "ofd" and item.pages == 1
     assert [hit.archive_no for hit in search(ws, "后续扶持")] == [item.archive_no]
+
+
+def test_a_pack_takes_the_ofd_renditions_beside_the_pdfs_when_asked(tmp_path):
+    """`fupin render -f pdf,ofd --archive` files the OFD as a rendition; a pack has
+    only the PDF by default, the OFD beside it with --format ofd (and from the web
+    form's box 另附 OFD 版式文件), and verifies either way."""
+    import time
+
+    import bagit
+    from fupin_docs.accounts import Accounts
+    from test_server import Client, Server
+
+    ws = make_workspace(tmp_path / "ws")
+    minutes = next(EXAMPLES.glob("minutes-*.yaml"))
+    runner = CliRunner()
+    rendered = runner.invoke(cli, ["--workspace", str(ws.root), "render", str(minutes), "-f", "docx,pdf,ofd",
+                                   "-o", str(tmp_path / "out"), "--archive"])
+    assert rendered.exit_code == 0, rendered.output
+    [item] = Archive(ws).items()
+    assert sorted(r["format"] for r in item.renditions) == ["ofd", "pdf"]
+
+    def payload(pack: Path) -> list[str]:
+        with zipfile.ZipFile(pack) as z:
+            return sorted(Path(n).suffix for n in z.namelist() if "/data/" in n and not n.endswith("/"))
+
+    def made(*extra) -> Path:
+        out = tmp_path / f"包{len(extra)}.zip"
+        result = runner.invoke(cli, ["--workspace", str(ws.root), "pack", "--id", item.archive_no,
+                                     "--purpose", "检查", "-o", str(out), *extra])
+        assert result.exit_code == 0, result.output
+        assert runner.invoke(cli, ["--workspace", str(ws.root), "pack", "verify", str(out)]).exit_code == 0
+        with zipfile.ZipFile(out) as z:
+            z.extractall(tmp_path / out.stem)
+        bag = next((tmp_path / out.stem).iterdir())
+        assert bagit.Bag(str(bag)).is_valid()
+        return out
+
+    assert ".ofd" not in payload(made())
+    with_ofd = payload(made("--format", "ofd"))
+    assert ".ofd" in with_ofd and ".pdf" in with_ofd and ".docx" in with_ofd
+
+    Accounts(ws).add_user("管理员丁", "admin", "Admin2020x")
+    server = Server(ws.root)
+    try:
+        client = Client(server.port)
+        assert client.login("管理员丁", "Admin2020x").status == 302
+        token = client.csrf("/packs")
+        started = client.post("/packs", {"scope": "selected", "id": item.archive_no, "purpose": "检查",
+                                         "ofd": "1", "csrf_token": token})
+        assert started.status == 302
+        job = started.headers["Location"].rsplit("/", 1)[1]
+        deadline = time.monotonic() + 60
+        while (state := client.get(f"/api/packs/{job}").json())["state"] not in ("done", "failed"):
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        assert state["state"] == "done", state
+        download = client.get(f"/packs/{job}/download")
+        assert download.status == 200
+        (tmp_path / "网页.zip").write_bytes(download.body)
+        assert ".ofd" in payload(tmp_path / "网页.zip")
+    finally:
+        server.stop()

@@ -102,6 +102,8 @@ def command():
 @click.option("--purpose", default="", help="用途说明，写入目录和 bag-info.txt（如“迎接县督查组检查”）")
 @click.option("--title", default="", help="材料包标题，印在目录首页（默认“佐证材料”）")
 @click.option("--merge", is_flag=True, help="另附一份合并打印本：全部 PDF 按目录顺序合成一个文件，每页边上印页码和档号")
+@click.option("--format", "formats", type=click.Choice(["pdf", "ofd"]), default="pdf", show_default=True,
+              help="转换版：pdf 只附 PDF 转换版；ofd 另附已归档的 OFD 版式文件（与 PDF 并列）")
 @click.option("--skip-missing", is_flag=True, help="有材料无法读取或已损坏时仍打包其余材料，目录中注明缺失")
 @click.option("--kind", help="只要该类别的材料")
 @click.option("--unit", help="只要该单位的材料")
@@ -115,7 +117,7 @@ def command():
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出结果（键见下）")
 @click.pass_context
 @handle_errors
-def build(ctx, query, ids, problem, output, force, purpose, title, merge, skip_missing, kind, unit,
+def build(ctx, query, ids, problem, output, force, purpose, title, merge, formats, skip_missing, kind, unit,
           date_from, date_to, tags, retention, limit, loose, as_json):
     """生成佐证材料包：fupin pack (检索词 | --id 档号... | --problem 问题编号) -o 材料包.zip
 
@@ -141,7 +143,7 @@ def build(ctx, query, ids, problem, output, force, purpose, title, merge, skip_m
     bars = None if as_json else StageBars()
     try:
         result = build_pack(ws, selection, output, purpose=purpose, title=title, merge=merge,
-                            skip_missing=skip_missing, progress=bars)
+                            skip_missing=skip_missing, progress=bars, ofd=formats == "ofd")
     finally:
         if bars is not None:
             bars.close()  # a failed build leaves no half-drawn bar above its error message

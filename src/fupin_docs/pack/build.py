@@ -125,13 +125,16 @@ def _text(value) -> str:
 
 def build_pack(workspace, selection: Selection, target, *, purpose: str = "", title: str = "",
                merge: bool = False, skip_missing: bool = False, archive=None,
-               bagging_date: dt.date | None = None, progress=None) -> PackResult:
+               bagging_date: dt.date | None = None, progress=None, ofd: bool = False) -> PackResult:
     """Write the evidence pack for SELECTION to TARGET (a .zip) and describe it.
 
     UserError when the selection matches nothing (no zip is written);
     IntegrityError when the archive's chain is damaged (a record edited by hand),
     and naming every unreadable or damaged archive item, unless SKIP_MISSING,
     in which case the 目录 lists them as 缺失.
+
+    Each item comes with its original and its PDF renditions; OFD: its OFD
+    renditions too (GB/T 33190, beside the PDFs).
 
     PROGRESS, if given, is called as progress(stage, done, total): with (0, total)
     as each stage starts, then as its work is done, ending at (total, total).
@@ -187,6 +190,8 @@ def build_pack(workspace, selection: Selection, target, *, purpose: str = "", ti
             rendition_shas = rendition_hashes(item)
             sm3_of = rendition_sm3(item)
             for path in archive.rendition_paths(item):
+                if Path(path).suffix.lower() == ".ofd" and not ofd:
+                    continue
                 sha = rendition_shas.get(Path(path).name, "")
                 sources.append(("rendition", Path(path), sha, sm3_of.get(sha)))
             staged: list[str] = []

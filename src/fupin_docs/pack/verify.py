@@ -760,7 +760,7 @@ def _verify_against_archive(report: VerifyReport, archive_nos: dict[str, tuple[s
             continue
         report.archive_checked += 1
         if found not in known:
-            what = "原件" if role == "original" else ("PDF 转换版" if role == "rendition" else "任何文件")
+            what = "原件" if role == "original" else ("转换版" if role == "rendition" else "任何文件")
             report.add(ARCHIVE, rel, f"与档案中 {archive_no} 的{what}不相同（档案记录的校验值为 "
                                      f"{'、'.join(sorted(h[:12] + '…' for h in known))}，包中为 {found[:12]}…）")
             continue

@@ -24,6 +24,7 @@ class PackJob:
     selection: Selection
     purpose: str
     target: Path
+    ofd: bool = False  # OFD renditions beside the PDFs
     state: str = "queued"  # queued | building | done | failed
     error: str | None = None
     status: int | None = None  # HTTP status of the error
@@ -59,11 +60,11 @@ class PackJobs:
         self._lock = threading.Lock()
         self._slots = threading.Semaphore(MAX_PARALLEL)
 
-    def start(self, owner: str, selection: Selection, purpose: str, on_done=None) -> PackJob:
+    def start(self, owner: str, selection: Selection, purpose: str, on_done=None, *, ofd: bool = False) -> PackJob:
         job_id = secrets.token_urlsafe(12)
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         target = self.root / job_id / f"佐证材料-{stamp}.zip"
-        job = PackJob(job_id, owner, selection, purpose, target)
+        job = PackJob(job_id, owner, selection, purpose, target, ofd=ofd)
         with self._lock:
             self._forget_old()
             self._jobs[job_id] = job
@@ -78,7 +79,7 @@ class PackJobs:
             try:
                 job.target.parent.mkdir(parents=True, exist_ok=True)
                 job.result = build_pack(self.workspace, job.selection, job.target, purpose=job.purpose,
-                                        progress=job.report)
+                                        progress=job.report, ofd=job.ofd)
             except Exception as err:  # shown on the page; the library's errors carry the message
                 state, job.error, job.status = "failed", message_for(err), status_for(err)
             if on_done is not None:  # audited before anyone can see it done (and download it)
