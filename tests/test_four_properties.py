@@ -359,3 +359,30 @@ def test_the_admin_page_shows_the_same_items_as_the_json(tmp_path, rendered):
     stages = [e["detail"]["stage"] for e in Archive(ws).events() if e["action"] == "check"]
     # the API, the CLI, the page (twice) and the PDF each ran and logged a check
     assert stages == ["归档", "归档", "归档", "保存", "归档"]
+
+
+def test_an_ofd_copy_is_a_long_term_form_that_opens(any_workspace, rendered, tmp_path):
+    from fupin_docs.filing import file_document
+    from fupin_docs.pipeline import render_files
+
+    ws = any_workspace
+    example = next(p for p in EXAMPLES if p.name.startswith("notice"))
+    [outcome] = render_files([example], ws, formats=("ofd",), out_dir=tmp_path / "out")
+    ofd = outcome.outputs["ofd"]
+    docx = rendered["docs"]["notice"][0]
+    no = file_document(ws, docx, kind="notice", date="2020-05-20", unit="镇扶贫工作站", renditions=(ofd,)).item.archive_no
+    code, data = checked(ws)
+    assert code == 0, failing(data)
+    assert "1 件有 OFD" in row(data, LONG_TERM)["basis"] and "0 件有 PDF/A" in row(data, LONG_TERM)["basis"]
+    assert "2 个文件按格式打开" in row(data, "usability.opens")["basis"]
+    # the OFD's pages broken: it no longer opens, and the item has no long-term form left
+    path = writable(Archive(ws).rendition_paths(Archive(ws).get(no))[0])
+    import zipfile
+    with zipfile.ZipFile(path) as package:
+        parts = {name: package.read(name) for name in package.namelist()}
+    with zipfile.ZipFile(path, "w") as package:
+        for name, data_ in parts.items():
+            package.writestr(name, b"<broken" if name == "OFD.xml" else data_)
+    _code, data = checked(ws)
+    failed = failing(data)
+    assert no in failed[FIXITY]["failures"][0] and no in failed[LONG_TERM]["failures"][0]
