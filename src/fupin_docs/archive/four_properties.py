@@ -263,26 +263,6 @@ def pdfa_part(path: Path) -> str | None:
     return (part.group(1) + (level.group(1).upper() if level else "")) if part else None
 
 
-def _open_ofd(path: Path) -> str:
-    """Parse an OFD package far enough to know it opens: OFD.xml names a Document.xml
-    that exists and parses. Returns the text of its pages' TextCode elements."""
-    from lxml import etree
-    with zipfile.ZipFile(path) as package:
-        names = set(package.namelist())
-        if "OFD.xml" not in names:
-            raise ValueError("没有 OFD.xml")
-        root = etree.fromstring(package.read("OFD.xml"))
-        roots = [el.text.strip().lstrip("/") for el in root.iter() if etree.QName(el).localname == "DocRoot" and el.text]
-        if not roots or roots[0] not in names:
-            raise ValueError("OFD.xml 没有指向存在的文档")
-        etree.fromstring(package.read(roots[0]))
-        text = []
-        for name in sorted(n for n in names if n.endswith("Content.xml")):
-            page = etree.fromstring(package.read(name))
-            text += [el.text for el in page.iter() if etree.QName(el).localname == "TextCode" and el.text]
-        return "".join(text)
-
-
 @dataclass
 class _Opened:
     ok: bool
@@ -291,11 +271,10 @@ class _Opened:
 
 
 def _open(path: Path, fmt: str, file_name: str) -> _Opened:
-    """Open PATH by its format (PDF via pypdf, DOCX via python-docx, XLSX via openpyxl,
-    images by their header, OFD as a zip of XML)."""
+    """Open PATH by its format, as filing reads it (extract.inspect_file: PDF via pypdf,
+    DOCX via python-docx, XLSX via openpyxl, images by their header, OFD as its
+    package's XML through ofd_reader)."""
     try:
-        if fmt == "ofd":
-            return _Opened(True, _open_ofd(path))
         info = inspect_file(path, file_name)
         return _Opened(True, info.text or "")
     except UserError as err:
@@ -606,7 +585,7 @@ def check_holdings(holdings: Holdings, stage: str = "归档", *, office: str = "
             else:
                 readable.fail(f"{f.label} 打不开：{f.opened.why}")
     readable.basis = (f"{opened_count} 个文件按格式打开（PDF 用 pypdf、Word 用 python-docx、Excel 用 openpyxl、"
-                      "图片核对文件头、OFD 解析 OFD.xml 和页面）")
+                      "图片核对文件头、OFD 解析其文档和页面）")
 
     text = row("usability.text", None, "可用性", "文本可提取性检测")
     text_formats = ("pdf", "docx", "xlsx", "ofd", "txt", "md", "csv")
