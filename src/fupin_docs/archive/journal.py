@@ -48,6 +48,7 @@ ACTION_LABELS = {
     "ledger.close": "台账销号",
     "ledger.reopen": "台账撤销销号",
     "archive.anchor": "存证",
+    "check": "四性检测",
 }
 
 

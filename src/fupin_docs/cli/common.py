@@ -31,6 +31,7 @@ FIELD_FLAGS = {
     "limit": "--limit",
     "template": "--template",
     "status": "--status",
+    "stage": "--stage",
     "changes": "--title、--date、--unit 等",
     "selection": "检索词、--id 档号 或 --problem 问题编号",
     "ledger_changes": "--measures、--unit、--person、--deadline、--status",
