@@ -31,7 +31,7 @@ from conftest import make_workspace, squash, write_workbook
 from fupin_docs.archive import Archive
 from fupin_docs.archive.handover import PackageHoldings, check_package, export_year
 from fupin_docs.archive.four_properties import check_holdings
-from fupin_docs.errors import UserError
+from fupin_docs.errors import IntegrityError, UserError
 from fupin_docs.filing import file_document, withdraw_document
 from fupin_docs.hashing import new_sm3
 
@@ -233,8 +233,15 @@ def received(year, tmp_path) -> Path:
     shutil.copytree(year["package"], copy)
     for path in copy.rglob("*"):
         if path.is_file():
-            os.chmod(path, 0o444 if path.parent.parent.name == "档案" else 0o644)
+            os.chmod(path, 0o644)  # as a copy from a USB drive or a share arrives
     return copy
+
+
+def test_a_received_copy_with_writable_files_still_passes(year, tmp_path):
+    report = check_package(received(year, tmp_path))
+    assert report.ok
+    read_only = next(c for c in report.checks if c.key == "security.read_only")
+    assert read_only.result == "不适用" and "12 个文件可被改写" in read_only.notes[0]
 
 
 def failures(report) -> str:
@@ -252,8 +259,7 @@ def test_a_flipped_byte_fails_naming_the_item(year, tmp_path):
     target = next(p for p in (package / "档案" / no).iterdir() if p.suffix == ".pdf")
     data = bytearray(target.read_bytes())
     data[len(data) // 2] ^= 0x01
-    writable(target).write_bytes(bytes(data))
-    os.chmod(target, 0o444)
+    target.write_bytes(bytes(data))
     report = check_package(package)
     fixity = next(c for c in report.checks if c.key == "authenticity.fixity")
     assert fixity.result == "不通过" and no in fixity.failures[0]
@@ -364,6 +370,11 @@ def test_the_command_writes_the_package_and_answers_json(year, tmp_path):
     data = json.loads(result.stdout)
     assert (data["year"], data["items"], data["withdrawn"], data["ok"]) == (2020, 6, 1, True)
     assert check_package(tmp_path / "包").ok
+    shown = CliRunner().invoke(_cli(), ["--workspace", str(ws.root), "archive", "export", "--year", "2020",
+                                        "--to", str(tmp_path / "包2")])
+    assert shown.exit_code == 0, shown.output
+    assert "已生成 2020 年度移交包" in shown.output and "在档 6 件，另有已撤回 1 件" in shown.output
+    assert "四性检测（移交环节）全部通过" in shown.output
     again = CliRunner().invoke(_cli(), ["--workspace", str(ws.root), "archive", "export", "--year", "2019",
                                         "--to", str(tmp_path / "空")])
     assert again.exit_code == 1 and "2019 年度没有归档文件" in again.output and "Traceback" not in again.output
@@ -411,3 +422,18 @@ def test_a_year_exports_and_checks_on_either_backend(any_workspace, tmp_path):
     assert filed["later"] not in PackageHoldings(tmp_path / "包").items()
     logged = [e for e in Archive(ws).events() if e.get("action") == "check"]
     assert logged[-1]["detail"]["stage"] == "移交" and logged[-1]["detail"]["year"] == 2020
+
+
+def test_a_damaged_file_in_the_archive_is_not_handed_over(tmp_path):
+    ws = make_workspace(tmp_path / "ws")
+    filed = file_extras(ws, extra_documents(tmp_path / "材料"))
+    archive = Archive(ws)
+    stored = archive.file_path(archive.get(filed["photo"]))
+    os.chmod(stored, 0o644)
+    data = bytearray(stored.read_bytes())
+    data[-3] ^= 0xFF
+    stored.write_bytes(bytes(data))
+    with pytest.raises(IntegrityError) as err:
+        export_year(ws, 2020, tmp_path / "包")
+    assert filed["photo"] in str(err.value) and "不能移交" in str(err.value)
+    assert not (tmp_path / "包").exists() and not [p for p in tmp_path.iterdir() if "生成中" in p.name]
