@@ -41,6 +41,7 @@ from .check_report import write_check_report
 from .four_properties import CHECK_ACTION, FAIL, NA, PASS, ArchiveHoldings, CheckReport, check_holdings
 from .handover_catalog import CatalogEntry, write_catalog_pdf, write_catalog_xlsx
 from .item import ArchiveItem
+from .journal import local_time
 from .kinds import kind_label
 from .numbering import RETENTIONS, archive_year, parse_archive_no
 from .store import Archive
@@ -320,8 +321,6 @@ def _build(building: Path, archive, office: str, year: int, items, report, progr
         atomic_write_bytes(building / METADATA_DIR / f"{folder}.xml", xml)
         digests[f"{METADATA_DIR}/{folder}.xml"] = (hashlib.sha256(xml).hexdigest(), sm3_hex(xml))
         remarks = [] if not item.withdrawn else [f"已撤回：{item.withdraw_reason or ''}".rstrip("：")]
-        if item.unit:
-            remarks.insert(0, item.unit)
         entries.append(CatalogEntry(seq, item.archive_no, item.doc_number or "", item.issuer or office,
                                     item.title, item.date or "", item.secrecy or "", item.pages,
                                     "；".join(remarks), [p.path for p in packed]))
@@ -330,7 +329,7 @@ def _build(building: Path, archive, office: str, year: int, items, report, progr
     meta = [("全宗号", archive.fonds), ("立档单位", office), ("机构代码", archive.org_code), ("年度", str(year)),
             ("数量", f"{len(items) - len(withdrawn)} 件在档" + (f"，另有已撤回 {len(withdrawn)} 件" if withdrawn else "")
              + f"，文件 {file_count} 个，共 {total_bytes} 字节"),
-            ("生成时间", made_at), ("生成软件", report.tool)]
+            ("生成时间", local_time(made_at)), ("生成软件", report.tool)]
     title = f"{office}{year}年度归档文件目录" if office else f"{year}年度归档文件目录"
     if progress is not None:
         progress("正在生成目录和报告", 0, 3)

@@ -18,7 +18,7 @@ from ..atomic import atomic_path, atomic_write_bytes
 
 # DA/T 22-2015 归档文件目录, then the package's own column.
 COLUMNS = ("序号", "档号", "文号", "责任者", "题名", "日期", "密级", "页数", "备注", "包内文件")
-_WIDTHS_MM = (9, 42, 26, 24, None, 19, 10, 9, 26, 48)
+_WIDTHS_MM = (9, 45, 26, 24, None, 19, 10, 9, 24, 46)
 _XLSX_WIDTHS = (6, 30, 18, 18, 44, 12, 8, 6, 20, 48)
 _BODY_FACES = '"FandolFang", "Noto Serif CJK SC", serif'
 _TITLE_FACES = '"Noto Serif CJK SC", "FandolSong", serif'
@@ -57,7 +57,7 @@ def catalog_html(title: str, meta: list[tuple[str, str]], entries: list[CatalogE
         cells = entry.values()
         cells[-1] = "<br>".join(_e(name) for name in entry.files)
         rows.append("<tr>" + "".join(
-            f'<td class="{"c" if i in (0, 5, 6, 7) else ("f" if i == 9 else "")}">'
+            f'<td class="{"c" if i in (0, 5, 6, 7) else "f" if i == 9 else "n" if i == 1 else ""}">'
             f'{cell if i == 9 else _e(cell)}</td>' for i, cell in enumerate(cells)) + "</tr>")
     meta_html = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in meta)
     return f"""<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{_e(title)}</title><style>
@@ -75,6 +75,7 @@ table.list thead {{ display: table-header-group; }}
 table.list tr {{ page-break-inside: avoid; }}
 td.c {{ text-align: center; }}
 td.f {{ font-size: 8pt; }}
+td.n {{ font-size: 8.5pt; white-space: nowrap; }}
 </style></head><body>
 <h1>{_e(title)}</h1>
 <table class="meta">{meta_html}</table>
