@@ -223,7 +223,9 @@ def test_the_package_passes_its_own_check_as_a_received_package(year):
     assert report.ok, [c.explanation for c in report.checks if c.result == "不通过"]
     assert (report.items_on_file, report.withdrawn) == (6, 1)
     assert report.files == 4 * 2 + 1 + 2 + 1  # four PDFs with OFD copies, the photo, the workbook and copy, the withdrawn
-    assert check_package(year["package"]).ok
+    received_report = check_package(year["package"])
+    assert received_report.ok and received_report.office == year["ws"].config.office.name
+    assert received_report.fonds == year["ws"].config.archive.fonds
 
 
 # ---- a hostile or broken package --------------------------------------------------------
@@ -437,3 +439,12 @@ def test_a_damaged_file_in_the_archive_is_not_handed_over(tmp_path):
         export_year(ws, 2020, tmp_path / "包")
     assert filed["photo"] in str(err.value) and "不能移交" in str(err.value)
     assert not (tmp_path / "包").exists() and not [p for p in tmp_path.iterdir() if "生成中" in p.name]
+
+
+def test_a_package_that_is_no_folder_or_has_no_description_is_named(year, tmp_path):
+    with pytest.raises(UserError) as err:
+        PackageHoldings(tmp_path / "没有这个文件夹")
+    assert "不是文件夹" in str(err.value)
+    package = received(year, tmp_path)
+    (package / "移交说明.xml").unlink()
+    assert "包的说明文件 移交说明.xml 缺失" in failures(check_package(package))

@@ -383,8 +383,10 @@ def _parse_xml(path: Path) -> tuple[etree._Element | None, str]:
         if size > METADATA_MAX:
             return None, f"有 {size} 字节，远超一件元数据应有的大小"
         data = path.read_bytes()
+    except FileNotFoundError:
+        return None, "缺失"
     except OSError as err:
-        return None, f"无法读取（{err.strerror or err}）"
+        return None, f"无法读取（错误代码 {err.errno}）"
     if b"<!DOCTYPE" in data.upper() or b"<!ENTITY" in data.upper():
         return None, "含 DTD 或实体声明（可能是“实体炸弹”），未读取"
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
@@ -420,7 +422,7 @@ class PackageHoldings:
         if not self.root.is_dir():
             raise UserError(f"“{self.root}”不是文件夹：请指定解压后的移交包文件夹", field="package")
         self.problems: list[str] = []
-        self.fonds, self.org_code, self.year = "", "", None
+        self.fonds, self.org_code, self.office, self.year = "", "", "", None
         self._items: dict[str, ArchiveItem] = {}
         self._paths: dict[str, list[Path]] = {}
         self._names: dict[Path, str] = {}  # content file -> the SHA-256 the metadata records for it
@@ -435,6 +437,7 @@ class PackageHoldings:
             self.problems.append(f"包的说明文件 {PACKAGE_INFO} {why or '缺失'}")
             return
         self.fonds, self.org_code = _text(root, "全宗号") or "", _text(root, "机构代码") or ""
+        self.office = _text(root, "立档单位名称") or ""
         self.year = _int(_text(root, "年度"))
         self._declared = {"件数": _int(_text(root, "件数")), "撤回件数": _int(_text(root, "撤回件数"))}
 
@@ -552,7 +555,11 @@ class PackageHoldings:
             if path.stat().st_size > MANIFEST_MAX:
                 self.problems.append(f"清单 {manifest} 大得不合常理，未读取")
                 continue
-            text = path.read_bytes().decode("utf-8", "replace")
+            try:
+                text = path.read_bytes().decode("utf-8", "replace")
+            except OSError as err:
+                self.problems.append(f"清单 {manifest} 无法读取（错误代码 {err.errno}）")
+                continue
             for number, line in enumerate(text.splitlines(), 1):
                 match = _LINE.match(line)
                 if not match:
@@ -573,7 +580,7 @@ class PackageHoldings:
                         found = file_digests(self.root / relative)
                         computed[relative] = (found.sha256, found.sm3)
                     except OSError as err:
-                        self.problems.append(self._named(f"{relative} 无法读取（{err.strerror or err}）", relative))
+                        self.problems.append(self._named(f"{relative} 无法读取（错误代码 {err.errno}）", relative))
                         continue
                 if computed[relative][index] != digest:
                     self.problems.append(self._named(
@@ -617,11 +624,13 @@ class PackageHoldings:
         return self._names.get(path, "")
 
 
-def check_package(root, *, office: str = "", progress=None) -> CheckReport:
-    """四性检测 (移交 stage) of the received package at ROOT. Nothing is logged: the
-    package is not the workspace's archive."""
+def check_package(root, *, office: str | None = None, progress=None) -> CheckReport:
+    """四性检测 (移交 stage) of the received package at ROOT, for OFFICE (default: the
+    立档单位 the package names). Nothing is logged: the package is not the workspace's
+    archive, and no workspace is needed."""
     holdings = PackageHoldings(root)
-    report = check_holdings(holdings, STAGE, office=office, progress=progress)
+    report = check_holdings(holdings, STAGE, office=holdings.office if office is None else office,
+                            progress=progress)
     for check in report.checks:
         if check.key == "security.logged":
             check.result, check.basis = NA, "检测的是接收的移交包，不记入本单位审计日志"
