@@ -546,11 +546,11 @@ class PackageHoldings:
         present -= set(MANIFESTS.values())
         computed: dict[str, tuple[str, str]] = {}
         for index, (algorithm, manifest) in enumerate(MANIFESTS.items()):
-            shown_name = "SHA-256" if algorithm == "sha256" else "SM3"
+            shown_name = "校验值（SHA-256）" if algorithm == "sha256" else "SM3 摘要"
             path = self.root / manifest
             listed: set[str] = set()
             if not path.is_file() or path.is_symlink():
-                self.problems.append(f"包中没有清单 {manifest}（{shown_name} 校验值）")
+                self.problems.append(f"包中没有清单 {manifest}（{shown_name}）")
                 continue
             if path.stat().st_size > MANIFEST_MAX:
                 self.problems.append(f"清单 {manifest} 大得不合常理，未读取")
