@@ -265,7 +265,7 @@ def test_a_flipped_byte_fails_naming_the_item(year, tmp_path):
     report = check_package(package)
     fixity = next(c for c in report.checks if c.key == "authenticity.fixity")
     assert fixity.result == "不通过" and no in fixity.failures[0]
-    assert "校验值（SHA-256）与清单 manifest-sha256.txt 不符" in failures(report) and f"档号 {no}" in failures(report)
+    assert "的校验值（SHA-256）与清单 manifest-sha256.txt 不符" in failures(report) and f"档号 {no}" in failures(report)
 
 
 def test_a_manifest_line_for_a_missing_file_fails_naming_the_item(year, tmp_path):

@@ -584,7 +584,7 @@ class PackageHoldings:
                         continue
                 if computed[relative][index] != digest:
                     self.problems.append(self._named(
-                        f"{relative} 的 {shown_name} 与清单 {manifest} 不符，文件已被改动", relative))
+                        f"{relative} 的{shown_name}与清单 {manifest} 不符，文件已被改动", relative))
             for relative in sorted(present - listed):
                 self.problems.append(self._named(f"包中有清单 {manifest} 未列的文件 {relative}", relative))
 
