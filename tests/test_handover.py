@@ -355,12 +355,7 @@ def test_a_year_with_nothing_filed_and_a_used_target_are_refused_in_office_words
 
 
 def _cli():
-    from fupin_docs.cli.archive import command as archive_group
-    from fupin_docs.cli.archive_export import export_command
     from fupin_docs.cli.main import cli
-
-    if "export" not in archive_group.commands:
-        archive_group.add_command(export_command)
     return cli
 
 
@@ -448,3 +443,27 @@ def test_a_package_that_is_no_folder_or_has_no_description_is_named(year, tmp_pa
     package = received(year, tmp_path)
     (package / "移交说明.xml").unlink()
     assert "包的说明文件 移交说明.xml 缺失" in failures(check_package(package))
+
+
+def test_the_receiving_office_checks_the_package_from_the_command_line(year, tmp_path):
+    """`fupin archive check --stage 移交 DIR` where the package is received: no workspace
+    needed, exit 0 for a whole package, exit 3 naming the 档号 for a changed file."""
+    package = received(year, tmp_path)
+    elsewhere = tmp_path / "接收单位"
+    elsewhere.mkdir()
+    ok = CliRunner().invoke(_cli(), ["--workspace", str(elsewhere), "archive", "check", "--stage", "移交",
+                                     str(package), "--json"])
+    assert ok.exit_code == 0, ok.output
+    data = json.loads(ok.stdout)
+    assert data["ok"] is True and data["stage"] == "移交" and data["fonds"] == year["ws"].config.archive.fonds
+    no = year["filed"]["sheet"]
+    target = next(p for p in (package / "档案" / no).iterdir() if p.suffix == ".pdf")
+    data = bytearray(target.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    target.write_bytes(bytes(data))
+    report_pdf = tmp_path / "接收检测报告.pdf"
+    bad = CliRunner().invoke(_cli(), ["--workspace", str(elsewhere), "archive", "check", str(package),
+                                      "--report", str(report_pdf)])
+    assert bad.exit_code == 3 and no in bad.output and "Traceback" not in bad.output
+    text = subprocess.run(["pdftotext", "-layout", str(report_pdf), "-"], capture_output=True, text=True).stdout
+    assert "不通过" in text and "移交" in text

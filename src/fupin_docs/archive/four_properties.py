@@ -344,8 +344,7 @@ def check_holdings(holdings: Holdings, stage: str = "归档", *, office: str = "
     """Run every DA/T 70 check that applies to HOLDINGS at STAGE. PROGRESS(done, total)
     is called as files are read. Nothing is written (check_archive logs the run)."""
     if stage not in STAGES:
-        raise UserError(f"检测阶段“{stage}”无效，可用：{'、'.join(STAGES)}（移交时检测的是本单位档案；"
-                        "接收的移交包暂不能检测）", field="stage")
+        raise UserError(f"检测阶段“{stage}”无效，可用：{'、'.join(STAGES)}", field="stage")
     today = today or date.today()
     env = environment()
     report = CheckReport(stage, holdings.fonds, office, now_iso(), env["tool"], env)

@@ -9,6 +9,7 @@ import click
 
 from ..archive.listing import describe_changes, item_json, items_json
 from ..text_safety import shown
+from .archive_export import export_command
 from .common import (EXIT_INPUT, EXIT_INTEGRITY, HINTS, IntegrityError, StageBars, UserError, handle_errors,
                      message_for, print_json, workspace_from)
 from .dates import DATE
@@ -345,9 +346,10 @@ def verify(ctx, anchors, as_json):
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), metavar="四性检测报告.pdf",
               help="把检测报告另存为 PDF（A4，可打印签字）")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出检测结果（键见下）")
+@click.argument("package", required=False, type=click.Path(exists=True, file_okay=False), metavar="[移交包文件夹]")
 @click.pass_context
 @handle_errors
-def check(ctx, stage, report_path, as_json):
+def check(ctx, stage, report_path, as_json, package):
     """四性检测（DA/T 70-2018 文书类电子档案检测一般要求）：逐项检测本单位档案的
     真实性、完整性、可用性、安全性，每项给出“通过/不通过/不适用”和依据，
     不通过的列出档号。检测本身记入审计日志。
@@ -360,8 +362,12 @@ def check(ctx, stage, report_path, as_json):
     安全性：存储中无多余文件、文件只读、审计日志与存证相符、检测过程记入日志
     全部通过退出码为 0，有不通过的项目退出码为 3。
 
+    给出移交包文件夹时（fupin archive export 生成的），按移交与接收环节检测这个接收到的移交包，
+    不需要工作目录，也不记入日志。
+
     \b
     例：fupin archive check --report 四性检测报告.pdf
+        fupin archive check --stage 移交 接收的2020年移交包
 
     \b
     --json 输出键：ok, stage, fonds, office, checked_at, tool, environment{tool, python, os},
@@ -370,12 +376,16 @@ def check(ctx, stage, report_path, as_json):
               name, result（通过/不通过/不适用）, basis, failures[], notes[], explanation}]
     """
     from ..archive.four_properties import FAIL, check_archive
+    from ..archive.handover import check_package
 
-    ws = workspace_from(ctx)
     bars = None if as_json else StageBars()
+    progress = (lambda done, total: bars("正在检测文件", done, total)) if bars else None
     try:
-        report = check_archive(_archive(ctx), stage, office=ws.config.office.name,
-                               progress=(lambda done, total: bars("正在检测文件", done, total)) if bars else None)
+        if package:  # a received 移交包: checked as it is, at the 移交 stage
+            report = check_package(package, progress=progress)
+        else:
+            report = check_archive(_archive(ctx), stage, office=workspace_from(ctx).config.office.name,
+                                   progress=progress)
     finally:
         if bars is not None:
             bars.close()
@@ -520,3 +530,5 @@ def digest(ctx, archive_nos, as_json):
             sys.exit(EXIT_INTEGRITY)
         raise IntegrityError(f"{len(result.damaged)} 件的文件丢失或已被改动，未补记 SM3 摘要（见上）。"
                              "请从备份恢复这些文件后再补记", hint="archive.verify")
+
+command.add_command(export_command)  # the DA/T 93 transfer package, in a module of its own

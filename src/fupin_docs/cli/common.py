@@ -32,6 +32,7 @@ FIELD_FLAGS = {
     "template": "--template",
     "status": "--status",
     "stage": "--stage",
+    "year": "--year",
     "changes": "--title、--date、--unit 等",
     "selection": "检索词、--id 档号 或 --problem 问题编号",
     "ledger_changes": "--measures、--unit、--person、--deadline、--status",
