@@ -24,7 +24,7 @@ DEMO := $(BIN)/fupin --workspace out/demo
 demo: setup
 	rm -rf out/demo
 	$(DEMO) init
-	$(DEMO) render examples/*.yaml -f docx,pdf -o out/demo/output --archive
+	$(DEMO) render examples/*.yaml -f docx,pdf,ofd -o out/demo/output --archive
 	$(DEMO) archive list
 	$(DEMO) search 脫貧攻堅 --limit 3
 	$(DEMO) search 危房 --kind minutes
@@ -34,7 +34,10 @@ demo: setup
 	$(DEMO) pack 危房 --purpose 迎接县级督查：危房改造佐证材料 -o out/demo/危房改造佐证材料.zip
 	$(DEMO) pack verify out/demo/危房改造佐证材料.zip
 	$(DEMO) archive verify
-	@echo "演示完成：公文在 out/demo/output/，佐证材料包在 out/demo/危房改造佐证材料.zip"
+	$(DEMO) archive check --report out/demo/四性检测报告.pdf
+	$(DEMO) archive export --year 2020 --to out/demo/2020年移交包
+	$(DEMO) archive check --stage 移交 out/demo/2020年移交包
+	@echo "演示完成：公文在 out/demo/output/，佐证材料包在 out/demo/危房改造佐证材料.zip，2020 年移交包在 out/demo/2020年移交包/"
 
 # The whole suite once more with every workspace on the county database
 # (PostgreSQL): every test that files, searches, keeps a ledger or logs in. Left
