@@ -55,3 +55,24 @@ def fsync_dir(folder: str | Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def building_folder(target: str | Path, mark: str) -> Path:
+    """Where a folder TARGET is built before it is renamed into place: beside it,
+    hidden, named by MARK (what is being built, in the user's words) and this
+    process's id. What builds of TARGET killed earlier (kill -9, a power cut) left
+    there is removed first: folders of processes no longer running."""
+    import shutil
+
+    target = Path(target)
+    for folder in target.parent.glob(f".{target.name}{mark}*"):
+        pid = folder.name.rsplit("-", 1)[-1]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except PermissionError:
+            pass  # another user's process, still running
+    return target.with_name(f".{target.name}{mark}{os.getpid()}")

@@ -11,7 +11,7 @@ import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .atomic import atomic_write_bytes, fsync_dir
+from .atomic import atomic_write_bytes, building_folder, fsync_dir
 
 from .archive.transfer import Moved, checked_chain, copy_tree_files, move_archive, move_chain
 from .errors import UserError
@@ -98,8 +98,7 @@ def export_workspace(source: Workspace, target_root, progress=None) -> Workspace
     target_root = Path(target_root)
     if target_root.exists() and (not target_root.is_dir() or any(target_root.iterdir())):
         raise UserError(f"“{target_root}”已存在且不是空文件夹：请指定一个新的文件夹")
-    _clear_stopped_exports(target_root)
-    building = target_root.with_name(f".{target_root.name}{BUILDING_MARK}{os.getpid()}")
+    building = building_folder(target_root, BUILDING_MARK)
     shutil.rmtree(building, ignore_errors=True)
     try:
         init_workspace(building, with_examples=False)
@@ -118,21 +117,6 @@ def export_workspace(source: Workspace, target_root, progress=None) -> Workspace
 
 
 BUILDING_MARK = ".导出中-"  # .TARGET.导出中-PID: an export being built beside its target
-
-
-def _clear_stopped_exports(target_root: Path) -> None:
-    """Remove what exports into TARGET_ROOT left when they were killed (kill -9, a
-    power cut): folders of processes no longer running. A running one is left alone."""
-    for folder in target_root.parent.glob(f".{target_root.name}{BUILDING_MARK}*"):
-        pid = folder.name.rsplit("-", 1)[-1]
-        if not pid.isdigit() or int(pid) == os.getpid():
-            continue
-        try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
-            shutil.rmtree(folder, ignore_errors=True)
-        except PermissionError:
-            pass  # another user's process, still running
 
 
 def _without_database(text: str) -> str:

@@ -34,7 +34,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from ..atomic import atomic_write_bytes, fsync_dir
+from ..atomic import atomic_write_bytes, building_folder, fsync_dir
 from ..errors import IntegrityError, UserError
 from ..hashing import copy_and_hash, file_digests, sm3_hex
 from .check_report import write_check_report
@@ -199,21 +199,6 @@ def metadata_xml(item: ArchiveItem, archive, office: str, files: list[PackedFile
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
-def _clear_stopped(target: Path) -> None:
-    """Remove what exports into TARGET left when they were killed: folders of
-    processes no longer running (a running one is left alone)."""
-    for folder in target.parent.glob(f".{target.name}{BUILDING_MARK}*"):
-        pid = folder.name.rsplit("-", 1)[-1]
-        if not pid.isdigit() or int(pid) == os.getpid():
-            continue
-        try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
-            shutil.rmtree(folder, ignore_errors=True)
-        except PermissionError:
-            pass
-
-
 def _copy(source: Path, destination: Path, record: dict, label: str):
     """Copy SOURCE to DESTINATION (read-only, synced), refusing bytes that are not the filed ones."""
     try:
@@ -254,9 +239,8 @@ def export_year(workspace, year: int, target_dir, progress=None, *, who: str | N
                             progress=(lambda d, t: progress("正在检测", d, t)) if progress else None)
     _log_check(archive, report, year, who)
 
-    _clear_stopped(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    building = target.with_name(f".{target.name}{BUILDING_MARK}{os.getpid()}")
+    building = building_folder(target, BUILDING_MARK)
     shutil.rmtree(building, ignore_errors=True)
     try:
         result = _build(building, archive, office, year, items, report, progress)
