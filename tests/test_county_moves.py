@@ -189,3 +189,28 @@ def test_an_export_killed_anywhere_leaves_no_half_workspace(cluster, tmp_path):
     assert snapshot(open_workspace(target)) == snapshot(old)
     assert [p.name for p in tmp_path.iterdir() if "导出中" in p.name] == []
     assert "building" in outcomes, outcomes  # some kills did land inside the building
+
+
+def test_import_goes_by_the_records_numbers_not_an_edited_fupin_toml(cluster, tmp_path):
+    """A township folder whose fupin.toml was changed after filing (its records still
+    say Z001/ZFB) cannot be imported as Z302/ZFB: two townships would hold one 档号."""
+    old = township(tmp_path / "三星镇", tmp_path)
+    config = old.root / "fupin.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace('fonds = "Z001"', 'fonds = "Z302"'), encoding="utf-8")
+    target = county_workspace(tmp_path / "县" / "三星镇", cluster.new_database(), fonds="Z302")
+    result = run("--workspace", target.root, "db", "import", old.root)
+    assert result.exit_code == 1 and "不属于全宗号/机构代码 Z302/ZFB" in result.output
+    assert "Z001-WS·2020-D30-ZFB-0001" in result.output and "Traceback" not in result.output
+    assert not Archive(open_workspace(target.root)).catalog.exists()
+
+
+def test_import_refuses_a_link_that_would_carry_in_another_file(cluster, tmp_path):
+    old = township(tmp_path / "三星镇", tmp_path)
+    secret = tmp_path / "别人的文件.txt"
+    secret.write_text("不该被迁入的内容", encoding="utf-8")
+    (old.root / "ledger" / "evidence.txt").symlink_to(secret)
+    county = county_workspace(tmp_path / "县" / "三星镇", cluster.new_database())
+    result = run("--workspace", county.root, "db", "import", old.root)
+    assert result.exit_code == 1 and "链接" in result.output and "Traceback" not in result.output
+    assert not [p for p in county.root.rglob("evidence.txt")]
+    assert not Archive(open_workspace(county.root)).catalog.exists()  # refused before anything was written

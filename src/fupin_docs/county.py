@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .atomic import atomic_write_bytes, building_folder, fsync_dir
 
-from .archive.transfer import Moved, checked_chain, copy_tree_files, move_archive, move_chain
+from .archive.transfer import Moved, checked_chain, copy_tree_files, move_archive, move_chain, refuse_links
 from .errors import UserError
 from .filing import verify
 from .ledger.store import HISTORY_FILE, LEDGER_FILE, adopt_ledger, ledger_contents
@@ -73,6 +73,8 @@ def import_workspace(source_root, target: Workspace, progress=None) -> Workspace
 
 def _move(source: Workspace, target: Workspace, progress) -> WorkspaceMoved:
     access = checked_chain(source, "access")  # refused before anything is written
+    for name in CARRIED_FOLDERS:
+        refuse_links(Path(source.root) / name)
     records, entries = ledger_contents(source)
     moved = move_archive(source, target, progress)
     access_records = move_chain(access, target, "access")

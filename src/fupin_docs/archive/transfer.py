@@ -15,6 +15,7 @@ from pathlib import Path
 from ..atomic import atomic_write_bytes
 from ..hashing import sha256_file
 from .errors import ArchiveDamaged, ArchiveError
+from .numbering import parse_archive_no
 from .store import Archive, open_catalog
 
 
@@ -46,6 +47,12 @@ def move_archive(source_ws, target_ws, progress=None) -> Moved:
         raise ArchiveError("目标档案中已有别的记录，迁移只能迁入空的档案（以免两条记录链混在一起）")
     # the same head: an earlier run took the records and was stopped; finish the rest
     items = source.catalog.items()
+    fonds, org = _identity(target_ws)
+    foreign = [no for no in items if (parts := parse_archive_no(no)) is None
+               or (parts["fonds"].upper(), parts["org"].upper()) != (fonds.upper(), org.upper())]
+    if foreign:  # the records, not a fupin.toml edited since, say whose archive this is
+        raise ArchiveError(f"原档案中有 {len(foreign)} 件的档号不属于全宗号/机构代码 {fonds}/{org}（如 {foreign[0]}）："
+                           "它们是别的单位的档案，或 fupin.toml 在归档后被改过；迁移已停止，请核对后再迁")
     wanted = {}
     for item in items.values():
         wanted[source.file_path(item)] = (item.sha256, item.file_name)
@@ -84,12 +91,22 @@ def move_chain(records: list[dict], target_ws, chain: str) -> int:
     return len(records)
 
 
+def refuse_links(source_dir: Path) -> None:
+    """Refuse a folder to be moved that holds a link: it could carry in any file the
+    one moving it can read (another township's, the server's)."""
+    for path in source_dir.rglob("*") if source_dir.exists() else ():
+        if path.is_symlink():
+            raise ArchiveError(f"“{path}”是一个链接（快捷方式），不是本单位的文件；迁移已停止，"
+                               "请删除它或换成文件本身后再迁")
+
+
 def copy_tree_files(source_dir: Path, target_dir: Path, skip: tuple = ()) -> int:
     """Copy the files of SOURCE_DIR (but those named in SKIP) into TARGET_DIR (which
     must not hold them yet), each written whole or not at all."""
     count = 0
     if not source_dir.exists():
         return 0
+    refuse_links(source_dir)
     for path in source_dir.rglob("*"):
         if path.is_file() and not path.name.startswith(".") and path.suffix != ".lock" and path.name not in skip:
             destination = target_dir / path.relative_to(source_dir)
