@@ -10,6 +10,7 @@ import json
 import multiprocessing
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -21,7 +22,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import county_workspace, make_workspace
-from fupin_docs.archive import Archive
+from fupin_docs.archive import Archive, ArchiveError
 from fupin_docs.cli.main import cli
 from fupin_docs.filing import edit_document, file_document, verify, withdraw_document
 from fupin_docs.search import search
@@ -325,3 +326,27 @@ def test_a_database_failure_is_a_message_never_an_index_rebuild(cluster, tmp_pat
     with psycopg.connect(url, autocommit=True) as conn:
         assert conn.execute("SELECT to_regclass('search_doc') IS NULL").fetchone()[0]  # nothing rebuilt in its place
         assert conn.execute("SELECT count(*) FROM search_doc_moved").fetchone()[0] == 1
+
+
+def test_two_folders_configured_alike_cannot_share_one_townships_numbers(cluster, tmp_path):
+    """Two township folders left at the same 全宗号/机构代码 (a copied fupin.toml): the
+    first to file owns them; the second is refused with the fix, files nothing, and
+    `init` warned it. A copy of the first folder (a backup restored, a second server
+    on the shared disk) is the same owner."""
+    url = cluster.new_database()
+    first = county_workspace(tmp_path / "东镇", url)
+    file_document(first, a_document(tmp_path, 1), kind="notice")
+    result = CliRunner().invoke(cli, ["init", str(tmp_path / "西镇"), "--database", url])
+    assert result.exit_code == 0 and "已属于“三星镇人民政府”的工作目录" in result.output
+    second = open_workspace(tmp_path / "西镇")
+    with pytest.raises(ArchiveError, match="两个单位不能共用一套档号") as err:
+        file_document(second, a_document(tmp_path, 2), kind="notice")
+    assert "fonds（全宗号）" in str(err.value)
+    refused = CliRunner().invoke(cli, ["--workspace", str(second.root), "archive", "add", str(a_document(tmp_path, 3))])
+    assert refused.exit_code == 1 and "Traceback" not in refused.output
+    assert [item.archive_no for item in Archive(first).items()] == ["Z001-WS·2020-D30-ZFB-0001"]
+    assert verify(open_workspace(first.root)).ok
+    copy = tmp_path / "东镇备份"
+    shutil.copytree(first.root, copy)
+    file_document(open_workspace(copy), a_document(tmp_path, 4), kind="notice")  # the same folder, restored
+    assert len(Archive(first).items()) == 2

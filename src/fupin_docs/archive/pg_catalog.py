@@ -19,8 +19,11 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import threading
+import uuid
 from dataclasses import dataclass
+from pathlib import Path
 
 from .errors import ArchiveError
 from ..workspace.database import DatabaseError, Migration, hold_lock, stage_connection, township, upgrade
@@ -58,7 +61,13 @@ CREATE TABLE catalog_township (
     office text NOT NULL
 );
 """),
+    # Which workspace folder owns each township's 档号: a second folder configured with
+    # the same 全宗号/机构代码 (a copied fupin.toml) is refused, not interleaved.
+    Migration(3, """
+ALTER TABLE catalog_township ADD COLUMN workspace_id text;
+"""),
 )
+WORKSPACE_ID_FILE = "workspace.id"  # in the archive folder: this folder's identity in the county database
 
 
 
@@ -80,15 +89,18 @@ _CACHE_LOCK = threading.Lock()
 
 
 class PgCatalog:
-    def __init__(self, url: str, scope: str, *, label: str = "档案目录", what: str = "档案", office: str = ""):
+    def __init__(self, url: str, scope: str, *, label: str = "档案目录", what: str = "档案", office: str = "",
+                 folder: Path | None = None):
         """Township SCOPE's chain; LABEL names it in messages about damage, WHAT in
         "someone else is writing WHAT" (the access log is a chain of its own).
-        OFFICE: the township's name, recorded with its writes (catalog_township)."""
+        OFFICE: the township's name, and FOLDER: the workspace's archive folder, whose
+        identity claims SCOPE at the first write (catalog_township)."""
         self.url = url
         self.scope = scope
         self.label = label
         self.what = what
         self.office = office
+        self.folder = folder
 
     @classmethod
     def for_workspace(cls, workspace, chain: str = "archive") -> "PgCatalog":
@@ -97,7 +109,7 @@ class PgCatalog:
         if chain != "archive":
             return cls(workspace.config.database.url, f"{chain}:{scope}", label=label, what=what)
         return cls(workspace.config.database.url, scope, label=label, what=what,
-                   office=workspace.config.office.name)
+                   office=workspace.config.office.name, folder=workspace.archive_dir)
 
     def _connection(self):
         return stage_connection(self.url, COMPONENT, MIGRATIONS)
@@ -158,11 +170,33 @@ class PgCatalog:
     def writing(self):
         with self._connection() as conn:
             hold_lock(conn, f"fupin_catalog:{self.scope}", f"{self.what}正由其他人写入，请稍后再试")
-            if self.office:
-                conn.execute("INSERT INTO catalog_township (scope, office) VALUES (%s, %s) ON CONFLICT (scope) "
-                             "DO UPDATE SET office = EXCLUDED.office WHERE catalog_township.office <> EXCLUDED.office",
-                             (self.scope, self.office))
+            if self.folder is not None:
+                self._claim(conn, _folder_id(self.folder, create=True))
             yield _PgWriter(conn, self.scope, self._folded(conn))
+
+    def _claim(self, conn, folder_id: str) -> None:
+        """Record this folder as the owner of the township's 档号, or refuse when
+        another folder owns them (two townships configured alike)."""
+        row = conn.execute("SELECT office, workspace_id FROM catalog_township WHERE scope = %s",
+                           (self.scope,)).fetchone()
+        if row is not None and row[1] and row[1] != folder_id:
+            raise ArchiveError(f"全宗号/机构代码 {self.scope} 在县级数据库中已属于另一个工作目录（{row[0]}），"
+                               "两个单位不能共用一套档号；请在本工作目录 fupin.toml 的 [archive] 中把 fonds（全宗号）"
+                               "和 org_code（机构代码）改为本单位的，再归档")
+        conn.execute("INSERT INTO catalog_township (scope, office, workspace_id) VALUES (%s, %s, %s) "
+                     "ON CONFLICT (scope) DO UPDATE SET office = EXCLUDED.office, workspace_id = EXCLUDED.workspace_id "
+                     "WHERE catalog_township.office IS DISTINCT FROM EXCLUDED.office "
+                     "OR catalog_township.workspace_id IS DISTINCT FROM EXCLUDED.workspace_id",
+                     (self.scope, self.office, folder_id))
+
+    def owner(self) -> str | None:
+        """The office name of ANOTHER workspace folder that owns this township's 档号,
+        or None (nobody yet, or this folder)."""
+        mine = _folder_id(self.folder, create=False) if self.folder is not None else None
+        with self._connection() as conn:
+            row = conn.execute("SELECT office, workspace_id FROM catalog_township WHERE scope = %s",
+                               (self.scope,)).fetchone()
+        return row[0] if row is not None and row[1] and row[1] != mine else None
 
     def townships(self) -> dict[str, str]:
         with self._connection() as conn:
@@ -214,6 +248,26 @@ class PgCatalog:
         elif rows and head[1] != rows[-1][1]:
             problems.append(f"{self.label}第 {head[0]} 条与头记录的哈希不符：记录被改写过")
         return ChainCheck(events=events, problems=problems)
+
+
+def _folder_id(folder: Path, *, create: bool) -> str | None:
+    """The workspace folder's identity (a random id kept in its archive folder, made
+    at its first write to the county database; copies and backups keep it)."""
+    path = Path(folder) / WORKSPACE_ID_FILE
+    try:
+        return path.read_text(encoding="ascii").strip() or None
+    except FileNotFoundError:
+        if not create:
+            return None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with open(path, "x", encoding="ascii") as handle:  # two first writers: one id wins
+            handle.write(uuid.uuid4().hex + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+    except FileExistsError:
+        pass
+    return path.read_text(encoding="ascii").strip()
 
 
 class _PgWriter:

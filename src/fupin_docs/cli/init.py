@@ -47,5 +47,16 @@ def command(ctx, directory, name, code, with_examples, database_url, no_examples
                                    f"（url = \"{database_url}\"），再运行 fupin db upgrade")
         upgrade_database(url)
         click.echo(f"县级数据库已就绪：{shown_url(url)}")
+        from ..archive.pg_catalog import PgCatalog
+        workspace = open_workspace(root)
+        archive = workspace.config.archive
+        owner = PgCatalog.for_workspace(workspace).owner()
+        if owner:
+            click.echo(f"注意：全宗号/机构代码 {archive.fonds}/{archive.org_code} 在县级数据库中已属于“{owner}”的工作目录；"
+                       f"归档前请在 {root / 'fupin.toml'} 的 [archive] 中改为本单位的 fonds（全宗号）和 org_code（机构代码）",
+                       err=True)
+        else:
+            click.echo(f"本单位在县级数据库中以全宗号/机构代码 {archive.fonds}/{archive.org_code} 区分；"
+                       "各乡镇须各不相同，请在 fupin.toml 的 [archive] 中核对")
     click.echo(f"下一步：用记事本打开 {root / 'fupin.toml'}，改成本单位的机关名称、机关代字和印发机关；"
                f"然后用 fupin new 生成填写模板，例如 fupin new notice -o {root / 'inputs' / '督查通知.yaml'}")
