@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from conftest import make_workspace
 from fupin_docs.accounts import Accounts, LoginFailed, LoginThrottled, check_password_rules, parse_expiry
+from fupin_docs.audit import AccessLog
 from fupin_docs.cli.main import cli
 from fupin_docs.errors import UserError
 
@@ -227,3 +228,12 @@ def test_a_county_account_changes_only_when_the_change_says_so(pg_cluster, tmp_p
     assert Accounts(east).authenticate("县督查组", "Xinmima2020").name == "县督查组"
     assert runner.invoke(cli, ["--workspace", str(east.root), "user", "disable", "县督查组", "--county"]).exit_code == 0
     assert Accounts(west).get("县督查组").disabled
+    # every change is in the access log of the township that made it, with who made it
+    [changed] = AccessLog(west).records(actions=("account",))
+    assert changed["detail"]["change"] == "passwd" and changed["detail"]["user"] == "县督查组"
+    assert changed["detail"]["county_wide"] is True and changed["who"]
+    assert [r["detail"]["change"] for r in AccessLog(east).records(actions=("account",))] == ["add", "disable"]
+    listed = runner.invoke(cli, ["--workspace", str(west.root), "user", "list"]).output
+    assert "县督查组\t督查组（只读）（全县账号）" in listed
+    audit = runner.invoke(cli, ["--workspace", str(east.root), "audit", "list"]).output
+    assert "停用账号 县督查组（全县账号）" in audit

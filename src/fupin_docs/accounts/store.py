@@ -167,6 +167,7 @@ class Accounts:
 
     def __init__(self, workspace, *, idle_seconds: int = IDLE_SECONDS, max_seconds: int = MAX_SECONDS):
         self._tables = tables_for(workspace)
+        self._workspace = workspace
         self.idle_seconds = idle_seconds
         self.max_seconds = max_seconds
         self._hash = _hasher()
@@ -193,7 +194,16 @@ class Accounts:
                     row["last_login"], county_wide="scope" in row.keys() and row["scope"] is None)
 
     # ---- users -----------------------------------------------------------------
-    def add_user(self, name: str, role: str, password: str, *, expires=None, county_wide: bool = False) -> User:
+    def _log_change(self, change: str, user: User, who: str | None) -> None:
+        """Every account change goes to this workspace's access log: who added,
+        stopped or re-keyed which account (a county-wide one above all)."""
+        from ..archive.journal import default_user
+        from ..audit import AccessLog
+        AccessLog(self._workspace).record("account", who=who or default_user(), change=change, user=user.name,
+                                          role_of_user=user.role, county_wide=user.county_wide or None)
+
+    def add_user(self, name: str, role: str, password: str, *, expires=None, county_wide: bool = False,
+                 who: str | None = None) -> User:
         """A new account of this township (COUNTY_WIDE, on the county database: of the
         whole county, e.g. the county's inspection team)."""
         name = check_name(name)
@@ -215,7 +225,9 @@ class Accounts:
         if self._tables.scope is not None and not county_wide:
             columns, values = columns + ", scope", values + [self._tables.scope]
         self._query(f"INSERT INTO users ({columns}) VALUES ({', '.join('?' for _ in values)})", tuple(values))
-        return self.get(name)
+        user = self.get(name)
+        self._log_change("add", user, who)
+        return user
 
     def get(self, name: str) -> User | None:
         rows = self._users_where("name = ?", ((name or "").strip(),))
@@ -244,17 +256,19 @@ class Accounts:
                             field="county", hint="user.county")
         return user
 
-    def disable(self, name: str, *, county_wide: bool = False) -> User:
+    def disable(self, name: str, *, county_wide: bool = False, who: str | None = None) -> User:
         user = self.require_changeable(name, county_wide)
         self._query("UPDATE users SET disabled = 1 WHERE name = ?", (user.name,))
         self._query('DELETE FROM sessions WHERE "user" = ?', (user.name,))
+        self._log_change("disable", user, who)
         return self.require(user.name)
 
-    def set_password(self, name: str, password: str, *, county_wide: bool = False) -> User:
+    def set_password(self, name: str, password: str, *, county_wide: bool = False, who: str | None = None) -> User:
         user = self.require_changeable(name, county_wide)
         check_password_rules(password, user.name)
         self._query("UPDATE users SET password = ?, disabled = 0 WHERE name = ?", (self._hash.hash(password), user.name))
         self._query('DELETE FROM sessions WHERE "user" = ?', (user.name,))  # a new password ends every session
+        self._log_change("passwd", user, who)
         return self.require(user.name)
 
     # ---- login -----------------------------------------------------------------

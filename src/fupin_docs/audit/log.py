@@ -36,7 +36,11 @@ ACCESS_ACTIONS = {
     "draft.download": "下载公文",
     "draft.file": "起草归档",
     "draft.delete": "删除草稿",
+    "account": "账号变更",
 }
+
+
+ACCOUNT_CHANGES = {"add": "添加账号", "disable": "停用账号", "passwd": "修改密码"}
 
 
 def parse_since(value) -> str | None:
@@ -132,7 +136,10 @@ def describe(record: dict) -> str:
     if detail.get("file_name"):
         parts.append(str(detail["file_name"]))
     if detail.get("query") is not None and record.get("action") == "search":
-        parts.append(f"检索“{detail['query']}”")
+        parts.append(("全县检索" if detail.get("county") else "检索") + f"“{detail['query']}”")
+    if record.get("action") == "account":
+        parts.append(f"{ACCOUNT_CHANGES.get(detail.get('change'), detail.get('change'))} {detail.get('user', '')}"
+                     + ("（全县账号）" if detail.get("county_wide") else ""))
     if detail.get("filters"):
         parts.append("筛选：" + "，".join(f"{k}={v}" for k, v in detail["filters"].items()))
     if detail.get("total") is not None:

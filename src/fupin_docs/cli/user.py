@@ -82,7 +82,8 @@ def list_(ctx, as_json):
         data = user.to_json()
         state = "已停用" if user.disabled else ("已到期" if data["expired"] else "可用")
         until = f"  到期 {data['expires_at'][:16].replace('T', ' ')}" if data["expires_at"] else ""
-        click.echo(shown(f"{user.name}\t{user.role_label}\t{state}{until}"))
+        county = "（全县账号）" if user.county_wide else ""
+        click.echo(shown(f"{user.name}\t{user.role_label}{county}\t{state}{until}"))
     click.echo(f"共 {len(users)} 个用户")
 
 
