@@ -47,8 +47,10 @@ def client_of(server, name, password) -> tuple[Client, int]:
 
 def test_each_clerk_works_on_their_own_townships_server_only(county):
     servers, _spaces = county
-    _c, status = client_of(servers["东镇"], "东镇办事员", "Clerk2020x")
+    east, status = client_of(servers["东镇"], "东镇办事员", "Clerk2020x")
     assert status == 302
+    # a cookie of the township's own: a browser logged in to both servers keeps both sessions
+    assert list(east.cookies) == ["fupin_session_Z101_DZ"]
     _c, status = client_of(servers["西镇"], "东镇办事员", "Clerk2020x")
     assert status == 401
 
@@ -68,3 +70,40 @@ def test_the_county_team_searches_each_township_on_its_server(county):
         searches = AccessLog(ws).records(user="县督查组", actions=("search",))
         assert len(searches) == 1 and searches[0]["detail"]["query"] == "整改"
         assert AccessLog(ws).verify() == []
+
+
+def test_the_database_going_away_is_a_plain_message_and_the_server_recovers(tmp_path):
+    """The county database stopped under a running `fupin serve` (a cluster of this
+    test's own): pages and /api/ answer 503 in office words without the database's
+    address or the driver's text, /healthz says so, and once the database is back
+    the same server answers again without a restart."""
+    from pg_cluster import Cluster
+    from fupin_docs.server.errors import DATABASE_DOWN
+    own = Cluster()
+    server = None
+    try:
+        ws = county_workspace(tmp_path / "东镇", own.new_database(), fonds="Z101", org="DZ")
+        text = tmp_path / "通知.txt"
+        text.write_text("东镇饮水安全整改报告\n正文：整改情况。\n", encoding="utf-8")
+        file_document(ws, text, title="东镇饮水安全整改报告", kind="rectification", date="2020-06-08")
+        Accounts(ws).add_user("东镇管理员", "admin", "Admin2020x")
+        server = Server(ws.root)
+        client, status = client_of(server, "东镇管理员", "Admin2020x")
+        assert status == 302 and client.get("/api/search?q=整改").status == 200
+        own.stop_server()
+        for path in ("/api/search?q=整改", "/search?q=整改", "/api/archive"):
+            answer = client.get(path)
+            assert answer.status == 503, (path, answer.status, answer.text[:300])
+            assert DATABASE_DOWN in answer.text, answer.text[:300]
+            assert "postgresql" not in answer.text and "socket" not in answer.text and "Traceback" not in answer.text
+        stranger = Client(server.port)
+        refused = stranger.login("东镇管理员", "Admin2020x")
+        assert refused.status == 503 and "postgresql" not in refused.text and str(own.root) not in refused.text
+        assert Client(server.port).get("/healthz").status == 503
+        own.start_server()
+        assert Client(server.port).get("/healthz").status == 200
+        assert client.get("/api/search?q=整改").status == 200  # the same session, the same server
+    finally:
+        if server is not None:
+            server.stop()
+        own.stop()

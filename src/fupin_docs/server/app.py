@@ -19,6 +19,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from ..accounts import Accounts
 from ..audit import AccessLog
 from ..errors import FupinError
+from ..workspace.database import township
 
 from .auth import WRITE_ROLES, accounts_of, error_response, wants_json
 
@@ -60,7 +61,10 @@ def create_app(workspace, *, accounts: Accounts | None = None, pack_dir: str | P
     app = Flask(__name__, static_folder="static", template_folder="templates")
     app.config.update(
         SECRET_KEY=_secret_key(workspace),
-        SESSION_COOKIE_NAME="fupin_session",
+        # one cookie per township: two townships' servers on one host (browsers ignore
+        # the port) must not log each other's users out
+        SESSION_COOKIE_NAME=("fupin_session_" + township(workspace).replace("/", "_")
+                             if workspace.config.database.url else "fupin_session"),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict",
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session it belongs to
@@ -120,8 +124,13 @@ def create_app(workspace, *, accounts: Accounts | None = None, pack_dir: str | P
     def csrf_error(err):
         return refusal("页面已过期或来源不明（安全校验未通过），请刷新页面后重试", 400, "csrf_token")
 
+    def refused(err, status, message):
+        # a refusal that says why (abort(403, description=...)) is shown as it is
+        said = getattr(err, "description", None)
+        return refusal(said if said and said != type(err).description else message, status)
+
     for status, message in HTTP_REFUSALS.items():
-        app.register_error_handler(status, lambda err, status=status, message=message: refusal(message, status))
+        app.register_error_handler(status, lambda err, status=status, message=message: refused(err, status, message))
 
     @app.context_processor
     def page_globals():

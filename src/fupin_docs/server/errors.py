@@ -3,8 +3,15 @@
 
 from __future__ import annotations
 
+import logging
+
 from ..accounts import LoginFailed, LoginThrottled
 from ..errors import Busy, FupinError, IntegrityError, UserError
+from ..workspace.database import DatabaseError
+
+# What a visitor reads when the county database fails: no address, no driver text
+# (the administrator finds those in the server's log and with fupin db status).
+DATABASE_DOWN = "县级数据库暂时连不上或出错，本次操作没有完成，已全部撤销；请稍后再试，如一直这样请告诉管理员"
 
 # What a library error's `hint` key means in the browser.
 WEB_HINTS = {
@@ -42,7 +49,7 @@ def status_for(err: BaseException) -> int:
         return 429
     if isinstance(err, LoginFailed):
         return 401
-    if isinstance(err, Busy):
+    if isinstance(err, Busy) or (isinstance(err, DatabaseError) and not getattr(err, "hint", None)):
         return 503
     if isinstance(err, IntegrityError):
         return 500
@@ -56,6 +63,9 @@ def status_for(err: BaseException) -> int:
 def message_for(err: BaseException) -> str:
     if isinstance(err, OSError):
         return "服务器读写文件出错，本次操作没有完成；请稍后重试，或请管理员检查磁盘空间和权限"
+    if isinstance(err, DatabaseError) and not getattr(err, "hint", None):
+        logging.getLogger("fupin.serve").warning("%s", err)
+        return DATABASE_DOWN
     text = str(err)
     hint = WEB_HINTS.get(getattr(err, "hint", None) or "")
     if hint:

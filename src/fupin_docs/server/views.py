@@ -70,7 +70,7 @@ def _county_search_asked() -> bool:
         return False
     if not g.user.county_wide:
         audit("denied", method=request.method, path=request.path[:200], reason="仅限全县账号")
-        abort(403)
+        abort(403, description="只有全县账号（如县督查组）可以检索全县各乡镇的档案；本单位的账号请直接检索本单位的档案")
     return True
 
 
@@ -449,9 +449,21 @@ def register(app) -> None:
     def api_me():
         return jsonify(g.user.to_json())
 
-    app.add_url_rule("/healthz", "healthz", lambda: ("ok", 200, {"Content-Type": "text/plain"}))
+    app.add_url_rule("/healthz", "healthz", lambda: _health(_workspace_of(app)))
     app.jinja_env.globals.update(with_args=_with_args, without_tag=_without_tag, kind_label=kind_label)
     app.jinja_env.filters["highlight"] = _highlight
+
+
+def _health(workspace):
+    """ok, or 503 when the county database the workspace keeps its records in is down."""
+    url = workspace.config.database.url
+    if url:
+        from ..workspace.database import versions
+        try:
+            versions(url)
+        except UserError:
+            return "database unavailable", 503, {"Content-Type": "text/plain"}
+    return "ok", 200, {"Content-Type": "text/plain"}
 
 
 def _with_args(add: bool = False, **changes) -> str:
