@@ -7,10 +7,12 @@ that township's access log in the database."""
 from __future__ import annotations
 
 import pytest
+from click.testing import CliRunner
 
 from conftest import county_workspace
 from fupin_docs.accounts import Accounts
 from fupin_docs.audit import AccessLog
+from fupin_docs.cli.main import cli
 from fupin_docs.filing import file_document
 from fupin_docs.workspace.config import open_workspace
 from test_server import Client, Server
@@ -100,6 +102,15 @@ def test_the_database_going_away_is_a_plain_message_and_the_server_recovers(tmp_
         refused = stranger.login("东镇管理员", "Admin2020x")
         assert refused.status == 503 and "postgresql" not in refused.text and str(own.root) not in refused.text
         assert Client(server.port).get("/healthz").status == 503
+        # a batch filed meanwhile stops at the first file, not once per file
+        papers = []
+        for n in range(5):
+            papers.append(tmp_path / f"材料{n}.txt")
+            papers[-1].write_text(f"材料{n}\n", encoding="utf-8")
+        batch = CliRunner().invoke(cli, ["--workspace", str(ws.root), "archive", "add", *map(str, papers),
+                                         "--date", "2020-06-09"])
+        assert batch.exit_code == 1 and "Traceback" not in batch.output
+        assert batch.output.count("县级数据库") <= 2 and "另有 4 件未归档" in batch.output, batch.output
         own.start_server()
         assert Client(server.port).get("/healthz").status == 200
         assert client.get("/api/search?q=整改").status == 200  # the same session, the same server

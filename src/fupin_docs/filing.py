@@ -24,7 +24,7 @@ from .errors import FupinError, UserError, describe_os_error
 from .ledger.model import CLOSED_STATUS
 from .ledger.store import load_ledger
 from .ledger.verify import verify_ledger
-from .workspace.database import one_transaction
+from .workspace.database import DatabaseError, one_transaction
 from .search import archive_change, chain_problem, index_item, index_status, remove_item
 
 
@@ -106,6 +106,7 @@ def expand_paths(paths) -> tuple[list[str], list[FolderNote]]:
 class Batch:
     filed: list = field(default_factory=list)  # Filed, in order
     failed: list = field(default_factory=list)  # (path, UserError)
+    not_tried: list = field(default_factory=list)  # paths left when the store itself failed
 
     @property
     def created(self) -> int:
@@ -118,8 +119,9 @@ class Batch:
 
 def file_documents(workspace, files, *, progress=None, **meta) -> Batch:
     """File each of FILES with the same META; a file that cannot be filed is
-    recorded in Batch.failed and the others go on. PROGRESS(done, total, filed_or_error)
-    is called after each file."""
+    recorded in Batch.failed and the others go on. When the store itself fails (the
+    county database gone), the batch stops there: the rest are Batch.not_tried.
+    PROGRESS(done, total, filed_or_error) is called after each file."""
     if meta.get("renditions") and len(files) > 1:
         raise ArchiveError("其他格式的副本只能与单个文件一起归档", field="renditions")
     archive = Archive(workspace)
@@ -131,8 +133,12 @@ def file_documents(workspace, files, *, progress=None, **meta) -> Batch:
         except UserError as err:
             outcome = err
             batch.failed.append((path, err))
+            if isinstance(err, DatabaseError):  # not this file's fault: every next one would fail alike
+                batch.not_tried = list(files[done:])
         if progress is not None:
             progress(done, len(files), outcome)
+        if batch.not_tried:
+            break
     return batch
 
 

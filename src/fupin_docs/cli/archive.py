@@ -127,7 +127,8 @@ def add(ctx, paths, kind, title, unit, date, tags, doc_number, issuer, secrecy, 
                      "file_name": f.item.file_name, "sha256": f.item.sha256, "date": f.item.date,
                      "date_source": f.date_source, "index_error": f.index_error} for f in batch.filed])
     if len(files) > 1 or batch.failed:
-        click.echo(f"归档 {batch.created} 件，已存在 {batch.existing} 件，失败 {len(batch.failed)} 件", err=as_json)
+        left = f"，另有 {len(batch.not_tried)} 件未归档（数据库恢复后再运行一次即可，已归档的不会重复）" if batch.not_tried else ""
+        click.echo(f"归档 {batch.created} 件，已存在 {batch.existing} 件，失败 {len(batch.failed)} 件{left}", err=as_json)
     if batch.failed:
         sys.exit(EXIT_INPUT)
 
