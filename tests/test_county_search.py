@@ -181,3 +181,16 @@ def test_in_chromium_the_county_team_ticks_every_township(served, tmp_path):
         expect(page.locator("ol.hits a.title")).to_have_count(1)  # only this township's opens here
         expect(page.locator("#packform")).to_have_count(0)
         browser.close()
+
+
+def test_a_bad_limit_is_refused_and_a_long_query_is_audited_shortened(served):
+    server, east = served
+    client = Client(server.port)
+    assert client.login("县督查组甲", "Jiancha2020").status == 302
+    for limit in ("abc", "0", "-1", "10001", "1.5"):
+        answer = client.get(f"/api/search?q=危房&limit={limit}")
+        assert answer.status == 400 and answer.json()["field"] == "limit", limit
+    long_query = "危房" * 2000
+    assert client.get("/api/search?county=1&q=" + long_query).status == 200
+    [last] = AccessLog(east).records(user="县督查组甲", actions=("search",))[-1:]
+    assert last["detail"]["query"] == long_query[:500]

@@ -111,6 +111,8 @@ def test_the_database_going_away_is_a_plain_message_and_the_server_recovers(tmp_
                                          "--date", "2020-06-09"])
         assert batch.exit_code == 1 and "Traceback" not in batch.output
         assert batch.output.count("县级数据库") <= 2 and "另有 4 件未归档" in batch.output, batch.output
+        status = CliRunner().invoke(cli, ["--workspace", str(ws.root), "db", "status"])
+        assert status.exit_code == 1 and "现在连不上" in status.output and str(ws.archive_dir) in status.output
         own.start_server()
         assert Client(server.port).get("/healthz").status == 200
         assert client.get("/api/search?q=整改").status == 200  # the same session, the same server

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from .common import handle_errors, print_json, workspace_from
+from ..errors import UserError
+from .common import EXIT_INPUT, handle_errors, print_json, workspace_from
 
 
 @click.group("db")
@@ -42,12 +43,17 @@ def status(ctx, as_json):
     if url:
         from ..workspace.database import shown_url, versions
         data["database"] = shown_url(url)
-        data["versions"] = versions(url)
+        try:
+            data["versions"] = versions(url)
+        except UserError as err:  # down or unreachable: say where the data lives all the same
+            data["unreachable"] = str(err)
         from ..county import database_components
         data["needed"] = {name: max(m.version for m in module.MIGRATIONS)
                           for name, module in database_components().items()}
     if as_json:
         print_json(data)
+        if data.get("unreachable"):
+            raise SystemExit(EXIT_INPUT)
         return
     click.echo(f"工作目录：{data['workspace']}")
     click.echo(f"档案文件：{data['files']}")
@@ -55,6 +61,9 @@ def status(ctx, as_json):
         click.echo("档案目录与检索索引：保存在工作目录内（未设置县级数据库）")
         return
     click.echo(f"县级数据库：{data['database']}（档案目录：{data['catalog']}）")
+    if data.get("unreachable"):
+        click.echo(f"  现在连不上：{data['unreachable']}")
+        raise SystemExit(EXIT_INPUT)
     for name, needed in data["needed"].items():
         have = data["versions"].get(name, 0)
         state = "已就绪" if have >= needed else "需要升级（fupin db upgrade）"

@@ -27,6 +27,7 @@ from .errors import WEB_HINTS, message_for, status_for
 from .packs import PackJobs
 
 PAGE_SIZE = 20
+AUDITED_QUERY = 500  # characters of a query kept in the access log (a pasted page need not be kept whole)
 MAX_PAGES = 25  # a search page lists at most the best 500 hits; its facets count every match
 ARCHIVE_PAGE_SIZE = 50
 
@@ -154,7 +155,7 @@ def register(app) -> None:
             context.update(hits=hits[(page - 1) * PAGE_SIZE: page * PAGE_SIZE], total=hits.total, exact=hits.exact,
                            facets={} if county else facet_counts(hits.matched, items), notes=notes, items=items,
                            ms=(time.perf_counter() - started) * 1000)
-            audit("search", query=text, filters=_shown_filters(filters), total=hits.total,
+            audit("search", query=text[:AUDITED_QUERY], filters=_shown_filters(filters), total=hits.total,
                   **({"county": True} if county else {}))
         return render_template("search.html", **context)
 
@@ -163,13 +164,14 @@ def register(app) -> None:
     def api_search():
         text = (request.args.get("q") or "").strip()
         filters = _filters(request.args)
-        limit = request.args.get("limit", 20, type=int)
+        raw_limit = request.args.get("limit", "20").strip()
+        limit = int(raw_limit) if raw_limit.isdigit() else None
         if limit is None or not 1 <= limit <= 10000:
             return jsonify({"error": "limit 应为 1 到 10000 的整数", "field": "limit", "status": 400}), 400
         notes: list = []
         county = _county_search_asked()
         hits = search(_workspace(), text, limit=limit, notes=notes, county=county, **filters)
-        audit("search", query=text, filters=_shown_filters(filters), total=hits.total, api=True,
+        audit("search", query=text[:AUDITED_QUERY], filters=_shown_filters(filters), total=hits.total, api=True,
               **({"county": True} if county else {}))
         return jsonify(hits.to_json(text, notes))
 
