@@ -17,7 +17,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[test]'
 	touch $(STAMP)
 
-setup: system $(STAMP)
+# ofd.js, the independent OFD reader tests/test_ofd_independent_reader.py drives
+# in Chromium: test-only, pinned by tests/ofd_reader/package-lock.json, never shipped.
+READER_STAMP := tests/ofd_reader/node_modules/.installed
+
+$(READER_STAMP): tests/ofd_reader/package.json tests/ofd_reader/package-lock.json
+	npm ci --prefix tests/ofd_reader --no-audit --no-fund --ignore-scripts
+	touch $(READER_STAMP)
+
+setup: system $(STAMP) $(READER_STAMP)
 
 DEMO := $(BIN)/fupin --workspace out/demo
 

@@ -20,6 +20,8 @@ PACKAGES=(
   zbar-tools                 # tests read the 存证单's QR code back (zbarimg)
   chromium                   # browser tests of fupin serve (Playwright drives /usr/bin/chromium)
   postgresql                 # the county backend: tests start their own cluster (tests/pg_cluster.py)
+  nodejs                     # make setup installs ofd.js (tests/ofd_reader), the OFD reader the tests run in Chromium
+  $(command -v npm >/dev/null || echo npm)  # Debian's npm, unless Node.js came with its own (NodeSource's conflicts with it)
 )
 FANDOL_DIR=/usr/local/share/fonts/fandol
 
