@@ -11,10 +11,9 @@ same bands, and no band's dark fraction differs by more than MAX_BAND_DIFF.
 Damaged OFDs (text moved 10 mm, the head's text or one body line removed) must
 fail the same comparison.
 
-ofd.js 0.2.6 ignores a path's Rule="Even-Odd" (it fills non-zero), and our
-writer draws the 版记's rules as even-odd frames: the reader is given a copy in
-which those frames are wound so that both rules fill the same area (see
-nonzero_equivalent). See docs/ofd.md, "Independent readers".
+ofd.js 0.2.6 ignores a path's Rule="Even-Odd" (it fills non-zero); the writer
+winds the 版记's even-odd frames so both rules fill the same area, and the
+reader gets the file exactly as written (see docs/ofd.md, "Independent readers").
 """
 
 from __future__ import annotations
@@ -206,79 +205,6 @@ def mismatches(page: dict) -> list[str]:
 # --- what ofd.js 0.2.6 does not read -----------------------------------------------------
 
 
-def _subpaths(data: str) -> list[list[tuple[float, float]]] | None:
-    """AbbreviatedData made of closed polygons only (M, L, C), or None."""
-    polys, tokens = [], data.split()
-    i = 0
-    while i < len(tokens):
-        op = tokens[i]
-        if op == "M":
-            polys.append([(float(tokens[i + 1]), float(tokens[i + 2]))])
-            i += 3
-        elif op == "L" and polys:
-            polys[-1].append((float(tokens[i + 1]), float(tokens[i + 2])))
-            i += 3
-        elif op == "C":
-            i += 1
-        else:
-            return None
-    return polys
-
-
-def _area(poly) -> float:
-    return sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(poly, poly[1:] + poly[:1])) / 2
-
-
-def _inside(a, b) -> bool:
-    """Polygon A's box within polygon B's box (and not the same polygon)."""
-    ax, ay, bx, by = [p[0] for p in a], [p[1] for p in a], [p[0] for p in b], [p[1] for p in b]
-    return a is not b and min(bx) <= min(ax) and max(ax) <= max(bx) and min(by) <= min(ay) and max(ay) <= max(by)
-
-
-def nonzero_equivalent(xml: str) -> tuple[str, int]:
-    """XML with each Even-Odd path of nested polygons rewritten so that the
-    non-zero rule fills the same area, and how many paths were rewritten.
-
-    GB/T 33190 lets a path be filled Even-Odd (Rule="Even-Odd"); our writer
-    draws the 版记's rules that way (a frame: one rectangle inside another,
-    both wound alike). ofd.js 0.2.6 ignores Rule and fills non-zero, so it
-    draws the 版记 as a black block. Winding each polygon against the one it
-    sits in gives a file that is the same picture under either rule; the
-    comparison then tests everything else ofd.js reads."""
-    count = 0
-
-    def rewrite(m):
-        nonlocal count
-        polys = _subpaths(m.group(2))
-        if polys is None or len(polys) < 2:
-            return m.group(0)
-        out = []
-        for poly in polys:
-            depth = sum(_inside(poly, other) for other in polys)
-            if (_area(poly) > 0) != (depth % 2 == 0):
-                poly = poly[:1] + poly[:0:-1]  # same start, the other way round
-            out.append("M " + " L ".join(f"{x:g} {y:g}" for x, y in poly) + " C")
-        count += 1
-        return m.group(1) + " ".join(out) + m.group(3)
-
-    xml = re.sub(r'(Rule="Even-Odd">(?:<ofd:FillColor[^>]*/>)?<ofd:AbbreviatedData>)([^<]*)(</ofd:AbbreviatedData>)',
-                 rewrite, xml)
-    return xml, count
-
-
-def as_ofdjs_reads(ofd: Path, target: Path) -> tuple[Path, int]:
-    """A copy of OFD with every page through nonzero_equivalent; how many paths changed."""
-    total = 0
-    with zipfile.ZipFile(ofd) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            data = src.read(info)
-            if info.filename.endswith("/Content.xml"):
-                xml, n = nonzero_equivalent(data.decode("utf-8"))
-                data, total = xml.encode("utf-8"), total + n
-            dst.writestr(info, data)
-    return target, total
-
-
 # --- damaging an OFD --------------------------------------------------------------------
 
 
@@ -363,11 +289,10 @@ IDS = [p.stem for p in EXAMPLES]
 @pytest.mark.parametrize("stem", IDS)
 def test_ofdjs_draws_each_page_as_the_pdf_has_it(rendered, reader, stem, tmp_path):
     ofd, pdf = rendered[stem]
-    readable, frames = as_ofdjs_reads(ofd, tmp_path / "nonzero.ofd")
-    drawn = reader.draw(readable)
+    drawn = reader.draw(ofd)
     assert len(drawn) == pdf_pages(pdf), (len(drawn), pdf_pages(pdf))
     pages = compare(pdf, drawn)
-    print(stem, frames, [(p["page"], p["size"], round(p["corr"], 3), round(p["diff"], 3)) for p in pages])
+    print(stem, [(p["page"], p["size"], round(p["corr"], 3), round(p["diff"], 3)) for p in pages])
     for p in pages:
         width, height = p["size"]
         # the reader draws an A4 page: its picture keeps 297:210
@@ -379,8 +304,7 @@ def test_ofdjs_draws_each_page_as_the_pdf_has_it(rendered, reader, stem, tmp_pat
 
 def damaged_page(rendered, reader, tmp_path, edit) -> dict:
     ofd, pdf = rendered[IDS[0]]
-    readable, _ = as_ofdjs_reads(ofd, tmp_path / "nonzero.ofd")
-    return compare(pdf, reader.draw(damaged(readable, tmp_path / "damaged.ofd", edit)))[:1][0]
+    return compare(pdf, reader.draw(damaged(ofd, tmp_path / "damaged.ofd", edit)))[:1][0]
 
 
 def test_text_moved_10_mm_is_caught(rendered, reader, tmp_path):

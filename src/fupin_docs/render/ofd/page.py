@@ -86,9 +86,83 @@ def text_object(run: TextRun, font_id: str, ids: Ids):
     return obj
 
 
+def _polygon(sub) -> list | None:
+    """The corners of a subpath made of straight lines only, else None."""
+    if not sub or sub[0][0] != "M" or any(op not in ("M", "L", "Z") for op, _ in sub):
+        return None
+    return [p for _op, points in sub for p in points]
+
+
+def _signed_area(poly: list) -> float:
+    return sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(poly, poly[1:] + poly[:1])) / 2
+
+
+def _inside(point, poly: list) -> bool:
+    x, y = point
+    hits = False
+    for (x1, y1), (x2, y2) in zip(poly, poly[1:] + poly[:1]):
+        if (y1 > y) != (y2 > y) and x < x1 + (y - y1) * (x2 - x1) / (y2 - y1):
+            hits = not hits
+    return hits
+
+
+def _rectangle(poly: list) -> tuple | None:
+    """(left, top, right, bottom) when POLY is an axis-aligned rectangle."""
+    corners = list(dict.fromkeys(poly))
+    xs, ys = sorted({x for x, _ in corners}), sorted({y for _, y in corners})
+    if len(corners) != 4 or len(xs) != 2 or len(ys) != 2:
+        return None
+    return xs[0], ys[0], xs[1], ys[1]
+
+
+def _even_odd_rectangles(rects: list) -> list:
+    """The area an even-odd fill of RECTS covers, as rectangles that do not overlap
+    (cells of the grid of every edge, covered an odd number of times, joined along
+    each row)."""
+    xs = sorted({x for r in rects for x in (r[0], r[2])})
+    ys = sorted({y for r in rects for y in (r[1], r[3])})
+    out = []
+    for top, bottom in zip(ys, ys[1:]):
+        start = None
+        for left, right in zip(xs, xs[1:]):
+            odd = sum(r[0] <= left and right <= r[2] and r[1] <= top and bottom <= r[3] for r in rects) % 2
+            if odd and start is None:
+                start = left
+            if not odd and start is not None:
+                out.append((start, top, left, bottom))
+                start = None
+        if start is not None:
+            out.append((start, top, xs[-1], bottom))
+    return out
+
+
+def _wound_for_any_rule(subpaths: list) -> list:
+    """SUBPATHS of an even-odd fill (the 版记's rules are drawn as frames: one
+    rectangle in another, often sharing edges) made into a path that any fill rule
+    fills alike: rectangles as the strips they leave, other nested polygons each
+    wound against the one it sits in. Readers that ignore Rule (ofd.js) then draw
+    the rules, not a solid block. Anything else is left as it is."""
+    polys = [_polygon(sub) for sub in subpaths]
+    if len(polys) < 2 or any(p is None or len(p) < 3 for p in polys):
+        return subpaths
+    rects = [_rectangle(poly) for poly in polys]
+    if all(rects):
+        return [[("M", [(l, t)]), ("L", [(r, t)]), ("L", [(r, b)]), ("L", [(l, b)]), ("Z", [])]
+                for l, t, r, b in _even_odd_rectangles(rects)]
+    out = []
+    for sub, poly in zip(subpaths, polys):
+        depth = sum(_inside(poly[0], other) for other in polys if other is not poly)
+        if (_signed_area(poly) > 0) != (depth % 2 == 0):
+            corners = [poly[0]] + poly[:0:-1]  # the same start, the other way round
+            sub = [("M", [corners[0]])] + [("L", [c]) for c in corners[1:]] + [("Z", [])]
+        out.append(sub)
+    return out
+
+
 def _path_data(shape: PathShape, left: float, top: float) -> str:
     out = []
-    for sub in shape.subpaths:
+    subpaths = _wound_for_any_rule(shape.subpaths) if shape.fill and shape.even_odd else shape.subpaths
+    for sub in subpaths:
         for op, points in sub:
             if op == "Z":
                 out.append("C")  # OFD's 'close the subpath'
