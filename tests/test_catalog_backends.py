@@ -350,3 +350,12 @@ def test_two_folders_configured_alike_cannot_share_one_townships_numbers(cluster
     shutil.copytree(first.root, copy)
     file_document(open_workspace(copy), a_document(tmp_path, 4), kind="notice")  # the same folder, restored
     assert len(Archive(first).items()) == 2
+
+
+def test_init_with_a_database_that_is_not_there_says_how_to_go_on(cluster, tmp_path):
+    url = cluster.url("no_such_database")
+    result = CliRunner().invoke(cli, ["init", str(tmp_path / "镇"), "--database", url])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "fupin db upgrade" in result.output and "不必重新 init" in result.output
+    config = (tmp_path / "镇" / "fupin.toml").read_text(encoding="utf-8")
+    assert "no_such_database" in config  # kept, as the message says: corrected there, then upgraded

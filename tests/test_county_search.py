@@ -194,3 +194,12 @@ def test_a_bad_limit_is_refused_and_a_long_query_is_audited_shortened(served):
     assert client.get("/api/search?county=1&q=" + long_query).status == 200
     [last] = AccessLog(east).records(user="县督查组甲", actions=("search",))[-1:]
     assert last["detail"]["query"] == long_query[:500]
+
+
+def test_a_page_past_the_results_says_so(served):
+    server, _east = served
+    client = Client(server.port)
+    assert client.login("县督查组甲", "Jiancha2020").status == 302
+    past = client.get("/search?q=危房改造&county=1&page=3")
+    assert past.status == 200 and "第 3 页之后没有更多结果（共 2 件）" in past.text
+    assert "没有找到相关的文件" not in past.text

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from ..workspace.init import EXAMPLES_FOLDER, init_workspace
-from .common import handle_errors
+from .common import UserError, handle_errors
 
 
 @click.command("init")
@@ -45,7 +45,11 @@ def command(ctx, directory, name, code, with_examples, database_url, no_examples
         if not url:
             raise click.UsageError(f"{root / 'fupin.toml'} 原已存在，没有改动：请在其中加入 [database] 一节"
                                    f"（url = \"{database_url}\"），再运行 fupin db upgrade")
-        upgrade_database(url)
+        try:
+            upgrade_database(url)
+        except UserError as err:  # fupin.toml holds the address already: say how to go on from here
+            raise UserError(f"{err}。{root / 'fupin.toml'} 已写入这个数据库地址：请改正其中 [database] 的 url "
+                            "（或让管理员建好数据库）后运行 fupin db upgrade，不必重新 init") from None
         click.echo(f"县级数据库已就绪：{shown_url(url)}")
         from ..archive.pg_catalog import PgCatalog
         workspace = open_workspace(root)
