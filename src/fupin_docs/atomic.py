@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -57,14 +58,11 @@ def fsync_dir(folder: str | Path) -> None:
         os.close(fd)
 
 
-def building_folder(target: str | Path, mark: str) -> Path:
+def _building_folder(target: Path, mark: str) -> Path:
     """Where a folder TARGET is built before it is renamed into place: beside it,
     hidden, named by MARK (what is being built, in the user's words) and this
     process's id. What builds of TARGET killed earlier (kill -9, a power cut) left
     there is removed first: folders of processes no longer running."""
-    import shutil
-
-    target = Path(target)
     for folder in target.parent.glob(f".{target.name}{mark}*"):
         pid = folder.name.rsplit("-", 1)[-1]
         if not pid.isdigit() or int(pid) == os.getpid():
@@ -76,3 +74,23 @@ def building_folder(target: str | Path, mark: str) -> Path:
         except PermissionError:
             pass  # another user's process, still running
     return target.with_name(f".{target.name}{mark}{os.getpid()}")
+
+
+@contextlib.contextmanager
+def built_folder(target: str | Path, mark: str):
+    """A folder made at TARGET (absent or empty) whole or not at all: the block fills
+    the folder it is given, built beside TARGET; when the block ends, that folder is
+    renamed into place and the rename synced; on an error (a full disk, a stop) it is
+    removed and TARGET is as it was."""
+    target = Path(target)
+    building = _building_folder(target, mark)
+    shutil.rmtree(building, ignore_errors=True)
+    try:
+        yield building
+        if target.exists():
+            target.rmdir()  # empty: the caller checked
+        os.replace(building, target)
+        fsync_dir(target.parent)
+    except BaseException:
+        shutil.rmtree(building, ignore_errors=True)
+        raise

@@ -5,13 +5,11 @@ checked. What stays: every 档号, date, digest and the chain head."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .atomic import atomic_write_bytes, building_folder, fsync_dir
+from .atomic import atomic_write_bytes, built_folder
 
 from .archive.transfer import Moved, checked_chain, copy_tree_files, move_archive, move_chain, refuse_links
 from .errors import UserError
@@ -100,21 +98,12 @@ def export_workspace(source: Workspace, target_root, progress=None) -> Workspace
     target_root = Path(target_root)
     if target_root.exists() and (not target_root.is_dir() or any(target_root.iterdir())):
         raise UserError(f"“{target_root}”已存在且不是空文件夹：请指定一个新的文件夹")
-    building = building_folder(target_root, BUILDING_MARK)
-    shutil.rmtree(building, ignore_errors=True)
-    try:
+    with built_folder(target_root, BUILDING_MARK) as building:
         init_workspace(building, with_examples=False)
         source_config = Path(source.root) / CONFIG_NAME
         text = source_config.read_text(encoding="utf-8") if source_config.exists() else ""
         atomic_write_bytes(building / CONFIG_NAME, _without_database(text).encode("utf-8"))
         done = _move(source, embedded(open_workspace(building)), progress)
-        if target_root.exists():
-            target_root.rmdir()  # empty, checked above
-        os.replace(building, target_root)
-        fsync_dir(target_root.parent)
-    except BaseException:
-        shutil.rmtree(building, ignore_errors=True)
-        raise
     return done
 
 

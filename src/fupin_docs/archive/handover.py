@@ -27,14 +27,13 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import shutil
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from lxml import etree
 
-from ..atomic import atomic_write_bytes, building_folder, fsync_dir
+from ..atomic import atomic_write_bytes, built_folder, fsync_dir
 from ..errors import IntegrityError, UserError
 from ..hashing import copy_and_hash, file_digests, sm3_hex
 from .check_report import write_check_report
@@ -240,17 +239,8 @@ def export_year(workspace, year: int, target_dir, progress=None, *, who: str | N
     _log_check(archive, report, year, who)
 
     target.parent.mkdir(parents=True, exist_ok=True)
-    building = building_folder(target, BUILDING_MARK)
-    shutil.rmtree(building, ignore_errors=True)
-    try:
+    with built_folder(target, BUILDING_MARK) as building:
         result = _build(building, archive, office, year, items, report, progress)
-        if target.exists():
-            target.rmdir()  # empty, checked above
-        os.replace(building, target)
-        fsync_dir(target.parent)
-    except BaseException:
-        shutil.rmtree(building, ignore_errors=True)
-        raise
     result.target = target
     result.seconds = time.monotonic() - started
     return result
